@@ -1,0 +1,205 @@
+// Command helpdesk is the Helpdesk server: a GraphQL API over an embedded
+// SQLite file or PostgreSQL.
+//
+//	helpdesk [serve]   migrate, load demo data into an empty database, serve
+//	helpdesk migrate   apply pending schema migrations and exit
+//
+// Configuration comes from flags, each with an environment variable
+// (see README.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
+
+	"helpdesk/ent/agent"
+	"helpdesk/internal/demo"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
+)
+
+type config struct {
+	addr         string
+	databaseURL  string
+	sqlitePath   string
+	tokenKey     string
+	tokenTTL     time.Duration
+	demo         bool
+	maxBodyBytes int64
+	logLevel     string
+	adminEmail   string
+	adminPass    string
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	command := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+		command, args = args[0], args[1:]
+	}
+	cfg, err := parseConfig(args)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.logLevel)
+	slog.SetDefault(logger)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dsn := cfg.databaseURL
+	if dsn == "" {
+		dsn = "file:" + cfg.sqlitePath
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
+	if command == "migrate" {
+		return nil
+	}
+
+	app, err := server.NewApp(ctx, db, server.Options{
+		TokenKey: cfg.tokenKey,
+		TokenTTL: cfg.tokenTTL,
+		HTTP:     server.Config{MaxBodyBytes: cfg.maxBodyBytes, ShutdownTimeout: 15 * time.Second},
+		Logger:   logger,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.adminEmail != "" {
+		if err := bootstrapAdmin(ctx, app, cfg, logger); err != nil {
+			return err
+		}
+	}
+	if cfg.demo {
+		if err := loadDemo(ctx, app, logger); err != nil {
+			return err
+		}
+	}
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
+	return server.Run(ctx, server.Config{ShutdownTimeout: 15 * time.Second}, listener, app.Handler, logger)
+}
+
+// bootstrapAdmin creates the configured administrator on a database that
+// has no agents yet, so a production install can be logged into without
+// demo data.
+func bootstrapAdmin(ctx context.Context, app *server.App, cfg config, logger *slog.Logger) error {
+	empty, err := demo.IsEmpty(ctx, app.DB.Client)
+	if err != nil || !empty {
+		return err
+	}
+	role := agent.RoleADMIN
+	a, err := app.Directory.CreateAgent(ctx, directory.CreateAgentInput{
+		Name: "Administrator", Email: cfg.adminEmail, Password: cfg.adminPass, Role: &role,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the administrator %s: %w", cfg.adminEmail, err)
+	}
+	logger.Info("administrator created", "email", a.Email)
+	return nil
+}
+
+// loadDemo fills an empty database with the demo helpdesk.
+func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
+	empty, err := demo.IsEmpty(ctx, app.DB.Client)
+	if err != nil || !empty {
+		return err
+	}
+	start := time.Now()
+	sum, err := demo.Load(ctx, demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}, time.Now(), 1)
+	if err != nil {
+		return fmt.Errorf("loading demo data: %w", err)
+	}
+	logger.Info("demo data loaded", "duration", time.Since(start).Round(time.Millisecond),
+		"teams", sum.Teams, "agents", sum.Agents, "customers", sum.Customers, "tickets", sum.Tickets, "comments", sum.Comments)
+	fmt.Fprintf(os.Stderr, "\nDemo login: %s / %s\n\n", demo.AdminEmail, demo.AdminPassword)
+	return nil
+}
+
+func parseConfig(args []string) (config, error) {
+	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
+	var cfg config
+	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
+	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
+	fs.StringVar(&cfg.sqlitePath, "sqlite-path", env("HELPDESK_SQLITE_PATH", "helpdesk.db"), "SQLite file when no database URL is set (HELPDESK_SQLITE_PATH)")
+	fs.StringVar(&cfg.tokenKey, "token-key", env("HELPDESK_TOKEN_KEY", ""), "key signing bearer tokens; empty keeps a generated key in the database (HELPDESK_TOKEN_KEY)")
+	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_TOKEN_TTL: %w", err)
+	}
+	fs.DurationVar(&cfg.tokenTTL, "token-ttl", ttl, "lifetime of a login token (HELPDESK_TOKEN_TTL)")
+	demoDefault, err := strconv.ParseBool(env("HELPDESK_DEMO", "true"))
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_DEMO: %w", err)
+	}
+	fs.BoolVar(&cfg.demo, "demo", demoDefault, "load demo data into an empty database (HELPDESK_DEMO)")
+	maxBody, err := strconv.ParseInt(env("HELPDESK_MAX_BODY_BYTES", "1048576"), 10, 64)
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_MAX_BODY_BYTES: %w", err)
+	}
+	fs.Int64Var(&cfg.maxBodyBytes, "max-body-bytes", maxBody, "largest accepted request body (HELPDESK_MAX_BODY_BYTES)")
+	fs.StringVar(&cfg.adminEmail, "admin-email", env("HELPDESK_ADMIN_EMAIL", ""), "on a database without agents, create this administrator (HELPDESK_ADMIN_EMAIL)")
+	fs.StringVar(&cfg.adminPass, "admin-password", env("HELPDESK_ADMIN_PASSWORD", ""), "password for -admin-email (HELPDESK_ADMIN_PASSWORD)")
+	fs.StringVar(&cfg.logLevel, "log-level", env("HELPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (HELPDESK_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func env(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return fallback
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return "localhost:" + strconv.Itoa(tcp.Port)
+		}
+	}
+	return a.String()
+}

@@ -1,0 +1,117 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"helpdesk/ent/schematype"
+	"helpdesk/internal/gid"
+)
+
+// Ticket is one customer request, worked by a team and an agent.
+//
+// Every change goes through the service layer, which bumps version and
+// writes a TicketEvent in the same transaction.
+type Ticket struct{ ent.Schema }
+
+// Mixin of the Ticket.
+func (Ticket) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{prefix: gid.Ticket}, TimeMixin{}}
+}
+
+// Fields of the Ticket.
+func (Ticket) Fields() []ent.Field {
+	return []ent.Field{
+		// number is the human reference (#1042): unique, sequential, gap-free.
+		field.Int("number").Positive().Immutable().Unique().
+			Annotations(entgql.OrderField("NUMBER")),
+		field.String("title").NotEmpty().MaxLen(500).
+			Annotations(entgql.OrderField("TITLE")),
+		field.Text("description").Default(""),
+		field.Enum("status").
+			Values("UNASSIGNED", "OPEN", "IN_PROGRESS", "WAITING", "RESOLVED", "CLOSED", "CANCELLED").
+			Default("UNASSIGNED").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Enum("priority").GoType(schematype.Priority("")).Default(string(schematype.PriorityMedium)).
+			Annotations(entgql.Type("TicketPriority")),
+		// priority_rank mirrors priority as 1 (URGENT) … 4 (LOW) so that
+		// ordering by priority sorts by urgency, not by name.
+		field.Int("priority_rank").Range(1, 4).
+			Annotations(entgql.OrderField("PRIORITY"), entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.Enum("channel").
+			Values("EMAIL", "CHAT", "PHONE", "FACEBOOK", "WEB", "API", "INTERNAL").
+			Annotations(entgql.OrderField("CHANNEL")),
+		// internal tickets are staff-only and have no customer.
+		field.Bool("internal").Default(false),
+		// version increases by one with every change; writers pass the
+		// version they saw to detect that someone changed it meanwhile.
+		field.Int("version").Default(1),
+		field.String("order_reference").Optional().Nillable().MaxLen(200),
+		field.JSON("custom_fields", map[string]any{}).Default(map[string]any{}).
+			Annotations(entgql.Type("Map")),
+		field.Time("first_response_due_at").Optional().Nillable().
+			Annotations(entgql.OrderField("FIRST_RESPONSE_DUE_AT")),
+		field.Time("resolution_due_at").Optional().Nillable().
+			Annotations(entgql.OrderField("RESOLUTION_DUE_AT")),
+		// status_changed_at is when the status last changed; the time since
+		// then is added to working or waiting time on the next change.
+		field.Time("status_changed_at").Optional().Nillable(),
+		field.Time("first_responded_at").Optional().Nillable(),
+		field.Time("resolved_at").Optional().Nillable(),
+		field.Time("closed_at").Optional().Nillable(),
+		// working_seconds and waiting_seconds total the time spent
+		// IN_PROGRESS and WAITING.
+		field.Int("working_seconds").NonNegative().Default(0),
+		field.Int("waiting_seconds").NonNegative().Default(0),
+		field.String("customer_id").GoType(gid.ID("")).Optional().Nillable(),
+		field.String("category_id").GoType(gid.ID("")).Optional().Nillable(),
+		field.String("team_id").GoType(gid.ID("")).Optional().Nillable(),
+		field.String("assignee_id").GoType(gid.ID("")).Optional().Nillable(),
+		field.String("sla_policy_id").GoType(gid.ID("")).Optional().Nillable(),
+		field.String("created_by_id").GoType(gid.ID("")).Optional().Nillable().Immutable(),
+	}
+}
+
+// Edges of the Ticket.
+func (Ticket) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("customer", Customer.Type).Field("customer_id").Unique(),
+		edge.To("category", Category.Type).Field("category_id").Unique(),
+		edge.To("team", Team.Type).Field("team_id").Unique(),
+		edge.To("assignee", Agent.Type).Field("assignee_id").Unique(),
+		edge.To("sla_policy", SLAPolicy.Type).Field("sla_policy_id").Unique(),
+		edge.To("created_by", Agent.Type).Field("created_by_id").Unique().Immutable(),
+		edge.To("tags", Tag.Type),
+		edge.To("watchers", Agent.Type),
+		edge.From("comments", Comment.Type).Ref("ticket").
+			Annotations(entgql.RelayConnection()),
+		edge.From("events", TicketEvent.Type).Ref("ticket").
+			Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Indexes of the Ticket: the queue, filter and sort paths.
+func (Ticket) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("status", "priority_rank", "created_at"),
+		index.Fields("team_id", "status"),
+		index.Fields("assignee_id", "status"),
+		index.Fields("customer_id"),
+		index.Fields("category_id"),
+		index.Fields("created_at"),
+		index.Fields("updated_at"),
+	}
+}
+
+// Annotations of the Ticket.
+func (Ticket) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+	}
+}

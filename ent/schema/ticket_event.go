@@ -1,0 +1,65 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"helpdesk/ent/schematype"
+	"helpdesk/internal/gid"
+)
+
+// TicketEvent is one entry of a ticket's append-only history: who changed
+// what, when, from which value to which. It is written in the same
+// transaction as the change it records, and never updated or deleted.
+type TicketEvent struct{ ent.Schema }
+
+// Mixin of the TicketEvent.
+func (TicketEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{prefix: gid.TicketEvent}}
+}
+
+// Fields of the TicketEvent.
+func (TicketEvent) Fields() []ent.Field {
+	return []ent.Field{
+		// sequence is strictly increasing across all events in commit order
+		// (allocated under the same lock as the write); clients resume a
+		// stream of events from it.
+		field.Int64("sequence").Positive().Unique().Immutable().
+			Annotations(entgql.OrderField("SEQUENCE")),
+		field.Enum("kind").
+			Values("CREATED", "UPDATED", "COMMENTED").
+			Immutable(),
+		field.JSON("changes", []schematype.FieldChange{}).Immutable(),
+		field.Time("created_at").Immutable().
+			Annotations(entgql.OrderField("CREATED_AT")),
+		field.String("ticket_id").GoType(gid.ID("")).Immutable(),
+		field.String("actor_id").GoType(gid.ID("")).Optional().Nillable().Immutable(),
+		field.String("comment_id").GoType(gid.ID("")).Optional().Nillable().Immutable(),
+	}
+}
+
+// Edges of the TicketEvent.
+func (TicketEvent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("ticket", Ticket.Type).Field("ticket_id").Unique().Required().Immutable(),
+		edge.To("actor", Agent.Type).Field("actor_id").Unique().Immutable(),
+		edge.To("comment", Comment.Type).Field("comment_id").Unique().Immutable(),
+	}
+}
+
+// Indexes of the TicketEvent.
+func (TicketEvent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("ticket_id", "sequence")}
+}
+
+// Annotations of the TicketEvent.
+func (TicketEvent) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.MultiOrder(),
+	}
+}

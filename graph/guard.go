@@ -1,0 +1,94 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+)
+
+// publicRootFields may be used without a token: logging in, and schema
+// introspection (the schema is not a secret, and GraphiQL needs it).
+var publicRootFields = map[string]bool{
+	"mutation.login":   true,
+	"query.__schema":   true,
+	"query.__type":     true,
+	"query.__typename": true,
+}
+
+// RequireViewer refuses every root field but the public ones when the
+// request carries no valid token.
+func RequireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rc := graphql.GetRootFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	if rc != nil && oc != nil && oc.Operation != nil && !publicRootFields[string(oc.Operation.Operation)+"."+rc.Field.Name] {
+		if _, ok := auth.ViewerFrom(ctx); !ok {
+			graphql.AddError(ctx, apperr.Unauthenticated("authentication required: send Authorization: Bearer <token> (see the login mutation)"))
+			return graphql.Null
+		}
+	}
+	return next(ctx)
+}
+
+// PageLimits bounds every Relay connection: `first` and `last` above max
+// are BAD_USER_INPUT, and a connection asked for without either returns
+// its first defaultSize items (pageInfo.hasNextPage tells there are more).
+func PageLimits(defaultSize, max int) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil || !strings.HasSuffix(fc.Field.Definition.Type.Name(), "Connection") {
+			return next(ctx)
+		}
+		first, hasFirst := fc.Args["first"].(*int)
+		last, hasLast := fc.Args["last"].(*int)
+		if !hasFirst && !hasLast {
+			return next(ctx)
+		}
+		for name, v := range map[string]*int{"first": first, "last": last} {
+			if v != nil && (*v < 0 || *v > max) {
+				return nil, apperr.Invalid(name, "must be between 0 and %d", max)
+			}
+		}
+		if first == nil && last == nil {
+			n := defaultSize
+			fc.Args["first"] = &n
+		}
+		return next(ctx)
+	}
+}
+
+// variableErrorsAsBadInput reports a variable that does not match its
+// declared type (a wrong enum value, a missing required field) as
+// BAD_USER_INPUT naming the offending input field, like any other invalid
+// input, instead of as a query validation failure.
+func variableErrorsAsBadInput(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return resp
+	}
+	for _, e := range resp.Errors {
+		markVariableError(e)
+	}
+	return resp
+}
+
+func markVariableError(e *gqlerror.Error) {
+	if len(e.Path) < 2 || e.Path[0] != ast.PathName("variable") {
+		return
+	}
+	var parts []string
+	for _, p := range e.Path[1:] {
+		parts = append(parts, fmt.Sprint(p))
+	}
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = string(apperr.CodeBadUserInput)
+	e.Extensions["field"] = strings.Join(parts, ".")
+}

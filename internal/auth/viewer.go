@@ -1,0 +1,46 @@
+// Package auth identifies who is calling: agents' passwords, the signed
+// bearer tokens they log in for, and the viewer carried in the context.
+package auth
+
+import (
+	"context"
+
+	"helpdesk/ent/agent"
+	"helpdesk/internal/gid"
+)
+
+// Viewer is the authenticated caller of a request.
+type Viewer struct {
+	AgentID gid.ID
+	Name    string
+	Role    agent.Role
+}
+
+// System is the viewer for changes the service makes on its own behalf
+// (demo data, scheduled jobs); it has no agent.
+var System = Viewer{Name: "system", Role: agent.RoleADMIN}
+
+// IsAgent reports whether the viewer is a logged-in agent.
+func (v Viewer) IsAgent() bool { return v.AgentID != "" }
+
+// ActorID returns the agent id to record as the actor, or nil for System.
+func (v Viewer) ActorID() *gid.ID {
+	if v.AgentID == "" {
+		return nil
+	}
+	id := v.AgentID
+	return &id
+}
+
+type viewerKey struct{}
+
+// WithViewer returns a context carrying v.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// ViewerFrom returns the viewer in ctx, if the request is authenticated.
+func ViewerFrom(ctx context.Context) (Viewer, bool) {
+	v, ok := ctx.Value(viewerKey{}).(Viewer)
+	return v, ok
+}

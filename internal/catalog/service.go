@@ -1,0 +1,22 @@
+// Package catalog keeps how tickets are classified and measured: the
+// category tree (at most three levels), business calendars and SLA
+// policies.
+package catalog
+
+import (
+	"context"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/internal/store"
+)
+
+// Service changes categories, calendars and SLA policies.
+type Service struct {
+	Client *ent.Client
+	Now    func() time.Time
+}
+
+func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return store.WithTx(ctx, s.Client, fn)
+}

@@ -1,0 +1,136 @@
+// Package demo loads a realistic demo helpdesk into an empty database: a
+// business calendar and SLA policies, teams and agents, a category tree,
+// customers, and 90 days of tickets with their comments.
+//
+// Everything is written through the domain services, never as raw ent rows,
+// so every ticket carries the same TicketEvent history production writes.
+// The services read a demo clock that the loader moves forward as it
+// replays the history in time order, so timestamps, event sequences and
+// ticket numbers all agree with one another and nothing lies after "now".
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/internal/catalog"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/ticketing"
+)
+
+// Services are the domain services the loader writes through. Their Now
+// fields are ignored: the loader builds its own copies with a demo clock.
+type Services struct {
+	Tickets   *ticketing.Service
+	Directory *directory.Service
+	Catalog   *catalog.Service
+}
+
+// The demo administrator's login, printed when the server starts on demo
+// data. Every demo agent has the same password, so any of them can be
+// tried out (their emails are name@demo.helpdesk).
+const (
+	AdminEmail    = "admin@demo.helpdesk"
+	AdminPassword = "helpdesk-demo"
+)
+
+// Summary counts what Load created.
+type Summary struct {
+	Teams, Agents, Categories, SLAPolicies, Customers, Tickets, Comments int
+}
+
+// historyDays is how far back the tickets' history reaches.
+const historyDays = 90
+
+// IsEmpty reports whether the database has no agents yet, which is when
+// Load should run.
+func IsEmpty(ctx context.Context, client *ent.Client) (bool, error) {
+	exists, err := client.Agent.Query().Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("checking for agents: %w", err)
+	}
+	return !exists, nil
+}
+
+// Load fills an empty database with the demo helpdesk. now is "today":
+// every ticket is created, and changed, within the historyDays before it.
+// The same seed gives the same data (apart from the random ids). Load
+// refuses a database that already has agents.
+func Load(ctx context.Context, s Services, now time.Time, seed int64) (Summary, error) {
+	if s.Tickets == nil || s.Directory == nil || s.Catalog == nil {
+		return Summary{}, errors.New("demo: every service is required")
+	}
+	empty, err := IsEmpty(ctx, s.Directory.Client)
+	if err != nil {
+		return Summary{}, err
+	}
+	if !empty {
+		return Summary{}, errors.New("demo: the database already has agents; demo data only loads into an empty database")
+	}
+	l := newLoader(s, now, seed)
+	for _, load := range []struct {
+		what string
+		run  func(context.Context) error
+	}{
+		{"calendar and SLA policies", l.loadSLAPolicies},
+		{"teams", l.loadTeams},
+		{"agents", l.loadAgents},
+		{"categories", l.loadCategories},
+		{"customers", l.loadCustomers},
+		{"tickets", l.loadTickets},
+	} {
+		if err := load.run(ctx); err != nil {
+			return l.sum, fmt.Errorf("demo: loading %s: %w", load.what, err)
+		}
+	}
+	return l.sum, nil
+}
+
+// loader holds the services running on the demo clock and what has been
+// created so far.
+type loader struct {
+	now   time.Time
+	loc   *time.Location
+	rng   *rand.Rand
+	clock *clock
+
+	tickets   ticketing.Service
+	directory directory.Service
+	catalog   catalog.Service
+
+	sum        Summary
+	calendarID gid.ID
+	policies   map[string]*ent.SLAPolicy
+	teams      []*demoTeam
+	agents     []*demoAgent
+	categories []*demoCategory
+	customers  []*demoCustomer
+}
+
+// setupAge is how long before now the configuration (calendar, teams,
+// agents, categories, customers) is dated: before the first ticket.
+const setupAge = (historyDays + 30) * 24 * time.Hour
+
+func newLoader(s Services, now time.Time, seed int64) *loader {
+	now = now.UTC()
+	c := &clock{t: now.Add(-setupAge)}
+	l := &loader{
+		now:       now,
+		loc:       officeLocation(),
+		rng:       rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		clock:     c,
+		tickets:   *s.Tickets,
+		directory: *s.Directory,
+		catalog:   *s.Catalog,
+		policies:  map[string]*ent.SLAPolicy{},
+	}
+	l.tickets.Now = c.Now
+	l.directory.Now = c.Now
+	l.catalog.Now = c.Now
+	return l
+}

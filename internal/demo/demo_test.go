@@ -1,0 +1,185 @@
+package demo_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/ent/agent"
+	"helpdesk/ent/category"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/demo"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
+)
+
+func TestLoadFillsAnEmptyDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := migratedDB(t)
+	app, err := server.NewApp(ctx, db, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}
+	client := db.Client
+	count := func(n int, err error) int {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if empty, err := demo.IsEmpty(ctx, client); err != nil || !empty {
+		t.Fatalf("IsEmpty before Load = %v, %v; want true", empty, err)
+	}
+	now := time.Date(2025, time.June, 18, 10, 30, 0, 0, time.UTC)
+	start := time.Now()
+	sum, err := demo.Load(ctx, services, now, 1)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	t.Logf("Load took %s: %+v", time.Since(start).Round(time.Millisecond), sum)
+	if empty, err := demo.IsEmpty(ctx, client); err != nil || empty {
+		t.Fatalf("IsEmpty after Load = %v, %v; want false", empty, err)
+	}
+
+	want := demo.Summary{Teams: 3, Agents: 10, Customers: 200, Tickets: 2000}
+	for _, c := range []struct {
+		what      string
+		got, want int
+	}{
+		{"teams", count(client.Team.Query().Count(ctx)), want.Teams},
+		{"agents", count(client.Agent.Query().Count(ctx)), want.Agents},
+		{"customers", count(client.Customer.Query().Count(ctx)), want.Customers},
+		{"tickets", count(client.Ticket.Query().Count(ctx)), want.Tickets},
+		{"summary teams", sum.Teams, want.Teams},
+		{"summary agents", sum.Agents, want.Agents},
+		{"summary customers", sum.Customers, want.Customers},
+		{"summary tickets", sum.Tickets, want.Tickets},
+		{"summary categories", sum.Categories, count(client.Category.Query().Count(ctx))},
+		{"summary SLA policies", sum.SLAPolicies, count(client.SLAPolicy.Query().Count(ctx))},
+		{"summary comments", sum.Comments, count(client.Comment.Query().Count(ctx))},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.what, c.got, c.want)
+		}
+	}
+	commented := count(client.Ticket.Query().Where(ticket.HasComments()).Count(ctx))
+	t.Logf("%d of %d tickets have comments", commented, sum.Tickets)
+	if commented*2 <= sum.Tickets {
+		t.Errorf("%d of %d tickets have comments; want most of them", commented, sum.Tickets)
+	}
+
+	admin, err := client.Agent.Query().Where(agent.Email(demo.AdminEmail)).Only(ctx)
+	if err != nil {
+		t.Fatalf("loading the admin: %v", err)
+	}
+	if admin.Role != agent.RoleADMIN || !auth.CheckPassword(admin.PasswordHash, demo.AdminPassword) {
+		t.Errorf("admin has role %s and the password matches: %v", admin.Role,
+			auth.CheckPassword(admin.PasswordHash, demo.AdminPassword))
+	}
+	if n := count(client.Category.Query().Where(category.Level(3)).Count(ctx)); n == 0 {
+		t.Error("no category at level 3")
+	}
+
+	tickets, err := client.Ticket.Query().Order(ent.Asc(ticket.FieldNumber)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[ticket.Status]int{}
+	channels := map[ticket.Channel]int{}
+	earliest := now.Add(-90 * 24 * time.Hour)
+	for i, tk := range tickets {
+		statuses[tk.Status]++
+		channels[tk.Channel]++
+		if tk.Number != i+1 {
+			t.Fatalf("ticket %d has number %d; want numbers 1..%d in a row", i+1, tk.Number, len(tickets))
+		}
+		if tk.CreatedAt.Before(earliest) || tk.CreatedAt.After(now) || tk.UpdatedAt.Before(tk.CreatedAt) || tk.UpdatedAt.After(now) {
+			t.Errorf("ticket #%d created %s, updated %s; want both within the 90 days before %s",
+				tk.Number, tk.CreatedAt, tk.UpdatedAt, now)
+		}
+		if i > 0 && tk.CreatedAt.Before(tickets[i-1].CreatedAt) {
+			t.Errorf("ticket #%d is older than #%d", tk.Number, tickets[i-1].Number)
+		}
+		if (tk.Channel == ticket.ChannelINTERNAL) != (tk.Internal && tk.CustomerID == nil) {
+			t.Errorf("ticket #%d: channel %s, internal %v, customer %v", tk.Number, tk.Channel, tk.Internal, tk.CustomerID)
+		}
+		if (tk.Status == ticket.StatusUNASSIGNED) != (tk.AssigneeID == nil) && tk.Status != ticket.StatusCANCELLED {
+			t.Errorf("ticket #%d is %s with assignee %v", tk.Number, tk.Status, tk.AssigneeID)
+		}
+	}
+	for _, s := range allStatuses {
+		if statuses[s] == 0 {
+			t.Errorf("no ticket is %s (statuses: %v)", s, statuses)
+		}
+	}
+	for _, c := range allChannels {
+		if channels[c] == 0 {
+			t.Errorf("no ticket came by %s (channels: %v)", c, channels)
+		}
+	}
+	t.Logf("statuses %v", statuses)
+	t.Logf("channels %v", channels)
+
+	without := count(client.Ticket.Query().Where(ticket.Not(ticket.HasEvents())).Count(ctx))
+	if without > 0 {
+		t.Errorf("%d tickets have no TicketEvent", without)
+	}
+	late := count(client.TicketEvent.Query().Where(ticketevent.Or(
+		ticketevent.CreatedAtGT(now), ticketevent.CreatedAtLT(earliest))).Count(ctx))
+	if late > 0 {
+		t.Errorf("%d ticket events lie outside the 90 days before now", late)
+	}
+	assertEventsInTimeOrder(t, client)
+
+	if _, err := demo.Load(ctx, services, now, 1); err == nil {
+		t.Error("a second Load into the filled database succeeded; want an error")
+	}
+}
+
+var (
+	allStatuses = []ticket.Status{
+		ticket.StatusUNASSIGNED, ticket.StatusOPEN, ticket.StatusIN_PROGRESS, ticket.StatusWAITING,
+		ticket.StatusRESOLVED, ticket.StatusCLOSED, ticket.StatusCANCELLED,
+	}
+	allChannels = []ticket.Channel{
+		ticket.ChannelEMAIL, ticket.ChannelCHAT, ticket.ChannelPHONE, ticket.ChannelFACEBOOK,
+		ticket.ChannelWEB, ticket.ChannelAPI, ticket.ChannelINTERNAL,
+	}
+)
+
+// assertEventsInTimeOrder checks that the event log's sequence follows
+// time, as it does in production.
+func assertEventsInTimeOrder(t *testing.T, client *ent.Client) {
+	t.Helper()
+	events, err := client.TicketEvent.Query().Order(ent.Asc(ticketevent.FieldSequence)).All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].CreatedAt.Before(events[i-1].CreatedAt) {
+			t.Fatalf("event %d (%s) is dated before event %d (%s)",
+				events[i].Sequence, events[i].CreatedAt, events[i-1].Sequence, events[i-1].CreatedAt)
+		}
+	}
+}
+
+func migratedDB(t *testing.T) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "file:"+filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}

@@ -1,0 +1,180 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+
+	"helpdesk/ent"
+	"helpdesk/ent/agent"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/input"
+)
+
+// CreateAgentInput is a new staff account.
+type CreateAgentInput struct {
+	Name     string
+	Email    string
+	Password string
+	Role     *agent.Role
+	Capacity *int
+	Timezone *string
+}
+
+// UpdateAgentInput lists the fields to change; nil means unchanged.
+type UpdateAgentInput struct {
+	Name     *string
+	Role     *agent.Role
+	Capacity *int
+	Timezone *string
+	Active   *bool
+	Password *string
+}
+
+const maxCapacity = 1000
+
+// CreateAgent adds a staff account with a hashed password. Emails are
+// unique: a second account with the same email is a CONFLICT.
+func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*ent.Agent, error) {
+	name, err := input.Text("input.name", in.Name, 200)
+	if err != nil {
+		return nil, err
+	}
+	email, err := input.Email("input.email", in.Email)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := passwordHash("input.password", in.Password)
+	if err != nil {
+		return nil, err
+	}
+	role := agent.RoleAGENT
+	if in.Role != nil {
+		if err := agent.RoleValidator(*in.Role); err != nil {
+			return nil, apperr.Invalid("input.role", "%q is not a valid role", *in.Role)
+		}
+		role = *in.Role
+	}
+	capacity := 10
+	if in.Capacity != nil {
+		if capacity, err = checkCapacity(*in.Capacity); err != nil {
+			return nil, err
+		}
+	}
+	tz := "UTC"
+	if in.Timezone != nil {
+		if tz, err = input.TimeZone("input.timezone", *in.Timezone); err != nil {
+			return nil, err
+		}
+	}
+	var created *ent.Agent
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		taken, err := tx.Agent.Query().Where(agent.Email(email)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("checking email: %w", err)
+		}
+		if taken {
+			return apperr.Conflict("an agent with email %q already exists", email)
+		}
+		now := s.Now().UTC()
+		created, err = tx.Agent.Create().
+			SetName(name).SetEmail(email).SetPasswordHash(hash).
+			SetRole(role).SetCapacity(capacity).SetTimezone(tz).
+			SetCreatedAt(now).SetUpdatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("creating agent: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created.Unwrap(), nil
+}
+
+// UpdateAgent changes an agent's account.
+func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInput) (*ent.Agent, error) {
+	upd := s.Client.Agent.UpdateOneID(id)
+	if in.Name != nil {
+		name, err := input.Text("input.name", *in.Name, 200)
+		if err != nil {
+			return nil, err
+		}
+		upd.SetName(name)
+	}
+	if in.Role != nil {
+		if err := agent.RoleValidator(*in.Role); err != nil {
+			return nil, apperr.Invalid("input.role", "%q is not a valid role", *in.Role)
+		}
+		upd.SetRole(*in.Role)
+	}
+	if in.Capacity != nil {
+		c, err := checkCapacity(*in.Capacity)
+		if err != nil {
+			return nil, err
+		}
+		upd.SetCapacity(c)
+	}
+	if in.Timezone != nil {
+		tz, err := input.TimeZone("input.timezone", *in.Timezone)
+		if err != nil {
+			return nil, err
+		}
+		upd.SetTimezone(tz)
+	}
+	if in.Active != nil {
+		upd.SetActive(*in.Active)
+	}
+	if in.Password != nil {
+		hash, err := passwordHash("input.password", *in.Password)
+		if err != nil {
+			return nil, err
+		}
+		upd.SetPasswordHash(hash)
+	}
+	a, err := upd.SetUpdatedAt(s.Now().UTC()).Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("no agent with id %q", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("updating agent: %w", err)
+	}
+	return a, nil
+}
+
+// SetAvailability sets whether an agent is ONLINE, AWAY or OFFLINE.
+func (s *Service) SetAvailability(ctx context.Context, id gid.ID, availability agent.Availability) (*ent.Agent, error) {
+	if err := agent.AvailabilityValidator(availability); err != nil {
+		return nil, apperr.Invalid("availability", "%q is not a valid availability", availability)
+	}
+	a, err := s.Client.Agent.UpdateOneID(id).
+		SetAvailability(availability).
+		SetUpdatedAt(s.Now().UTC()).
+		Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("no agent with id %q", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("setting availability: %w", err)
+	}
+	return a, nil
+}
+
+func passwordHash(field, password string) (string, error) {
+	if len([]rune(password)) < auth.MinPasswordLength {
+		return "", apperr.Invalid(field, "must be at least %d characters", auth.MinPasswordLength)
+	}
+	if len(password) > 72 {
+		return "", apperr.Invalid(field, "must be at most 72 bytes")
+	}
+	return auth.HashPassword(password)
+}
+
+func checkCapacity(c int) (int, error) {
+	if c < 0 || c > maxCapacity {
+		return 0, apperr.Invalid("input.capacity", "must be between 0 and %d", maxCapacity)
+	}
+	return c, nil
+}

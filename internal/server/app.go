@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"helpdesk/graph"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/catalog"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/store"
+	"helpdesk/internal/ticketing"
+)
+
+// Options configure an App.
+type Options struct {
+	// TokenKey signs bearer tokens; empty means a key kept in the database.
+	TokenKey string
+	TokenTTL time.Duration
+	Limits   graph.Limits
+	HTTP     Config
+	// Now is the clock every service reads; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// App is the assembled service over one database: the domain services, the
+// GraphQL resolver and the HTTP handler. main, the demo loader and the
+// tests all build it the same way.
+type App struct {
+	DB        *store.DB
+	Auth      *auth.Service
+	Tickets   *ticketing.Service
+	Directory *directory.Service
+	Catalog   *catalog.Service
+	Handler   http.Handler
+}
+
+// NewApp builds the services and the handler over db, which must be
+// migrated already.
+func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	key, err := auth.SigningKey(ctx, db.Client, opts.TokenKey)
+	if err != nil {
+		return nil, fmt.Errorf("loading the token signing key: %w", err)
+	}
+	ttl := opts.TokenTTL
+	if ttl <= 0 {
+		ttl = 12 * time.Hour
+	}
+	a := &App{
+		DB:        db,
+		Auth:      &auth.Service{Client: db.Client, Tokens: auth.Tokens{Key: key, TTL: ttl}, Now: now},
+		Tickets:   &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now},
+		Directory: &directory.Service{Client: db.Client, Now: now},
+		Catalog:   &catalog.Service{Client: db.Client, Now: now},
+	}
+	limits := opts.Limits
+	if limits.MaxPageSize == 0 {
+		limits = graph.DefaultLimits
+	}
+	gql := graph.NewServer(&graph.Resolver{
+		Client:    db.Client,
+		Auth:      a.Auth,
+		Tickets:   a.Tickets,
+		Directory: a.Directory,
+		Catalog:   a.Catalog,
+	}, limits, logger)
+	httpCfg := opts.HTTP
+	if httpCfg.MaxBodyBytes == 0 {
+		httpCfg.MaxBodyBytes = 1 << 20
+	}
+	a.Handler = Handler(httpCfg, gql, a.Auth, db.Ping, logger)
+	return a, nil
+}

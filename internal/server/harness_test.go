@@ -1,0 +1,62 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+
+	"helpdesk/ent/agent"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
+	"helpdesk/internal/testdb"
+)
+
+const adminPassword = "admin-password"
+
+// env is one test's running API over a fresh database, with an admin
+// logged in.
+type env struct {
+	app   *server.App
+	db    *store.DB
+	admin *gqltest.Client
+	anon  *gqltest.Client
+}
+
+func newEnv(t *testing.T, dial string) *env {
+	t.Helper()
+	ctx := context.Background()
+	db := testdb.Open(t, dial)
+	app, err := server.NewApp(ctx, db, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := agent.RoleADMIN
+	if _, err := app.Directory.CreateAgent(ctx, directory.CreateAgentInput{
+		Name: "Ada Admin", Email: "ada@example.com", Password: adminPassword, Role: &role,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler)
+	t.Cleanup(srv.Close)
+	anon := &gqltest.Client{URL: srv.URL + "/graphql"}
+	var login struct {
+		Login struct{ Token string }
+	}
+	anon.Must(t, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+		map[string]any{"e": "ada@example.com", "p": adminPassword}, &login)
+	return &env{app: app, db: db, anon: anon, admin: &gqltest.Client{URL: anon.URL, Token: login.Login.Token}}
+}
+
+// forEachDialect runs the test body once per database.
+func forEachDialect(t *testing.T, body func(t *testing.T, e *env)) {
+	for _, dial := range testdb.Dialects {
+		t.Run(dial, func(t *testing.T) {
+			body(t, newEnv(t, dial))
+		})
+	}
+}
+
+func jsonUnmarshal(data []byte, out any) error { return json.Unmarshal(data, out) }

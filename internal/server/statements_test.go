@@ -1,0 +1,115 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"helpdesk/ent"
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
+	"helpdesk/internal/testdb"
+)
+
+// countingDriver counts the statements the API sends outside transactions.
+type countingDriver struct {
+	dialect.Driver
+	n atomic.Int64
+}
+
+func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+// TestReadStatementsDoNotGrowWithPageSize reads a page of tickets with
+// their nested edges at two page sizes: the number of SQL statements must
+// be the same, bounded by the depth of the query and not by the page size.
+func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
+	for _, dial := range testdb.Dialects {
+		t.Run(dial, func(t *testing.T) {
+			e := newEnv(t, dial)
+			seedTickets(t, e, 30)
+
+			counter := &countingDriver{Driver: entsql.OpenDB(e.db.Dialect, e.db.SQL)}
+			counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect}
+			app, err := server.NewApp(t.Context(), counted, server.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(app.Handler)
+			defer srv.Close()
+			c := &gqltest.Client{URL: srv.URL + "/graphql", Token: e.admin.Token}
+
+			const query = `query($n: Int!) { tickets(first: $n, orderBy: [{field: NUMBER}]) {
+				totalCount
+				edges { node {
+					number title categoryPath { name }
+					customer { name email }
+					team { name members { priority agent { name } } }
+					assignee { name }
+					createdBy { name }
+					tags { name }
+					watchers { name }
+					comments(first: 2) { totalCount edges { node { body authorAgent { name } } } }
+					events(first: 3, orderBy: [{field: SEQUENCE}]) { edges { node { kind actor { name } } } }
+				} } } }`
+			statements := func(n int) int64 {
+				var out struct {
+					Tickets struct {
+						Edges []struct {
+							Node struct{ CategoryPath []struct{ Name string } }
+						}
+					}
+				}
+				before := counter.n.Load()
+				c.Must(t, query, map[string]any{"n": n}, &out)
+				if len(out.Tickets.Edges) != n || len(out.Tickets.Edges[n-1].Node.CategoryPath) == 0 {
+					t.Fatalf("page of %d returned %d tickets", n, len(out.Tickets.Edges))
+				}
+				return counter.n.Load() - before
+			}
+			small, large := statements(3), statements(30)
+			if small != large {
+				t.Fatalf("statements: %d for 3 tickets, %d for 30: reads grow with the page size", small, large)
+			}
+			t.Logf("%d statements for either page size", small)
+		})
+	}
+}
+
+// seedTickets creates n tickets with a team, category path, tags, an
+// assignee, watchers and comments.
+func seedTickets(t *testing.T, e *env, n int) {
+	t.Helper()
+	customer := e.createCustomer(t, "Seed Customer", "seed@example.com")
+	root := e.createCategory(t, "Root", "")
+	leaf := e.createCategory(t, "Leaf", e.createCategory(t, "Branch", root))
+	var team struct{ CreateTeam struct{ ID string } }
+	e.admin.Must(t, `mutation { createTeam(input: {name: "Seeders", isDefault: true}) { id } }`, nil, &team)
+	var viewer struct{ Viewer struct{ ID string } }
+	e.admin.Must(t, `{ viewer { id } }`, nil, &viewer)
+	e.admin.Must(t, `mutation($t: ID!, $a: ID!) { addTeamMember(teamID: $t, agentID: $a) { id } }`,
+		map[string]any{"t": team.CreateTeam.ID, "a": viewer.Viewer.ID}, nil)
+	for i := range n {
+		tk := e.createTicket(t, map[string]any{
+			"title": fmt.Sprintf("Seed %d", i), "channel": "CHAT", "customerID": customer, "categoryID": []string{root, leaf}[i%2],
+			"assigneeID": viewer.Viewer.ID, "watcherIDs": []string{viewer.Viewer.ID}, "tags": []string{"seed", fmt.Sprintf("t%d", i%3)},
+		})
+		for j := range 2 {
+			e.admin.Must(t, `mutation($id: ID!, $b: String!) { addComment(input: {ticketID: $id, body: $b}) { id } }`,
+				map[string]any{"id": tk.ID, "b": fmt.Sprintf("reply %d", j)}, nil)
+		}
+	}
+}

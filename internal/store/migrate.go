@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"entgo.io/ent/dialect"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"helpdesk/internal/store/migrations"
+)
+
+// Migrate applies every pending versioned migration and returns how many
+// ran. On PostgreSQL it holds an advisory lock, so replicas starting
+// together migrate once.
+func (d *DB) Migrate(ctx context.Context) (int, error) {
+	var (
+		gooseDialect goose.Dialect
+		files        fs.FS
+		opts         []goose.ProviderOption
+		err          error
+	)
+	switch d.Dialect {
+	case dialect.Postgres:
+		gooseDialect = goose.DialectPostgres
+		files, err = fs.Sub(migrations.Postgres, "postgres")
+		locker, lerr := lock.NewPostgresSessionLocker()
+		if lerr != nil {
+			return 0, fmt.Errorf("creating migration lock: %w", lerr)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	default:
+		gooseDialect = goose.DialectSQLite3
+		files, err = fs.Sub(migrations.SQLite, "sqlite")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading migrations: %w", err)
+	}
+	provider, err := goose.NewProvider(gooseDialect, d.SQL, files, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("preparing migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return len(results), fmt.Errorf("applying migrations: %w", err)
+	}
+	return len(results), nil
+}

@@ -1,0 +1,83 @@
+// Package store opens the database (embedded SQLite or PostgreSQL), applies
+// the versioned migrations and runs changes in transactions.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq"  // PostgreSQL driver, registered as "postgres".
+	_ "modernc.org/sqlite" // SQLite driver, registered as "sqlite".
+
+	"helpdesk/ent"
+	_ "helpdesk/ent/runtime" // schema defaults and hooks.
+)
+
+// DB is an open database with its ent client.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Open connects to the database named by dsn: a postgres:// URL, or a
+// SQLite file path (optionally prefixed with "sqlite:" or "file:").
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	drvName, dial, source, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(drvName, source)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s database: %w", dial, err)
+	}
+	if dial == dialect.Postgres {
+		db.SetMaxOpenConns(40)
+		db.SetMaxIdleConns(10)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
+	}
+	drv := entsql.OpenDB(dial, db)
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial}, nil
+}
+
+// Close closes the client and the connection pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// Ping checks that the database answers; it backs the readiness probe.
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// parseDSN picks the driver and builds its data source name. SQLite gets
+// the pragmas the service relies on: foreign keys, WAL, a busy timeout,
+// and BEGIN IMMEDIATE so that writers queue instead of failing.
+func parseDSN(dsn string) (driverName, dial, source string, err error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres", dialect.Postgres, dsn, nil
+	case dsn == "":
+		return "", "", "", fmt.Errorf("no database given")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", "", fmt.Errorf("parsing SQLite options %q: %w", query, err)
+	}
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "journal_mode(WAL)")
+	params.Add("_pragma", "busy_timeout(10000)")
+	params.Add("_pragma", "synchronous(NORMAL)")
+	params.Set("_txlock", "immediate")
+	return "sqlite", dialect.SQLite, "file:" + path + "?" + params.Encode(), nil
+}

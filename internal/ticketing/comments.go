@@ -1,0 +1,108 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+
+	"helpdesk/ent"
+	"helpdesk/ent/comment"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/input"
+)
+
+const maxCommentBody = 65_000
+
+// AddComment adds an agent's comment to a ticket. The first PUBLIC reply by
+// an agent is the ticket's first response. The ticket's version is bumped
+// and a COMMENTED event recorded, so live views see the new comment.
+func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddCommentInput) (*ent.Comment, error) {
+	body, err := input.Text("input.body", in.Body, maxCommentBody)
+	if err != nil {
+		return nil, err
+	}
+	visibility := in.Visibility
+	if visibility == "" {
+		visibility = comment.VisibilityPUBLIC
+	}
+	if err := comment.VisibilityValidator(visibility); err != nil {
+		return nil, apperr.Invalid("input.visibility", "%q is not a valid visibility", in.Visibility)
+	}
+	return s.addComment(ctx, viewer, in.TicketID, body, visibility, in.MentionIDs, nil)
+}
+
+// AddCustomerReply adds a public comment written by the ticket's customer.
+// A reply to a RESOLVED ticket reopens it.
+func (s *Service) AddCustomerReply(ctx context.Context, customerID, ticketID gid.ID, body string) (*ent.Comment, error) {
+	body, err := input.Text("input.body", body, maxCommentBody)
+	if err != nil {
+		return nil, err
+	}
+	return s.addComment(ctx, auth.Viewer{Name: "customer"}, ticketID, body, comment.VisibilityPUBLIC, nil, &customerID)
+}
+
+func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID gid.ID, body string,
+	visibility comment.Visibility, mentionIDs []gid.ID, customerID *gid.ID) (*ent.Comment, error) {
+	var created *ent.Comment
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		now := s.Now().UTC()
+		t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no ticket with id %q", ticketID)
+		}
+		if err != nil {
+			return fmt.Errorf("loading ticket: %w", err)
+		}
+		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID) {
+			return apperr.NotFound("no ticket with id %q", ticketID)
+		}
+		mentions, err := checkAgents(ctx, tx, "input.mentionIDs", mentionIDs)
+		if err != nil {
+			return err
+		}
+		created, err = tx.Comment.Create().
+			SetBody(body).
+			SetVisibility(visibility).
+			SetTicketID(t.ID).
+			SetNillableAuthorAgentID(viewer.ActorID()).
+			SetNillableAuthorCustomerID(customerID).
+			AddMentionIDs(mentions...).
+			SetCreatedAt(now).
+			SetUpdatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("creating comment: %w", err)
+		}
+
+		upd := tx.Ticket.UpdateOneID(t.ID).Where(ticket.Version(t.Version)).
+			SetVersion(t.Version + 1).SetUpdatedAt(now)
+		var ch changeSet
+		ch.add("comment", nil, strPtr(string(created.ID)))
+		if viewer.IsAgent() && visibility == comment.VisibilityPUBLIC && t.FirstRespondedAt == nil {
+			upd.SetFirstRespondedAt(now)
+			ch.addTime("firstRespondedAt", nil, &now)
+		}
+		if customerID != nil && t.Status == ticket.StatusRESOLVED {
+			reopened := ticket.StatusUNASSIGNED
+			if t.AssigneeID != nil {
+				reopened = ticket.StatusOPEN
+			}
+			changeStatus(t, reopened, upd, &ch, now)
+		}
+		if _, err := upd.Save(ctx); err != nil {
+			if ent.IsNotFound(err) {
+				return apperr.Conflict("ticket #%d was changed by someone else meanwhile; try again", t.Number)
+			}
+			return fmt.Errorf("updating ticket #%d: %w", t.Number, err)
+		}
+		_, err = s.record(ctx, tx, viewer, t.ID, ticketevent.KindCOMMENTED, ch, &created.ID, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created.Unwrap(), nil
+}

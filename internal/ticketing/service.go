@@ -1,0 +1,24 @@
+// Package ticketing holds the rules for tickets and their comments: creating
+// and changing them, status transitions, and the append-only history every
+// change writes in the same transaction.
+package ticketing
+
+import (
+	"context"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/internal/store"
+)
+
+// Service changes tickets. Every method that writes runs in one
+// transaction that also records the TicketEvent for the change.
+type Service struct {
+	Client  *ent.Client
+	Dialect string
+	Now     func() time.Time
+}
+
+func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return store.WithTx(ctx, s.Client, fn)
+}

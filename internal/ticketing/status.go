@@ -1,0 +1,29 @@
+package ticketing
+
+import "helpdesk/ent/ticket"
+
+// transitions lists, for each status, the statuses it may move to.
+// CANCELLED is reachable from every status that is not final; CLOSED and
+// CANCELLED are final.
+var transitions = map[ticket.Status][]ticket.Status{
+	ticket.StatusUNASSIGNED:  {ticket.StatusOPEN, ticket.StatusIN_PROGRESS, ticket.StatusCANCELLED},
+	ticket.StatusOPEN:        {ticket.StatusUNASSIGNED, ticket.StatusIN_PROGRESS, ticket.StatusWAITING, ticket.StatusRESOLVED, ticket.StatusCANCELLED},
+	ticket.StatusIN_PROGRESS: {ticket.StatusWAITING, ticket.StatusRESOLVED, ticket.StatusOPEN, ticket.StatusCANCELLED},
+	ticket.StatusWAITING:     {ticket.StatusIN_PROGRESS, ticket.StatusRESOLVED, ticket.StatusCANCELLED},
+	ticket.StatusRESOLVED:    {ticket.StatusCLOSED, ticket.StatusIN_PROGRESS, ticket.StatusOPEN, ticket.StatusCANCELLED},
+	ticket.StatusCLOSED:      nil,
+	ticket.StatusCANCELLED:   nil,
+}
+
+// CanTransition reports whether a ticket may move from one status to another.
+func CanTransition(from, to ticket.Status) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// IsFinal reports whether no further status change is possible.
+func IsFinal(s ticket.Status) bool { return len(transitions[s]) == 0 }

@@ -1,0 +1,558 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/ent/category"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/slapolicy"
+	"helpdesk/ent/team"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/input"
+	"helpdesk/internal/store"
+)
+
+const (
+	maxTitle       = 500
+	maxDescription = 100_000
+	maxOrderRef    = 200
+)
+
+// CreateTicket opens a ticket. It takes the next ticket number, routes the
+// ticket to a team (the given one, else the nearest category's default
+// team, else the default team), picks the SLA policy (the nearest
+// category's, else the default policy) and records the CREATED event.
+func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in CreateTicketInput) (*ent.Ticket, error) {
+	title, err := input.Text("input.title", in.Title, maxTitle)
+	if err != nil {
+		return nil, err
+	}
+	description, err := description(in.Description)
+	if err != nil {
+		return nil, err
+	}
+	if err := ticket.ChannelValidator(in.Channel); err != nil {
+		return nil, apperr.Invalid("input.channel", "%q is not a valid channel", in.Channel)
+	}
+	if in.Priority != nil && !in.Priority.Valid() {
+		return nil, apperr.Invalid("input.priority", "%q is not a valid priority", *in.Priority)
+	}
+	internal := in.Internal != nil && *in.Internal
+	if !internal && in.CustomerID == nil {
+		return nil, apperr.Invalid("input.customerID", "is required unless the ticket is internal")
+	}
+	var orderRef *string
+	if in.OrderReference != nil {
+		if orderRef, err = input.OptionalText("input.orderReference", *in.OrderReference, maxOrderRef); err != nil {
+			return nil, err
+		}
+	}
+
+	var created *ent.Ticket
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		now := s.Now().UTC()
+		if in.CustomerID != nil {
+			if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
+				return err
+			}
+		}
+		var path []*ent.Category
+		if in.CategoryID != nil {
+			if path, err = categoryPath(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
+				return err
+			}
+		}
+		teamID, err := s.routeTeam(ctx, tx, in.TeamID, path)
+		if err != nil {
+			return err
+		}
+		priority := schematype.PriorityMedium
+		if in.Priority != nil {
+			priority = *in.Priority
+		} else if p := nearestPriority(path); p != nil {
+			priority = *p
+		}
+		slaID, err := s.pickSLAPolicy(ctx, tx, path)
+		if err != nil {
+			return err
+		}
+		status := ticket.StatusUNASSIGNED
+		if in.AssigneeID != nil {
+			if err := checkAgent(ctx, tx, "input.assigneeID", *in.AssigneeID); err != nil {
+				return err
+			}
+			status = ticket.StatusOPEN
+		}
+		watchers, err := checkAgents(ctx, tx, "input.watcherIDs", in.WatcherIDs)
+		if err != nil {
+			return err
+		}
+		tags, err := ensureTags(ctx, tx, "input.tags", in.Tags)
+		if err != nil {
+			return err
+		}
+		number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
+		if err != nil {
+			return err
+		}
+		custom := in.CustomFields
+		if custom == nil {
+			custom = map[string]any{}
+		}
+		created, err = tx.Ticket.Create().
+			SetNumber(int(number)).
+			SetTitle(title).
+			SetDescription(description).
+			SetStatus(status).
+			SetPriority(priority).
+			SetPriorityRank(priority.Rank()).
+			SetChannel(in.Channel).
+			SetInternal(internal).
+			SetNillableOrderReference(orderRef).
+			SetCustomFields(custom).
+			SetNillableCustomerID(in.CustomerID).
+			SetNillableCategoryID(in.CategoryID).
+			SetNillableTeamID(teamID).
+			SetNillableAssigneeID(in.AssigneeID).
+			SetNillableSLAPolicyID(slaID).
+			SetNillableCreatedByID(viewer.ActorID()).
+			AddTagIDs(tags...).
+			AddWatcherIDs(watchers...).
+			SetStatusChangedAt(now).
+			SetCreatedAt(now).
+			SetUpdatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("creating ticket: %w", err)
+		}
+		var ch changeSet
+		ch.addString("number", "", fmt.Sprint(number))
+		ch.addString("title", "", title)
+		ch.addString("status", "", string(status))
+		ch.addString("priority", "", string(priority))
+		ch.addString("channel", "", string(in.Channel))
+		if internal {
+			ch.addString("internal", "", "true")
+		}
+		ch.addID("customer", nil, in.CustomerID)
+		ch.addID("category", nil, in.CategoryID)
+		ch.addID("team", nil, teamID)
+		ch.addID("assignee", nil, in.AssigneeID)
+		ch.addID("slaPolicy", nil, slaID)
+		_, err = s.record(ctx, tx, viewer, created.ID, ticketevent.KindCREATED, ch, nil, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created.Unwrap(), nil
+}
+
+// UpdateTicket changes the given fields of a ticket, bumps its version and
+// records one UPDATED event listing every field that changed. With
+// ExpectedVersion set, a ticket changed since that version is refused with
+// CONFLICT. An update that changes nothing writes nothing.
+func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
+	var updated *ent.Ticket
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		now := s.Now().UTC()
+		t, err := loadForChange(ctx, tx, id, in.ExpectedVersion)
+		if err != nil {
+			return err
+		}
+		upd := tx.Ticket.UpdateOneID(t.ID)
+		var ch changeSet
+		if err := s.applyTicketFields(ctx, tx, t, in, upd, &ch); err != nil {
+			return err
+		}
+		if err := applyAssignment(ctx, tx, t, in, upd, &ch, now); err != nil {
+			return err
+		}
+		if err := applyTagsAndWatchers(ctx, tx, t, in, upd, &ch); err != nil {
+			return err
+		}
+		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated.Unwrap(), nil
+}
+
+// SetTicketStatus moves a ticket to another status, if the status machine
+// allows it, and accrues working and waiting time.
+func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gid.ID, to ticket.Status, expectedVersion *int) (*ent.Ticket, error) {
+	if err := ticket.StatusValidator(to); err != nil {
+		return nil, apperr.Invalid("status", "%q is not a valid status", to)
+	}
+	var updated *ent.Ticket
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		now := s.Now().UTC()
+		t, err := loadForChange(ctx, tx, id, expectedVersion)
+		if err != nil {
+			return err
+		}
+		if t.Status == to {
+			updated = t
+			return nil
+		}
+		if !CanTransition(t.Status, to) {
+			return apperr.Invalid("status", "a %s ticket cannot move to %s", t.Status, to)
+		}
+		switch {
+		case to == ticket.StatusUNASSIGNED && t.AssigneeID != nil:
+			return apperr.Invalid("status", "the ticket has an assignee; unassign it instead")
+		case needsAssignee(to) && t.AssigneeID == nil:
+			return apperr.Invalid("status", "a ticket must be assigned to be %s", to)
+		}
+		upd := tx.Ticket.UpdateOneID(t.ID)
+		var ch changeSet
+		changeStatus(t, to, upd, &ch, now)
+		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated.Unwrap(), nil
+}
+
+// loadForChange reads the ticket a change applies to and checks the
+// version the client expects. Final tickets cannot change.
+func loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *int) (*ent.Ticket, error) {
+	t, err := tx.Ticket.Query().Where(ticket.ID(id)).WithTags().WithWatchers().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("no ticket with id %q", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading ticket: %w", err)
+	}
+	if expectedVersion != nil && *expectedVersion != t.Version {
+		return nil, apperr.Conflict("ticket #%d has changed: it is at version %d, not %d; reload it and try again",
+			t.Number, t.Version, *expectedVersion)
+	}
+	if IsFinal(t.Status) {
+		return nil, apperr.Conflict("ticket #%d is %s and can no longer change", t.Number, t.Status)
+	}
+	return t, nil
+}
+
+// commitChange saves upd only if the ticket is still at the version it was
+// read at, bumps the version and records the event. Without changes it
+// returns the ticket as it was.
+func (s *Service) commitChange(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, t *ent.Ticket,
+	upd *ent.TicketUpdateOne, ch changeSet, now time.Time) (*ent.Ticket, error) {
+	if len(ch) == 0 {
+		return t, nil
+	}
+	updated, err := upd.
+		Where(ticket.Version(t.Version)).
+		SetVersion(t.Version + 1).
+		SetUpdatedAt(now).
+		Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Conflict("ticket #%d was changed by someone else meanwhile; reload it and try again", t.Number)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
+	}
+	if _, err := s.record(ctx, tx, viewer, t.ID, ticketevent.KindUPDATED, ch, nil, now); err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+func (s *Service) applyTicketFields(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTicketInput,
+	upd *ent.TicketUpdateOne, ch *changeSet) error {
+	if in.Title != nil {
+		title, err := input.Text("input.title", *in.Title, maxTitle)
+		if err != nil {
+			return err
+		}
+		upd.SetTitle(title)
+		ch.addString("title", t.Title, title)
+	}
+	if in.Description != nil {
+		d, err := description(in.Description)
+		if err != nil {
+			return err
+		}
+		upd.SetDescription(d)
+		ch.addString("description", t.Description, d)
+	}
+	if in.Priority != nil {
+		if !in.Priority.Valid() {
+			return apperr.Invalid("input.priority", "%q is not a valid priority", *in.Priority)
+		}
+		upd.SetPriority(*in.Priority).SetPriorityRank(in.Priority.Rank())
+		ch.addString("priority", string(t.Priority), string(*in.Priority))
+	}
+	if in.Channel != nil {
+		if err := ticket.ChannelValidator(*in.Channel); err != nil {
+			return apperr.Invalid("input.channel", "%q is not a valid channel", *in.Channel)
+		}
+		upd.SetChannel(*in.Channel)
+		ch.addString("channel", string(t.Channel), string(*in.Channel))
+	}
+	if in.CustomerID != nil {
+		if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
+			return err
+		}
+		upd.SetCustomerID(*in.CustomerID)
+		ch.addID("customer", t.CustomerID, in.CustomerID)
+	}
+	switch {
+	case in.CategoryID != nil:
+		if _, err := loadCategory(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
+			return err
+		}
+		upd.SetCategoryID(*in.CategoryID)
+		ch.addID("category", t.CategoryID, in.CategoryID)
+	case isTrue(in.ClearCategory):
+		upd.ClearCategory()
+		ch.addID("category", t.CategoryID, nil)
+	}
+	switch {
+	case in.TeamID != nil:
+		if err := checkTeam(ctx, tx, "input.teamID", *in.TeamID); err != nil {
+			return err
+		}
+		upd.SetTeamID(*in.TeamID)
+		ch.addID("team", t.TeamID, in.TeamID)
+	case isTrue(in.ClearTeam):
+		upd.ClearTeam()
+		ch.addID("team", t.TeamID, nil)
+	}
+	if in.OrderReference != nil {
+		ref, err := input.OptionalText("input.orderReference", *in.OrderReference, maxOrderRef)
+		if err != nil {
+			return err
+		}
+		if ref == nil {
+			upd.ClearOrderReference()
+		} else {
+			upd.SetOrderReference(*ref)
+		}
+		ch.add("orderReference", t.OrderReference, ref)
+	}
+	if in.CustomFields != nil {
+		upd.SetCustomFields(in.CustomFields)
+		ch.add("customFields", jsonText(t.CustomFields), jsonText(in.CustomFields))
+	}
+	return nil
+}
+
+// applyAssignment sets or clears the assignee; assigning an UNASSIGNED
+// ticket opens it and unassigning a worked ticket returns it to the queue.
+func applyAssignment(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTicketInput,
+	upd *ent.TicketUpdateOne, ch *changeSet, now time.Time) error {
+	switch {
+	case in.AssigneeID != nil:
+		if err := checkAgent(ctx, tx, "input.assigneeID", *in.AssigneeID); err != nil {
+			return err
+		}
+		upd.SetAssigneeID(*in.AssigneeID)
+		ch.addID("assignee", t.AssigneeID, in.AssigneeID)
+		if t.Status == ticket.StatusUNASSIGNED {
+			changeStatus(t, ticket.StatusOPEN, upd, ch, now)
+		}
+	case isTrue(in.ClearAssignee) && t.AssigneeID != nil:
+		upd.ClearAssignee()
+		ch.addID("assignee", t.AssigneeID, nil)
+		if needsAssignee(t.Status) {
+			changeStatus(t, ticket.StatusUNASSIGNED, upd, ch, now)
+		}
+	}
+	return nil
+}
+
+func applyTagsAndWatchers(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTicketInput,
+	upd *ent.TicketUpdateOne, ch *changeSet) error {
+	if len(in.AddTags) > 0 || len(in.RemoveTags) > 0 {
+		before := tagList(t.Edges.Tags)
+		add, err := ensureTags(ctx, tx, "input.addTags", in.AddTags)
+		if err != nil {
+			return err
+		}
+		remove, err := tagNames("input.removeTags", in.RemoveTags)
+		if err != nil {
+			return err
+		}
+		after := map[string]bool{}
+		for _, tg := range t.Edges.Tags {
+			after[tg.Name] = true
+		}
+		for _, n := range remove {
+			for _, tg := range t.Edges.Tags {
+				if tg.Name == n {
+					upd.RemoveTagIDs(tg.ID)
+					delete(after, n)
+				}
+			}
+		}
+		added, _ := tagNames("", in.AddTags)
+		for _, n := range added {
+			after[n] = true
+		}
+		upd.AddTagIDs(add...)
+		ch.add("tags", strPtr(before), strPtr(sortedKeys(after)))
+	}
+	if len(in.AddWatcherIDs) > 0 || len(in.RemoveWatcherIDs) > 0 {
+		before := map[string]bool{}
+		for _, w := range t.Edges.Watchers {
+			before[string(w.ID)] = true
+		}
+		add, err := checkAgents(ctx, tx, "input.addWatcherIDs", in.AddWatcherIDs)
+		if err != nil {
+			return err
+		}
+		after := map[string]bool{}
+		for k := range before {
+			after[k] = true
+		}
+		var toAdd []gid.ID
+		for _, id := range add {
+			if !before[string(id)] {
+				toAdd = append(toAdd, id)
+				after[string(id)] = true
+			}
+		}
+		var toRemove []gid.ID
+		for _, id := range dedupe(in.RemoveWatcherIDs) {
+			if before[string(id)] {
+				toRemove = append(toRemove, id)
+				delete(after, string(id))
+			}
+		}
+		upd.AddWatcherIDs(toAdd...).RemoveWatcherIDs(toRemove...)
+		ch.add("watchers", strPtr(sortedKeys(before)), strPtr(sortedKeys(after)))
+	}
+	return nil
+}
+
+// changeStatus sets the new status and its timestamps, and adds the time
+// spent in the old status to the ticket's working or waiting total.
+func changeStatus(t *ent.Ticket, to ticket.Status, upd *ent.TicketUpdateOne, ch *changeSet, now time.Time) {
+	since := t.CreatedAt
+	if t.StatusChangedAt != nil {
+		since = *t.StatusChangedAt
+	}
+	elapsed := int(now.Sub(since) / time.Second)
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	switch t.Status {
+	case ticket.StatusIN_PROGRESS:
+		upd.SetWorkingSeconds(t.WorkingSeconds + elapsed)
+		ch.add("workingSeconds", intText(t.WorkingSeconds), intText(t.WorkingSeconds+elapsed))
+	case ticket.StatusWAITING:
+		upd.SetWaitingSeconds(t.WaitingSeconds + elapsed)
+		ch.add("waitingSeconds", intText(t.WaitingSeconds), intText(t.WaitingSeconds+elapsed))
+	}
+	upd.SetStatus(to).SetStatusChangedAt(now)
+	ch.addString("status", string(t.Status), string(to))
+	switch to {
+	case ticket.StatusRESOLVED:
+		upd.SetResolvedAt(now)
+		ch.addTime("resolvedAt", t.ResolvedAt, &now)
+	case ticket.StatusCLOSED:
+		upd.SetClosedAt(now)
+		ch.addTime("closedAt", t.ClosedAt, &now)
+	}
+	if t.Status == ticket.StatusRESOLVED && to != ticket.StatusCLOSED {
+		upd.ClearResolvedAt()
+		ch.addTime("resolvedAt", t.ResolvedAt, nil)
+	}
+}
+
+func needsAssignee(s ticket.Status) bool {
+	return s == ticket.StatusOPEN || s == ticket.StatusIN_PROGRESS || s == ticket.StatusWAITING
+}
+
+// routeTeam picks the team for a new ticket.
+func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category) (*gid.ID, error) {
+	if explicit != nil {
+		return explicit, checkTeam(ctx, tx, "input.teamID", *explicit)
+	}
+	for i := len(path) - 1; i >= 0; i-- {
+		if t := path[i].Edges.DefaultTeam; t != nil {
+			return &t.ID, nil
+		}
+	}
+	id, err := tx.Team.Query().Where(team.IsDefault(true)).FirstID(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding the default team: %w", err)
+	}
+	return &id, nil
+}
+
+// pickSLAPolicy chooses the nearest category's policy, else the default one.
+func (s *Service) pickSLAPolicy(ctx context.Context, tx *ent.Tx, path []*ent.Category) (*gid.ID, error) {
+	for i := len(path) - 1; i >= 0; i-- {
+		if p := path[i].Edges.SLAPolicy; p != nil && p.Active {
+			return &p.ID, nil
+		}
+	}
+	id, err := tx.SLAPolicy.Query().Where(slapolicy.IsDefault(true), slapolicy.Active(true)).FirstID(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding the default SLA policy: %w", err)
+	}
+	return &id, nil
+}
+
+func nearestPriority(path []*ent.Category) *schematype.Priority {
+	for i := len(path) - 1; i >= 0; i-- {
+		if p := path[i].DefaultPriority; p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// categoryPath loads a category and its ancestors, root first, with the
+// defaults they name.
+func categoryPath(ctx context.Context, tx *ent.Tx, field string, id gid.ID) ([]*ent.Category, error) {
+	var path []*ent.Category
+	next := &id
+	for next != nil && len(path) < 3 {
+		c, err := tx.Category.Query().Where(category.ID(*next)).
+			WithDefaultTeam().WithSLAPolicy().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, apperr.Invalid(field, "no category with id %q", id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("loading category: %w", err)
+		}
+		path = append([]*ent.Category{c}, path...)
+		next = c.ParentID
+	}
+	return path, nil
+}
+
+func description(d *string) (string, error) {
+	if d == nil {
+		return "", nil
+	}
+	v := strings.TrimSpace(*d)
+	if len([]rune(v)) > maxDescription {
+		return "", apperr.Invalid("input.description", "must be at most %d characters", maxDescription)
+	}
+	return v, nil
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }
