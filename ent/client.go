@@ -13,6 +13,7 @@ import (
 	"helpdesk/internal/gid"
 
 	"helpdesk/ent/agent"
+	"helpdesk/ent/authzrule"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
@@ -41,6 +42,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Agent is the client for interacting with the Agent builders.
 	Agent *AgentClient
+	// AuthzRule is the client for interacting with the AuthzRule builders.
+	AuthzRule *AuthzRuleClient
 	// BusinessCalendar is the client for interacting with the BusinessCalendar builders.
 	BusinessCalendar *BusinessCalendarClient
 	// Category is the client for interacting with the Category builders.
@@ -77,6 +80,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Agent = NewAgentClient(c.config)
+	c.AuthzRule = NewAuthzRuleClient(c.config)
 	c.BusinessCalendar = NewBusinessCalendarClient(c.config)
 	c.Category = NewCategoryClient(c.config)
 	c.Comment = NewCommentClient(c.config)
@@ -182,6 +186,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:              ctx,
 		config:           cfg,
 		Agent:            NewAgentClient(cfg),
+		AuthzRule:        NewAuthzRuleClient(cfg),
 		BusinessCalendar: NewBusinessCalendarClient(cfg),
 		Category:         NewCategoryClient(cfg),
 		Comment:          NewCommentClient(cfg),
@@ -214,6 +219,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:              ctx,
 		config:           cfg,
 		Agent:            NewAgentClient(cfg),
+		AuthzRule:        NewAuthzRuleClient(cfg),
 		BusinessCalendar: NewBusinessCalendarClient(cfg),
 		Category:         NewCategoryClient(cfg),
 		Comment:          NewCommentClient(cfg),
@@ -255,8 +261,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Agent, c.BusinessCalendar, c.Category, c.Comment, c.Counter, c.Customer,
-		c.SLAPolicy, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
+		c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment, c.Counter,
+		c.Customer, c.SLAPolicy, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
 		c.TicketEvent,
 	} {
 		n.Use(hooks...)
@@ -267,8 +273,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Agent, c.BusinessCalendar, c.Category, c.Comment, c.Counter, c.Customer,
-		c.SLAPolicy, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
+		c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment, c.Counter,
+		c.Customer, c.SLAPolicy, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
 		c.TicketEvent,
 	} {
 		n.Intercept(interceptors...)
@@ -280,6 +286,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AgentMutation:
 		return c.Agent.mutate(ctx, m)
+	case *AuthzRuleMutation:
+		return c.AuthzRule.mutate(ctx, m)
 	case *BusinessCalendarMutation:
 		return c.BusinessCalendar.mutate(ctx, m)
 	case *CategoryMutation:
@@ -503,6 +511,139 @@ func (c *AgentClient) mutate(ctx context.Context, m *AgentMutation) (Value, erro
 		return (&AgentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Agent mutation op: %q", m.Op())
+	}
+}
+
+// AuthzRuleClient is a client for the AuthzRule schema.
+type AuthzRuleClient struct {
+	config
+}
+
+// NewAuthzRuleClient returns a client for the AuthzRule from the given config.
+func NewAuthzRuleClient(c config) *AuthzRuleClient {
+	return &AuthzRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `authzrule.Hooks(f(g(h())))`.
+func (c *AuthzRuleClient) Use(hooks ...Hook) {
+	c.hooks.AuthzRule = append(c.hooks.AuthzRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `authzrule.Intercept(f(g(h())))`.
+func (c *AuthzRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuthzRule = append(c.inters.AuthzRule, interceptors...)
+}
+
+// Create returns a builder for creating a AuthzRule entity.
+func (c *AuthzRuleClient) Create() *AuthzRuleCreate {
+	mutation := newAuthzRuleMutation(c.config, OpCreate)
+	return &AuthzRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuthzRule entities.
+func (c *AuthzRuleClient) CreateBulk(builders ...*AuthzRuleCreate) *AuthzRuleCreateBulk {
+	return &AuthzRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuthzRuleClient) MapCreateBulk(slice any, setFunc func(*AuthzRuleCreate, int)) *AuthzRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuthzRuleCreateBulk{err: fmt.Errorf("calling to AuthzRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuthzRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuthzRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuthzRule.
+func (c *AuthzRuleClient) Update() *AuthzRuleUpdate {
+	mutation := newAuthzRuleMutation(c.config, OpUpdate)
+	return &AuthzRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuthzRuleClient) UpdateOne(_m *AuthzRule) *AuthzRuleUpdateOne {
+	mutation := newAuthzRuleMutation(c.config, OpUpdateOne, withAuthzRule(_m))
+	return &AuthzRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuthzRuleClient) UpdateOneID(id int) *AuthzRuleUpdateOne {
+	mutation := newAuthzRuleMutation(c.config, OpUpdateOne, withAuthzRuleID(id))
+	return &AuthzRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuthzRule.
+func (c *AuthzRuleClient) Delete() *AuthzRuleDelete {
+	mutation := newAuthzRuleMutation(c.config, OpDelete)
+	return &AuthzRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuthzRuleClient) DeleteOne(_m *AuthzRule) *AuthzRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuthzRuleClient) DeleteOneID(id int) *AuthzRuleDeleteOne {
+	builder := c.Delete().Where(authzrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuthzRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for AuthzRule.
+func (c *AuthzRuleClient) Query() *AuthzRuleQuery {
+	return &AuthzRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuthzRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuthzRule entity by its id.
+func (c *AuthzRuleClient) Get(ctx context.Context, id int) (*AuthzRule, error) {
+	return c.Query().Where(authzrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuthzRuleClient) GetX(ctx context.Context, id int) *AuthzRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuthzRuleClient) Hooks() []Hook {
+	return c.hooks.AuthzRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuthzRuleClient) Interceptors() []Interceptor {
+	return c.inters.AuthzRule
+}
+
+func (c *AuthzRuleClient) mutate(ctx context.Context, m *AuthzRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuthzRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuthzRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuthzRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuthzRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuthzRule mutation op: %q", m.Op())
 	}
 }
 
@@ -2601,12 +2742,13 @@ func (c *TicketEventClient) mutate(ctx context.Context, m *TicketEventMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Agent, BusinessCalendar, Category, Comment, Counter, Customer, SLAPolicy,
-		Setting, Tag, Team, TeamMembership, Ticket, TicketEvent []ent.Hook
+		Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter, Customer,
+		SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket, TicketEvent []ent.Hook
 	}
 	inters struct {
-		Agent, BusinessCalendar, Category, Comment, Counter, Customer, SLAPolicy,
-		Setting, Tag, Team, TeamMembership, Ticket, TicketEvent []ent.Interceptor
+		Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter, Customer,
+		SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket,
+		TicketEvent []ent.Interceptor
 	}
 )
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"helpdesk/ent/agent"
+	"helpdesk/ent/authzrule"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			agent.Table:            agent.ValidColumn,
+			authzrule.Table:        authzrule.ValidColumn,
 			businesscalendar.Table: businesscalendar.ValidColumn,
 			category.Table:         category.ValidColumn,
 			comment.Table:          comment.ValidColumn,

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"helpdesk/ent/agent"
+	"helpdesk/ent/authzrule"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
@@ -99,6 +100,62 @@ func init() {
 	agent.DefaultID = agentDescID.Default.(func() gid.ID)
 	// agent.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	agent.IDValidator = agentDescID.Validators[0].(func(string) error)
+	authzruleFields := schema.AuthzRule{}.Fields()
+	_ = authzruleFields
+	// authzruleDescPtype is the schema descriptor for ptype field.
+	authzruleDescPtype := authzruleFields[0].Descriptor()
+	// authzrule.PtypeValidator is a validator for the "ptype" field. It is called by the builders before save.
+	authzrule.PtypeValidator = func() func(string) error {
+		validators := authzruleDescPtype.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(ptype string) error {
+			for _, fn := range fns {
+				if err := fn(ptype); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// authzruleDescV0 is the schema descriptor for v0 field.
+	authzruleDescV0 := authzruleFields[1].Descriptor()
+	// authzrule.DefaultV0 holds the default value on creation for the v0 field.
+	authzrule.DefaultV0 = authzruleDescV0.Default.(string)
+	// authzrule.V0Validator is a validator for the "v0" field. It is called by the builders before save.
+	authzrule.V0Validator = authzruleDescV0.Validators[0].(func(string) error)
+	// authzruleDescV1 is the schema descriptor for v1 field.
+	authzruleDescV1 := authzruleFields[2].Descriptor()
+	// authzrule.DefaultV1 holds the default value on creation for the v1 field.
+	authzrule.DefaultV1 = authzruleDescV1.Default.(string)
+	// authzrule.V1Validator is a validator for the "v1" field. It is called by the builders before save.
+	authzrule.V1Validator = authzruleDescV1.Validators[0].(func(string) error)
+	// authzruleDescV2 is the schema descriptor for v2 field.
+	authzruleDescV2 := authzruleFields[3].Descriptor()
+	// authzrule.DefaultV2 holds the default value on creation for the v2 field.
+	authzrule.DefaultV2 = authzruleDescV2.Default.(string)
+	// authzrule.V2Validator is a validator for the "v2" field. It is called by the builders before save.
+	authzrule.V2Validator = authzruleDescV2.Validators[0].(func(string) error)
+	// authzruleDescV3 is the schema descriptor for v3 field.
+	authzruleDescV3 := authzruleFields[4].Descriptor()
+	// authzrule.DefaultV3 holds the default value on creation for the v3 field.
+	authzrule.DefaultV3 = authzruleDescV3.Default.(string)
+	// authzrule.V3Validator is a validator for the "v3" field. It is called by the builders before save.
+	authzrule.V3Validator = authzruleDescV3.Validators[0].(func(string) error)
+	// authzruleDescV4 is the schema descriptor for v4 field.
+	authzruleDescV4 := authzruleFields[5].Descriptor()
+	// authzrule.DefaultV4 holds the default value on creation for the v4 field.
+	authzrule.DefaultV4 = authzruleDescV4.Default.(string)
+	// authzrule.V4Validator is a validator for the "v4" field. It is called by the builders before save.
+	authzrule.V4Validator = authzruleDescV4.Validators[0].(func(string) error)
+	// authzruleDescV5 is the schema descriptor for v5 field.
+	authzruleDescV5 := authzruleFields[6].Descriptor()
+	// authzrule.DefaultV5 holds the default value on creation for the v5 field.
+	authzrule.DefaultV5 = authzruleDescV5.Default.(string)
+	// authzrule.V5Validator is a validator for the "v5" field. It is called by the builders before save.
+	authzrule.V5Validator = authzruleDescV5.Validators[0].(func(string) error)
 	businesscalendarMixin := schema.BusinessCalendar{}.Mixin()
 	businesscalendarMixinFields0 := businesscalendarMixin[0].Fields()
 	_ = businesscalendarMixinFields0

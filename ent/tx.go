@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Agent is the client for interacting with the Agent builders.
 	Agent *AgentClient
+	// AuthzRule is the client for interacting with the AuthzRule builders.
+	AuthzRule *AuthzRuleClient
 	// BusinessCalendar is the client for interacting with the BusinessCalendar builders.
 	BusinessCalendar *BusinessCalendarClient
 	// Category is the client for interacting with the Category builders.
@@ -172,6 +174,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Agent = NewAgentClient(tx.config)
+	tx.AuthzRule = NewAuthzRuleClient(tx.config)
 	tx.BusinessCalendar = NewBusinessCalendarClient(tx.config)
 	tx.Category = NewCategoryClient(tx.config)
 	tx.Comment = NewCommentClient(tx.config)

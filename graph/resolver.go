@@ -18,6 +18,7 @@ import (
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
@@ -28,6 +29,7 @@ import (
 // main and shared by every request.
 type Resolver struct {
 	Client    *ent.Client
+	Authz     *authz.Enforcer
 	Auth      *auth.Service
 	Tickets   *ticketing.Service
 	Directory *directory.Service
@@ -75,4 +77,10 @@ func notFoundAsNil[T any](v *T, err error) (*T, error) {
 		return nil, fmt.Errorf("loading: %w", err)
 	}
 	return v, nil
+}
+
+// require answers FORBIDDEN unless the viewer may act on objects of the
+// given type that belong to no team (configuration, customers, roles).
+func (r *Resolver) require(ctx context.Context, act, objType string) error {
+	return r.Authz.Require(viewer(ctx), act, authz.NoDomain, authz.Resource{Type: objType})
 }

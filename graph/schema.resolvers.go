@@ -9,9 +9,12 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
+	"helpdesk/ent/teammembership"
 	"helpdesk/ent/ticket"
 	"helpdesk/graph/generated"
+	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
@@ -45,73 +48,164 @@ func (r *mutationResolver) AddComment(ctx context.Context, input ticketing.AddCo
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input directory.CreateCustomerInput) (*ent.Customer, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
+		return nil, err
+	}
 	return r.Directory.CreateCustomer(ctx, input)
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.
 func (r *mutationResolver) UpdateCustomer(ctx context.Context, id gid.ID, input directory.UpdateCustomerInput) (*ent.Customer, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
+		return nil, err
+	}
 	return r.Directory.UpdateCustomer(ctx, id, input)
 }
 
 // CreateTeam is the resolver for the createTeam field.
 func (r *mutationResolver) CreateTeam(ctx context.Context, input directory.CreateTeamInput) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.CreateTeam(ctx, input)
 }
 
 // UpdateTeam is the resolver for the updateTeam field.
 func (r *mutationResolver) UpdateTeam(ctx context.Context, id gid.ID, input directory.UpdateTeamInput) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.UpdateTeam(ctx, id, input)
 }
 
 // AddTeamMember is the resolver for the addTeamMember field.
 func (r *mutationResolver) AddTeamMember(ctx context.Context, teamID gid.ID, agentID gid.ID, priority *int) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.AddTeamMember(ctx, teamID, agentID, priority)
 }
 
 // SetTeamMemberPriority is the resolver for the setTeamMemberPriority field.
 func (r *mutationResolver) SetTeamMemberPriority(ctx context.Context, teamID gid.ID, agentID gid.ID, priority int) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.SetTeamMemberPriority(ctx, teamID, agentID, priority)
 }
 
 // RemoveTeamMember is the resolver for the removeTeamMember field.
 func (r *mutationResolver) RemoveTeamMember(ctx context.Context, teamID gid.ID, agentID gid.ID) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.RemoveTeamMember(ctx, teamID, agentID)
 }
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input catalog.CreateCategoryInput) (*ent.Category, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Catalog.CreateCategory(ctx, input)
 }
 
 // UpdateCategory is the resolver for the updateCategory field.
 func (r *mutationResolver) UpdateCategory(ctx context.Context, id gid.ID, input catalog.UpdateCategoryInput) (*ent.Category, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Catalog.UpdateCategory(ctx, id, input)
 }
 
 // CreateBusinessCalendar is the resolver for the createBusinessCalendar field.
 func (r *mutationResolver) CreateBusinessCalendar(ctx context.Context, input catalog.CreateBusinessCalendarInput) (*ent.BusinessCalendar, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Catalog.CreateBusinessCalendar(ctx, input)
 }
 
 // CreateSLAPolicy is the resolver for the createSLAPolicy field.
 func (r *mutationResolver) CreateSLAPolicy(ctx context.Context, input catalog.CreateSLAPolicyInput) (*ent.SLAPolicy, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Catalog.CreateSLAPolicy(ctx, input)
 }
 
 // CreateAgent is the resolver for the createAgent field.
 func (r *mutationResolver) CreateAgent(ctx context.Context, input directory.CreateAgentInput) (*ent.Agent, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.CreateAgent(ctx, input)
 }
 
 // UpdateAgent is the resolver for the updateAgent field.
 func (r *mutationResolver) UpdateAgent(ctx context.Context, id gid.ID, input directory.UpdateAgentInput) (*ent.Agent, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	return r.Directory.UpdateAgent(ctx, id, input)
+}
+
+// GrantRole is the resolver for the grantRole field.
+func (r *mutationResolver) GrantRole(ctx context.Context, agentID gid.ID, role agent.Role) (*ent.Agent, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	return r.Directory.UpdateAgent(ctx, agentID, directory.UpdateAgentInput{Role: &role})
+}
+
+// RevokeRole is the resolver for the revokeRole field.
+func (r *mutationResolver) RevokeRole(ctx context.Context, agentID gid.ID, role agent.Role) (*ent.Agent, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	a, err := r.Client.Agent.Get(ctx, agentID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != role {
+		return a, nil
+	}
+	demoted := agent.RoleAGENT
+	return r.Directory.UpdateAgent(ctx, agentID, directory.UpdateAgentInput{Role: &demoted})
+}
+
+// SetTeamLead is the resolver for the setTeamLead field.
+func (r *mutationResolver) SetTeamLead(ctx context.Context, teamID gid.ID, agentID gid.ID, lead bool) (*ent.Team, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	t, err := r.Client.Team.Get(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	if lead {
+		member, err := r.Client.TeamMembership.Query().
+			Where(teammembership.TeamID(teamID), teammembership.AgentID(agentID)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !member {
+			return nil, apperr.Invalid("agentID", "a team lead must be a member of the team")
+		}
+	}
+	if err := r.Authz.SetTeamLead(agentID, teamID, lead); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // SetAvailability is the resolver for the setAvailability field.
 func (r *mutationResolver) SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error) {
 	target := viewer(ctx).AgentID
-	if agentID != nil {
+	if agentID != nil && *agentID != target {
+		if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+			return nil, err
+		}
 		target = *agentID
 	}
 	return r.Directory.SetAvailability(ctx, target, availability)
@@ -126,9 +220,42 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.Agent, error) {
 	return notFoundAsNil(r.Client.Agent.Get(ctx, v.AgentID))
 }
 
+// RoleAssignments is the resolver for the roleAssignments field.
+func (r *queryResolver) RoleAssignments(ctx context.Context) ([]*authz.RoleAssignment, error) {
+	if err := r.require(ctx, authz.ActRead, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	agents, err := r.Client.Agent.Query().Order(ent.Asc(agent.FieldName)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*authz.RoleAssignment
+	for _, a := range agents {
+		out = append(out, &authz.RoleAssignment{AgentID: a.ID, Role: string(a.Role)})
+	}
+	for _, l := range r.Authz.TeamLeads() {
+		team := l[1]
+		out = append(out, &authz.RoleAssignment{AgentID: l[0], Role: authz.RoleLead, TeamID: &team})
+	}
+	return out, nil
+}
+
 // TicketByNumber is the resolver for the ticketByNumber field.
 func (r *queryResolver) TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error) {
 	return notFoundAsNil(r.Client.Ticket.Query().Where(ticket.Number(number)).Only(ctx))
+}
+
+// Agent is the resolver for the agent field.
+func (r *roleAssignmentResolver) Agent(ctx context.Context, obj *authz.RoleAssignment) (*ent.Agent, error) {
+	return r.Client.Agent.Get(ctx, obj.AgentID)
+}
+
+// Team is the resolver for the team field.
+func (r *roleAssignmentResolver) Team(ctx context.Context, obj *authz.RoleAssignment) (*ent.Team, error) {
+	if obj.TeamID == nil {
+		return nil, nil
+	}
+	return notFoundAsNil(r.Client.Team.Get(ctx, *obj.TeamID))
 }
 
 // Members is the resolver for the members field.
@@ -155,4 +282,12 @@ func (r *ticketWhereInputResolver) InCategory(ctx context.Context, obj *ent.Tick
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// RoleAssignment returns generated.RoleAssignmentResolver implementation.
+func (r *Resolver) RoleAssignment() generated.RoleAssignmentResolver {
+	return &roleAssignmentResolver{r}
+}
+
+type (
+	mutationResolver       struct{ *Resolver }
+	roleAssignmentResolver struct{ *Resolver }
+)

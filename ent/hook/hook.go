@@ -20,6 +20,18 @@ func (f AgentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AgentMutation", m)
 }
 
+// The AuthzRuleFunc type is an adapter to allow the use of ordinary
+// function as AuthzRule mutator.
+type AuthzRuleFunc func(context.Context, *ent.AuthzRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuthzRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuthzRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuthzRuleMutation", m)
+}
+
 // The BusinessCalendarFunc type is an adapter to allow the use of ordinary
 // function as BusinessCalendar mutator.
 type BusinessCalendarFunc func(context.Context, *ent.BusinessCalendarMutation) (ent.Value, error)

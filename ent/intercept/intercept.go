@@ -8,6 +8,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
+	"helpdesk/ent/authzrule"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
@@ -106,6 +107,33 @@ func (f TraverseAgent) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AgentQuery", q)
+}
+
+// The AuthzRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuthzRuleFunc func(context.Context, *ent.AuthzRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuthzRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuthzRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuthzRuleQuery", q)
+}
+
+// The TraverseAuthzRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuthzRule func(context.Context, *ent.AuthzRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuthzRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuthzRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuthzRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuthzRuleQuery", q)
 }
 
 // The BusinessCalendarFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -437,6 +465,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AgentQuery:
 		return &query[*ent.AgentQuery, predicate.Agent, agent.OrderOption]{typ: ent.TypeAgent, tq: q}, nil
+	case *ent.AuthzRuleQuery:
+		return &query[*ent.AuthzRuleQuery, predicate.AuthzRule, authzrule.OrderOption]{typ: ent.TypeAuthzRule, tq: q}, nil
 	case *ent.BusinessCalendarQuery:
 		return &query[*ent.BusinessCalendarQuery, predicate.BusinessCalendar, businesscalendar.OrderOption]{typ: ent.TypeBusinessCalendar, tq: q}, nil
 	case *ent.CategoryQuery:

@@ -35,6 +35,30 @@ var (
 			},
 		},
 	}
+	// AuthzRulesColumns holds the columns for the "authz_rules" table.
+	AuthzRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "ptype", Type: field.TypeString, Size: 16},
+		{Name: "v0", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "v1", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "v2", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "v3", Type: field.TypeString, Size: 1000, Default: ""},
+		{Name: "v4", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "v5", Type: field.TypeString, Size: 255, Default: ""},
+	}
+	// AuthzRulesTable holds the schema information for the "authz_rules" table.
+	AuthzRulesTable = &schema.Table{
+		Name:       "authz_rules",
+		Columns:    AuthzRulesColumns,
+		PrimaryKey: []*schema.Column{AuthzRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "authzrule_ptype_v0_v1_v2_v3_v4_v5",
+				Unique:  true,
+				Columns: []*schema.Column{AuthzRulesColumns[1], AuthzRulesColumns[2], AuthzRulesColumns[3], AuthzRulesColumns[4], AuthzRulesColumns[5], AuthzRulesColumns[6], AuthzRulesColumns[7]},
+			},
+		},
+	}
 	// BusinessCalendarsColumns holds the columns for the "business_calendars" table.
 	BusinessCalendarsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -543,6 +567,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AgentsTable,
+		AuthzRulesTable,
 		BusinessCalendarsTable,
 		CategoriesTable,
 		CommentsTable,

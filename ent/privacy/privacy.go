@@ -135,6 +135,30 @@ func (f AgentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentMutation", m)
 }
 
+// The AuthzRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AuthzRuleQueryRuleFunc func(context.Context, *ent.AuthzRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AuthzRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuthzRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AuthzRuleQuery", q)
+}
+
+// The AuthzRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AuthzRuleMutationRuleFunc func(context.Context, *ent.AuthzRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AuthzRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AuthzRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuthzRuleMutation", m)
+}
+
 // The BusinessCalendarQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type BusinessCalendarQueryRuleFunc func(context.Context, *ent.BusinessCalendarQuery) error
@@ -460,6 +484,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AgentQuery:
 		return q.Filter(), nil
+	case *ent.AuthzRuleQuery:
+		return q.Filter(), nil
 	case *ent.BusinessCalendarQuery:
 		return q.Filter(), nil
 	case *ent.CategoryQuery:
@@ -492,6 +518,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AgentMutation:
+		return m.Filter(), nil
+	case *ent.AuthzRuleMutation:
 		return m.Filter(), nil
 	case *ent.BusinessCalendarMutation:
 		return m.Filter(), nil

@@ -11,7 +11,9 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/teammembership"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/gid"
 )
 
 // Service logs agents in and authenticates requests.
@@ -66,7 +68,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error
 	if !a.Active {
 		return Viewer{}, apperr.Unauthenticated("account is deactivated")
 	}
-	return Viewer{AgentID: a.ID, Name: a.Name, Role: a.Role}, nil
+	teams, err := a.QueryMemberships().Select(teammembership.FieldTeamID).Strings(ctx)
+	if err != nil {
+		return Viewer{}, fmt.Errorf("loading the agent's teams: %w", err)
+	}
+	v := Viewer{AgentID: a.ID, Name: a.Name, Role: a.Role}
+	for _, t := range teams {
+		v.TeamIDs = append(v.TeamIDs, gid.ID(t))
+	}
+	return v, nil
 }
 
 const signingKeySetting = "token_signing_key"

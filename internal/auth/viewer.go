@@ -14,11 +14,24 @@ type Viewer struct {
 	AgentID gid.ID
 	Name    string
 	Role    agent.Role
+	// TeamIDs are the teams the agent is a member of.
+	TeamIDs []gid.ID
+	system  bool
 }
 
 // System is the viewer for changes the service makes on its own behalf
-// (demo data, scheduled jobs); it has no agent.
-var System = Viewer{Name: "system", Role: agent.RoleADMIN}
+// (demo data, scheduled jobs); it has no agent and may do anything.
+var System = Viewer{Name: "system", Role: agent.RoleADMIN, system: true}
+
+// OnBehalfOf is a System viewer that records the given agent as the actor:
+// for loaders and automations that act for an agent without being
+// subject to the agent's permissions.
+func OnBehalfOf(agentID gid.ID, name string, role agent.Role) Viewer {
+	return Viewer{AgentID: agentID, Name: name, Role: role, system: true}
+}
+
+// IsSystem reports whether v is the System viewer.
+func (v Viewer) IsSystem() bool { return v.system }
 
 // IsAgent reports whether the viewer is a logged-in agent.
 func (v Viewer) IsAgent() bool { return v.AgentID != "" }

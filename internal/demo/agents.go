@@ -84,7 +84,7 @@ func (l *loader) loadAgents(ctx context.Context) error {
 		}
 		l.agents = append(l.agents, &demoAgent{
 			id: a.ID, key: spec.key, name: a.Name, vi: spec.vi,
-			viewer: auth.Viewer{AgentID: a.ID, Name: a.Name, Role: a.Role},
+			viewer: auth.OnBehalfOf(a.ID, a.Name, a.Role),
 		})
 		l.sum.Agents++
 	}

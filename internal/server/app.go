@@ -9,6 +9,7 @@ import (
 
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/store"
@@ -32,6 +33,7 @@ type Options struct {
 // tests all build it the same way.
 type App struct {
 	DB        *store.DB
+	Authz     *authz.Enforcer
 	Auth      *auth.Service
 	Tickets   *ticketing.Service
 	Directory *directory.Service
@@ -58,10 +60,16 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if ttl <= 0 {
 		ttl = 12 * time.Hour
 	}
+	enforcer, err := authz.New(ctx, db.Client)
+	if err != nil {
+		return nil, err
+	}
+	enforcer.InstallScopes(db.Client)
 	a := &App{
 		DB:        db,
+		Authz:     enforcer,
 		Auth:      &auth.Service{Client: db.Client, Tokens: auth.Tokens{Key: key, TTL: ttl}, Now: now},
-		Tickets:   &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now},
+		Tickets:   &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer},
 		Directory: &directory.Service{Client: db.Client, Now: now},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now},
 	}
@@ -71,6 +79,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
+		Authz:     enforcer,
 		Auth:      a.Auth,
 		Tickets:   a.Tickets,
 		Directory: a.Directory,

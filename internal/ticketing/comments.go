@@ -10,6 +10,7 @@ import (
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -46,6 +47,12 @@ func (s *Service) AddCustomerReply(ctx context.Context, customerID, ticketID gid
 
 func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID gid.ID, body string,
 	visibility comment.Visibility, mentionIDs []gid.ID, customerID *gid.ID) (*ent.Comment, error) {
+	if customerID != nil {
+		// A customer's own ticket is checked below, by its customer.
+		ctx = auth.WithViewer(ctx, auth.System)
+	} else {
+		ctx = auth.WithViewer(ctx, viewer)
+	}
 	var created *ent.Comment
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
@@ -58,6 +65,11 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		}
 		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
+		}
+		if customerID == nil {
+			if _, err := s.authorize(ctx, tx, viewer, t, authz.ActComment); err != nil {
+				return err
+			}
 		}
 		mentions, err := checkAgents(ctx, tx, "input.mentionIDs", mentionIDs)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/ent"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/store"
 )
 
@@ -17,6 +18,8 @@ type Service struct {
 	Client  *ent.Client
 	Dialect string
 	Now     func() time.Time
+	// Authz decides what each viewer may do to a ticket.
+	Authz *authz.Enforcer
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,10 +12,12 @@ import (
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
+	"helpdesk/ent/teammembership"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 	"helpdesk/internal/store"
@@ -31,6 +34,10 @@ const (
 // team, else the default team), picks the SLA policy (the nearest
 // category's, else the default policy) and records the CREATED event.
 func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in CreateTicketInput) (*ent.Ticket, error) {
+	ctx = auth.WithViewer(ctx, viewer)
+	if err := s.Authz.Require(viewer, authz.ActCreate, authz.NoDomain, authz.Resource{Type: authz.ObjTicket}); err != nil {
+		return nil, err
+	}
 	title, err := input.Text("input.title", in.Title, maxTitle)
 	if err != nil {
 		return nil, err
@@ -87,6 +94,9 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		status := ticket.StatusUNASSIGNED
 		if in.AssigneeID != nil {
 			if err := checkAgent(ctx, tx, "input.assigneeID", *in.AssigneeID); err != nil {
+				return err
+			}
+			if err := s.requireReassign(ctx, tx, viewer, authz.Resource{Type: authz.ObjTicket, Unassigned: true, InMyTeam: teamID != nil && slices.Contains(viewer.TeamIDs, *teamID)}, teamID, in.AssigneeID); err != nil {
 				return err
 			}
 			status = ticket.StatusOPEN
@@ -161,12 +171,26 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 // ExpectedVersion set, a ticket changed since that version is refused with
 // CONFLICT. An update that changes nothing writes nothing.
 func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
+	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
 		t, err := loadForChange(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
+		}
+		res, err := s.authorize(ctx, tx, viewer, t, authz.ActWrite)
+		if err != nil {
+			return err
+		}
+		if in.AssigneeID != nil || isTrue(in.ClearAssignee) {
+			team := t.TeamID
+			if in.TeamID != nil {
+				team = in.TeamID
+			}
+			if err := s.requireReassign(ctx, tx, viewer, res, team, in.AssigneeID); err != nil {
+				return err
+			}
 		}
 		upd := tx.Ticket.UpdateOneID(t.ID)
 		var ch changeSet
@@ -194,11 +218,15 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 	if err := ticket.StatusValidator(to); err != nil {
 		return nil, apperr.Invalid("status", "%q is not a valid status", to)
 	}
+	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
 		t, err := loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
+			return err
+		}
+		if _, err := s.authorize(ctx, tx, viewer, t, authz.ActWrite); err != nil {
 			return err
 		}
 		if t.Status == to {
@@ -224,6 +252,39 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 		return nil, err
 	}
 	return updated.Unwrap(), nil
+}
+
+// authorize checks that the viewer may act on the ticket and returns the
+// ticket as the policy sees it.
+func (s *Service) authorize(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, t *ent.Ticket, act string) (authz.Resource, error) {
+	res, err := authz.TicketResource(ctx, tx.Client(), viewer, t)
+	if err != nil {
+		return res, err
+	}
+	return res, s.Authz.Require(viewer, act, authz.TicketDomain(t), res)
+}
+
+// requireReassign checks that the viewer may give the ticket to target
+// (nil: take it away from its assignee). Agents and leads may only hand
+// tickets to members of the ticket's team.
+func (s *Service) requireReassign(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, res authz.Resource, team, target *gid.ID) error {
+	res.TargetInTeam = true
+	if target != nil {
+		res.TargetInTeam = false
+		if team != nil {
+			in, err := tx.TeamMembership.Query().
+				Where(teammembership.TeamID(*team), teammembership.AgentID(*target)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("checking team membership: %w", err)
+			}
+			res.TargetInTeam = in
+		}
+	}
+	dom := authz.NoDomain
+	if team != nil {
+		dom = string(*team)
+	}
+	return s.Authz.Require(viewer, authz.ActReassign, dom, res)
 }
 
 // loadForChange reads the ticket a change applies to and checks the
