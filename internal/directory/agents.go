@@ -134,6 +134,11 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 		}
 		upd.SetPasswordHash(hash)
 	}
+	if (in.Role != nil && *in.Role != agent.RoleADMIN) || (in.Active != nil && !*in.Active) {
+		if err := s.keepAnAdmin(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	a, err := upd.SetUpdatedAt(s.Now().UTC()).Save(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("no agent with id %q", id)
@@ -160,6 +165,26 @@ func (s *Service) SetAvailability(ctx context.Context, id gid.ID, availability a
 		return nil, fmt.Errorf("setting availability: %w", err)
 	}
 	return a, nil
+}
+
+// keepAnAdmin refuses to demote or deactivate the last active administrator,
+// which would leave nobody able to manage the helpdesk.
+func (s *Service) keepAnAdmin(ctx context.Context, id gid.ID) error {
+	others, err := s.Client.Agent.Query().
+		Where(agent.RoleEQ(agent.RoleADMIN), agent.Active(true), agent.IDNEQ(id)).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("counting administrators: %w", err)
+	}
+	if others == 0 {
+		isAdmin, err := s.Client.Agent.Query().Where(agent.ID(id), agent.RoleEQ(agent.RoleADMIN), agent.Active(true)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("checking the agent's role: %w", err)
+		}
+		if isAdmin {
+			return apperr.Conflict("this is the last active administrator; make another agent ADMIN first")
+		}
+	}
+	return nil
 }
 
 func passwordHash(field, password string) (string, error) {
