@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"helpdesk/ent/agent"
+	"helpdesk/ent/apitoken"
 	"helpdesk/ent/authzrule"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
@@ -86,6 +87,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apitoken.Table:         apitoken.ValidColumn,
 			agent.Table:            agent.ValidColumn,
 			authzrule.Table:        authzrule.ValidColumn,
 			businesscalendar.Table: businesscalendar.ValidColumn,

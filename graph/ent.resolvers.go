@@ -9,6 +9,7 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/graph/generated"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 
 	"entgo.io/contrib/entgql"
@@ -31,6 +32,14 @@ func (r *queryResolver) Node(ctx context.Context, id gid.ID) (ent.Noder, error) 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, error) {
 	return r.Client.Noders(ctx, ids, ent.WithNodeType(nodeType))
+}
+
+// APITokens is the resolver for the apiTokens field.
+func (r *queryResolver) APITokens(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) (*ent.APITokenConnection, error) {
+	if err := r.require(ctx, authz.ActRead, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	return r.Client.APIToken.Query().Paginate(ctx, after, first, before, last, ent.WithAPITokenOrder(orderBy), ent.WithAPITokenFilter(where.Filter))
 }
 
 // Agents is the resolver for the agents field.

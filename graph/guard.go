@@ -22,16 +22,42 @@ var publicRootFields = map[string]bool{
 	"query.__typename": true,
 }
 
+// customerRootFields are the operations a customer's token may use.
+var customerRootFields = map[string]bool{
+	"query.tickets": true, "query.ticketByNumber": true, "query.node": true, "query.nodes": true,
+	"query.customers": true, "mutation.createTicket": true, "mutation.addComment": true,
+}
+
+// integrationRootFields are the operations an integration token may use;
+// its scopes decide the rest.
+var integrationRootFields = map[string]bool{
+	"query.tickets": true, "query.ticketByNumber": true, "query.node": true, "query.nodes": true,
+	"query.customers": true, "query.categories": true, "query.teams": true, "query.tags": true,
+	"mutation.createTicket": true, "mutation.updateTicket": true, "mutation.setTicketStatus": true,
+	"mutation.addComment": true, "mutation.createCustomer": true, "mutation.updateCustomer": true,
+}
+
 // RequireViewer refuses every root field but the public ones when the
-// request carries no valid token.
+// request carries no valid token, and keeps customers' and integrations'
+// tokens to the operations made for them.
 func RequireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	rc := graphql.GetRootFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
-	if rc != nil && oc != nil && oc.Operation != nil && !publicRootFields[string(oc.Operation.Operation)+"."+rc.Field.Name] {
-		if _, ok := auth.ViewerFrom(ctx); !ok {
-			graphql.AddError(ctx, apperr.Unauthenticated("authentication required: send Authorization: Bearer <token> (see the login mutation)"))
-			return graphql.Null
-		}
+	if rc == nil || oc == nil || oc.Operation == nil {
+		return next(ctx)
+	}
+	name := string(oc.Operation.Operation) + "." + rc.Field.Name
+	if publicRootFields[name] {
+		return next(ctx)
+	}
+	v, ok := auth.ViewerFrom(ctx)
+	switch {
+	case !ok:
+		graphql.AddError(ctx, apperr.Unauthenticated("authentication required: send Authorization: Bearer <token> (see the login mutation)"))
+		return graphql.Null
+	case v.IsCustomer() && !customerRootFields[name], v.IsIntegration() && !integrationRootFields[name]:
+		graphql.AddError(ctx, apperr.Forbidden(fmt.Sprintf("%s is not available to this token", rc.Field.Name)))
+		return graphql.Null
 	}
 	return next(ctx)
 }

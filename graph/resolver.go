@@ -6,6 +6,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
+	"helpdesk/ent/apitoken"
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
@@ -58,10 +59,18 @@ var tablesByPrefix = map[string]string{
 	gid.Ticket:           ticket.Table,
 	gid.Comment:          comment.Table,
 	gid.TicketEvent:      ticketevent.Table,
+	gid.APIToken:         apitoken.Table,
 }
 
+// tokenNodeTypes are the object types customers' and integrations' tokens
+// may look up by id; the rows themselves are still scoped.
+var tokenNodeTypes = map[string]bool{gid.Ticket: true, gid.Comment: true, gid.Customer: true}
+
 // nodeType is ent's node-type resolver for our ids.
-func nodeType(_ context.Context, id gid.ID) (string, error) {
+func nodeType(ctx context.Context, id gid.ID) (string, error) {
+	if v := viewer(ctx); (v.IsCustomer() || v.IsIntegration()) && !tokenNodeTypes[id.Prefix()] {
+		return "", apperr.NotFound("could not resolve to a node with the global id %q", id)
+	}
 	if table, ok := tablesByPrefix[id.Prefix()]; ok {
 		return table, nil
 	}

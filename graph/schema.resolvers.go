@@ -199,6 +199,22 @@ func (r *mutationResolver) SetTeamLead(ctx context.Context, teamID gid.ID, agent
 	return t, nil
 }
 
+// CreateAPIToken is the resolver for the createAPIToken field.
+func (r *mutationResolver) CreateAPIToken(ctx context.Context, input auth.CreateAPITokenInput) (*auth.APITokenPayload, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	return r.Auth.CreateAPIToken(ctx, viewer(ctx), input)
+}
+
+// RevokeAPIToken is the resolver for the revokeAPIToken field.
+func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id gid.ID) (*ent.APIToken, error) {
+	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
+		return nil, err
+	}
+	return r.Auth.RevokeAPIToken(ctx, id)
+}
+
 // SetAvailability is the resolver for the setAvailability field.
 func (r *mutationResolver) SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error) {
 	target := viewer(ctx).AgentID

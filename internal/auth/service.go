@@ -54,6 +54,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*AuthPaylo
 // on every request, so deactivating an agent or changing a role takes
 // effect at once.
 func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error) {
+	if isAPIToken(token) {
+		return s.authenticateAPIToken(ctx, token)
+	}
 	id, err := s.Tokens.Verify(token, s.Now())
 	if err != nil {
 		return Viewer{}, apperr.Unauthenticated("invalid or expired token")

@@ -16,8 +16,20 @@ type Viewer struct {
 	Role    agent.Role
 	// TeamIDs are the teams the agent is a member of.
 	TeamIDs []gid.ID
-	system  bool
+	// TokenID is the API token a non-agent request came with.
+	TokenID gid.ID
+	// CustomerID is set for a customer's token: the customer it acts for.
+	CustomerID gid.ID
+	// Scopes are what an integration token may do (e.g. TICKETS_READ).
+	Scopes []string
+	system bool
 }
+
+// IsCustomer reports whether the viewer is a customer (portal or widget).
+func (v Viewer) IsCustomer() bool { return v.CustomerID != "" }
+
+// IsIntegration reports whether the viewer is an integration token.
+func (v Viewer) IsIntegration() bool { return v.TokenID != "" && v.CustomerID == "" }
 
 // System is the viewer for changes the service makes on its own behalf
 // (demo data, scheduled jobs); it has no agent and may do anything.

@@ -39,6 +39,10 @@ type Resource struct {
 	// TargetInTeam: for a reassignment, the new assignee is (or none is
 	// given and the ticket stays) in the ticket's team.
 	TargetInTeam bool
+	// Own: the ticket belongs to the customer the request acts for.
+	Own bool
+	// Internal: the ticket is staff-only.
+	Internal bool
 }
 
 // Enforcer evaluates the policy. It is safe for concurrent use.
@@ -57,14 +61,8 @@ func New(ctx context.Context, client *ent.Client) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading authorization policy: %w", err)
 	}
-	rules, err := e.GetPolicy()
-	if err != nil {
-		return nil, fmt.Errorf("reading authorization policy: %w", err)
-	}
-	if len(rules) == 0 {
-		if _, err := e.AddPolicies(DefaultPolicy); err != nil {
-			return nil, fmt.Errorf("installing the default authorization policy: %w", err)
-		}
+	if err := installDefaults(ctx, client, e); err != nil {
+		return nil, err
 	}
 	return &Enforcer{e: e}, nil
 }
@@ -78,11 +76,30 @@ func (en *Enforcer) Can(v auth.Viewer, act, dom string, obj Resource) (bool, err
 	if dom == "" {
 		dom = NoDomain
 	}
-	ok, err := en.e.Enforce(string(v.AgentID), string(v.Role), dom, obj, act)
-	if err != nil {
-		return false, fmt.Errorf("evaluating authorization policy: %w", err)
+	for _, role := range roles(v) {
+		ok, err := en.e.Enforce(string(v.AgentID), role, dom, obj, act)
+		if err != nil {
+			return false, fmt.Errorf("evaluating authorization policy: %w", err)
+		}
+		if ok {
+			return true, nil
+		}
 	}
-	return ok, nil
+	return false, nil
+}
+
+// roles are the policy subjects a viewer acts as: an agent's global role,
+// a customer token's CUSTOMER role, or each scope of an integration token.
+func roles(v auth.Viewer) []string {
+	switch {
+	case v.IsCustomer():
+		return []string{RoleCustomer}
+	case v.IsIntegration():
+		return v.Scopes
+	case v.IsAgent():
+		return []string{string(v.Role)}
+	}
+	return nil
 }
 
 // Require is Can that answers FORBIDDEN when the viewer may not.

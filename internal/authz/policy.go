@@ -15,6 +15,8 @@ const (
 
 	// RoleLead is the team-lead role, held in a team's domain.
 	RoleLead = "LEAD"
+	// RoleCustomer is the role of a customer's token.
+	RoleCustomer = "CUSTOMER"
 	// NoDomain is the domain of objects that belong to no team.
 	NoDomain = "-"
 )
@@ -26,8 +28,12 @@ const (
 	condAgentWrite = "r.obj.Assigned || r.obj.Unassigned && r.obj.InMyTeam"
 )
 
+const condCustomer = "r.obj.Own && !r.obj.Internal"
+
 // DefaultPolicy is installed into an empty rule table. Administrators may
 // change it afterwards; the table, not this list, is then authoritative.
+// Rules added in a later release go into defaultPolicyAdditions too, so
+// that existing installations receive them once.
 var DefaultPolicy = [][]string{
 	{"ADMIN", ObjTicket, "*", "true"},
 	{"ADMIN", ObjCustomer, "*", "true"},
@@ -50,4 +56,22 @@ var DefaultPolicy = [][]string{
 	{"AGENT", ObjTicket, ActReassign, "(" + condAgentWrite + ") && r.obj.TargetInTeam"},
 	{"AGENT", ObjCustomer, "*", "true"},
 	{"AGENT", ObjConfig, ActRead, "true"},
+
+	{RoleCustomer, ObjTicket, ActCreate, "true"},
+	{RoleCustomer, ObjTicket, ActRead, condCustomer},
+	{RoleCustomer, ObjTicket, ActComment, condCustomer},
+
+	{"TICKETS_READ", ObjTicket, ActRead, "true"},
+	{"TICKETS_WRITE", ObjTicket, "*", "true"},
+	{"CUSTOMERS_READ", ObjCustomer, ActRead, "true"},
+	{"CUSTOMERS_WRITE", ObjCustomer, "*", "true"},
 }
+
+// defaultPolicyAdditions lists, by policy version, the default rules added
+// after the first release (version 1).
+var defaultPolicyAdditions = map[int][][]string{
+	2: DefaultPolicy[len(DefaultPolicy)-7:],
+}
+
+// DefaultPolicyVersion is the version of DefaultPolicy.
+const DefaultPolicyVersion = 2

@@ -10,6 +10,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/comment"
+	"helpdesk/ent/customer"
 	"helpdesk/ent/intercept"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/ticket"
@@ -21,11 +22,20 @@ import (
 // nil when the viewer may read every ticket. It must agree with Can for
 // every ticket (the consistency test checks it on generated data).
 func (en *Enforcer) TicketScope(v auth.Viewer) predicate.Ticket {
-	if v.IsSystem() || v.Role == agent.RoleADMIN || v.Role == agent.RoleMANAGER {
+	switch {
+	case v.IsSystem():
 		return nil
-	}
-	if !v.IsAgent() {
+	case v.IsCustomer():
+		return ticket.And(ticket.CustomerID(v.CustomerID), ticket.Internal(false))
+	case v.IsIntegration():
+		if slices.Contains(v.Scopes, "TICKETS_READ") || slices.Contains(v.Scopes, "TICKETS_WRITE") {
+			return nil
+		}
 		return deny[predicate.Ticket]()
+	case !v.IsAgent():
+		return deny[predicate.Ticket]()
+	case v.Role == agent.RoleADMIN || v.Role == agent.RoleMANAGER:
+		return nil
 	}
 	me := v.AgentID
 	or := []predicate.Ticket{
@@ -57,11 +67,40 @@ func (en *Enforcer) InstallScopes(client *ent.Client) {
 		if p := en.scopeFor(ctx); p != nil {
 			q.Where(comment.HasTicketWith(p))
 		}
+		// Internal notes are never shown to customers, on any path.
+		if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {
+			q.Where(comment.VisibilityEQ(comment.VisibilityPUBLIC))
+		}
 		return nil
 	}))
 	client.TicketEvent.Intercept(intercept.TraverseTicketEvent(func(ctx context.Context, q *ent.TicketEventQuery) error {
+		// The history names internal notes and staff: customers do not read it.
+		if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {
+			q.Where(deny[predicate.TicketEvent]())
+			return nil
+		}
 		if p := en.scopeFor(ctx); p != nil {
 			q.Where(ticketevent.HasTicketWith(p))
+		}
+		return nil
+	}))
+	client.Customer.Intercept(intercept.TraverseCustomer(func(ctx context.Context, q *ent.CustomerQuery) error {
+		v, ok := auth.ViewerFrom(ctx)
+		switch {
+		case !ok:
+			q.Where(deny[predicate.Customer]())
+		case v.IsCustomer():
+			q.Where(customer.ID(v.CustomerID))
+		case v.IsIntegration() && !slices.Contains(v.Scopes, "CUSTOMERS_READ") && !slices.Contains(v.Scopes, "CUSTOMERS_WRITE"):
+			q.Where(deny[predicate.Customer]())
+		}
+		return nil
+	}))
+	client.APIToken.Intercept(intercept.TraverseAPIToken(func(ctx context.Context, q *ent.APITokenQuery) error {
+		// Tokens are listed to administrators only; authentication looks
+		// them up as the system.
+		if v, ok := auth.ViewerFrom(ctx); !ok || !(v.IsSystem() || v.IsAgent() && !v.IsIntegration() && v.Role == agent.RoleADMIN) {
+			q.Where(deny[predicate.APIToken]())
 		}
 		return nil
 	}))
@@ -84,6 +123,8 @@ func deny[P ~func(*sql.Selector)]() P {
 func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *ent.Ticket) (Resource, error) {
 	r := Resource{
 		Type:       ObjTicket,
+		Own:        v.IsCustomer() && t.CustomerID != nil && *t.CustomerID == v.CustomerID,
+		Internal:   t.Internal,
 		Assigned:   t.AssigneeID != nil && *t.AssigneeID == v.AgentID,
 		Unassigned: t.AssigneeID == nil,
 		InMyTeam:   t.TeamID != nil && slices.Contains(v.TeamIDs, *t.TeamID),

@@ -14,4 +14,5 @@ const (
 	Ticket           = "tkt"
 	Comment          = "cmt"
 	TicketEvent      = "evt"
+	APIToken         = "tok"
 )

@@ -32,6 +32,12 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddComm
 	if err := comment.VisibilityValidator(visibility); err != nil {
 		return nil, apperr.Invalid("input.visibility", "%q is not a valid visibility", in.Visibility)
 	}
+	if viewer.IsCustomer() {
+		if visibility != comment.VisibilityPUBLIC || len(in.MentionIDs) > 0 {
+			return nil, apperr.Forbidden("a customer writes public replies only, without mentions")
+		}
+		return s.AddCustomerReply(ctx, viewer.CustomerID, in.TicketID, body)
+	}
 	return s.addComment(ctx, viewer, in.TicketID, body, visibility, in.MentionIDs, nil)
 }
 

@@ -38,6 +38,14 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 	if err := s.Authz.Require(viewer, authz.ActCreate, authz.NoDomain, authz.Resource{Type: authz.ObjTicket}); err != nil {
 		return nil, err
 	}
+	if viewer.IsCustomer() {
+		// A customer opens tickets for themselves only, and does not route them.
+		if in.TeamID != nil || in.AssigneeID != nil || len(in.WatcherIDs) > 0 || (in.Internal != nil && *in.Internal) ||
+			(in.CustomerID != nil && *in.CustomerID != viewer.CustomerID) {
+			return nil, apperr.Forbidden("a customer may only open a ticket for themselves, without team, assignee, watchers or internal flag")
+		}
+		in.CustomerID = &viewer.CustomerID
+	}
 	title, err := input.Text("input.title", in.Title, maxTitle)
 	if err != nil {
 		return nil, err
