@@ -91,6 +91,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	if cfg.adminEmail != "" {
 		if err := bootstrapAdmin(ctx, app, cfg, logger); err != nil {
 			return err

@@ -6,6 +6,8 @@ package authz
 
 import (
 	"context"
+	"database/sql"
+	"log/slog"
 	_ "embed"
 	"fmt"
 
@@ -47,7 +49,31 @@ type Resource struct {
 
 // Enforcer evaluates the policy. It is safe for concurrent use.
 type Enforcer struct {
-	e *casbin.SyncedEnforcer
+	e       *casbin.SyncedEnforcer
+	watcher *postgresWatcher
+}
+
+// WatchPostgres makes policy changes reach every replica using the same
+// PostgreSQL database at once (see postgresWatcher). Close stops it.
+func (en *Enforcer) WatchPostgres(dsn string, db *sql.DB, logger *slog.Logger) error {
+	w, err := newPostgresWatcher(dsn, db, logger)
+	if err != nil {
+		return err
+	}
+	if err := en.e.SetWatcher(w); err != nil {
+		w.Close()
+		return fmt.Errorf("installing the policy watcher: %w", err)
+	}
+	en.watcher = w
+	return nil
+}
+
+// Close stops watching for policy changes.
+func (en *Enforcer) Close() {
+	if en.watcher != nil {
+		en.watcher.Close()
+		en.watcher = nil
+	}
 }
 
 // New loads the model and the stored policy, installing DefaultPolicy

@@ -24,6 +24,7 @@ func TestLoadFillsAnEmptyDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(app.Close)
 	services := demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}
 	client := db.Client
 	count := func(n int, err error) int {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+
+	"entgo.io/ent/dialect"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -41,6 +43,10 @@ type App struct {
 	Handler   http.Handler
 }
 
+// Close stops the App's background work (the policy watcher). It does not
+// close the database.
+func (a *App) Close() { a.Authz.Close() }
+
 // NewApp builds the services and the handler over db, which must be
 // migrated already.
 func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
@@ -65,6 +71,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	enforcer.InstallScopes(db.Client)
+	if db.Dialect == dialect.Postgres {
+		if err := enforcer.WatchPostgres(db.DSN, db.SQL, logger); err != nil {
+			return nil, err
+		}
+	}
 	a := &App{
 		DB:        db,
 		Authz:     enforcer,

@@ -42,6 +42,7 @@ func newOrg(t *testing.T, dial string) *org {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(app.Close)
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
 	o := &org{app: app, url: srv.URL + "/graphql", teams: map[string]gid.ID{}, agents: map[string]gid.ID{}, clients: map[string]*gqltest.Client{}}

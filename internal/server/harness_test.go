@@ -33,6 +33,7 @@ func newEnv(t *testing.T, dial string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(app.Close)
 	role := agent.RoleADMIN
 	if _, err := app.Directory.CreateAgent(ctx, directory.CreateAgentInput{
 		Name: "Ada Admin", Email: "ada@example.com", Password: adminPassword, Role: &role,

@@ -1,8 +1,15 @@
 package server_test
 
 import (
+	"net/http/httptest"
 	"testing"
+	"time"
 
+	"entgo.io/ent/dialect"
+
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 )
 
@@ -68,5 +75,50 @@ func TestPolicyChangesApplyAtOnce(t *testing.T) {
 			}
 			o.clients["manager"].MustFail(t, "FORBIDDEN", `{ roleAssignments { role } }`, nil)
 		})
+	}
+}
+
+// TestPolicyChangeReachesOtherReplicas runs two Apps on one PostgreSQL
+// database: a team lead granted through one is honoured by the other.
+func TestPolicyChangeReachesOtherReplicas(t *testing.T) {
+	o := newOrg(t, dialect.Postgres)
+	second, err := store.Open(t.Context(), o.app.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Close() })
+	replica, err := server.NewApp(t.Context(), second, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(replica.Close)
+	srv := httptest.NewServer(replica.Handler)
+	t.Cleanup(srv.Close)
+
+	assigned := o.newTicket(t, "B", "agentAB", "")
+	loner := &gqltest.Client{URL: srv.URL + "/graphql", Token: o.clients["loner"].Token}
+	visible := func() bool {
+		res := loner.Post(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": assigned})
+		return len(res.Errors) == 0
+	}
+	if visible() {
+		t.Fatal("ticket visible before the grant")
+	}
+	vars := map[string]any{"t": o.teams["B"], "a": o.agents["loner"]}
+	o.clients["admin"].Must(t, `mutation($t: ID!, $a: ID!) { addTeamMember(teamID: $t, agentID: $a) { id } }`, vars, nil)
+	o.clients["admin"].Must(t, `mutation($t: ID!, $a: ID!) { setTeamLead(teamID: $t, agentID: $a) { id } }`, vars, nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for !visible() {
+		if time.Now().After(deadline) {
+			t.Fatal("the other replica did not apply the new team lead within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	o.clients["admin"].Must(t, `mutation($t: ID!, $a: ID!) { setTeamLead(teamID: $t, agentID: $a, lead: false) { id } }`, vars, nil)
+	for visible() {
+		if time.Now().After(deadline) {
+			t.Fatal("the other replica did not apply the revoked team lead within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

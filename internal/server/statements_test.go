@@ -43,11 +43,12 @@ func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
 			seedTickets(t, e, 30)
 
 			counter := &countingDriver{Driver: entsql.OpenDB(e.db.Dialect, e.db.SQL)}
-			counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect}
+			counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect, DSN: e.db.DSN}
 			app, err := server.NewApp(t.Context(), counted, server.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(app.Close)
 			srv := httptest.NewServer(app.Handler)
 			defer srv.Close()
 			c := &gqltest.Client{URL: srv.URL + "/graphql", Token: e.admin.Token}

@@ -23,6 +23,9 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	// DSN is the data source name the database was opened with; listeners
+	// open their own connection with it.
+	DSN string
 }
 
 // Open connects to the database named by dsn: a postgres:// URL, or a
@@ -46,7 +49,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
 	}
 	drv := entsql.OpenDB(dial, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source}, nil
 }
 
 // Close closes the client and the connection pool.
