@@ -7,9 +7,9 @@ package authz
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	_ "embed"
 	"fmt"
+	"log/slog"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
