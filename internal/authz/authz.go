@@ -64,6 +64,14 @@ func (en *Enforcer) WatchPostgres(dsn string, db *sql.DB, logger *slog.Logger) e
 		w.Close()
 		return fmt.Errorf("installing the policy watcher: %w", err)
 	}
+	// SetWatcher installs the unsynchronised Enforcer.LoadPolicy as the
+	// callback; reload through the SyncedEnforcer so that requests being
+	// enforced meanwhile never see a half-loaded policy.
+	_ = w.SetUpdateCallback(func(string) {
+		if err := en.e.LoadPolicy(); err != nil {
+			logger.Error("reloading the authorization policy", "error", err)
+		}
+	})
 	en.watcher = w
 	return nil
 }
