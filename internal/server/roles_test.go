@@ -93,6 +93,47 @@ func TestRoleMatrix(t *testing.T) {
 		{"setTicketStatus on own ticket", func(t *testing.T, o *org, n int) call {
 			return call{`mutation($id: ID!) { setTicketStatus(id: $id, status: IN_PROGRESS) { id } }`, map[string]any{"id": o.newTicket(t, "A", "agentA", "")}}
 		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": ""}},
+		{"updateCustomer", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($id: ID!) { updateCustomer(id: $id, input: {notes: "vip"}) { id } }`, map[string]any{"id": o.customer(t)}}
+		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": ""}},
+		{"setTicketStatus on a teammate's ticket", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($id: ID!) { setTicketStatus(id: $id, status: IN_PROGRESS) { id } }`, map[string]any{"id": o.newTicket(t, "A", "agentAB", "agentA")}}
+		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": "FORBIDDEN"}},
+		{"updateTeam", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($id: ID!) { updateTeam(id: $id, input: {description: "x"}) { id } }`, map[string]any{"id": o.teams["C"]}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"setTeamMemberPriority", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($t: ID!, $a: ID!) { setTeamMemberPriority(teamID: $t, agentID: $a, priority: 1) { id } }`, map[string]any{"t": o.teams["A"], "a": o.agents["agentAB"]}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"removeTeamMember", func(t *testing.T, o *org, n int) call {
+			var member struct{ CreateAgent struct{ ID string } }
+			o.clients["admin"].Must(t, `mutation($e: String!) { createAgent(input: {name: "Temp", email: $e, password: "temp-password"}) { id } }`,
+				map[string]any{"e": fmt.Sprintf("temp%d@example.com", n)}, &member)
+			o.clients["admin"].Must(t, `mutation($t: ID!, $a: ID!) { addTeamMember(teamID: $t, agentID: $a) { id } }`,
+				map[string]any{"t": o.teams["C"], "a": member.CreateAgent.ID}, nil)
+			return call{`mutation($t: ID!, $a: ID!) { removeTeamMember(teamID: $t, agentID: $a) { id } }`, map[string]any{"t": o.teams["C"], "a": member.CreateAgent.ID}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"updateCategory", func(t *testing.T, o *org, n int) call {
+			var cat struct{ CreateCategory struct{ ID string } }
+			o.clients["admin"].Must(t, `mutation($n: String!) { createCategory(input: {name: $n}) { id } }`, map[string]any{"n": fmt.Sprintf("Upd %d", n)}, &cat)
+			return call{`mutation($id: ID!) { updateCategory(id: $id, input: {description: "x"}) { id } }`, map[string]any{"id": cat.CreateCategory.ID}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"createBusinessCalendar", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($n: String!) { createBusinessCalendar(input: {name: $n, timezone: "UTC", weeklyHours: []}) { id } }`, map[string]any{"n": fmt.Sprintf("Cal %d", n)}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"updateAgent", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($a: ID!) { updateAgent(id: $a, input: {capacity: 7}) { id } }`, map[string]any{"a": o.agents["loner"]}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"revokeRole", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($a: ID!) { revokeRole(agentID: $a, role: MANAGER) { id } }`, map[string]any{"a": o.agents["loner"]}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"createAPIToken", func(t *testing.T, o *org, n int) call {
+			return call{`mutation { createAPIToken(input: {name: "t", scopes: [TICKETS_READ]}) { token } }`, nil}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		{"revokeAPIToken", func(t *testing.T, o *org, n int) call {
+			_, id := o.apiToken(t, map[string]any{"name": "r", "scopes": []string{"TICKETS_READ"}})
+			return call{`mutation($id: ID!) { revokeAPIToken(id: $id) { id } }`, map[string]any{"id": id}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
 		{"createTeam", func(t *testing.T, o *org, n int) call {
 			return call{`mutation($n: String!) { createTeam(input: {name: $n}) { id } }`, map[string]any{"n": fmt.Sprintf("Team %d", n)}}
 		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
