@@ -119,7 +119,8 @@ func deny[P ~func(*sql.Selector)]() P {
 }
 
 // TicketResource describes a ticket as the viewer sees it, for Can. It
-// reads whether the viewer watches the ticket or is mentioned on it.
+// reads whether the viewer watches the ticket (from the loaded watchers
+// edge when the caller has it) or is mentioned on it.
 func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *ent.Ticket) (Resource, error) {
 	r := Resource{
 		Type:       ObjTicket,
@@ -133,7 +134,9 @@ func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *e
 		return r, nil
 	}
 	var err error
-	if r.Watching, err = client.Ticket.Query().Where(ticket.ID(t.ID), ticket.HasWatchersWith(agent.ID(v.AgentID))).Exist(system(ctx)); err != nil {
+	if watchers, loaded := t.Edges.WatchersOrErr(); loaded == nil {
+		r.Watching = slices.ContainsFunc(watchers, func(a *ent.Agent) bool { return a.ID == v.AgentID })
+	} else if r.Watching, err = client.Ticket.Query().Where(ticket.ID(t.ID), ticket.HasWatchersWith(agent.ID(v.AgentID))).Exist(system(ctx)); err != nil {
 		return r, fmt.Errorf("checking watchers: %w", err)
 	}
 	if r.Mentioned, err = client.Comment.Query().Where(comment.TicketID(t.ID), comment.HasMentionsWith(agent.ID(v.AgentID))).Exist(system(ctx)); err != nil {
