@@ -1,22 +1,23 @@
 package authz
 
 import (
-	"context"
-	"fmt"
 	"slices"
 
 	"entgo.io/ent/dialect/sql"
 
-	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
-	"helpdesk/ent/intercept"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/auth"
 )
+
+// The read scopes below are the SQL form of what a viewer may read of one
+// entity type: nil when the viewer may read every row. The query
+// interceptors (InstallScopes) and the filter scoping (ScopeFilter) both
+// use them, so a list and a filter over an edge always see the same rows.
 
 // TicketScope is the SQL form of the "read ticket" policy for the viewer:
 // nil when the viewer may read every ticket. It must agree with Can for
@@ -28,7 +29,7 @@ func (en *Enforcer) TicketScope(v auth.Viewer) predicate.Ticket {
 	case v.IsCustomer():
 		return ticket.And(ticket.CustomerID(v.CustomerID), ticket.Internal(false))
 	case v.IsIntegration():
-		if slices.Contains(v.Scopes, "TICKETS_READ") || slices.Contains(v.Scopes, "TICKETS_WRITE") {
+		if hasScope(v, "TICKETS_READ", "TICKETS_WRITE") {
 			return nil
 		}
 		return deny[predicate.Ticket]()
@@ -52,106 +53,100 @@ func (en *Enforcer) TicketScope(v auth.Viewer) predicate.Ticket {
 	return ticket.Or(or...)
 }
 
-// InstallScopes makes client apply the viewer's read scope to every query of tickets,
-// comments and ticket events — lists, counts, node lookups and nested
-// edges alike — so pages, cursors and totalCount only ever see allowed
-// rows. A query without a viewer in its context sees nothing.
-func (en *Enforcer) InstallScopes(client *ent.Client) {
-	client.Ticket.Intercept(intercept.TraverseTicket(func(ctx context.Context, q *ent.TicketQuery) error {
-		if p := en.scopeFor(ctx); p != nil {
-			q.Where(p)
-		}
-		return nil
-	}))
-	client.Comment.Intercept(intercept.TraverseComment(func(ctx context.Context, q *ent.CommentQuery) error {
-		if p := en.scopeFor(ctx); p != nil {
-			q.Where(comment.HasTicketWith(p))
-		}
-		// Internal notes are never shown to customers, on any path.
-		if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {
-			q.Where(comment.VisibilityEQ(comment.VisibilityPUBLIC))
-		}
-		return nil
-	}))
-	client.TicketEvent.Intercept(intercept.TraverseTicketEvent(func(ctx context.Context, q *ent.TicketEventQuery) error {
-		// The history names internal notes and staff: customers do not read it.
-		if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {
-			q.Where(deny[predicate.TicketEvent]())
-			return nil
-		}
-		if p := en.scopeFor(ctx); p != nil {
-			q.Where(ticketevent.HasTicketWith(p))
-		}
-		return nil
-	}))
-	client.Customer.Intercept(intercept.TraverseCustomer(func(ctx context.Context, q *ent.CustomerQuery) error {
-		v, ok := auth.ViewerFrom(ctx)
-		switch {
-		case !ok:
-			q.Where(deny[predicate.Customer]())
-		case v.IsCustomer():
-			q.Where(customer.ID(v.CustomerID))
-		case v.IsIntegration() && !slices.Contains(v.Scopes, "CUSTOMERS_READ") && !slices.Contains(v.Scopes, "CUSTOMERS_WRITE"):
-			q.Where(deny[predicate.Customer]())
-		}
-		return nil
-	}))
-	client.APIToken.Intercept(intercept.TraverseAPIToken(func(ctx context.Context, q *ent.APITokenQuery) error {
-		// Tokens are listed to administrators only; authentication looks
-		// them up as the system.
-		if v, ok := auth.ViewerFrom(ctx); !ok || !(v.IsSystem() || v.IsAgent() && !v.IsIntegration() && v.Role == agent.RoleADMIN) {
-			q.Where(deny[predicate.APIToken]())
-		}
-		return nil
-	}))
+// CommentScope is the comments of the tickets the viewer may read; for
+// customers, their public ones only (internal notes are never shown to
+// customers, on any path).
+func (en *Enforcer) CommentScope(v auth.Viewer) predicate.Comment {
+	var and []predicate.Comment
+	if p := en.TicketScope(v); p != nil {
+		and = append(and, comment.HasTicketWith(p))
+	}
+	if v.IsCustomer() {
+		and = append(and, comment.VisibilityEQ(comment.VisibilityPUBLIC))
+	}
+	return all(comment.And, and)
 }
 
-func (en *Enforcer) scopeFor(ctx context.Context) predicate.Ticket {
-	v, ok := auth.ViewerFrom(ctx)
-	if !ok {
-		return deny[predicate.Ticket]()
+// TicketEventScope is the history of the tickets the viewer may read.
+// Customers read no history: it names internal notes and staff.
+func (en *Enforcer) TicketEventScope(v auth.Viewer) predicate.TicketEvent {
+	if v.IsCustomer() {
+		return deny[predicate.TicketEvent]()
 	}
-	return en.TicketScope(v)
+	if p := en.TicketScope(v); p != nil {
+		return ticketevent.HasTicketWith(p)
+	}
+	return nil
+}
+
+// CustomerScope is the customers the viewer may read: a customer's token
+// its own customer, an integration token every customer when it holds a
+// customer scope and none otherwise, staff every customer.
+func (en *Enforcer) CustomerScope(v auth.Viewer) predicate.Customer {
+	switch {
+	case v.IsSystem():
+		return nil
+	case v.IsCustomer():
+		return customer.ID(v.CustomerID)
+	case v.IsIntegration():
+		if hasScope(v, "CUSTOMERS_READ", "CUSTOMERS_WRITE") {
+			return nil
+		}
+		return deny[predicate.Customer]()
+	case v.IsAgent():
+		return nil
+	}
+	return deny[predicate.Customer]()
+}
+
+// APITokenScope lets administrators (and authentication, as the system)
+// read API tokens; nobody else.
+func (en *Enforcer) APITokenScope(v auth.Viewer) predicate.APIToken {
+	if v.IsSystem() || v.IsAgent() && !v.IsIntegration() && v.Role == agent.RoleADMIN {
+		return nil
+	}
+	return deny[predicate.APIToken]()
+}
+
+// TeamMembershipScope hides team rosters from customers' tokens.
+func (en *Enforcer) TeamMembershipScope(v auth.Viewer) predicate.TeamMembership {
+	if v.IsCustomer() {
+		return deny[predicate.TeamMembership]()
+	}
+	return nil
+}
+
+// AgentFilterScope is the agents a filter over an edge may match. Agents'
+// names stay readable on a customer's own tickets, but their other fields
+// (email) are not, so a customer's token may not filter on agents at all.
+// Lists of agents are not scoped: staff read every agent.
+func (en *Enforcer) AgentFilterScope(v auth.Viewer) predicate.Agent {
+	switch {
+	case v.IsSystem(), v.IsIntegration(), v.IsAgent():
+		return nil
+	}
+	return deny[predicate.Agent]()
+}
+
+// everything is the scope of entity types every viewer may read
+// (teams, categories, tags, calendars, SLA policies): no restriction.
+func everything[P ~func(*sql.Selector)](*Enforcer, auth.Viewer) P { return nil }
+
+func hasScope(v auth.Viewer, scopes ...string) bool {
+	return slices.ContainsFunc(scopes, func(s string) bool { return slices.Contains(v.Scopes, s) })
+}
+
+// all combines predicates with and, nil when there are none.
+func all[P ~func(*sql.Selector)](and func(...P) P, ps []P) P {
+	switch len(ps) {
+	case 0:
+		return nil
+	case 1:
+		return ps[0]
+	}
+	return and(ps...)
 }
 
 func deny[P ~func(*sql.Selector)]() P {
 	return func(s *sql.Selector) { s.Where(sql.False()) }
 }
-
-// TicketResource describes a ticket as the viewer sees it, for Can. It
-// reads whether the viewer watches the ticket (from the loaded watchers
-// edge when the caller has it) or is mentioned on it.
-func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *ent.Ticket) (Resource, error) {
-	r := Resource{
-		Type:       ObjTicket,
-		Own:        v.IsCustomer() && t.CustomerID != nil && *t.CustomerID == v.CustomerID,
-		Internal:   t.Internal,
-		Assigned:   t.AssigneeID != nil && *t.AssigneeID == v.AgentID,
-		Unassigned: t.AssigneeID == nil,
-		InMyTeam:   t.TeamID != nil && slices.Contains(v.TeamIDs, *t.TeamID),
-	}
-	if !v.IsAgent() {
-		return r, nil
-	}
-	var err error
-	if watchers, loaded := t.Edges.WatchersOrErr(); loaded == nil {
-		r.Watching = slices.ContainsFunc(watchers, func(a *ent.Agent) bool { return a.ID == v.AgentID })
-	} else if r.Watching, err = client.Ticket.Query().Where(ticket.ID(t.ID), ticket.HasWatchersWith(agent.ID(v.AgentID))).Exist(system(ctx)); err != nil {
-		return r, fmt.Errorf("checking watchers: %w", err)
-	}
-	if r.Mentioned, err = client.Comment.Query().Where(comment.TicketID(t.ID), comment.HasMentionsWith(agent.ID(v.AgentID))).Exist(system(ctx)); err != nil {
-		return r, fmt.Errorf("checking mentions: %w", err)
-	}
-	return r, nil
-}
-
-// TicketDomain is the domain a ticket's rules are evaluated in: its team.
-func TicketDomain(t *ent.Ticket) string {
-	if t.TeamID == nil {
-		return NoDomain
-	}
-	return string(*t.TeamID)
-}
-
-// system returns ctx for reads the authorization layer itself makes.
-func system(ctx context.Context) context.Context { return auth.WithViewer(ctx, auth.System) }
