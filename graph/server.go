@@ -44,6 +44,8 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))
+	srv.AroundFields(ScopeFilters(r.Authz))
+	srv.AroundFields(HideStaffContacts)
 	srv.AroundResponses(variableErrorsAsBadInput)
 	return srv
 }

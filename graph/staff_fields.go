@@ -1,0 +1,25 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+)
+
+// HideStaffContacts keeps agents' email addresses from customers' tokens:
+// a customer may see who works on their ticket (the agent's name), but
+// `Agent.email` answers FORBIDDEN. Team rosters are hidden from them by
+// the read scopes (authz.TeamMembershipScope).
+func HideStaffContacts(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Object != "Agent" || fc.Field.Name != "email" {
+		return next(ctx)
+	}
+	if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {
+		return nil, apperr.Forbidden("staff email addresses are not available to this token")
+	}
+	return next(ctx)
+}
