@@ -107,9 +107,7 @@ func (en *Enforcer) scopeWhere(v auth.Viewer, w reflect.Value) (bool, error) {
 		var c bool
 		var err error
 		switch {
-		case f.Name == "Not":
-			c, err = en.scopeEach(v, fv, false)
-		case f.Name == "And" || f.Name == "Or":
+		case f.Name == "Not" || f.Name == "And" || f.Name == "Or":
 			c, err = en.scopeEach(v, fv, false)
 		case isEdgeWith(f):
 			c, err = en.scopeEach(v, fv, true)
