@@ -25,6 +25,9 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddComm
 	if err != nil {
 		return nil, err
 	}
+	if err := input.Items("input.mentionIDs", len(in.MentionIDs), maxMentions); err != nil {
+		return nil, err
+	}
 	visibility := in.Visibility
 	if visibility == "" {
 		visibility = comment.VisibilityPUBLIC
@@ -62,7 +65,7 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 	var created *ent.Comment
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
-		t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
+		t, err := s.lockTicket(tx.Ticket.Query().Where(ticket.ID(ticketID))).Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
 		}

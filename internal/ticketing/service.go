@@ -5,6 +5,8 @@ package ticketing
 
 import (
 	"context"
+
+	"entgo.io/ent/dialect"
 	"time"
 
 	"helpdesk/ent"
@@ -24,4 +26,16 @@ type Service struct {
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	return store.WithTx(ctx, s.Client, fn)
+}
+
+// lockTicket makes q lock the ticket row it reads until the transaction
+// ends, so concurrent changes to one ticket queue up behind each other and
+// each reads the version the previous one committed, instead of failing
+// with a conflict. SQLite needs no row lock: its transactions take the
+// database's write lock when they begin.
+func (s *Service) lockTicket(q *ent.TicketQuery) *ent.TicketQuery {
+	if s.Dialect == dialect.Postgres {
+		return q.ForUpdate()
+	}
+	return q
 }

@@ -27,6 +27,11 @@ const (
 	maxTitle       = 500
 	maxDescription = 100_000
 	maxOrderRef    = 200
+	// maxTags bounds the tags on one ticket, maxWatchers the watchers an
+	// input names, maxMentions the agents one comment mentions.
+	maxTags     = 50
+	maxWatchers = 50
+	maxMentions = 50
 )
 
 // CreateTicket opens a ticket. It takes the next ticket number, routes the
@@ -69,6 +74,16 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		if orderRef, err = input.OptionalText("input.orderReference", *in.OrderReference, maxOrderRef); err != nil {
 			return nil, err
 		}
+	}
+	if err := input.Items("input.tags", len(in.Tags), maxTags); err != nil {
+		return nil, err
+	}
+	if err := input.Items("input.watcherIDs", len(in.WatcherIDs), maxWatchers); err != nil {
+		return nil, err
+	}
+	custom, err := input.Map("input.customFields", in.CustomFields)
+	if err != nil {
+		return nil, err
 	}
 
 	var created *ent.Ticket
@@ -120,10 +135,6 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
 		if err != nil {
 			return err
-		}
-		custom := in.CustomFields
-		if custom == nil {
-			custom = map[string]any{}
 		}
 		created, err = tx.Ticket.Create().
 			SetNumber(int(number)).
@@ -183,7 +194,7 @@ func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.I
 	var updated *ent.Ticket
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
-		t, err := loadForChange(ctx, tx, id, in.ExpectedVersion)
+		t, err := s.loadForChange(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
 		}
@@ -230,7 +241,7 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 	var updated *ent.Ticket
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		now := s.Now().UTC()
-		t, err := loadForChange(ctx, tx, id, expectedVersion)
+		t, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
 			return err
 		}
@@ -295,10 +306,10 @@ func (s *Service) requireReassign(ctx context.Context, tx *ent.Tx, viewer auth.V
 	return s.Authz.Require(viewer, authz.ActReassign, dom, res)
 }
 
-// loadForChange reads the ticket a change applies to and checks the
-// version the client expects. Final tickets cannot change.
-func loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *int) (*ent.Ticket, error) {
-	t, err := tx.Ticket.Query().Where(ticket.ID(id)).WithTags().WithWatchers().Only(ctx)
+// loadForChange reads and locks the ticket a change applies to and checks
+// the version the client expects. Final tickets cannot change.
+func (s *Service) loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *int) (*ent.Ticket, error) {
+	t, err := s.lockTicket(tx.Ticket.Query().Where(ticket.ID(id)).WithTags().WithWatchers()).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("no ticket with id %q", id)
 	}
@@ -414,8 +425,12 @@ func (s *Service) applyTicketFields(ctx context.Context, tx *ent.Tx, t *ent.Tick
 		ch.add("orderReference", t.OrderReference, ref)
 	}
 	if in.CustomFields != nil {
-		upd.SetCustomFields(in.CustomFields)
-		ch.add("customFields", jsonText(t.CustomFields), jsonText(in.CustomFields))
+		custom, err := input.Map("input.customFields", in.CustomFields)
+		if err != nil {
+			return err
+		}
+		upd.SetCustomFields(custom)
+		ch.add("customFields", jsonText(t.CustomFields), jsonText(custom))
 	}
 	return nil
 }
@@ -446,6 +461,19 @@ func applyAssignment(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTi
 
 func applyTagsAndWatchers(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTicketInput,
 	upd *ent.TicketUpdateOne, ch *changeSet) error {
+	for _, l := range []struct {
+		field  string
+		n, max int
+	}{
+		{"input.addTags", len(in.AddTags), maxTags},
+		{"input.removeTags", len(in.RemoveTags), maxTags},
+		{"input.addWatcherIDs", len(in.AddWatcherIDs), maxWatchers},
+		{"input.removeWatcherIDs", len(in.RemoveWatcherIDs), maxWatchers},
+	} {
+		if err := input.Items(l.field, l.n, l.max); err != nil {
+			return err
+		}
+	}
 	if len(in.AddTags) > 0 || len(in.RemoveTags) > 0 {
 		before := tagList(t.Edges.Tags)
 		add, err := ensureTags(ctx, tx, "input.addTags", in.AddTags)
@@ -471,6 +499,9 @@ func applyTagsAndWatchers(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in Upd
 		added, _ := tagNames("", in.AddTags)
 		for _, n := range added {
 			after[n] = true
+		}
+		if len(after) > maxTags {
+			return apperr.Invalid("input.addTags", "a ticket may have at most %d tags", maxTags)
 		}
 		upd.AddTagIDs(add...)
 		ch.add("tags", strPtr(before), strPtr(sortedKeys(after)))
