@@ -301,7 +301,6 @@ func externalIDs(m map[string]any) (map[string]string, error) {
 	return out, nil
 }
 
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
