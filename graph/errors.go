@@ -14,6 +14,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/requestlog"
 )
 
 // ErrorPresenter maps every error a resolver returns to what the client
@@ -29,6 +30,10 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &ae):
 			out.Message = ae.Error()
+			if fc := graphql.GetFieldContext(ctx); ae.Code == apperr.CodeForbidden && fc != nil && !strings.HasPrefix(out.Message, fc.Field.Name) {
+				// Say which operation was refused, in the API's words.
+				out.Message = fc.Field.Name + ": " + out.Message
+			}
 			setCode(out, ae.Code, ae.Field)
 		case ent.IsNotFound(err):
 			out.Message = "not found"
@@ -36,9 +41,15 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &ge) && ge.Extensions["code"] != nil:
 			// Already classified (e.g. entgql's node-not-found).
 		case isDecodeError(ctx, err):
-			setCode(out, apperr.CodeBadUserInput, argumentField(ctx, out))
+			field := argumentField(ctx, out)
+			if field == "after" || field == "before" {
+				// The decoder's own words would name its encoding.
+				out.Message = field + ": is not a valid cursor: use a cursor from this query's pageInfo or edges"
+			}
+			setCode(out, apperr.CodeBadUserInput, field)
 		default:
 			id := errorID()
+			requestlog.AddErrorID(ctx, id)
 			logger.ErrorContext(ctx, "internal error", "error_id", id, "error", err, "path", out.Path.String())
 			out.Message = fmt.Sprintf("internal error (id %s)", id)
 			out.Extensions = map[string]any{"code": string(apperr.CodeInternal), "errorId": id}
@@ -52,6 +63,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 func Recover(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
 		id := errorID()
+		requestlog.AddErrorID(ctx, id)
 		logger.ErrorContext(ctx, "panic in resolver", "error_id", id, "panic", fmt.Sprint(v))
 		return &internalError{id: id}
 	}

@@ -14,6 +14,7 @@ import (
 	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
+	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -58,6 +59,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	logger = requestlog.NewLogger(logger)
 	key, err := auth.SigningKey(ctx, db.Client, opts.TokenKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the token signing key: %w", err)
