@@ -30,9 +30,9 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &ae):
 			out.Message = ae.Error()
-			if fc := graphql.GetFieldContext(ctx); ae.Code == apperr.CodeForbidden && fc != nil && !strings.HasPrefix(out.Message, fc.Field.Name) {
+			if name := fieldName(ctx); ae.Code == apperr.CodeForbidden && name != "" && !strings.HasPrefix(out.Message, name) {
 				// Say which operation was refused, in the API's words.
-				out.Message = fc.Field.Name + ": " + out.Message
+				out.Message = name + ": " + out.Message
 			}
 			setCode(out, ae.Code, ae.Field)
 		case ent.IsNotFound(err):
@@ -118,6 +118,17 @@ func argumentField(ctx context.Context, ge *gqlerror.Error) string {
 		parts = append(parts, fmt.Sprint(p))
 	}
 	return strings.Join(parts, ".")
+}
+
+// fieldName is the name of the field being resolved, or "".
+func fieldName(ctx context.Context) string {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
+		return fc.Field.Name
+	}
+	if rc := graphql.GetRootFieldContext(ctx); rc != nil && rc.Field.Field != nil {
+		return rc.Field.Name
+	}
+	return ""
 }
 
 func setCode(e *gqlerror.Error, code apperr.Code, field string) {
