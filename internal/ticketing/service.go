@@ -11,7 +11,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/internal/authz"
-	"helpdesk/internal/store"
+	"helpdesk/internal/events"
 )
 
 // Service changes tickets. Every method that writes runs in one
@@ -20,12 +20,17 @@ type Service struct {
 	Client  *ent.Client
 	Dialect string
 	Now     func() time.Time
+	// Events is the pipeline every change goes through.
+	Events *events.Pipeline
+	// AutoCloseAfter is how long a RESOLVED ticket stays so before it is
+	// closed; zero means DefaultAutoCloseAfter, negative never.
+	AutoCloseAfter time.Duration
 	// Authz decides what each viewer may do to a ticket.
 	Authz *authz.Enforcer
 }
 
-func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	return store.WithTx(ctx, s.Client, fn)
+func (s *Service) withTx(ctx context.Context, fn func(tx *events.Tx) error) error {
+	return s.Events.WithTx(ctx, fn)
 }
 
 // lockTicket makes q lock the ticket row it reads until the transaction
@@ -38,4 +43,11 @@ func (s *Service) lockTicket(q *ent.TicketQuery) *ent.TicketQuery {
 		return q.ForUpdate()
 	}
 	return q
+}
+
+func notFoundIsDone(err error) error {
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	return err
 }

@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 	"helpdesk/internal/store"
@@ -87,7 +88,8 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 	}
 
 	var created *ent.Ticket
-	err = s.withTx(ctx, func(tx *ent.Tx) error {
+	err = s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
 		if in.CustomerID != nil {
 			if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
@@ -176,8 +178,7 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		ch.addID("team", nil, teamID)
 		ch.addID("assignee", nil, in.AssigneeID)
 		ch.addID("slaPolicy", nil, slaID)
-		_, err = s.record(ctx, tx, viewer, created.ID, ticketevent.KindCREATED, ch, nil, now)
-		return err
+		return etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now))
 	})
 	if err != nil {
 		return nil, err
@@ -192,7 +193,8 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
 	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
 		t, err := s.loadForChange(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
@@ -222,7 +224,7 @@ func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.I
 		if err := applyTagsAndWatchers(ctx, tx, t, in, upd, &ch); err != nil {
 			return err
 		}
-		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
 		return err
 	})
 	if err != nil {
@@ -239,7 +241,8 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 	}
 	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
 		t, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
@@ -264,7 +267,7 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 		upd := tx.Ticket.UpdateOneID(t.ID)
 		var ch changeSet
 		changeStatus(t, to, upd, &ch, now)
-		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
 		return err
 	})
 	if err != nil {
@@ -329,7 +332,7 @@ func (s *Service) loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expe
 // commitChange saves upd only if the ticket is still at the version it was
 // read at, bumps the version and records the event. Without changes it
 // returns the ticket as it was.
-func (s *Service) commitChange(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, t *ent.Ticket,
+func (s *Service) commitChange(ctx context.Context, tx *events.Tx, viewer auth.Viewer, t *ent.Ticket,
 	upd *ent.TicketUpdateOne, ch changeSet, now time.Time) (*ent.Ticket, error) {
 	if len(ch) == 0 {
 		return t, nil
@@ -345,7 +348,7 @@ func (s *Service) commitChange(ctx context.Context, tx *ent.Tx, viewer auth.View
 	if err != nil {
 		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 	}
-	if _, err := s.record(ctx, tx, viewer, t.ID, ticketevent.KindUPDATED, ch, nil, now); err != nil {
+	if err := tx.Record(ctx, change(viewer, t.ID, updateKind(ch), ch, nil, now)); err != nil {
 		return nil, err
 	}
 	return updated, nil
