@@ -14,6 +14,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/requestlog"
 )
 
 // ErrorPresenter maps every error a resolver returns to what the client
@@ -29,6 +30,10 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &ae):
 			out.Message = ae.Error()
+			if name := fieldName(ctx); ae.Code == apperr.CodeForbidden && name != "" && !strings.HasPrefix(out.Message, name) {
+				// Say which operation was refused, in the API's words.
+				out.Message = name + ": " + out.Message
+			}
 			setCode(out, ae.Code, ae.Field)
 		case ent.IsNotFound(err):
 			out.Message = "not found"
@@ -36,9 +41,15 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &ge) && ge.Extensions["code"] != nil:
 			// Already classified (e.g. entgql's node-not-found).
 		case isDecodeError(ctx, err):
-			setCode(out, apperr.CodeBadUserInput, argumentField(ctx, out))
+			field := argumentField(ctx, out)
+			if field == "after" || field == "before" {
+				// The decoder's own words would name its encoding.
+				out.Message = field + ": is not a valid cursor: use a cursor from this query's pageInfo or edges"
+			}
+			setCode(out, apperr.CodeBadUserInput, field)
 		default:
 			id := errorID()
+			requestlog.AddErrorID(ctx, id)
 			logger.ErrorContext(ctx, "internal error", "error_id", id, "error", err, "path", out.Path.String())
 			out.Message = fmt.Sprintf("internal error (id %s)", id)
 			out.Extensions = map[string]any{"code": string(apperr.CodeInternal), "errorId": id}
@@ -52,6 +63,7 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 func Recover(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
 		id := errorID()
+		requestlog.AddErrorID(ctx, id)
 		logger.ErrorContext(ctx, "panic in resolver", "error_id", id, "panic", fmt.Sprint(v))
 		return &internalError{id: id}
 	}
@@ -106,6 +118,17 @@ func argumentField(ctx context.Context, ge *gqlerror.Error) string {
 		parts = append(parts, fmt.Sprint(p))
 	}
 	return strings.Join(parts, ".")
+}
+
+// fieldName is the name of the field being resolved, or "".
+func fieldName(ctx context.Context) string {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
+		return fc.Field.Name
+	}
+	if rc := graphql.GetRootFieldContext(ctx); rc != nil && rc.Field.Field != nil {
+		return rc.Field.Name
+	}
+	return ""
 }
 
 func setCode(e *gqlerror.Error, code apperr.Code, field string) {

@@ -37,6 +37,7 @@ type config struct {
 	tokenTTL     time.Duration
 	demo         bool
 	maxBodyBytes int64
+	autoClose    time.Duration
 	logLevel     string
 	adminEmail   string
 	adminPass    string
@@ -87,6 +88,8 @@ func run(args []string) error {
 		TokenTTL: cfg.tokenTTL,
 		HTTP:     server.Config{MaxBodyBytes: cfg.maxBodyBytes, ShutdownTimeout: 15 * time.Second},
 		Logger:   logger,
+
+		AutoCloseAfter: cfg.autoClose,
 	})
 	if err != nil {
 		return err
@@ -101,6 +104,9 @@ func run(args []string) error {
 		if err := loadDemo(ctx, app, logger); err != nil {
 			return err
 		}
+	}
+	if err := app.Start(ctx); err != nil {
+		return err
 	}
 	listener, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -168,6 +174,11 @@ func parseConfig(args []string) (config, error) {
 		return cfg, fmt.Errorf("HELPDESK_MAX_BODY_BYTES: %w", err)
 	}
 	fs.Int64Var(&cfg.maxBodyBytes, "max-body-bytes", maxBody, "largest accepted request body (HELPDESK_MAX_BODY_BYTES)")
+	autoClose, err := time.ParseDuration(env("HELPDESK_AUTO_CLOSE_AFTER", "168h"))
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_AUTO_CLOSE_AFTER: %w", err)
+	}
+	fs.DurationVar(&cfg.autoClose, "auto-close-after", autoClose, "close a ticket this long after it is resolved; 0 never (HELPDESK_AUTO_CLOSE_AFTER)")
 	fs.StringVar(&cfg.adminEmail, "admin-email", env("HELPDESK_ADMIN_EMAIL", ""), "on a database without agents, create this administrator (HELPDESK_ADMIN_EMAIL)")
 	fs.StringVar(&cfg.adminPass, "admin-password", env("HELPDESK_ADMIN_PASSWORD", ""), "password for -admin-email (HELPDESK_ADMIN_PASSWORD)")
 	fs.StringVar(&cfg.logLevel, "log-level", env("HELPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (HELPDESK_LOG_LEVEL)")
@@ -176,6 +187,9 @@ func parseConfig(args []string) (config, error) {
 			os.Exit(0)
 		}
 		return cfg, err
+	}
+	if cfg.autoClose <= 0 {
+		cfg.autoClose = -1 // never
 	}
 	return cfg, nil
 }

@@ -484,7 +484,7 @@ var (
 	TicketEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "sequence", Type: field.TypeInt64, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED"}},
 		{Name: "changes", Type: field.TypeJSON},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "ticket_id", Type: field.TypeString, Size: 40},

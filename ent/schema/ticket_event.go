@@ -30,8 +30,13 @@ func (TicketEvent) Fields() []ent.Field {
 		// stream of events from it.
 		field.Int64("sequence").Positive().Unique().Immutable().
 			Annotations(entgql.OrderField("SEQUENCE")),
+		// kind says what happened without reading the changes: a change
+		// that moves the assignee is ASSIGNED or UNASSIGNED, one that moves
+		// the team TEAM_CHANGED, one that moves only the status (or the
+		// status with the fields it carries) STATUS_CHANGED; any other edit
+		// is UPDATED.
 		field.Enum("kind").
-			Values("CREATED", "UPDATED", "COMMENTED").
+			Values("CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED").
 			Immutable(),
 		field.JSON("changes", []schematype.FieldChange{}).Immutable(),
 		field.Time("created_at").Immutable().

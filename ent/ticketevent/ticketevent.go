@@ -98,9 +98,13 @@ type Kind string
 
 // Kind values.
 const (
-	KindCREATED   Kind = "CREATED"
-	KindUPDATED   Kind = "UPDATED"
-	KindCOMMENTED Kind = "COMMENTED"
+	KindCREATED        Kind = "CREATED"
+	KindUPDATED        Kind = "UPDATED"
+	KindCOMMENTED      Kind = "COMMENTED"
+	KindSTATUS_CHANGED Kind = "STATUS_CHANGED"
+	KindASSIGNED       Kind = "ASSIGNED"
+	KindUNASSIGNED     Kind = "UNASSIGNED"
+	KindTEAM_CHANGED   Kind = "TEAM_CHANGED"
 )
 
 func (k Kind) String() string {
@@ -110,7 +114,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindCREATED, KindUPDATED, KindCOMMENTED:
+	case KindCREATED, KindUPDATED, KindCOMMENTED, KindSTATUS_CHANGED, KindASSIGNED, KindUNASSIGNED, KindTEAM_CHANGED:
 		return nil
 	default:
 		return fmt.Errorf("ticketevent: invalid enum value for kind field: %q", k)

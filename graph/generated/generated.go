@@ -4986,6 +4986,10 @@ enum TicketEventKind @goModel(model: "helpdesk/ent/ticketevent.Kind") {
   CREATED
   UPDATED
   COMMENTED
+  STATUS_CHANGED
+  ASSIGNED
+  UNASSIGNED
+  TEAM_CHANGED
 }
 """
 Ordering options for TicketEvent connections

@@ -48,6 +48,20 @@ func (v Viewer) IsSystem() bool { return v.system }
 // IsAgent reports whether the viewer is a logged-in agent.
 func (v Viewer) IsAgent() bool { return v.AgentID != "" }
 
+// LogName identifies the viewer in logs: the agent's id, or the API
+// token's id with the customer it acts for.
+func (v Viewer) LogName() string {
+	switch {
+	case v.IsCustomer():
+		return "token:" + string(v.TokenID) + " customer:" + string(v.CustomerID)
+	case v.IsIntegration():
+		return "token:" + string(v.TokenID)
+	case v.IsSystem() && v.AgentID == "":
+		return "system"
+	}
+	return string(v.AgentID)
+}
+
 // ActorID returns the agent id to record as the actor, or nil for System.
 func (v Viewer) ActorID() *gid.ID {
 	if v.AgentID == "" {

@@ -143,7 +143,7 @@ func (en *Enforcer) Require(v auth.Viewer, act, dom string, obj Resource) error 
 		return err
 	}
 	if !ok {
-		return apperr.Forbidden(fmt.Sprintf("you may not %s this %s", act, obj.Type))
+		return apperr.Forbidden("you may not " + actionWords(act, obj))
 	}
 	return nil
 }

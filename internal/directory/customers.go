@@ -60,6 +60,14 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (*
 	if err != nil {
 		return nil, err
 	}
+	custom, err := input.Map("input.customFields", in.CustomFields)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := customerNotes(in.Notes)
+	if err != nil {
+		return nil, err
+	}
 	var created *ent.Customer
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
 		if err := emailsFree(ctx, tx, "", emails); err != nil {
@@ -73,8 +81,8 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (*
 			SetNillablePhone(phone).
 			SetNillableOrganization(org).
 			SetExternalIds(external).
-			SetCustomFields(orEmpty(in.CustomFields)).
-			SetNotes(deref(in.Notes)).
+			SetCustomFields(custom).
+			SetNotes(notes).
 			SetCreatedAt(now).
 			SetUpdatedAt(now).
 			Save(ctx)
@@ -161,10 +169,18 @@ func (s *Service) UpdateCustomer(ctx context.Context, id gid.ID, in UpdateCustom
 			upd.SetExternalIds(external)
 		}
 		if in.CustomFields != nil {
-			upd.SetCustomFields(in.CustomFields)
+			custom, err := input.Map("input.customFields", in.CustomFields)
+			if err != nil {
+				return err
+			}
+			upd.SetCustomFields(custom)
 		}
 		if in.Notes != nil {
-			upd.SetNotes(*in.Notes)
+			notes, err := customerNotes(in.Notes)
+			if err != nil {
+				return err
+			}
+			upd.SetNotes(notes)
 		}
 		updated, err = upd.Save(ctx)
 		if err != nil {
@@ -181,6 +197,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, id gid.ID, in UpdateCustom
 // customerEmails validates the primary address and the others, and returns
 // the primary one and the full list (primary first, no duplicates).
 func customerEmails(primary *string, others []string) (*string, []string, error) {
+	if err := input.Items("input.emails", len(others), maxCustomerEmails); err != nil {
+		return nil, nil, err
+	}
 	emails := []string{}
 	var first *string
 	if primary != nil && *primary != "" {
@@ -249,8 +268,28 @@ func phoneAndOrganization(phone, org *string) (*string, *string, error) {
 	return p, o, nil
 }
 
+// Bounds on a customer's free-form details.
+const (
+	maxCustomerEmails = 20
+	maxCustomerNotes  = 10_000
+)
+
+func customerNotes(notes *string) (string, error) {
+	if notes == nil {
+		return "", nil
+	}
+	v, err := input.OptionalText("input.notes", *notes, maxCustomerNotes)
+	if err != nil || v == nil {
+		return "", err
+	}
+	return *v, nil
+}
+
 // externalIDs checks that every channel's id is a non-empty string.
 func externalIDs(m map[string]any) (map[string]string, error) {
+	if _, err := input.Map("input.externalIDs", m); err != nil {
+		return nil, err
+	}
 	out := map[string]string{}
 	for k, v := range m {
 		s, ok := v.(string)
@@ -260,13 +299,6 @@ func externalIDs(m map[string]any) (map[string]string, error) {
 		out[k] = s
 	}
 	return out, nil
-}
-
-func orEmpty(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
 }
 
 func deref(s *string) string {

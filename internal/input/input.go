@@ -4,6 +4,7 @@
 package input
 
 import (
+	"encoding/json"
 	"net/mail"
 	"strings"
 	"time"
@@ -60,4 +61,45 @@ func TimeZone(field, name string) (string, error) {
 		return "", apperr.Invalid(field, "%q is not a known time zone", name)
 	}
 	return name, nil
+}
+
+// Items checks that a list input has at most max items; it is checked
+// before any item is looked at, so an oversized list costs nothing.
+func Items(field string, n, max int) error {
+	if n > max {
+		return apperr.Invalid(field, "must have at most %d items, got %d", max, n)
+	}
+	return nil
+}
+
+// Limits for free-form JSON maps (custom fields, external ids).
+const (
+	MaxMapKeys     = 50
+	MaxMapKeyChars = 100
+	MaxMapBytes    = 16 << 10
+)
+
+// Map checks a free-form JSON object: at most MaxMapKeys keys, each
+// non-empty and at most MaxMapKeyChars characters, and at most
+// MaxMapBytes once encoded. A nil map is returned as an empty one.
+func Map(field string, m map[string]any) (map[string]any, error) {
+	if m == nil {
+		return map[string]any{}, nil
+	}
+	if len(m) > MaxMapKeys {
+		return nil, apperr.Invalid(field, "must have at most %d keys, got %d", MaxMapKeys, len(m))
+	}
+	for k := range m {
+		if strings.TrimSpace(k) == "" || utf8.RuneCountInString(k) > MaxMapKeyChars {
+			return nil, apperr.Invalid(field, "keys must be non-empty and at most %d characters", MaxMapKeyChars)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, apperr.Invalid(field, "must be a JSON object")
+	}
+	if len(b) > MaxMapBytes {
+		return nil, apperr.Invalid(field, "must be at most %d bytes as JSON, got %d", MaxMapBytes, len(b))
+	}
+	return m, nil
 }

@@ -2,18 +2,22 @@ package server
 
 import (
 	"context"
-
-	"entgo.io/ent/dialect"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
 
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
+	"helpdesk/internal/events"
+	"helpdesk/internal/jobs"
+	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -26,8 +30,15 @@ type Options struct {
 	Limits   graph.Limits
 	HTTP     Config
 	// Now is the clock every service reads; nil means time.Now.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// AutoCloseAfter is how long a resolved ticket stays resolved before
+	// it is closed; zero means ticketing.DefaultAutoCloseAfter, negative
+	// never.
+	AutoCloseAfter time.Duration
+	// JobPollInterval is how often idle job workers look for due jobs;
+	// zero means River's default.
+	JobPollInterval time.Duration
+	Logger          *slog.Logger
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -40,12 +51,36 @@ type App struct {
 	Tickets   *ticketing.Service
 	Directory *directory.Service
 	Catalog   *catalog.Service
-	Handler   http.Handler
+	// Events is the change pipeline of every ticket change.
+	Events *events.Pipeline
+	// Jobs is the durable job queue; its jobs run between Start and Close.
+	Jobs    *jobs.Queue
+	Handler http.Handler
+
+	jobsStarted bool
 }
 
-// Close stops the App's background work (the policy watcher). It does not
-// close the database.
-func (a *App) Close() { a.Authz.Close() }
+// Start starts the App's job workers. The HTTP handler works without it;
+// jobs enqueued meanwhile wait in the database.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	a.jobsStarted = true
+	return nil
+}
+
+// Close stops the App's background work (job workers, the policy
+// watcher). It does not close the database.
+func (a *App) Close() {
+	if a.jobsStarted {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Jobs.Stop(ctx)
+		a.jobsStarted = false
+	}
+	a.Authz.Close()
+}
 
 // NewApp builds the services and the handler over db, which must be
 // migrated already.
@@ -58,6 +93,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	logger = requestlog.NewLogger(logger)
 	key, err := auth.SigningKey(ctx, db.Client, opts.TokenKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the token signing key: %w", err)
@@ -76,14 +112,24 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
+	pipeline := &events.Pipeline{Client: db.Client, Dialect: db.Dialect}
 	a := &App{
-		DB:        db,
-		Authz:     enforcer,
-		Auth:      &auth.Service{Client: db.Client, Tokens: auth.Tokens{Key: key, TTL: ttl}, Now: now},
-		Tickets:   &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer},
+		DB:    db,
+		Authz: enforcer,
+		Auth:  &auth.Service{Client: db.Client, Tokens: auth.Tokens{Key: key, TTL: ttl}, Now: now},
+		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
+			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
 		Directory: &directory.Service{Client: db.Client, Now: now},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now},
+		Events:    pipeline,
 	}
+	pipeline.React(a.Tickets.AutoCloseReactor())
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
+	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
+		return nil, err
+	}
+	pipeline.Jobs = a.Jobs
 	limits := opts.Limits
 	if limits.MaxPageSize == 0 {
 		limits = graph.DefaultLimits

@@ -53,3 +53,56 @@ func TestConcurrentTicketNumbers(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentChangesToOneTicketAllSucceed sends 20 updates without an
+// expected version and 20 comments to one ticket at once: each must
+// succeed (a change that does not name a version never fails because
+// another writer got there first), and each must be in the history.
+func TestConcurrentChangesToOneTicketAllSucceed(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		customer := e.createCustomer(t, "Crowded Customer", "crowded@example.com")
+		tk := e.createTicket(t, map[string]any{"title": "Hot ticket", "channel": "CHAT", "customerID": customer})
+		const n = 20
+		errs := make(chan error, 2*n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				res := e.admin.Post(t, `mutation($id: ID!, $title: String!) { updateTicket(id: $id, input: {title: $title}) { version } }`,
+					map[string]any{"id": tk.ID, "title": fmt.Sprintf("Hot ticket, take %d", i)})
+				if len(res.Errors) > 0 {
+					errs <- fmt.Errorf("update %d: %s", i, res.Errors[0].Message)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				res := e.admin.Post(t, `mutation($id: ID!, $body: String!) { addComment(input: {ticketID: $id, body: $body}) { id } }`,
+					map[string]any{"id": tk.ID, "body": fmt.Sprintf("Reply %d", i)})
+				if len(res.Errors) > 0 {
+					errs <- fmt.Errorf("comment %d: %s", i, res.Errors[0].Message)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		var got struct {
+			Node struct {
+				Version  int
+				Comments struct{ TotalCount int }
+				Events   struct{ TotalCount int }
+			}
+		}
+		e.admin.Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { version comments { totalCount } events { totalCount } } } }`,
+			map[string]any{"id": tk.ID}, &got)
+		if got.Node.Comments.TotalCount != n {
+			t.Errorf("comments = %d, want %d", got.Node.Comments.TotalCount, n)
+		}
+		if want := 1 + 2*n; got.Node.Version != want || got.Node.Events.TotalCount != want {
+			t.Errorf("version = %d, events = %d, want %d each", got.Node.Version, got.Node.Events.TotalCount, want)
+		}
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"helpdesk/internal/auth"
+	"helpdesk/internal/requestlog"
 	"helpdesk/internal/server/graphiql"
 )
 
@@ -65,6 +66,7 @@ func authenticate(authn Authenticator, next http.Handler) http.Handler {
 		if ok {
 			if v, err := authn.Authenticate(r.Context(), token); err == nil {
 				r = r.WithContext(auth.WithViewer(r.Context(), v))
+				requestlog.SetViewer(r.Context(), v.LogName())
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -104,22 +106,22 @@ func (s *statusRecorder) WriteHeader(code int) {
 // (needed for websocket upgrades and flushing).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// logRequests gives each request an id (sent back as X-Request-Id) and
+// writes one line per request when it ends. The logger adds the request's
+// id, viewer, operation and internal error ids (see requestlog), so this
+// line and every line logged while serving the request can be matched.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := requestID()
-		w.Header().Set("X-Request-Id", id)
+		ctx, _ := requestlog.Start(r.Context(), requestID())
+		w.Header().Set("X-Request-Id", requestlog.From(ctx).ID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r.WithContext(ctx))
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			return
 		}
-		viewer := ""
-		if v, ok := auth.ViewerFrom(r.Context()); ok {
-			viewer = string(v.AgentID)
-		}
-		logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", time.Since(start).Milliseconds(), "viewer", viewer)
+		logger.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }
 

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func (e *env) counts(t *testing.T) [4]int {
 func TestInvalidInputIsRefusedAndChangesNothing(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Valid Customer", "valid@example.com")
-		e.createTicket(t, map[string]any{"title": "Existing", "channel": "EMAIL", "customerID": customer})
+		existing := e.createTicket(t, map[string]any{"title": "Existing", "channel": "EMAIL", "customerID": customer})
 		before := e.counts(t)
 
 		cases := []struct {
@@ -61,6 +62,38 @@ func TestInvalidInputIsRefusedAndChangesNothing(t *testing.T) {
 				`mutation($id: ID!) { updateTicket(id: $id, input: {title: "x"}) { id } }`,
 				map[string]any{"id": "tkt_01JD00000000000000000000AB"}},
 		}
+		manyTags := make([]string, 50_000)
+		for i := range manyTags {
+			manyTags[i] = fmt.Sprintf("tag-%d", i)
+		}
+		manyFields := map[string]any{}
+		for i := range 15_000 {
+			manyFields[fmt.Sprintf("k%d", i)] = i
+		}
+		manyIDs := make([]string, 51)
+		for i := range manyIDs {
+			manyIDs[i] = "agt_01JD00000000000000000000AB"
+		}
+		cases = append(cases, []struct {
+			name, code, field, query string
+			vars                     map[string]any
+		}{
+			{"50,000 tags", "BAD_USER_INPUT", "input.tags", createTicketMutation,
+				map[string]any{"in": map[string]any{"title": "Tagged", "channel": "EMAIL", "customerID": customer, "tags": manyTags}}},
+			{"15,000 custom fields", "BAD_USER_INPUT", "input.customFields", createTicketMutation,
+				map[string]any{"in": map[string]any{"title": "Custom", "channel": "EMAIL", "customerID": customer, "customFields": manyFields}}},
+			{"51 watchers", "BAD_USER_INPUT", "input.watcherIDs", createTicketMutation,
+				map[string]any{"in": map[string]any{"title": "Watched", "channel": "EMAIL", "customerID": customer, "watcherIDs": manyIDs}}},
+			{"customer custom fields", "BAD_USER_INPUT", "input.customFields",
+				`mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"name": "Custom", "customFields": manyFields}}},
+			{"51 mentions", "BAD_USER_INPUT", "input.mentionIDs",
+				`mutation($id: ID!, $m: [ID!]) { addComment(input: {ticketID: $id, body: "hi", mentionIDs: $m}) { id } }`,
+				map[string]any{"id": existing.ID, "m": manyIDs}},
+			{"51 added tags", "BAD_USER_INPUT", "input.addTags",
+				`mutation($id: ID!, $t: [String!]) { updateTicket(id: $id, input: {addTags: $t}) { id } }`,
+				map[string]any{"id": existing.ID, "t": manyTags[:51]}},
+		}...)
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				err := e.admin.MustFail(t, tc.code, tc.query, tc.vars)

@@ -19,13 +19,21 @@ const (
 // stays locked until tx ends, so values are handed out in commit order and
 // a rolled-back transaction leaves no gap.
 func NextValue(ctx context.Context, tx *ent.Tx, dial, name string) (int64, error) {
-	query := `INSERT INTO counters (id, value) VALUES ($1, 1)
-ON CONFLICT (id) DO UPDATE SET value = counters.value + 1 RETURNING value`
+	return TakeValues(ctx, tx, dial, name, 1)
+}
+
+// TakeValues takes the next n values of the named counter inside tx and
+// returns the last of them (the values are last-n+1 … last). Like
+// NextValue, it locks the counter's row until tx ends: take values as late
+// in the transaction as possible.
+func TakeValues(ctx context.Context, tx *ent.Tx, dial, name string, n int) (int64, error) {
+	query := `INSERT INTO counters (id, value) VALUES ($1, $2)
+ON CONFLICT (id) DO UPDATE SET value = counters.value + $2 RETURNING value`
 	if dial == dialect.SQLite {
-		query = `INSERT INTO counters (id, value) VALUES (?, 1)
-ON CONFLICT (id) DO UPDATE SET value = counters.value + 1 RETURNING value`
+		query = `INSERT INTO counters (id, value) VALUES (?1, ?2)
+ON CONFLICT (id) DO UPDATE SET value = counters.value + ?2 RETURNING value`
 	}
-	rows, err := tx.QueryContext(ctx, query, name)
+	rows, err := tx.QueryContext(ctx, query, name, n)
 	if err != nil {
 		return 0, fmt.Errorf("taking next %s: %w", name, err)
 	}

@@ -12,8 +12,8 @@ import (
 	"helpdesk/internal/store/migrations"
 )
 
-// Migrate applies every pending versioned migration and returns how many
-// ran. On PostgreSQL it holds an advisory lock, so replicas starting
+// Migrate applies every pending versioned migration, then River's
+// migrations for the job queue, and returns how many of ours ran. On PostgreSQL it holds an advisory lock, so replicas starting
 // together migrate once.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
 	var (
@@ -45,6 +45,10 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return len(results), fmt.Errorf("applying migrations: %w", err)
+	}
+	// River keeps durable jobs in its own tables, versioned by River.
+	if err := d.migrateJobs(ctx); err != nil {
+		return len(results), err
 	}
 	return len(results), nil
 }

@@ -48,7 +48,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
 	}
-	drv := entsql.OpenDB(dial, db)
+	drv := txDriver{entsql.OpenDB(dial, db)}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source}, nil
 }
 

@@ -2,15 +2,23 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"helpdesk/ent"
 )
 
 // WithTx runs fn in one transaction on client: it commits when fn returns
-// nil and rolls back otherwise (also on panic). Every change to the domain
-// goes through it, so a change and the history it records land together.
-func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
+// nil and rolls back otherwise (also on panic).
+func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
+	return Transact(ctx, client, func(tx *ent.Tx, _ *sql.Tx) error { return fn(tx) })
+}
+
+// Transact is WithTx that also hands fn the transaction as a *sql.Tx, for
+// work done outside ent that must commit or roll back with it (River's
+// InsertTx). The client must come from Open.
+func Transact(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx, sqlTx *sql.Tx) error) (err error) {
+	ctx, sqlTx := withSQLTx(ctx)
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
@@ -21,7 +29,7 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 			panic(v)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	if err := fn(tx, sqlTx()); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return fmt.Errorf("%w (rolling back: %v)", err, rerr)
 		}

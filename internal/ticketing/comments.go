@@ -11,6 +11,7 @@ import (
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -23,6 +24,9 @@ const maxCommentBody = 65_000
 func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddCommentInput) (*ent.Comment, error) {
 	body, err := input.Text("input.body", in.Body, maxCommentBody)
 	if err != nil {
+		return nil, err
+	}
+	if err := input.Items("input.mentionIDs", len(in.MentionIDs), maxMentions); err != nil {
 		return nil, err
 	}
 	visibility := in.Visibility
@@ -60,9 +64,10 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		ctx = auth.WithViewer(ctx, viewer)
 	}
 	var created *ent.Comment
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
-		t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
+		t, err := s.lockTicket(tx.Ticket.Query().Where(ticket.ID(ticketID))).Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
 		}
@@ -116,8 +121,7 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 			}
 			return fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 		}
-		_, err = s.record(ctx, tx, viewer, t.ID, ticketevent.KindCOMMENTED, ch, &created.ID, now)
-		return err
+		return etx.Record(ctx, change(viewer, t.ID, ticketevent.KindCOMMENTED, ch, &created.ID, now))
 	})
 	if err != nil {
 		return nil, err

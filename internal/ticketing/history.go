@@ -1,9 +1,7 @@
 package ticketing
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +11,8 @@ import (
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
-	"helpdesk/internal/store"
 )
 
 // changeSet collects the fields a change touches, in the order they were
@@ -36,31 +34,43 @@ func (c *changeSet) addTime(field string, from, to *time.Time) {
 	c.add(field, timeText(from), timeText(to))
 }
 
-// record appends one event to the ticket's history inside tx. Its sequence
-// comes from a counter row locked until tx ends, so sequences follow commit
-// order and a client can resume a stream from the last one it saw.
-func (s *Service) record(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, ticketID gid.ID,
-	kind ticketevent.Kind, changes changeSet, commentID *gid.ID, at time.Time) (*ent.TicketEvent, error) {
-	seq, err := store.NextValue(ctx, tx, s.Dialect, store.EventSequenceCounter)
-	if err != nil {
-		return nil, err
+// change describes a change to the ticket for the event pipeline.
+func change(viewer auth.Viewer, ticketID gid.ID, kind ticketevent.Kind, ch changeSet, commentID *gid.ID, at time.Time) events.Change {
+	return events.Change{
+		TicketID:  ticketID,
+		ActorID:   viewer.ActorID(),
+		Kind:      kind,
+		Changes:   ch,
+		CommentID: commentID,
+		At:        at,
 	}
-	if changes == nil {
-		changes = changeSet{}
+}
+
+// updateKind names an update by the most significant thing it moved: the
+// assignee, then the team, then the status; anything else is UPDATED.
+func updateKind(ch changeSet) ticketevent.Kind {
+	if c := ch.field("assignee"); c != nil {
+		if c.To == nil {
+			return ticketevent.KindUNASSIGNED
+		}
+		return ticketevent.KindASSIGNED
 	}
-	ev, err := tx.TicketEvent.Create().
-		SetSequence(seq).
-		SetKind(kind).
-		SetChanges(changes).
-		SetCreatedAt(at).
-		SetTicketID(ticketID).
-		SetNillableActorID(viewer.ActorID()).
-		SetNillableCommentID(commentID).
-		Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("recording ticket event: %w", err)
+	if ch.field("team") != nil {
+		return ticketevent.KindTEAM_CHANGED
 	}
-	return ev, nil
+	if ch.field("status") != nil {
+		return ticketevent.KindSTATUS_CHANGED
+	}
+	return ticketevent.KindUPDATED
+}
+
+func (c changeSet) field(name string) *schematype.FieldChange {
+	for i := range c {
+		if c[i].Field == name {
+			return &c[i]
+		}
+	}
+	return nil
 }
 
 func jsonText(v any) *string {

@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 	"helpdesk/internal/store"
@@ -27,6 +28,11 @@ const (
 	maxTitle       = 500
 	maxDescription = 100_000
 	maxOrderRef    = 200
+	// maxTags bounds the tags on one ticket, maxWatchers the watchers an
+	// input names, maxMentions the agents one comment mentions.
+	maxTags     = 50
+	maxWatchers = 50
+	maxMentions = 50
 )
 
 // CreateTicket opens a ticket. It takes the next ticket number, routes the
@@ -70,9 +76,20 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 			return nil, err
 		}
 	}
+	if err := input.Items("input.tags", len(in.Tags), maxTags); err != nil {
+		return nil, err
+	}
+	if err := input.Items("input.watcherIDs", len(in.WatcherIDs), maxWatchers); err != nil {
+		return nil, err
+	}
+	custom, err := input.Map("input.customFields", in.CustomFields)
+	if err != nil {
+		return nil, err
+	}
 
 	var created *ent.Ticket
-	err = s.withTx(ctx, func(tx *ent.Tx) error {
+	err = s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
 		if in.CustomerID != nil {
 			if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
@@ -121,10 +138,6 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		if err != nil {
 			return err
 		}
-		custom := in.CustomFields
-		if custom == nil {
-			custom = map[string]any{}
-		}
 		created, err = tx.Ticket.Create().
 			SetNumber(int(number)).
 			SetTitle(title).
@@ -165,8 +178,7 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 		ch.addID("team", nil, teamID)
 		ch.addID("assignee", nil, in.AssigneeID)
 		ch.addID("slaPolicy", nil, slaID)
-		_, err = s.record(ctx, tx, viewer, created.ID, ticketevent.KindCREATED, ch, nil, now)
-		return err
+		return etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now))
 	})
 	if err != nil {
 		return nil, err
@@ -181,9 +193,10 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
 	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
-		t, err := loadForChange(ctx, tx, id, in.ExpectedVersion)
+		t, err := s.loadForChange(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
 		}
@@ -211,7 +224,7 @@ func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.I
 		if err := applyTagsAndWatchers(ctx, tx, t, in, upd, &ch); err != nil {
 			return err
 		}
-		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
 		return err
 	})
 	if err != nil {
@@ -228,9 +241,10 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 	}
 	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withTx(ctx, func(etx *events.Tx) error {
+		tx := etx.Tx
 		now := s.Now().UTC()
-		t, err := loadForChange(ctx, tx, id, expectedVersion)
+		t, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
 			return err
 		}
@@ -253,7 +267,7 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 		upd := tx.Ticket.UpdateOneID(t.ID)
 		var ch changeSet
 		changeStatus(t, to, upd, &ch, now)
-		updated, err = s.commitChange(ctx, tx, viewer, t, upd, ch, now)
+		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
 		return err
 	})
 	if err != nil {
@@ -295,10 +309,10 @@ func (s *Service) requireReassign(ctx context.Context, tx *ent.Tx, viewer auth.V
 	return s.Authz.Require(viewer, authz.ActReassign, dom, res)
 }
 
-// loadForChange reads the ticket a change applies to and checks the
-// version the client expects. Final tickets cannot change.
-func loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *int) (*ent.Ticket, error) {
-	t, err := tx.Ticket.Query().Where(ticket.ID(id)).WithTags().WithWatchers().Only(ctx)
+// loadForChange reads and locks the ticket a change applies to and checks
+// the version the client expects. Final tickets cannot change.
+func (s *Service) loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *int) (*ent.Ticket, error) {
+	t, err := s.lockTicket(tx.Ticket.Query().Where(ticket.ID(id)).WithTags().WithWatchers()).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("no ticket with id %q", id)
 	}
@@ -318,7 +332,7 @@ func loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expectedVersion *
 // commitChange saves upd only if the ticket is still at the version it was
 // read at, bumps the version and records the event. Without changes it
 // returns the ticket as it was.
-func (s *Service) commitChange(ctx context.Context, tx *ent.Tx, viewer auth.Viewer, t *ent.Ticket,
+func (s *Service) commitChange(ctx context.Context, tx *events.Tx, viewer auth.Viewer, t *ent.Ticket,
 	upd *ent.TicketUpdateOne, ch changeSet, now time.Time) (*ent.Ticket, error) {
 	if len(ch) == 0 {
 		return t, nil
@@ -334,7 +348,7 @@ func (s *Service) commitChange(ctx context.Context, tx *ent.Tx, viewer auth.View
 	if err != nil {
 		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 	}
-	if _, err := s.record(ctx, tx, viewer, t.ID, ticketevent.KindUPDATED, ch, nil, now); err != nil {
+	if err := tx.Record(ctx, change(viewer, t.ID, updateKind(ch), ch, nil, now)); err != nil {
 		return nil, err
 	}
 	return updated, nil
@@ -414,8 +428,12 @@ func (s *Service) applyTicketFields(ctx context.Context, tx *ent.Tx, t *ent.Tick
 		ch.add("orderReference", t.OrderReference, ref)
 	}
 	if in.CustomFields != nil {
-		upd.SetCustomFields(in.CustomFields)
-		ch.add("customFields", jsonText(t.CustomFields), jsonText(in.CustomFields))
+		custom, err := input.Map("input.customFields", in.CustomFields)
+		if err != nil {
+			return err
+		}
+		upd.SetCustomFields(custom)
+		ch.add("customFields", jsonText(t.CustomFields), jsonText(custom))
 	}
 	return nil
 }
@@ -446,6 +464,19 @@ func applyAssignment(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTi
 
 func applyTagsAndWatchers(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTicketInput,
 	upd *ent.TicketUpdateOne, ch *changeSet) error {
+	for _, l := range []struct {
+		field  string
+		n, max int
+	}{
+		{"input.addTags", len(in.AddTags), maxTags},
+		{"input.removeTags", len(in.RemoveTags), maxTags},
+		{"input.addWatcherIDs", len(in.AddWatcherIDs), maxWatchers},
+		{"input.removeWatcherIDs", len(in.RemoveWatcherIDs), maxWatchers},
+	} {
+		if err := input.Items(l.field, l.n, l.max); err != nil {
+			return err
+		}
+	}
 	if len(in.AddTags) > 0 || len(in.RemoveTags) > 0 {
 		before := tagList(t.Edges.Tags)
 		add, err := ensureTags(ctx, tx, "input.addTags", in.AddTags)
@@ -471,6 +502,9 @@ func applyTagsAndWatchers(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in Upd
 		added, _ := tagNames("", in.AddTags)
 		for _, n := range added {
 			after[n] = true
+		}
+		if len(after) > maxTags {
+			return apperr.Invalid("input.addTags", "a ticket may have at most %d tags", maxTags)
 		}
 		upd.AddTagIDs(add...)
 		ch.add("tags", strPtr(before), strPtr(sortedKeys(after)))

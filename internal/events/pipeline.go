@@ -1,0 +1,207 @@
+// Package events is the one path every ticket change takes: a service
+// describes the change as a Change value and records it on a pipeline
+// transaction; registered reactors run inside that transaction (they may
+// write rows and enqueue durable jobs on it); right before commit the
+// changes are appended to the ticket_events log with gap-free sequence
+// numbers; after, and only after, the commit the committed events go to
+// the Publisher in sequence order.
+//
+// Nothing else writes ticket_events.
+package events
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"helpdesk/ent"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/store"
+)
+
+// Change is one change to one ticket, as the service that made it
+// describes it.
+type Change struct {
+	TicketID gid.ID
+	// ActorID is the agent who made the change; nil for the system and
+	// for customers.
+	ActorID *gid.ID
+	Kind    ticketevent.Kind
+	// Changes lists each field that changed, from → to.
+	Changes []schematype.FieldChange
+	// CommentID is the comment a COMMENTED change added.
+	CommentID *gid.ID
+	At        time.Time
+}
+
+// Reactor reacts to a change inside the transaction that made it. An
+// error rolls the whole change back.
+type Reactor interface {
+	React(ctx context.Context, tx *Tx, c Change) error
+}
+
+// ReactorFunc adapts a function to Reactor.
+type ReactorFunc func(ctx context.Context, tx *Tx, c Change) error
+
+// React implements Reactor.
+func (f ReactorFunc) React(ctx context.Context, tx *Tx, c Change) error { return f(ctx, tx, c) }
+
+// Publisher receives the events of each committed transaction after
+// commit; within one process, batches arrive in sequence order (events
+// committed by other processes are found in the log, by sequence). It must not block: a slow consumer is the
+// publisher's problem, not the writer's.
+type Publisher interface {
+	Publish(ctx context.Context, events []*ent.TicketEvent)
+}
+
+// JobInserter enqueues a durable job on a transaction (River's client).
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Pipeline runs ticket changes. Configure it before first use; it is
+// then safe for concurrent use.
+type Pipeline struct {
+	Client  *ent.Client
+	Dialect string
+	// Jobs enqueues durable jobs; nil refuses EnqueueJob.
+	Jobs JobInserter
+	// Publisher receives committed events; nil publishes nothing.
+	Publisher Publisher
+
+	reactors []Reactor
+	// publishing orders this process's commits of events: it is taken
+	// right before the sequence counter and released once the events are
+	// published, so batches reach the Publisher in sequence order. The
+	// database's lock on the counter serialises the same span anyway.
+	publishing sync.Mutex
+}
+
+// maxReactionDepth bounds changes recorded by reactors in reaction to
+// changes recorded by reactors, so two reactors cannot loop forever.
+const maxReactionDepth = 4
+
+// React registers a reactor; reactors run in registration order.
+func (p *Pipeline) React(r Reactor) { p.reactors = append(p.reactors, r) }
+
+// Tx is a transaction on which changes are recorded. It is ent's
+// transaction, plus Record and EnqueueJob.
+type Tx struct {
+	*ent.Tx
+	sql     *sql.Tx
+	p       *Pipeline
+	pending []Change
+	depth   int
+}
+
+// WithTx runs fn in one transaction. When fn returns nil, the recorded
+// changes are appended to the event log and the transaction commits; then
+// the committed events are published. When fn (or a reactor) fails,
+// nothing of it remains: no rows, no events, no jobs.
+func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	var committed []*ent.TicketEvent
+	locked := false
+	defer func() {
+		if locked {
+			p.publishing.Unlock()
+		}
+	}()
+	err := store.Transact(ctx, p.Client, func(etx *ent.Tx, sqlTx *sql.Tx) error {
+		tx := &Tx{Tx: etx, sql: sqlTx, p: p}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if len(tx.pending) == 0 {
+			return nil
+		}
+		p.publishing.Lock()
+		locked = true
+		var err error
+		committed, err = tx.appendEvents(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(committed) > 0 && p.Publisher != nil {
+		p.Publisher.Publish(context.WithoutCancel(ctx), committed)
+	}
+	return nil
+}
+
+// Record describes a change made on this transaction and runs the
+// reactors on it. The change's event is written when the transaction
+// commits.
+func (tx *Tx) Record(ctx context.Context, c Change) error {
+	if c.TicketID == "" || c.Kind == "" || c.At.IsZero() {
+		return fmt.Errorf("recording a change: ticket, kind and time are required (got %q, %q, %v)", c.TicketID, c.Kind, c.At)
+	}
+	if tx.depth > maxReactionDepth {
+		return fmt.Errorf("recording a change to %s: reactors kept reacting to their own changes", c.TicketID)
+	}
+	if c.Changes == nil {
+		c.Changes = []schematype.FieldChange{}
+	}
+	tx.pending = append(tx.pending, c)
+	tx.depth++
+	defer func() { tx.depth-- }()
+	for _, r := range tx.p.reactors {
+		if err := r.React(ctx, tx, c); err != nil {
+			return fmt.Errorf("reacting to %s of %s: %w", c.Kind, c.TicketID, err)
+		}
+	}
+	return nil
+}
+
+// ErrNoJobQueue is returned by EnqueueJob on a pipeline without Jobs.
+var ErrNoJobQueue = errors.New("no job queue is configured")
+
+// EnqueueJob inserts a durable job on this transaction: it exists if, and
+// only if, the transaction commits.
+func (tx *Tx) EnqueueJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	if tx.p.Jobs == nil {
+		return ErrNoJobQueue
+	}
+	if _, err := tx.p.Jobs.InsertTx(ctx, tx.sql, args, opts); err != nil {
+		return fmt.Errorf("enqueueing %s job: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// appendEvents writes the pending changes to the log. The sequence
+// counter is taken here, right before commit, so the lock that orders all
+// writers is held only while the events are inserted and committed.
+func (tx *Tx) appendEvents(ctx context.Context) ([]*ent.TicketEvent, error) {
+	n := len(tx.pending)
+	if n == 0 {
+		return nil, nil
+	}
+	last, err := store.TakeValues(ctx, tx.Tx, tx.p.Dialect, store.EventSequenceCounter, n)
+	if err != nil {
+		return nil, err
+	}
+	creates := make([]*ent.TicketEventCreate, n)
+	for i, c := range tx.pending {
+		creates[i] = tx.TicketEvent.Create().
+			SetSequence(last - int64(n-1-i)).
+			SetKind(c.Kind).
+			SetChanges(c.Changes).
+			SetCreatedAt(c.At).
+			SetTicketID(c.TicketID).
+			SetNillableActorID(c.ActorID).
+			SetNillableCommentID(c.CommentID)
+	}
+	events, err := tx.TicketEvent.CreateBulk(creates...).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("appending ticket events: %w", err)
+	}
+	return events, nil
+}

@@ -1,0 +1,273 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"helpdesk/ent"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/events"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/server"
+	"helpdesk/internal/testdb"
+	"helpdesk/internal/ticketing"
+)
+
+// recorder is a Publisher that keeps what it is given.
+type recorder struct {
+	mu      sync.Mutex
+	batches [][]*ent.TicketEvent
+}
+
+func (r *recorder) Publish(_ context.Context, evs []*ent.TicketEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, evs)
+}
+
+func (r *recorder) sequences() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int64
+	for _, b := range r.batches {
+		for _, ev := range b {
+			out = append(out, ev.Sequence)
+		}
+	}
+	return out
+}
+
+type world struct {
+	app     *server.App
+	tickets []gid.ID
+}
+
+func sys() context.Context { return auth.WithViewer(context.Background(), auth.System) }
+
+func newWorld(t *testing.T, dial string, tickets int) *world {
+	t.Helper()
+	app, err := server.NewApp(sys(), testdb.Open(t, dial), server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	w := &world{app: app}
+	internal := true
+	for i := range tickets {
+		tk, err := app.Tickets.CreateTicket(sys(), auth.System, ticketing.CreateTicketInput{
+			Title: fmt.Sprintf("Ticket %d", i), Channel: ticket.ChannelINTERNAL, Internal: &internal,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.tickets = append(w.tickets, tk.ID)
+	}
+	return w
+}
+
+// retitle changes a ticket's title on tx and records it.
+func retitle(ctx context.Context, tx *events.Tx, id gid.ID, title string) error {
+	if err := tx.Ticket.UpdateOneID(id).SetTitle(title).Exec(ctx); err != nil {
+		return err
+	}
+	to := title
+	return tx.Record(ctx, events.Change{
+		TicketID: id, Kind: ticketevent.KindUPDATED, At: time.Now(),
+		Changes: []schematype.FieldChange{{Field: "title", To: &to}},
+	})
+}
+
+func (w *world) count(t *testing.T, query string) int {
+	t.Helper()
+	var n int
+	if err := w.app.DB.SQL.QueryRowContext(context.Background(), query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A change that fails after reactors wrote rows and enqueued a job
+// leaves nothing behind: no row, no job, no event, nothing published.
+func TestRolledBackChangeLeavesNothing(t *testing.T) {
+	for _, dial := range testdb.Dialects {
+		t.Run(dial, func(t *testing.T) {
+			w := newWorld(t, dial, 1)
+			pub := &recorder{}
+			p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Jobs: w.app.Jobs, Publisher: pub}
+			p.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
+				if err := tx.Tag.Create().SetName("reactor-" + string(c.TicketID)).Exec(ctx); err != nil {
+					return err
+				}
+				return tx.EnqueueJob(ctx, ticketing.AutoCloseArgs{TicketID: c.TicketID, ResolvedAt: c.At}, nil)
+			}))
+			events0, jobs0 := w.count(t, "SELECT count(*) FROM ticket_events"), w.count(t, "SELECT count(*) FROM river_job")
+
+			boom := errors.New("boom")
+			err := p.WithTx(sys(), func(tx *events.Tx) error {
+				if err := retitle(sys(), tx, w.tickets[0], "Never"); err != nil {
+					return err
+				}
+				if n := w.count(t, "SELECT count(*) FROM tags"); dial == dialect.Postgres && n != 0 {
+					t.Errorf("uncommitted tag visible outside the transaction")
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("WithTx = %v, want boom", err)
+			}
+			if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 0 {
+				t.Errorf("the reactor's row survived the rollback")
+			}
+			if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0 {
+				t.Errorf("jobs = %d after rollback, want %d", n, jobs0)
+			}
+			if n := w.count(t, "SELECT count(*) FROM ticket_events"); n != events0 {
+				t.Errorf("events = %d after rollback, want %d", n, events0)
+			}
+			if len(pub.sequences()) != 0 {
+				t.Errorf("a rolled-back change was published: %v", pub.sequences())
+			}
+
+			// The same change committed leaves all three, and is published.
+			if err := p.WithTx(sys(), func(tx *events.Tx) error { return retitle(sys(), tx, w.tickets[0], "Kept") }); err != nil {
+				t.Fatal(err)
+			}
+			if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 1 {
+				t.Errorf("reactor rows = %d after commit, want 1", n)
+			}
+			if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0+1 {
+				t.Errorf("jobs = %d after commit, want %d", n, jobs0+1)
+			}
+			if got := pub.sequences(); len(got) != 1 {
+				t.Errorf("published %v, want one event", got)
+			}
+		})
+	}
+}
+
+// The publisher sees committed events only, each once, in sequence order,
+// and the sequences have no gaps even when transactions roll back.
+func TestPublisherSeesCommittedEventsInOrder(t *testing.T) {
+	for _, dial := range testdb.Dialects {
+		t.Run(dial, func(t *testing.T) {
+			w := newWorld(t, dial, 4)
+			pub := &recorder{}
+			p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Publisher: pub}
+			var wg sync.WaitGroup
+			for i := range 40 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_ = p.WithTx(sys(), func(tx *events.Tx) error {
+						id := w.tickets[i%len(w.tickets)]
+						if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d", i)); err != nil {
+							return err
+						}
+						if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d, again", i)); err != nil {
+							return err
+						}
+						if i%5 == 0 {
+							return errors.New("rolled back on purpose")
+						}
+						return nil
+					})
+				}()
+			}
+			wg.Wait()
+			got := pub.sequences()
+			if len(got) != 2*32 {
+				t.Fatalf("published %d events, want %d", len(got), 2*32)
+			}
+			stored, err := w.app.DB.Client.TicketEvent.Query().Where(ticketevent.KindEQ(ticketevent.KindUPDATED)).
+				Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for _, ev := range stored {
+				want = append(want, ev.Sequence)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("published sequences %v\nwant the stored ones in order %v", got, want)
+			}
+			all, err := w.app.DB.Client.TicketEvent.Query().Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, ev := range all {
+				if ev.Sequence != int64(i+1) {
+					t.Fatalf("event %d has sequence %d: the log has a gap", i, ev.Sequence)
+				}
+			}
+		})
+	}
+}
+
+// Writers to different tickets do not wait for a slow one: one writer
+// changes its ticket and then keeps its transaction open; the nineteen
+// others change theirs and commit meanwhile. Sequences follow commit
+// order, so the slow writer's event comes last.
+func TestWritersToDifferentTicketsDoNotWaitForEachOther(t *testing.T) {
+	w := newWorld(t, dialect.Postgres, 20)
+	p := w.app.Events
+	release := make(chan struct{})
+	slowDone := make(chan error, 1)
+	slowChanged := make(chan struct{})
+	go func() {
+		slowDone <- p.WithTx(sys(), func(tx *events.Tx) error {
+			if err := retitle(sys(), tx, w.tickets[0], "Slow"); err != nil {
+				return err
+			}
+			close(slowChanged)
+			select {
+			case <-release:
+				return nil
+			case <-time.After(30 * time.Second):
+				return errors.New("the other writers never finished")
+			}
+		})
+	}()
+	<-slowChanged
+	var wg sync.WaitGroup
+	errs := make(chan error, 19)
+	for i := 1; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- p.WithTx(sys(), func(tx *events.Tx) error { return retitle(sys(), tx, w.tickets[i], "Quick") })
+		}()
+	}
+	wg.Wait() // would hang until the slow writer's timeout if they waited for it
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	select {
+	case err := <-slowDone:
+		t.Fatalf("the slow writer finished before it was released: %v", err)
+	default:
+	}
+	close(release)
+	if err := <-slowDone; err != nil {
+		t.Fatal(err)
+	}
+	last, err := w.app.DB.Client.TicketEvent.Query().Order(ent.Desc(ticketevent.FieldSequence)).First(sys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.TicketID != w.tickets[0] {
+		t.Fatalf("the last sequence belongs to %s, want the slow writer's ticket %s", last.TicketID, w.tickets[0])
+	}
+}
