@@ -11,11 +11,12 @@ import (
 	"helpdesk/internal/auth"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/ticketing"
+	"helpdesk/internal/workflow"
 )
 
 // story is the planned life of one ticket: its creation and the changes
 // after it, each a step at an offset from the creation. The plan follows
-// the status machine (ticketing.CanTransition) as it is written, so a
+// the status machine (workflow.CanTransition) as it is written, so a
 // story that would break a rule is an error before anything is written.
 type story struct {
 	l        *loader
@@ -91,7 +92,7 @@ func (s *story) create(by auth.Viewer, in ticketing.CreateTicketInput) {
 // assign gives the ticket to a, which opens an UNASSIGNED ticket.
 func (s *story) assign(by auth.Viewer, a *demoAgent) {
 	if s.status == ticket.StatusUNASSIGNED {
-		if !ticketing.CanTransition(s.status, ticket.StatusOPEN) {
+		if !workflow.CanTransition(s.status, ticket.StatusOPEN) {
 			s.fail("cannot assign a %s ticket", s.status)
 		}
 		s.status = ticket.StatusOPEN
@@ -102,7 +103,7 @@ func (s *story) assign(by auth.Viewer, a *demoAgent) {
 
 // update changes fields of the ticket.
 func (s *story) update(by auth.Viewer, what string, in ticketing.UpdateTicketInput) {
-	if ticketing.IsFinal(s.status) {
+	if workflow.IsFinal(s.status) {
 		s.fail("cannot %s a %s ticket", what, s.status)
 	}
 	s.add(what, func(ctx context.Context) error {
@@ -113,7 +114,7 @@ func (s *story) update(by auth.Viewer, what string, in ticketing.UpdateTicketInp
 
 // move changes the ticket's status, if the status machine allows it.
 func (s *story) move(by auth.Viewer, to ticket.Status) {
-	if !ticketing.CanTransition(s.status, to) {
+	if !workflow.CanTransition(s.status, to) {
 		s.fail("cannot move from %s to %s", s.status, to)
 	}
 	if s.assignee == nil && (to == ticket.StatusOPEN || to == ticket.StatusIN_PROGRESS || to == ticket.StatusWAITING) {

@@ -22,6 +22,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 	"helpdesk/internal/store"
+	"helpdesk/internal/workflow"
 )
 
 const (
@@ -255,13 +256,13 @@ func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gi
 			updated = t
 			return nil
 		}
-		if !CanTransition(t.Status, to) {
+		if !workflow.CanTransition(t.Status, to) {
 			return apperr.Invalid("status", "a %s ticket cannot move to %s", t.Status, to)
 		}
 		switch {
 		case to == ticket.StatusUNASSIGNED && t.AssigneeID != nil:
 			return apperr.Invalid("status", "the ticket has an assignee; unassign it instead")
-		case needsAssignee(to) && t.AssigneeID == nil:
+		case workflow.NeedsAssignee(to) && t.AssigneeID == nil:
 			return apperr.Invalid("status", "a ticket must be assigned to be %s", to)
 		}
 		upd := tx.Ticket.UpdateOneID(t.ID)
@@ -323,7 +324,7 @@ func (s *Service) loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expe
 		return nil, apperr.Conflict("ticket #%d has changed: it is at version %d, not %d; reload it and try again",
 			t.Number, t.Version, *expectedVersion)
 	}
-	if IsFinal(t.Status) {
+	if workflow.IsFinal(t.Status) {
 		return nil, apperr.Conflict("ticket #%d is %s and can no longer change", t.Number, t.Status)
 	}
 	return t, nil
@@ -455,7 +456,7 @@ func applyAssignment(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTi
 	case isTrue(in.ClearAssignee) && t.AssigneeID != nil:
 		upd.ClearAssignee()
 		ch.addID("assignee", t.AssigneeID, nil)
-		if needsAssignee(t.Status) {
+		if workflow.NeedsAssignee(t.Status) {
 			changeStatus(t, ticket.StatusUNASSIGNED, upd, ch, now)
 		}
 	}
@@ -549,17 +550,15 @@ func changeStatus(t *ent.Ticket, to ticket.Status, upd *ent.TicketUpdateOne, ch 
 	if t.StatusChangedAt != nil {
 		since = *t.StatusChangedAt
 	}
-	elapsed := int(now.Sub(since) / time.Second)
-	if elapsed < 0 {
-		elapsed = 0
+	before := workflow.TimeTotals{WorkingSeconds: t.WorkingSeconds, WaitingSeconds: t.WaitingSeconds}
+	after := workflow.Accrue(before, t.Status, since, now)
+	if after.WorkingSeconds != before.WorkingSeconds {
+		upd.SetWorkingSeconds(after.WorkingSeconds)
+		ch.add("workingSeconds", intText(before.WorkingSeconds), intText(after.WorkingSeconds))
 	}
-	switch t.Status {
-	case ticket.StatusIN_PROGRESS:
-		upd.SetWorkingSeconds(t.WorkingSeconds + elapsed)
-		ch.add("workingSeconds", intText(t.WorkingSeconds), intText(t.WorkingSeconds+elapsed))
-	case ticket.StatusWAITING:
-		upd.SetWaitingSeconds(t.WaitingSeconds + elapsed)
-		ch.add("waitingSeconds", intText(t.WaitingSeconds), intText(t.WaitingSeconds+elapsed))
+	if after.WaitingSeconds != before.WaitingSeconds {
+		upd.SetWaitingSeconds(after.WaitingSeconds)
+		ch.add("waitingSeconds", intText(before.WaitingSeconds), intText(after.WaitingSeconds))
 	}
 	upd.SetStatus(to).SetStatusChangedAt(now)
 	ch.addString("status", string(t.Status), string(to))
@@ -577,45 +576,52 @@ func changeStatus(t *ent.Ticket, to ticket.Status, upd *ent.TicketUpdateOne, ch 
 	}
 }
 
-func needsAssignee(s ticket.Status) bool {
-	return s == ticket.StatusOPEN || s == ticket.StatusIN_PROGRESS || s == ticket.StatusWAITING
-}
-
-// routeTeam picks the team for a new ticket.
+// routeTeam picks the team for a new ticket (see workflow.RouteTeam).
 func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category) (*gid.ID, error) {
 	if explicit != nil {
-		return explicit, checkTeam(ctx, tx, "input.teamID", *explicit)
-	}
-	for i := len(path) - 1; i >= 0; i-- {
-		if t := path[i].Edges.DefaultTeam; t != nil {
-			return &t.ID, nil
+		if err := checkTeam(ctx, tx, "input.teamID", *explicit); err != nil {
+			return nil, err
 		}
 	}
-	id, err := tx.Team.Query().Where(team.IsDefault(true)).FirstID(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("finding the default team: %w", err)
-	}
-	return &id, nil
+	return workflow.RouteTeam(explicit, categoryDefaults(path), func() (*gid.ID, error) {
+		id, err := tx.Team.Query().Where(team.IsDefault(true)).FirstID(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("finding the default team: %w", err)
+		}
+		return &id, nil
+	})
 }
 
-// pickSLAPolicy chooses the nearest category's policy, else the default one.
+// pickSLAPolicy chooses the nearest category's policy, else the default
+// one (see workflow.PickSLAPolicy).
 func (s *Service) pickSLAPolicy(ctx context.Context, tx *ent.Tx, path []*ent.Category) (*gid.ID, error) {
-	for i := len(path) - 1; i >= 0; i-- {
-		if p := path[i].Edges.SLAPolicy; p != nil && p.Active {
-			return &p.ID, nil
+	return workflow.PickSLAPolicy(categoryDefaults(path), func() (*gid.ID, error) {
+		id, err := tx.SLAPolicy.Query().Where(slapolicy.IsDefault(true), slapolicy.Active(true)).FirstID(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("finding the default SLA policy: %w", err)
+		}
+		return &id, nil
+	})
+}
+
+// categoryDefaults describes a loaded category path for the routing rules.
+func categoryDefaults(path []*ent.Category) []workflow.CategoryDefaults {
+	out := make([]workflow.CategoryDefaults, len(path))
+	for i, c := range path {
+		if t := c.Edges.DefaultTeam; t != nil {
+			out[i].TeamID = &t.ID
+		}
+		if p := c.Edges.SLAPolicy; p != nil && p.Active {
+			out[i].SLAPolicyID = &p.ID
 		}
 	}
-	id, err := tx.SLAPolicy.Query().Where(slapolicy.IsDefault(true), slapolicy.Active(true)).FirstID(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("finding the default SLA policy: %w", err)
-	}
-	return &id, nil
+	return out
 }
 
 func nearestPriority(path []*ent.Category) *schematype.Priority {

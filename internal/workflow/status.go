@@ -1,4 +1,4 @@
-package ticketing
+package workflow
 
 import "helpdesk/ent/ticket"
 
@@ -27,3 +27,9 @@ func CanTransition(from, to ticket.Status) bool {
 
 // IsFinal reports whether no further status change is possible.
 func IsFinal(s ticket.Status) bool { return len(transitions[s]) == 0 }
+
+// NeedsAssignee reports whether a ticket in status s must have an
+// assignee: it is being worked on (OPEN, IN_PROGRESS or WAITING).
+func NeedsAssignee(s ticket.Status) bool {
+	return s == ticket.StatusOPEN || s == ticket.StatusIN_PROGRESS || s == ticket.StatusWAITING
+}

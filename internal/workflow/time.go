@@ -1,0 +1,31 @@
+package workflow
+
+import (
+	"time"
+
+	"helpdesk/ent/ticket"
+)
+
+// TimeTotals are a ticket's accrued seconds: working while IN_PROGRESS,
+// waiting while WAITING.
+type TimeTotals struct {
+	WorkingSeconds int
+	WaitingSeconds int
+}
+
+// Accrue adds the time a ticket spent in status, from since to now, to
+// totals. Only IN_PROGRESS and WAITING accrue; a clock that went
+// backwards adds nothing.
+func Accrue(totals TimeTotals, status ticket.Status, since, now time.Time) TimeTotals {
+	elapsed := int(now.Sub(since) / time.Second)
+	if elapsed <= 0 {
+		return totals
+	}
+	switch status {
+	case ticket.StatusIN_PROGRESS:
+		totals.WorkingSeconds += elapsed
+	case ticket.StatusWAITING:
+		totals.WaitingSeconds += elapsed
+	}
+	return totals
+}
