@@ -249,7 +249,11 @@ func (r *queryResolver) RoleAssignments(ctx context.Context) ([]*authz.RoleAssig
 	for _, a := range agents {
 		out = append(out, &authz.RoleAssignment{AgentID: a.ID, Role: string(a.Role)})
 	}
-	for _, l := range r.Authz.TeamLeads() {
+	leads, err := r.Authz.TeamLeads()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range leads {
 		team := l[1]
 		out = append(out, &authz.RoleAssignment{AgentID: l[0], Role: authz.RoleLead, TeamID: &team})
 	}

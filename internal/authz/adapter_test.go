@@ -36,7 +36,11 @@ func TestAdapterStoresPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := other.LeadTeams("agt_a"); !slices.Equal(sorted(got), []string{"team_x", "team_y"}) {
+			got, err := other.LeadTeams("agt_a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(sorted(got), []string{"team_x", "team_y"}) {
 				t.Fatalf("lead teams seen by a second enforcer = %v", got)
 			}
 			if n, _ := db.Client.AuthzRule.Query().Count(ctx); n != len(authz.DefaultPolicy)+2 {

@@ -51,6 +51,16 @@ type Resource struct {
 type Enforcer struct {
 	e       *casbin.SyncedEnforcer
 	watcher *postgresWatcher
+	// Logger reports policy errors that cannot be returned (a read scope
+	// that fails closed); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (en *Enforcer) logger() *slog.Logger {
+	if en.Logger == nil {
+		return slog.Default()
+	}
+	return en.Logger
 }
 
 // WatchPostgres makes policy changes reach every replica using the same
@@ -67,11 +77,14 @@ func (en *Enforcer) WatchPostgres(dsn string, db *sql.DB, logger *slog.Logger) e
 	// SetWatcher installs the unsynchronised Enforcer.LoadPolicy as the
 	// callback; reload through the SyncedEnforcer so that requests being
 	// enforced meanwhile never see a half-loaded policy.
-	_ = w.SetUpdateCallback(func(string) {
+	if err := w.SetUpdateCallback(func(string) {
 		if err := en.e.LoadPolicy(); err != nil {
 			logger.Error("reloading the authorization policy", "error", err)
 		}
-	})
+	}); err != nil {
+		w.Close()
+		return fmt.Errorf("installing the policy reload: %w", err)
+	}
 	en.watcher = w
 	return nil
 }
@@ -149,15 +162,18 @@ func (en *Enforcer) Require(v auth.Viewer, act, dom string, obj Resource) error 
 }
 
 // LeadTeams returns the teams the agent leads.
-func (en *Enforcer) LeadTeams(agentID gid.ID) []gid.ID {
+func (en *Enforcer) LeadTeams(agentID gid.ID) ([]gid.ID, error) {
 	var teams []gid.ID
-	rules, _ := en.e.GetFilteredGroupingPolicy(0, string(agentID), RoleLead)
+	rules, err := en.e.GetFilteredGroupingPolicy(0, string(agentID), RoleLead)
+	if err != nil {
+		return nil, fmt.Errorf("reading team leads: %w", err)
+	}
 	for _, r := range rules {
 		if len(r) >= 3 {
 			teams = append(teams, gid.ID(r[2]))
 		}
 	}
-	return teams
+	return teams, nil
 }
 
 // SetTeamLead makes the agent a lead of the team, or takes the role away.
@@ -176,13 +192,16 @@ func (en *Enforcer) SetTeamLead(agentID, teamID gid.ID, lead bool) error {
 }
 
 // TeamLeads lists (agent, team) pairs holding the lead role.
-func (en *Enforcer) TeamLeads() [][2]gid.ID {
+func (en *Enforcer) TeamLeads() ([][2]gid.ID, error) {
 	var out [][2]gid.ID
-	rules, _ := en.e.GetFilteredGroupingPolicy(1, RoleLead)
+	rules, err := en.e.GetFilteredGroupingPolicy(1, RoleLead)
+	if err != nil {
+		return nil, fmt.Errorf("reading team leads: %w", err)
+	}
 	for _, r := range rules {
 		if len(r) >= 3 {
 			out = append(out, [2]gid.ID{gid.ID(r[0]), gid.ID(r[2])})
 		}
 	}
-	return out
+	return out, nil
 }

@@ -106,6 +106,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	enforcer.Logger = logger
 	enforcer.InstallScopes(db.Client)
 	if db.Dialect == dialect.Postgres {
 		if err := enforcer.WatchPostgres(db.DSN, db.SQL, logger); err != nil {
