@@ -116,7 +116,8 @@ func login(t *testing.T, c *gqltest.Client, email, password string) *gqltest.Cli
 
 func databaseEnv(t *testing.T, dial string) []string {
 	if dial == dialect.Postgres {
-		return []string{"DATABASE_URL=" + testdb.CreatePostgres(t)}
+		return []string{"DATABASE_URL=" + testdb.CreatePostgres(t),
+			"HELPDESK_TOKEN_KEY_FILE=" + filepath.Join(t.TempDir(), "token-key")}
 	}
 	return []string{"HELPDESK_SQLITE_PATH=" + filepath.Join(t.TempDir(), "helpdesk.db")}
 }
