@@ -38,6 +38,8 @@ type Agent struct {
 	Timezone string `json:"timezone,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// TokenGeneration holds the value of the "token_generation" field.
+	TokenGeneration int `json:"token_generation,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AgentQuery when eager-loading is set.
 	Edges        AgentEdges `json:"edges"`
@@ -111,7 +113,7 @@ func (*Agent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(gid.ID)
 		case agent.FieldActive:
 			values[i] = new(sql.NullBool)
-		case agent.FieldCapacity:
+		case agent.FieldCapacity, agent.FieldTokenGeneration:
 			values[i] = new(sql.NullInt64)
 		case agent.FieldName, agent.FieldEmail, agent.FieldPasswordHash, agent.FieldRole, agent.FieldAvailability, agent.FieldTimezone:
 			values[i] = new(sql.NullString)
@@ -198,6 +200,12 @@ func (_m *Agent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Active = value.Bool
 			}
+		case agent.FieldTokenGeneration:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field token_generation", values[i])
+			} else if value.Valid {
+				_m.TokenGeneration = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -282,6 +290,9 @@ func (_m *Agent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("token_generation=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TokenGeneration))
 	builder.WriteByte(')')
 	return builder.String()
 }

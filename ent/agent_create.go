@@ -143,6 +143,20 @@ func (_c *AgentCreate) SetNillableActive(v *bool) *AgentCreate {
 	return _c
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_c *AgentCreate) SetTokenGeneration(v int) *AgentCreate {
+	_c.mutation.SetTokenGeneration(v)
+	return _c
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableTokenGeneration(v *int) *AgentCreate {
+	if v != nil {
+		_c.SetTokenGeneration(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AgentCreate) SetID(v gid.ID) *AgentCreate {
 	_c.mutation.SetID(v)
@@ -280,6 +294,10 @@ func (_c *AgentCreate) defaults() {
 		v := agent.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.TokenGeneration(); !ok {
+		v := agent.DefaultTokenGeneration
+		_c.mutation.SetTokenGeneration(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := agent.DefaultID()
 		_c.mutation.SetID(v)
@@ -342,6 +360,14 @@ func (_c *AgentCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "Agent.active"`)}
+	}
+	if _, ok := _c.mutation.TokenGeneration(); !ok {
+		return &ValidationError{Name: "token_generation", err: errors.New(`ent: missing required field "Agent.token_generation"`)}
+	}
+	if v, ok := _c.mutation.TokenGeneration(); ok {
+		if err := agent.TokenGenerationValidator(v); err != nil {
+			return &ValidationError{Name: "token_generation", err: fmt.Errorf(`ent: validator failed for field "Agent.token_generation": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := agent.IDValidator(string(v)); err != nil {
@@ -423,6 +449,10 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(agent.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.TokenGeneration(); ok {
+		_spec.SetField(agent.FieldTokenGeneration, field.TypeInt, value)
+		_node.TokenGeneration = value
 	}
 	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -654,6 +684,24 @@ func (u *AgentUpsert) UpdateActive() *AgentUpsert {
 	return u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (u *AgentUpsert) SetTokenGeneration(v int) *AgentUpsert {
+	u.Set(agent.FieldTokenGeneration, v)
+	return u
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateTokenGeneration() *AgentUpsert {
+	u.SetExcluded(agent.FieldTokenGeneration)
+	return u
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *AgentUpsert) AddTokenGeneration(v int) *AgentUpsert {
+	u.Add(agent.FieldTokenGeneration, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -835,6 +883,27 @@ func (u *AgentUpsertOne) SetActive(v bool) *AgentUpsertOne {
 func (u *AgentUpsertOne) UpdateActive() *AgentUpsertOne {
 	return u.Update(func(s *AgentUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetTokenGeneration sets the "token_generation" field.
+func (u *AgentUpsertOne) SetTokenGeneration(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetTokenGeneration(v)
+	})
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *AgentUpsertOne) AddTokenGeneration(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddTokenGeneration(v)
+	})
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateTokenGeneration() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateTokenGeneration()
 	})
 }
 
@@ -1186,6 +1255,27 @@ func (u *AgentUpsertBulk) SetActive(v bool) *AgentUpsertBulk {
 func (u *AgentUpsertBulk) UpdateActive() *AgentUpsertBulk {
 	return u.Update(func(s *AgentUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetTokenGeneration sets the "token_generation" field.
+func (u *AgentUpsertBulk) SetTokenGeneration(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetTokenGeneration(v)
+	})
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *AgentUpsertBulk) AddTokenGeneration(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddTokenGeneration(v)
+	})
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateTokenGeneration() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateTokenGeneration()
 	})
 }
 

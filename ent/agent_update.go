@@ -157,6 +157,27 @@ func (_u *AgentUpdate) SetNillableActive(v *bool) *AgentUpdate {
 	return _u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_u *AgentUpdate) SetTokenGeneration(v int) *AgentUpdate {
+	_u.mutation.ResetTokenGeneration()
+	_u.mutation.SetTokenGeneration(v)
+	return _u
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableTokenGeneration(v *int) *AgentUpdate {
+	if v != nil {
+		_u.SetTokenGeneration(*v)
+	}
+	return _u
+}
+
+// AddTokenGeneration adds value to the "token_generation" field.
+func (_u *AgentUpdate) AddTokenGeneration(v int) *AgentUpdate {
+	_u.mutation.AddTokenGeneration(v)
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by IDs.
 func (_u *AgentUpdate) AddMembershipIDs(ids ...gid.ID) *AgentUpdate {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -369,6 +390,11 @@ func (_u *AgentUpdate) check() error {
 			return &ValidationError{Name: "capacity", err: fmt.Errorf(`ent: validator failed for field "Agent.capacity": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenGeneration(); ok {
+		if err := agent.TokenGenerationValidator(v); err != nil {
+			return &ValidationError{Name: "token_generation", err: fmt.Errorf(`ent: validator failed for field "Agent.token_generation": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -413,6 +439,12 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(agent.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.TokenGeneration(); ok {
+		_spec.SetField(agent.FieldTokenGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenGeneration(); ok {
+		_spec.AddField(agent.FieldTokenGeneration, field.TypeInt, value)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -739,6 +771,27 @@ func (_u *AgentUpdateOne) SetNillableActive(v *bool) *AgentUpdateOne {
 	return _u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_u *AgentUpdateOne) SetTokenGeneration(v int) *AgentUpdateOne {
+	_u.mutation.ResetTokenGeneration()
+	_u.mutation.SetTokenGeneration(v)
+	return _u
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableTokenGeneration(v *int) *AgentUpdateOne {
+	if v != nil {
+		_u.SetTokenGeneration(*v)
+	}
+	return _u
+}
+
+// AddTokenGeneration adds value to the "token_generation" field.
+func (_u *AgentUpdateOne) AddTokenGeneration(v int) *AgentUpdateOne {
+	_u.mutation.AddTokenGeneration(v)
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by IDs.
 func (_u *AgentUpdateOne) AddMembershipIDs(ids ...gid.ID) *AgentUpdateOne {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -964,6 +1017,11 @@ func (_u *AgentUpdateOne) check() error {
 			return &ValidationError{Name: "capacity", err: fmt.Errorf(`ent: validator failed for field "Agent.capacity": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenGeneration(); ok {
+		if err := agent.TokenGenerationValidator(v); err != nil {
+			return &ValidationError{Name: "token_generation", err: fmt.Errorf(`ent: validator failed for field "Agent.token_generation": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1025,6 +1083,12 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(agent.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.TokenGeneration(); ok {
+		_spec.SetField(agent.FieldTokenGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenGeneration(); ok {
+		_spec.AddField(agent.FieldTokenGeneration, field.TypeInt, value)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -64,16 +64,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Agent",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			agent.FieldCreatedAt:    {Type: field.TypeTime, Column: agent.FieldCreatedAt},
-			agent.FieldUpdatedAt:    {Type: field.TypeTime, Column: agent.FieldUpdatedAt},
-			agent.FieldName:         {Type: field.TypeString, Column: agent.FieldName},
-			agent.FieldEmail:        {Type: field.TypeString, Column: agent.FieldEmail},
-			agent.FieldPasswordHash: {Type: field.TypeString, Column: agent.FieldPasswordHash},
-			agent.FieldRole:         {Type: field.TypeEnum, Column: agent.FieldRole},
-			agent.FieldAvailability: {Type: field.TypeEnum, Column: agent.FieldAvailability},
-			agent.FieldCapacity:     {Type: field.TypeInt, Column: agent.FieldCapacity},
-			agent.FieldTimezone:     {Type: field.TypeString, Column: agent.FieldTimezone},
-			agent.FieldActive:       {Type: field.TypeBool, Column: agent.FieldActive},
+			agent.FieldCreatedAt:       {Type: field.TypeTime, Column: agent.FieldCreatedAt},
+			agent.FieldUpdatedAt:       {Type: field.TypeTime, Column: agent.FieldUpdatedAt},
+			agent.FieldName:            {Type: field.TypeString, Column: agent.FieldName},
+			agent.FieldEmail:           {Type: field.TypeString, Column: agent.FieldEmail},
+			agent.FieldPasswordHash:    {Type: field.TypeString, Column: agent.FieldPasswordHash},
+			agent.FieldRole:            {Type: field.TypeEnum, Column: agent.FieldRole},
+			agent.FieldAvailability:    {Type: field.TypeEnum, Column: agent.FieldAvailability},
+			agent.FieldCapacity:        {Type: field.TypeInt, Column: agent.FieldCapacity},
+			agent.FieldTimezone:        {Type: field.TypeString, Column: agent.FieldTimezone},
+			agent.FieldActive:          {Type: field.TypeBool, Column: agent.FieldActive},
+			agent.FieldTokenGeneration: {Type: field.TypeInt, Column: agent.FieldTokenGeneration},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -1005,6 +1006,11 @@ func (f *AgentFilter) WhereTimezone(p entql.StringP) {
 // WhereActive applies the entql bool predicate on the active field.
 func (f *AgentFilter) WhereActive(p entql.BoolP) {
 	f.Where(p.Field(agent.FieldActive))
+}
+
+// WhereTokenGeneration applies the entql int predicate on the token_generation field.
+func (f *AgentFilter) WhereTokenGeneration(p entql.IntP) {
+	f.Where(p.Field(agent.FieldTokenGeneration))
 }
 
 // WhereHasMemberships applies a predicate to check if query has an edge memberships.

@@ -1160,6 +1160,8 @@ type AgentMutation struct {
 	addcapacity             *int
 	timezone                *string
 	active                  *bool
+	token_generation        *int
+	addtoken_generation     *int
 	clearedFields           map[string]struct{}
 	memberships             map[gid.ID]struct{}
 	removedmemberships      map[gid.ID]struct{}
@@ -1662,6 +1664,62 @@ func (m *AgentMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (m *AgentMutation) SetTokenGeneration(i int) {
+	m.token_generation = &i
+	m.addtoken_generation = nil
+}
+
+// TokenGeneration returns the value of the "token_generation" field in the mutation.
+func (m *AgentMutation) TokenGeneration() (r int, exists bool) {
+	v := m.token_generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenGeneration returns the old "token_generation" field's value of the Agent entity.
+// If the Agent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentMutation) OldTokenGeneration(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenGeneration: %w", err)
+	}
+	return oldValue.TokenGeneration, nil
+}
+
+// AddTokenGeneration adds i to the "token_generation" field.
+func (m *AgentMutation) AddTokenGeneration(i int) {
+	if m.addtoken_generation != nil {
+		*m.addtoken_generation += i
+	} else {
+		m.addtoken_generation = &i
+	}
+}
+
+// AddedTokenGeneration returns the value that was added to the "token_generation" field in this mutation.
+func (m *AgentMutation) AddedTokenGeneration() (r int, exists bool) {
+	v := m.addtoken_generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTokenGeneration resets all changes to the "token_generation" field.
+func (m *AgentMutation) ResetTokenGeneration() {
+	m.token_generation = nil
+	m.addtoken_generation = nil
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by ids.
 func (m *AgentMutation) AddMembershipIDs(ids ...gid.ID) {
 	if m.memberships == nil {
@@ -1912,7 +1970,7 @@ func (m *AgentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AgentMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, agent.FieldCreatedAt)
 	}
@@ -1943,6 +2001,9 @@ func (m *AgentMutation) Fields() []string {
 	if m.active != nil {
 		fields = append(fields, agent.FieldActive)
 	}
+	if m.token_generation != nil {
+		fields = append(fields, agent.FieldTokenGeneration)
+	}
 	return fields
 }
 
@@ -1971,6 +2032,8 @@ func (m *AgentMutation) Field(name string) (ent.Value, bool) {
 		return m.Timezone()
 	case agent.FieldActive:
 		return m.Active()
+	case agent.FieldTokenGeneration:
+		return m.TokenGeneration()
 	}
 	return nil, false
 }
@@ -2000,6 +2063,8 @@ func (m *AgentMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldTimezone(ctx)
 	case agent.FieldActive:
 		return m.OldActive(ctx)
+	case agent.FieldTokenGeneration:
+		return m.OldTokenGeneration(ctx)
 	}
 	return nil, fmt.Errorf("unknown Agent field %s", name)
 }
@@ -2079,6 +2144,13 @@ func (m *AgentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetActive(v)
 		return nil
+	case agent.FieldTokenGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenGeneration(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Agent field %s", name)
 }
@@ -2090,6 +2162,9 @@ func (m *AgentMutation) AddedFields() []string {
 	if m.addcapacity != nil {
 		fields = append(fields, agent.FieldCapacity)
 	}
+	if m.addtoken_generation != nil {
+		fields = append(fields, agent.FieldTokenGeneration)
+	}
 	return fields
 }
 
@@ -2100,6 +2175,8 @@ func (m *AgentMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case agent.FieldCapacity:
 		return m.AddedCapacity()
+	case agent.FieldTokenGeneration:
+		return m.AddedTokenGeneration()
 	}
 	return nil, false
 }
@@ -2115,6 +2192,13 @@ func (m *AgentMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddCapacity(v)
+		return nil
+	case agent.FieldTokenGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenGeneration(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Agent numeric field %s", name)
@@ -2172,6 +2256,9 @@ func (m *AgentMutation) ResetField(name string) error {
 		return nil
 	case agent.FieldActive:
 		m.ResetActive()
+		return nil
+	case agent.FieldTokenGeneration:
+		m.ResetTokenGeneration()
 		return nil
 	}
 	return fmt.Errorf("unknown Agent field %s", name)

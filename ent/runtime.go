@@ -140,6 +140,12 @@ func init() {
 	agentDescActive := agentFields[7].Descriptor()
 	// agent.DefaultActive holds the default value on creation for the active field.
 	agent.DefaultActive = agentDescActive.Default.(bool)
+	// agentDescTokenGeneration is the schema descriptor for token_generation field.
+	agentDescTokenGeneration := agentFields[8].Descriptor()
+	// agent.DefaultTokenGeneration holds the default value on creation for the token_generation field.
+	agent.DefaultTokenGeneration = agentDescTokenGeneration.Default.(int)
+	// agent.TokenGenerationValidator is a validator for the "token_generation" field. It is called by the builders before save.
+	agent.TokenGenerationValidator = agentDescTokenGeneration.Validators[0].(func(int) error)
 	// agentDescID is the schema descriptor for id field.
 	agentDescID := agentMixinFields0[0].Descriptor()
 	// agent.DefaultID holds the default value on creation for the id field.

@@ -23,7 +23,8 @@ import (
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*auth.AuthPayload, error) {
-	return r.Auth.Login(ctx, email, password)
+	payload, err := r.Auth.Login(ctx, email, password)
+	return payload, loginError(err)
 }
 
 // CreateTicket is the resolver for the createTicket field.
@@ -213,6 +214,18 @@ func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id gid.ID) (*ent.
 		return nil, err
 	}
 	return r.Auth.RevokeAPIToken(ctx, id)
+}
+
+// SignOutEverywhere is the resolver for the signOutEverywhere field.
+func (r *mutationResolver) SignOutEverywhere(ctx context.Context, agentID *gid.ID) (*ent.Agent, error) {
+	target := viewer(ctx).AgentID
+	if agentID != nil && *agentID != target {
+		if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+			return nil, err
+		}
+		target = *agentID
+	}
+	return r.Directory.SignOutEverywhere(ctx, target)
 }
 
 // SetAvailability is the resolver for the setAvailability field.

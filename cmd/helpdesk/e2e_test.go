@@ -116,7 +116,8 @@ func login(t *testing.T, c *gqltest.Client, email, password string) *gqltest.Cli
 
 func databaseEnv(t *testing.T, dial string) []string {
 	if dial == dialect.Postgres {
-		return []string{"DATABASE_URL=" + testdb.CreatePostgres(t)}
+		return []string{"DATABASE_URL=" + testdb.CreatePostgres(t),
+			"HELPDESK_TOKEN_KEY_FILE=" + filepath.Join(t.TempDir(), "token-key")}
 	}
 	return []string{"HELPDESK_SQLITE_PATH=" + filepath.Join(t.TempDir(), "helpdesk.db")}
 }
@@ -243,7 +244,7 @@ func scenario(t *testing.T, p *process) {
 	for _, edge := range history.Node.Events.Edges {
 		kinds = append(kinds, edge.Node.Kind)
 	}
-	if strings.Join(kinds, ",") != "CREATED,UPDATED,COMMENTED" || history.Node.FirstRespondedAt == nil {
+	if strings.Join(kinds, ",") != "CREATED,ASSIGNED,COMMENTED" || history.Node.FirstRespondedAt == nil {
 		t.Fatalf("history = %v, first response %v", kinds, history.Node.FirstRespondedAt)
 	}
 }

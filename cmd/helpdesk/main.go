@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -34,6 +35,9 @@ type config struct {
 	databaseURL  string
 	sqlitePath   string
 	tokenKey     string
+	tokenKeyFile string
+	prevKeys     string
+	proxies      string
 	tokenTTL     time.Duration
 	demo         bool
 	maxBodyBytes int64
@@ -65,6 +69,18 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// The serving settings are checked before the database is touched.
+	var key []byte
+	var trusted []netip.Prefix
+	if command == "serve" {
+		if key, err = signingKey(cfg); err != nil {
+			return err
+		}
+		if trusted, err = parsePrefixes(cfg.proxies); err != nil {
+			return fmt.Errorf("-trusted-proxies: %w", err)
+		}
+	}
+
 	dsn := cfg.databaseURL
 	if dsn == "" {
 		dsn = "file:" + cfg.sqlitePath
@@ -84,12 +100,13 @@ func run(args []string) error {
 	}
 
 	app, err := server.NewApp(ctx, db, server.Options{
-		TokenKey: cfg.tokenKey,
-		TokenTTL: cfg.tokenTTL,
-		HTTP:     server.Config{MaxBodyBytes: cfg.maxBodyBytes, ShutdownTimeout: 15 * time.Second},
-		Logger:   logger,
-
-		AutoCloseAfter: cfg.autoClose,
+		TokenKey:          string(key),
+		TokenTTL:          cfg.tokenTTL,
+		HTTP:              server.Config{MaxBodyBytes: cfg.maxBodyBytes, ShutdownTimeout: 15 * time.Second},
+		Logger:            logger,
+		PreviousTokenKeys: splitList(cfg.prevKeys),
+		TrustedProxies:    trusted,
+		AutoCloseAfter:    cfg.autoClose,
 	})
 	if err != nil {
 		return err
@@ -158,7 +175,10 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
 	fs.StringVar(&cfg.sqlitePath, "sqlite-path", env("HELPDESK_SQLITE_PATH", "helpdesk.db"), "SQLite file when no database URL is set (HELPDESK_SQLITE_PATH)")
-	fs.StringVar(&cfg.tokenKey, "token-key", env("HELPDESK_TOKEN_KEY", ""), "key signing bearer tokens; empty keeps a generated key in the database (HELPDESK_TOKEN_KEY)")
+	fs.StringVar(&cfg.tokenKey, "token-key", env("HELPDESK_TOKEN_KEY", ""), "key signing bearer tokens, 32+ bytes (HELPDESK_TOKEN_KEY)")
+	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", env("HELPDESK_TOKEN_KEY_FILE", ""), "file holding the token key, created with a random key if missing; default with SQLite: <sqlite-path>.token-key (HELPDESK_TOKEN_KEY_FILE)")
+	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
+	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {
 		return cfg, fmt.Errorf("HELPDESK_TOKEN_TTL: %w", err)

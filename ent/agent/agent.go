@@ -38,6 +38,8 @@ const (
 	FieldTimezone = "timezone"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldTokenGeneration holds the string denoting the token_generation field in the database.
+	FieldTokenGeneration = "token_generation"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
 	EdgeMemberships = "memberships"
 	// EdgeAssignedTickets holds the string denoting the assigned_tickets edge name in mutations.
@@ -87,6 +89,7 @@ var Columns = []string{
 	FieldCapacity,
 	FieldTimezone,
 	FieldActive,
+	FieldTokenGeneration,
 }
 
 var (
@@ -127,6 +130,10 @@ var (
 	DefaultTimezone string
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultTokenGeneration holds the default value on creation for the "token_generation" field.
+	DefaultTokenGeneration int
+	// TokenGenerationValidator is a validator for the "token_generation" field. It is called by the builders before save.
+	TokenGenerationValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -243,6 +250,11 @@ func ByTimezone(opts ...sql.OrderTermOption) OrderOption {
 // ByActive orders the results by the active field.
 func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByTokenGeneration orders the results by the token_generation field.
+func ByTokenGeneration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTokenGeneration, opts...).ToFunc()
 }
 
 // ByMembershipsCount orders the results by memberships count.

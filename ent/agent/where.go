@@ -96,6 +96,11 @@ func Active(v bool) predicate.Agent {
 	return predicate.Agent(sql.FieldEQ(FieldActive, v))
 }
 
+// TokenGeneration applies equality check predicate on the "token_generation" field. It's identical to TokenGenerationEQ.
+func TokenGeneration(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldTokenGeneration, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Agent {
 	return predicate.Agent(sql.FieldEQ(FieldCreatedAt, v))
@@ -524,6 +529,46 @@ func ActiveEQ(v bool) predicate.Agent {
 // ActiveNEQ applies the NEQ predicate on the "active" field.
 func ActiveNEQ(v bool) predicate.Agent {
 	return predicate.Agent(sql.FieldNEQ(FieldActive, v))
+}
+
+// TokenGenerationEQ applies the EQ predicate on the "token_generation" field.
+func TokenGenerationEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldTokenGeneration, v))
+}
+
+// TokenGenerationNEQ applies the NEQ predicate on the "token_generation" field.
+func TokenGenerationNEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldTokenGeneration, v))
+}
+
+// TokenGenerationIn applies the In predicate on the "token_generation" field.
+func TokenGenerationIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldTokenGeneration, vs...))
+}
+
+// TokenGenerationNotIn applies the NotIn predicate on the "token_generation" field.
+func TokenGenerationNotIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldTokenGeneration, vs...))
+}
+
+// TokenGenerationGT applies the GT predicate on the "token_generation" field.
+func TokenGenerationGT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldTokenGeneration, v))
+}
+
+// TokenGenerationGTE applies the GTE predicate on the "token_generation" field.
+func TokenGenerationGTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldTokenGeneration, v))
+}
+
+// TokenGenerationLT applies the LT predicate on the "token_generation" field.
+func TokenGenerationLT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldTokenGeneration, v))
+}
+
+// TokenGenerationLTE applies the LTE predicate on the "token_generation" field.
+func TokenGenerationLTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldTokenGeneration, v))
 }
 
 // HasMemberships applies the HasEdge predicate on the "memberships" edge.

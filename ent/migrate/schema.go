@@ -56,6 +56,7 @@ var (
 		{Name: "capacity", Type: field.TypeInt, Default: 10},
 		{Name: "timezone", Type: field.TypeString, Default: "UTC"},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "token_generation", Type: field.TypeInt, Default: 0},
 	}
 	// AgentsTable holds the schema information for the "agents" table.
 	AgentsTable = &schema.Table{

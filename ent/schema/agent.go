@@ -36,6 +36,11 @@ func (Agent) Fields() []ent.Field {
 		field.Int("capacity").NonNegative().Default(10),
 		field.String("timezone").Default("UTC"),
 		field.Bool("active").Default(true),
+		// token_generation is carried in every login token; raising it
+		// (password change, deactivation, "sign out everywhere") refuses
+		// every token issued before.
+		field.Int("token_generation").NonNegative().Default(0).
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -247,6 +247,7 @@ type ComplexityRoot struct {
 		SetTeamLead            func(childComplexity int, teamID gid.ID, agentID gid.ID, lead bool) int
 		SetTeamMemberPriority  func(childComplexity int, teamID gid.ID, agentID gid.ID, priority int) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
+		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
@@ -486,6 +487,7 @@ type MutationResolver interface {
 	SetTeamLead(ctx context.Context, teamID gid.ID, agentID gid.ID, lead bool) (*ent.Team, error)
 	CreateAPIToken(ctx context.Context, input auth.CreateAPITokenInput) (*auth.APITokenPayload, error)
 	RevokeAPIToken(ctx context.Context, id gid.ID) (*ent.APIToken, error)
+	SignOutEverywhere(ctx context.Context, agentID *gid.ID) (*ent.Agent, error)
 	SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error)
 }
 type QueryResolver interface {
@@ -1436,6 +1438,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTicketStatus(childComplexity, args["id"].(gid.ID), args["status"].(ticket.Status), args["expectedVersion"].(*int)), true
+	case "Mutation.signOutEverywhere":
+		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOutEverywhere_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["agentID"].(*gid.ID)), true
 	case "Mutation.updateAgent":
 		if e.ComplexityRoot.Mutation.UpdateAgent == nil {
 			break
@@ -5895,6 +5908,12 @@ type Mutation {
   createAPIToken(input: CreateAPITokenInput!): APITokenPayload!
   """Revokes an API token at once (administrators only)."""
   revokeAPIToken(id: ID!): APIToken!
+  """
+  Refuses every login token issued so far to the agent (the viewer when
+  agentID is omitted); they must log in again. Agents may do this for
+  themselves, administrators for anyone.
+  """
+  signOutEverywhere(agentID: ID): Agent!
   """Sets the viewer's availability, or another agent's."""
   setAvailability(availability: AgentAvailability!, agentID: ID): Agent!
 }
@@ -7313,6 +7332,20 @@ func (ec *executionContext) field_Mutation_setTicketStatus_args(ctx context.Cont
 		return nil, err
 	}
 	args["expectedVersion"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "agentID",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["agentID"] = arg0
 	return args, nil
 }
 
@@ -12066,6 +12099,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIToken(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeAPIToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutEverywhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignOutEverywhere(ctx, fc.Args["agentID"].(*gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signOutEverywhere_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28843,6 +28920,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeAPIToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeAPIToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutEverywhere":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutEverywhere(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

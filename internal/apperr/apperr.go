@@ -19,6 +19,9 @@ const (
 	CodeBadUserInput    Code = "BAD_USER_INPUT"
 	CodeConflict        Code = "CONFLICT"
 	CodeInternal        Code = "INTERNAL"
+	// CodeRateLimited refuses an attempt made too often (see
+	// extensions.retryAfter, in seconds).
+	CodeRateLimited Code = "RATE_LIMITED"
 )
 
 // Error is a domain error that is safe to show to a client.

@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"crypto/rand"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -9,9 +11,12 @@ import (
 // MinPasswordLength is the shortest password an agent may set.
 const MinPasswordLength = 8
 
+// PasswordCost is the bcrypt cost passwords are hashed with.
+const PasswordCost = bcrypt.DefaultCost
+
 // HashPassword returns the bcrypt hash of password.
 func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
 	if err != nil {
 		return "", fmt.Errorf("hashing password: %w", err)
 	}
@@ -22,3 +27,15 @@ func HashPassword(password string) (string, error) {
 func CheckPassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
+
+// standInHash is the hash a login for an unknown email is compared
+// against: a bcrypt hash, at PasswordCost, of a random secret that is
+// never kept, so the comparison takes as long as for a real account and
+// never matches.
+var standInHash = sync.OnceValue(func() string {
+	h, err := HashPassword(rand.Text())
+	if err != nil {
+		panic(err) // only for a cost or length out of bcrypt's range.
+	}
+	return h
+})

@@ -2,15 +2,11 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
-	"helpdesk/ent/setting"
 	"helpdesk/ent/teammembership"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/gid"
@@ -21,6 +17,13 @@ type Service struct {
 	Client *ent.Client
 	Tokens Tokens
 	Now    func() time.Time
+	// Throttle limits failed logins per account and per client address;
+	// nil means no limit.
+	Throttle *LoginThrottle
+
+	// checkPassword compares a password with a bcrypt hash; tests
+	// replace it to observe which hash a login compared against.
+	checkPassword func(hash, password string) bool
 }
 
 // AuthPayload is what a successful login returns.
@@ -30,29 +33,54 @@ type AuthPayload struct {
 	Agent     *ent.Agent
 }
 
+// errWrongCredentials is the one answer to a failed login.
+var errWrongCredentials = apperr.Unauthenticated("wrong email or password")
+
 // Login exchanges an agent's email and password for a token. Unknown
-// emails, wrong passwords and deactivated agents get the same answer, so
-// the response does not reveal which accounts exist.
+// emails, wrong passwords and deactivated agents get the same answer after
+// the same work (a bcrypt comparison, against a stand-in hash when there
+// is no agent), so neither the response nor its timing reveals which
+// accounts exist. Attempts beyond the throttle's limits are refused with
+// a *RateLimitedError before any password is compared.
 func (s *Service) Login(ctx context.Context, email, password string) (*AuthPayload, error) {
-	a, err := s.Client.Agent.Query().
-		Where(agent.Email(strings.ToLower(strings.TrimSpace(email)))).
-		Only(ctx)
+	email = normalizeEmail(email)
+	address, _ := ClientAddressFrom(ctx)
+	attempt, err := s.Throttle.Begin(email, address, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Client.Agent.Query().Where(agent.Email(email)).Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
+		attempt.Finish(s.Now(), false)
 		return nil, fmt.Errorf("looking up agent: %w", err)
 	}
-	if a == nil || !a.Active || !CheckPassword(a.PasswordHash, password) {
-		return nil, apperr.Unauthenticated("wrong email or password")
+	hash := standInHash()
+	if a != nil {
+		hash = a.PasswordHash
 	}
-	token, exp, err := s.Tokens.Issue(a.ID, s.Now())
+	matches := s.passwordMatches(hash, password)
+	if a == nil || !matches || !a.Active {
+		attempt.Finish(s.Now(), true)
+		return nil, errWrongCredentials
+	}
+	attempt.Finish(s.Now(), false)
+	token, exp, err := s.Tokens.Issue(a.ID, a.TokenGeneration, s.Now())
 	if err != nil {
 		return nil, err
 	}
 	return &AuthPayload{Token: token, ExpiresAt: exp, Agent: a}, nil
 }
 
+func (s *Service) passwordMatches(hash, password string) bool {
+	if s.checkPassword != nil {
+		return s.checkPassword(hash, password)
+	}
+	return CheckPassword(hash, password)
+}
+
 // Authenticate returns the viewer for a bearer token. The agent is read
-// on every request, so deactivating an agent or changing a role takes
-// effect at once.
+// on every request, so deactivating an agent, changing a role or raising
+// the agent's token generation takes effect at once.
 func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error) {
 	if isAPIToken(token) {
 		return s.authenticateAPIToken(ctx, token)
@@ -61,7 +89,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error
 	if err != nil {
 		return Viewer{}, apperr.Unauthenticated("invalid or expired token")
 	}
-	a, err := s.Client.Agent.Get(ctx, id)
+	a, err := s.Client.Agent.Get(ctx, id.AgentID)
 	if ent.IsNotFound(err) {
 		return Viewer{}, apperr.Unauthenticated("invalid or expired token")
 	}
@@ -70,6 +98,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error
 	}
 	if !a.Active {
 		return Viewer{}, apperr.Unauthenticated("account is deactivated")
+	}
+	if a.TokenGeneration != id.Generation {
+		return Viewer{}, apperr.Unauthenticated("invalid or expired token")
 	}
 	teams, err := a.QueryMemberships().Select(teammembership.FieldTeamID).Strings(ctx)
 	if err != nil {
@@ -80,37 +111,4 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Viewer, error
 		v.TeamIDs = append(v.TeamIDs, gid.ID(t))
 	}
 	return v, nil
-}
-
-const signingKeySetting = "token_signing_key"
-
-// SigningKey returns the token-signing key: configured if given, else the
-// one stored in the database, created on first use so that tokens survive
-// restarts and are shared by replicas.
-func SigningKey(ctx context.Context, client *ent.Client, configured string) ([]byte, error) {
-	if configured != "" {
-		return []byte(configured), nil
-	}
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return nil, fmt.Errorf("generating signing key: %w", err)
-	}
-	// Insert-if-absent, then read: replicas starting together agree on one key.
-	err := client.Setting.Create().
-		SetID(signingKeySetting).
-		SetValue(base64.StdEncoding.EncodeToString(buf)).
-		OnConflictColumns(setting.FieldID).Ignore().
-		Exec(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("storing signing key: %w", err)
-	}
-	s, err := client.Setting.Get(ctx, signingKeySetting)
-	if err != nil {
-		return nil, fmt.Errorf("reading signing key: %w", err)
-	}
-	key, err := base64.StdEncoding.DecodeString(s.Value)
-	if err != nil {
-		return nil, fmt.Errorf("decoding signing key: %w", err)
-	}
-	return key, nil
 }

@@ -124,15 +124,21 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 		}
 		upd.SetTimezone(tz)
 	}
+	// A new password or a deactivation signs the agent out everywhere:
+	// tokens issued before carry the old token generation. (A reactivated
+	// agent must therefore log in again.)
 	if in.Active != nil {
 		upd.SetActive(*in.Active)
+		if !*in.Active {
+			upd.AddTokenGeneration(1)
+		}
 	}
 	if in.Password != nil {
 		hash, err := passwordHash("input.password", *in.Password)
 		if err != nil {
 			return nil, err
 		}
-		upd.SetPasswordHash(hash)
+		upd.SetPasswordHash(hash).AddTokenGeneration(1)
 	}
 	if (in.Role != nil && *in.Role != agent.RoleADMIN) || (in.Active != nil && !*in.Active) {
 		if err := s.keepAnAdmin(ctx, id); err != nil {
@@ -145,6 +151,23 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 	}
 	if err != nil {
 		return nil, fmt.Errorf("updating agent: %w", err)
+	}
+	return a, nil
+}
+
+// SignOutEverywhere refuses every login token issued to the agent so far,
+// by raising the agent's token generation; the agent must log in again.
+// API tokens are not affected (they are revoked one by one).
+func (s *Service) SignOutEverywhere(ctx context.Context, id gid.ID) (*ent.Agent, error) {
+	a, err := s.Client.Agent.UpdateOneID(id).
+		AddTokenGeneration(1).
+		SetUpdatedAt(s.Now().UTC()).
+		Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("no agent with id %q", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing the agent out: %w", err)
 	}
 	return a, nil
 }

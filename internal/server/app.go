@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -24,13 +25,20 @@ import (
 
 // Options configure an App.
 type Options struct {
-	// TokenKey signs bearer tokens; empty means a key kept in the database.
+	// TokenKey signs bearer tokens; it must have at least
+	// auth.MinSigningKeyLength bytes. Empty means a random key for this
+	// App alone: its tokens are refused after a restart and by other Apps
+	// (cmd/helpdesk always passes a key; tests running two Apps on one
+	// database pass the same key to both). TokenTTL is a login token's
+	// lifetime (default 12h), and the longest a token may claim to be
+	// accepted.
 	TokenKey string
 	TokenTTL time.Duration
 	Limits   graph.Limits
 	HTTP     Config
 	// Now is the clock every service reads; nil means time.Now.
-	Now func() time.Time
+	Now    func() time.Time
+	Logger *slog.Logger
 	// AutoCloseAfter is how long a resolved ticket stays resolved before
 	// it is closed; zero means ticketing.DefaultAutoCloseAfter, negative
 	// never.
@@ -38,7 +46,17 @@ type Options struct {
 	// JobPollInterval is how often idle job workers look for due jobs;
 	// zero means River's default.
 	JobPollInterval time.Duration
-	Logger          *slog.Logger
+
+	// PreviousTokenKeys still verify tokens signed before the key was
+	// rotated; they never sign.
+	PreviousTokenKeys []string
+	// LoginLimits throttle failed logins; zero fields take
+	// auth.DefaultLoginLimits.
+	LoginLimits auth.LoginLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client address; none means the connection's address is
+	// the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -94,13 +112,12 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		logger = slog.Default()
 	}
 	logger = requestlog.NewLogger(logger)
-	key, err := auth.SigningKey(ctx, db.Client, opts.TokenKey)
+	tokens, err := tokenSettings(opts)
 	if err != nil {
-		return nil, fmt.Errorf("loading the token signing key: %w", err)
+		return nil, err
 	}
-	ttl := opts.TokenTTL
-	if ttl <= 0 {
-		ttl = 12 * time.Hour
+	if err := auth.RemoveLegacySigningKey(ctx, db.Client); err != nil {
+		return nil, err
 	}
 	enforcer, err := authz.New(ctx, db.Client)
 	if err != nil {
@@ -117,7 +134,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	a := &App{
 		DB:    db,
 		Authz: enforcer,
-		Auth:  &auth.Service{Client: db.Client, Tokens: auth.Tokens{Key: key, TTL: ttl}, Now: now},
+		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits)},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
 		Directory: &directory.Service{Client: db.Client, Now: now},
@@ -147,6 +164,27 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if httpCfg.MaxBodyBytes == 0 {
 		httpCfg.MaxBodyBytes = 1 << 20
 	}
-	a.Handler = Handler(httpCfg, gql, a.Auth, db.Ping, logger)
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(httpCfg, gql, a.Auth, db.Ping, logger))
 	return a, nil
+}
+
+// tokenSettings checks the configured signing keys and lifetime.
+func tokenSettings(opts Options) (auth.Tokens, error) {
+	t := auth.Tokens{Key: []byte(opts.TokenKey), TTL: opts.TokenTTL}
+	if opts.TokenKey == "" {
+		t.Key = auth.NewSigningKey()
+	}
+	if err := auth.CheckSigningKey(t.Key); err != nil {
+		return t, err
+	}
+	for i, k := range opts.PreviousTokenKeys {
+		if err := auth.CheckSigningKey([]byte(k)); err != nil {
+			return t, fmt.Errorf("previous key %d: %w", i+1, err)
+		}
+		t.PreviousKeys = append(t.PreviousKeys, []byte(k))
+	}
+	if t.TTL <= 0 {
+		t.TTL = 12 * time.Hour
+	}
+	return t, nil
 }

@@ -38,7 +38,7 @@ func newOrg(t *testing.T, dial string) *org {
 	t.Helper()
 	ctx := sys()
 	db := testdb.Open(t, dial)
-	app, err := server.NewApp(ctx, db, server.Options{})
+	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey})
 	if err != nil {
 		t.Fatal(err)
 	}

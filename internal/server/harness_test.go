@@ -16,6 +16,10 @@ import (
 
 const adminPassword = "admin-password"
 
+// testTokenKey signs the tests' tokens, so that a second App on the same
+// database (a replica) accepts them.
+const testTokenKey = "test-token-key-0123456789abcdefghijk"
+
 // env is one test's running API over a fresh database, with an admin
 // logged in.
 type env struct {
@@ -29,7 +33,7 @@ func newEnv(t *testing.T, dial string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := testdb.Open(t, dial)
-	app, err := server.NewApp(ctx, db, server.Options{})
+	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func TestPolicyChangeReachesOtherReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { second.Close() })
-	replica, err := server.NewApp(t.Context(), second, server.Options{})
+	replica, err := server.NewApp(t.Context(), second, server.Options{TokenKey: testTokenKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,6 +161,13 @@ func TestRoleMatrix(t *testing.T) {
 		{"setAvailability of oneself", func(t *testing.T, o *org, n int) call {
 			return call{`mutation { setAvailability(availability: AWAY) { id } }`, nil}
 		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": ""}},
+		{"signOutEverywhere of another agent", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($a: ID!) { signOutEverywhere(agentID: $a) { id } }`, map[string]any{"a": o.agents["loner"]}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
+		// Last: it ends the viewers' own tokens.
+		{"signOutEverywhere of oneself", func(t *testing.T, o *org, n int) call {
+			return call{`mutation { signOutEverywhere { id } }`, nil}
+		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": ""}},
 	}
 	for _, dial := range testdb.Dialects {
 		t.Run(dial, func(t *testing.T) {

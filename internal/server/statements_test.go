@@ -44,7 +44,7 @@ func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
 
 			counter := &countingDriver{Driver: entsql.OpenDB(e.db.Dialect, e.db.SQL)}
 			counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect, DSN: e.db.DSN}
-			app, err := server.NewApp(t.Context(), counted, server.Options{})
+			app, err := server.NewApp(t.Context(), counted, server.Options{TokenKey: testTokenKey})
 			if err != nil {
 				t.Fatal(err)
 			}
