@@ -81,7 +81,11 @@ func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
 				}
 				return counter.n.Load() - before
 			}
-			small, large := statements(3), statements(30)
+			// Batched loads wait a millisecond for siblings; on a loaded
+			// machine a batch can split, so each size counts its best of
+			// three. A page-size-bound read still grows tenfold.
+			fewest := func(n int) int64 { return min(statements(n), statements(n), statements(n)) }
+			small, large := fewest(3), fewest(30)
 			if small != large {
 				t.Fatalf("statements: %d for 3 tickets, %d for 30: reads grow with the page size", small, large)
 			}
