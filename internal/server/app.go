@@ -23,8 +23,10 @@ type Options struct {
 	// TokenKey signs bearer tokens; empty means a key kept in the database.
 	TokenKey string
 	TokenTTL time.Duration
-	Limits   graph.Limits
-	HTTP     Config
+	// Limits bound what one query may ask for; zero fields take
+	// graph.DefaultLimits.
+	Limits graph.Limits
+	HTTP   Config
 	// Now is the clock every service reads; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -84,10 +86,6 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: &directory.Service{Client: db.Client, Now: now},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now},
 	}
-	limits := opts.Limits
-	if limits.MaxPageSize == 0 {
-		limits = graph.DefaultLimits
-	}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
 		Authz:     enforcer,
@@ -95,7 +93,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
-	}, limits, logger)
+	}, opts.Limits, logger)
 	httpCfg := opts.HTTP
 	if httpCfg.MaxBodyBytes == 0 {
 		httpCfg.MaxBodyBytes = 1 << 20
