@@ -26,7 +26,8 @@ type Options struct {
 	// Limits bound what one query may ask for; zero fields take
 	// graph.DefaultLimits.
 	Limits graph.Limits
-	HTTP   Config
+	// HTTP configures the HTTP side; zero fields take DefaultConfig's.
+	HTTP Config
 	// Now is the clock every service reads; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -94,10 +95,6 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
 	}, opts.Limits, logger)
-	httpCfg := opts.HTTP
-	if httpCfg.MaxBodyBytes == 0 {
-		httpCfg.MaxBodyBytes = 1 << 20
-	}
-	a.Handler = Handler(httpCfg, gql, a.Auth, db.Ping, logger)
+	a.Handler = Handler(opts.HTTP, gql, a.Auth, db.Ping, logger)
 	return a, nil
 }
