@@ -68,7 +68,12 @@ func checkQuery(schema *ast.Schema, limits Limits, query, operationName string, 
 	// measured with its variables' defaults.
 	ops := doc.Operations
 	if op := doc.Operations.ForName(operationName); op != nil {
-		ops = append(ast.OperationList{op}, doc.Operations...)
+		ops = ast.OperationList{op}
+		for _, other := range doc.Operations {
+			if other != op {
+				ops = append(ops, other)
+			}
+		}
 	}
 	for _, op := range ops {
 		if err := m.operation(op); err != nil {
