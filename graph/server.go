@@ -12,23 +12,12 @@ import (
 	"helpdesk/graph/generated"
 )
 
-// Limits bound what one request may ask for.
-type Limits struct {
-	// MaxPageSize is the largest `first`/`last` a connection accepts.
-	MaxPageSize int
-	// DefaultPageSize is used when a connection is asked for without either.
-	DefaultPageSize int
-	// MaxComplexity bounds a query's complexity (each selected field costs 1).
-	MaxComplexity int
-}
-
-// DefaultLimits are the limits the server runs with unless configured.
-var DefaultLimits = Limits{MaxPageSize: 100, DefaultPageSize: 50, MaxComplexity: 2000}
-
 // NewServer builds the GraphQL handler: HTTP transports, the error
-// presenter, the authentication guard, page-size and complexity limits,
-// and automatic persisted queries.
+// presenter, the authentication guard, the query limits (checked before a
+// query is validated), page-size limits, and automatic persisted queries.
+// Zero limits take their defaults.
 func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server {
+	limits = limits.WithDefaults()
 	cfg := generated.Config{Resolvers: r}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
@@ -38,7 +27,9 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
+	// After the persisted-query extension, which fills in the query text.
+	srv.Use(&queryLimits{limits: limits})
+	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(TextCheck{})
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))
@@ -46,6 +37,7 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))
+	srv.AroundFields(deadlineErrors)
 	srv.AroundFields(CheckCursors)
 	srv.AroundFields(ScopeFilters(r.Authz))
 	srv.AroundFields(HideStaffContacts)

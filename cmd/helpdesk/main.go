@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
 
 	"helpdesk/ent/agent"
+	"helpdesk/graph"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/server"
@@ -45,6 +46,15 @@ type config struct {
 	logLevel     string
 	adminEmail   string
 	adminPass    string
+	// Time bounds.
+	requestTimeout   time.Duration
+	statementTimeout time.Duration
+	readTimeout      time.Duration
+	idleTimeout      time.Duration
+	shutdownTimeout  time.Duration
+	// Query limits.
+	maxQueryDepth      int
+	maxQueryComplexity int
 }
 
 func main() {
@@ -85,7 +95,7 @@ func run(args []string) error {
 	if dsn == "" {
 		dsn = "file:" + cfg.sqlitePath
 	}
-	db, err := store.Open(ctx, dsn)
+	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
 	if err != nil {
 		return err
 	}
@@ -99,10 +109,18 @@ func run(args []string) error {
 		return nil
 	}
 
+	httpCfg := server.Config{
+		MaxBodyBytes:    cfg.maxBodyBytes,
+		RequestTimeout:  cfg.requestTimeout,
+		ReadTimeout:     cfg.readTimeout,
+		IdleTimeout:     cfg.idleTimeout,
+		ShutdownTimeout: cfg.shutdownTimeout,
+	}
 	app, err := server.NewApp(ctx, db, server.Options{
 		TokenKey:          string(key),
 		TokenTTL:          cfg.tokenTTL,
-		HTTP:              server.Config{MaxBodyBytes: cfg.maxBodyBytes, ShutdownTimeout: 15 * time.Second},
+		Limits:            graph.Limits{MaxDepth: cfg.maxQueryDepth, MaxComplexity: cfg.maxQueryComplexity},
+		HTTP:              httpCfg,
 		Logger:            logger,
 		PreviousTokenKeys: splitList(cfg.prevKeys),
 		TrustedProxies:    trusted,
@@ -130,7 +148,7 @@ func run(args []string) error {
 		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
 	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
-	return server.Run(ctx, server.Config{ShutdownTimeout: 15 * time.Second}, listener, app.Handler, logger)
+	return server.Run(ctx, httpCfg, listener, app.Handler, logger)
 }
 
 // bootstrapAdmin creates the configured administrator on a database that
@@ -201,6 +219,37 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&cfg.autoClose, "auto-close-after", autoClose, "close a ticket this long after it is resolved; 0 never (HELPDESK_AUTO_CLOSE_AFTER)")
 	fs.StringVar(&cfg.adminEmail, "admin-email", env("HELPDESK_ADMIN_EMAIL", ""), "on a database without agents, create this administrator (HELPDESK_ADMIN_EMAIL)")
 	fs.StringVar(&cfg.adminPass, "admin-password", env("HELPDESK_ADMIN_PASSWORD", ""), "password for -admin-email (HELPDESK_ADMIN_PASSWORD)")
+	for _, d := range []struct {
+		v              *time.Duration
+		flag, env, def string
+		usage          string
+	}{
+		{&cfg.requestTimeout, "request-timeout", "HELPDESK_REQUEST_TIMEOUT", "30s", "cancel a GraphQL request, its resolvers and its statements after this long"},
+		{&cfg.statementTimeout, "statement-timeout", "HELPDESK_STATEMENT_TIMEOUT", "30s", "PostgreSQL statement_timeout, unless the database URL sets one; 0 keeps the server's"},
+		{&cfg.readTimeout, "read-timeout", "HELPDESK_READ_TIMEOUT", "30s", "longest time to read a request, body included"},
+		{&cfg.idleTimeout, "idle-timeout", "HELPDESK_IDLE_TIMEOUT", "120s", "close kept-alive connections idle for this long"},
+		{&cfg.shutdownTimeout, "shutdown-timeout", "HELPDESK_SHUTDOWN_TIMEOUT", "15s", "on SIGTERM, wait this long for requests in flight, then close their connections"},
+	} {
+		v, err := time.ParseDuration(env(d.env, d.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", d.env, err)
+		}
+		fs.DurationVar(d.v, d.flag, v, fmt.Sprintf("%s (%s)", d.usage, d.env))
+	}
+	for _, n := range []struct {
+		v              *int
+		flag, env, def string
+		usage          string
+	}{
+		{&cfg.maxQueryDepth, "max-query-depth", "HELPDESK_MAX_QUERY_DEPTH", strconv.Itoa(graph.DefaultLimits.MaxDepth), "deepest nesting of fields a query may ask for"},
+		{&cfg.maxQueryComplexity, "max-query-complexity", "HELPDESK_MAX_QUERY_COMPLEXITY", strconv.Itoa(graph.DefaultLimits.MaxComplexity), "largest query cost; a connection costs its page size times its fields"},
+	} {
+		v, err := strconv.Atoi(env(n.env, n.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", n.env, err)
+		}
+		fs.IntVar(n.v, n.flag, v, fmt.Sprintf("%s (%s)", n.usage, n.env))
+	}
 	fs.StringVar(&cfg.logLevel, "log-level", env("HELPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (HELPDESK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -34,8 +34,11 @@ type Options struct {
 	// accepted.
 	TokenKey string
 	TokenTTL time.Duration
-	Limits   graph.Limits
-	HTTP     Config
+	// Limits bound what one query may ask for; zero fields take
+	// graph.DefaultLimits.
+	Limits graph.Limits
+	// HTTP configures the HTTP side; zero fields take DefaultConfig's.
+	HTTP Config
 	// Now is the clock every service reads; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -148,10 +151,6 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
-	limits := opts.Limits
-	if limits.MaxPageSize == 0 {
-		limits = graph.DefaultLimits
-	}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
 		Authz:     enforcer,
@@ -159,12 +158,8 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
-	}, limits, logger)
-	httpCfg := opts.HTTP
-	if httpCfg.MaxBodyBytes == 0 {
-		httpCfg.MaxBodyBytes = 1 << 20
-	}
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(httpCfg, gql, a.Auth, db.Ping, logger))
+	}, opts.Limits, logger)
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, gql, a.Auth, db.Ping, logger))
 	return a, nil
 }
 

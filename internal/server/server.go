@@ -20,12 +20,55 @@ import (
 	"helpdesk/internal/server/graphiql"
 )
 
-// Config is the HTTP server's configuration.
+// Config is the HTTP server's configuration. Zero fields take the
+// defaults of DefaultConfig.
 type Config struct {
 	// MaxBodyBytes bounds a request body on /graphql.
 	MaxBodyBytes int64
-	// ShutdownTimeout bounds how long Run waits for requests in flight.
+	// RequestTimeout bounds one request on /graphql: its context is
+	// cancelled then, which stops its resolvers and database statements.
+	RequestTimeout time.Duration
+	// ReadTimeout bounds reading one request, body included.
+	ReadTimeout time.Duration
+	// IdleTimeout bounds how long a kept-alive connection waits for its
+	// next request.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds how long Run waits for requests in flight
+	// before it closes their connections.
 	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig is the configuration the server runs with unless told
+// otherwise.
+var DefaultConfig = Config{
+	MaxBodyBytes:    1 << 20,
+	RequestTimeout:  30 * time.Second,
+	ReadTimeout:     30 * time.Second,
+	IdleTimeout:     120 * time.Second,
+	ShutdownTimeout: 15 * time.Second,
+}
+
+// writeGrace is how long after its deadline a request may still take to
+// write its answer before the connection's write deadline cuts it off.
+const writeGrace = 10 * time.Second
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	for _, p := range []struct{ v, def *time.Duration }{
+		{&c.RequestTimeout, &d.RequestTimeout},
+		{&c.ReadTimeout, &d.ReadTimeout},
+		{&c.IdleTimeout, &d.IdleTimeout},
+		{&c.ShutdownTimeout, &d.ShutdownTimeout},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	return c
 }
 
 // Authenticator resolves a bearer token to the viewer.
@@ -35,8 +78,9 @@ type Authenticator interface {
 
 // Handler returns the service's HTTP handler.
 func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(context.Context) error, logger *slog.Logger) http.Handler {
+	cfg = cfg.WithDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, authenticate(authn, graphql)))
+	mux.Handle("/graphql", withDeadline(cfg.RequestTimeout, limitBody(cfg.MaxBodyBytes, authenticate(authn, graphql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -79,6 +123,23 @@ func bearerToken(header string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(token), true
+}
+
+// withDeadline cancels a request's context after d, which stops its
+// resolvers and database statements. A connection upgrade (a websocket)
+// is left without one: a subscription lives as long as its connection.
+// gqlgen's HTTP transports refuse any request with an Upgrade header, so
+// no query or mutation escapes the deadline that way.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d <= 0 || r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 func limitBody(max int64, next http.Handler) http.Handler {
@@ -133,14 +194,22 @@ func requestID() string {
 
 // Run serves handler on listener until ctx is cancelled, then stops
 // accepting connections and waits up to cfg.ShutdownTimeout for requests
-// in flight.
+// in flight; connections still busy then are closed, so Run always
+// returns.
 func Run(ctx context.Context, cfg Config, listener net.Listener, handler http.Handler, logger *slog.Logger) error {
+	cfg = cfg.WithDefaults()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		// A request is cancelled at its deadline; this bounds a handler
+		// that does not stop, or a client that does not read its answer.
+		// (A websocket upgrade clears the connection's deadlines.)
+		WriteTimeout: cfg.RequestTimeout + writeGrace,
+		IdleTimeout:  cfg.IdleTimeout,
 		// Requests in flight finish during shutdown: their context is not
-		// cancelled with ctx.
+		// cancelled with ctx. A client that disconnects still cancels its
+		// request, and every request has its deadline.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
@@ -154,7 +223,11 @@ func Run(ctx context.Context, cfg Config, listener net.Listener, handler http.Ha
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down HTTP server: %w", err)
+		logger.Warn("requests still running after the shutdown timeout; closing their connections",
+			"timeout", cfg.ShutdownTimeout, "error", err)
+		if err := srv.Close(); err != nil {
+			return fmt.Errorf("closing HTTP server: %w", err)
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 
@@ -38,7 +39,16 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reading migrations: %w", err)
 	}
-	provider, err := goose.NewProvider(gooseDialect, d.SQL, files, opts...)
+	db := d.SQL
+	if d.migrationDSN != "" {
+		// Building an index on a large table may take longer than any
+		// request should: migrate without the statement timeout.
+		if db, err = sql.Open("postgres", d.migrationDSN); err != nil {
+			return 0, fmt.Errorf("opening a connection for migrations: %w", err)
+		}
+		defer db.Close()
+	}
+	provider, err := goose.NewProvider(gooseDialect, db, files, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("preparing migrations: %w", err)
 	}

@@ -7,7 +7,9 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -26,15 +28,42 @@ type DB struct {
 	// DSN is the data source name the database was opened with; listeners
 	// open their own connection with it.
 	DSN string
+	// migrationDSN, when not empty, is the DSN without the statement
+	// timeout Open added, for migrations.
+	migrationDSN string
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	// StatementTimeout bounds every statement on PostgreSQL (its
+	// statement_timeout parameter) unless the URL sets one; zero leaves
+	// the server's setting. Migrations run without it. SQLite has no
+	// such setting: statements stop when their context is cancelled.
+	StatementTimeout time.Duration
 }
 
 // Open connects to the database named by dsn: a postgres:// URL, or a
 // SQLite file path (optionally prefixed with "sqlite:" or "file:").
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	drvName, dial, source, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	migrationDSN := ""
+	if dial == dialect.Postgres && opts.StatementTimeout > 0 {
+		withTimeout, err := withStatementTimeout(source, opts.StatementTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if withTimeout != source {
+			migrationDSN, source = source, withTimeout
+		}
 	}
 	db, err := sql.Open(drvName, source)
 	if err != nil {
@@ -49,7 +78,24 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
 	}
 	drv := txDriver{entsql.OpenDB(dial, db)}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source, migrationDSN: migrationDSN}, nil
+}
+
+// withStatementTimeout adds statement_timeout to a PostgreSQL URL that
+// sets none, directly or in its options parameter; lib/pq sends unknown
+// URL parameters to the server as run-time parameters.
+func withStatementTimeout(dsn string, d time.Duration) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parsing the database URL: %w", err)
+	}
+	q := u.Query()
+	if q.Has("statement_timeout") || strings.Contains(q.Get("options"), "statement_timeout") {
+		return dsn, nil
+	}
+	q.Set("statement_timeout", strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Close closes the client and the connection pool.
