@@ -9,7 +9,6 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/graph/generated"
-	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 
 	"entgo.io/contrib/entgql"
@@ -36,10 +35,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, e
 
 // APITokens is the resolver for the apiTokens field.
 func (r *queryResolver) APITokens(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) (*ent.APITokenConnection, error) {
-	if err := r.require(ctx, authz.ActRead, authz.ObjRoles); err != nil {
+	q, err := r.Auth.APITokens(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return r.Client.APIToken.Query().Paginate(ctx, after, first, before, last, ent.WithAPITokenOrder(orderBy), ent.WithAPITokenFilter(where.Filter))
+	return q.Paginate(ctx, after, first, before, last, ent.WithAPITokenOrder(orderBy), ent.WithAPITokenFilter(where.Filter))
 }
 
 // Agents is the resolver for the agents field.

@@ -9,10 +9,8 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
-	"helpdesk/ent/teammembership"
 	"helpdesk/ent/ticket"
 	"helpdesk/graph/generated"
-	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/catalog"
@@ -29,200 +27,118 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 
 // CreateTicket is the resolver for the createTicket field.
 func (r *mutationResolver) CreateTicket(ctx context.Context, input ticketing.CreateTicketInput) (*ent.Ticket, error) {
-	return r.Tickets.CreateTicket(ctx, viewer(ctx), input)
+	return r.Tickets.CreateTicket(ctx, input)
 }
 
 // UpdateTicket is the resolver for the updateTicket field.
 func (r *mutationResolver) UpdateTicket(ctx context.Context, id gid.ID, input ticketing.UpdateTicketInput) (*ent.Ticket, error) {
-	return r.Tickets.UpdateTicket(ctx, viewer(ctx), id, input)
+	return r.Tickets.UpdateTicket(ctx, id, input)
 }
 
 // SetTicketStatus is the resolver for the setTicketStatus field.
 func (r *mutationResolver) SetTicketStatus(ctx context.Context, id gid.ID, status ticket.Status, expectedVersion *int) (*ent.Ticket, error) {
-	return r.Tickets.SetTicketStatus(ctx, viewer(ctx), id, status, expectedVersion)
+	return r.Tickets.SetTicketStatus(ctx, id, status, expectedVersion)
 }
 
 // AddComment is the resolver for the addComment field.
 func (r *mutationResolver) AddComment(ctx context.Context, input ticketing.AddCommentInput) (*ent.Comment, error) {
-	return r.Tickets.AddComment(ctx, viewer(ctx), input)
+	return r.Tickets.AddComment(ctx, input)
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input directory.CreateCustomerInput) (*ent.Customer, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
-		return nil, err
-	}
 	return r.Directory.CreateCustomer(ctx, input)
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.
 func (r *mutationResolver) UpdateCustomer(ctx context.Context, id gid.ID, input directory.UpdateCustomerInput) (*ent.Customer, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
-		return nil, err
-	}
 	return r.Directory.UpdateCustomer(ctx, id, input)
 }
 
 // CreateTeam is the resolver for the createTeam field.
 func (r *mutationResolver) CreateTeam(ctx context.Context, input directory.CreateTeamInput) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.CreateTeam(ctx, input)
 }
 
 // UpdateTeam is the resolver for the updateTeam field.
 func (r *mutationResolver) UpdateTeam(ctx context.Context, id gid.ID, input directory.UpdateTeamInput) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.UpdateTeam(ctx, id, input)
 }
 
 // AddTeamMember is the resolver for the addTeamMember field.
 func (r *mutationResolver) AddTeamMember(ctx context.Context, teamID gid.ID, agentID gid.ID, priority *int) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.AddTeamMember(ctx, teamID, agentID, priority)
 }
 
 // SetTeamMemberPriority is the resolver for the setTeamMemberPriority field.
 func (r *mutationResolver) SetTeamMemberPriority(ctx context.Context, teamID gid.ID, agentID gid.ID, priority int) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.SetTeamMemberPriority(ctx, teamID, agentID, priority)
 }
 
 // RemoveTeamMember is the resolver for the removeTeamMember field.
 func (r *mutationResolver) RemoveTeamMember(ctx context.Context, teamID gid.ID, agentID gid.ID) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.RemoveTeamMember(ctx, teamID, agentID)
 }
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input catalog.CreateCategoryInput) (*ent.Category, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Catalog.CreateCategory(ctx, input)
 }
 
 // UpdateCategory is the resolver for the updateCategory field.
 func (r *mutationResolver) UpdateCategory(ctx context.Context, id gid.ID, input catalog.UpdateCategoryInput) (*ent.Category, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Catalog.UpdateCategory(ctx, id, input)
 }
 
 // CreateBusinessCalendar is the resolver for the createBusinessCalendar field.
 func (r *mutationResolver) CreateBusinessCalendar(ctx context.Context, input catalog.CreateBusinessCalendarInput) (*ent.BusinessCalendar, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Catalog.CreateBusinessCalendar(ctx, input)
 }
 
 // CreateSLAPolicy is the resolver for the createSLAPolicy field.
 func (r *mutationResolver) CreateSLAPolicy(ctx context.Context, input catalog.CreateSLAPolicyInput) (*ent.SLAPolicy, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Catalog.CreateSLAPolicy(ctx, input)
 }
 
 // CreateAgent is the resolver for the createAgent field.
 func (r *mutationResolver) CreateAgent(ctx context.Context, input directory.CreateAgentInput) (*ent.Agent, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.CreateAgent(ctx, input)
 }
 
 // UpdateAgent is the resolver for the updateAgent field.
 func (r *mutationResolver) UpdateAgent(ctx context.Context, id gid.ID, input directory.UpdateAgentInput) (*ent.Agent, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-		return nil, err
-	}
 	return r.Directory.UpdateAgent(ctx, id, input)
 }
 
 // GrantRole is the resolver for the grantRole field.
 func (r *mutationResolver) GrantRole(ctx context.Context, agentID gid.ID, role agent.Role) (*ent.Agent, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
-		return nil, err
-	}
-	return r.Directory.UpdateAgent(ctx, agentID, directory.UpdateAgentInput{Role: &role})
+	return r.Directory.GrantRole(ctx, agentID, role)
 }
 
 // RevokeRole is the resolver for the revokeRole field.
 func (r *mutationResolver) RevokeRole(ctx context.Context, agentID gid.ID, role agent.Role) (*ent.Agent, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
-		return nil, err
-	}
-	a, err := r.Client.Agent.Get(ctx, agentID)
-	if err != nil {
-		return nil, err
-	}
-	if a.Role != role {
-		return a, nil
-	}
-	demoted := agent.RoleAGENT
-	return r.Directory.UpdateAgent(ctx, agentID, directory.UpdateAgentInput{Role: &demoted})
+	return r.Directory.RevokeRole(ctx, agentID, role)
 }
 
 // SetTeamLead is the resolver for the setTeamLead field.
 func (r *mutationResolver) SetTeamLead(ctx context.Context, teamID gid.ID, agentID gid.ID, lead bool) (*ent.Team, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
-		return nil, err
-	}
-	t, err := r.Client.Team.Get(ctx, teamID)
-	if err != nil {
-		return nil, err
-	}
-	if lead {
-		member, err := r.Client.TeamMembership.Query().
-			Where(teammembership.TeamID(teamID), teammembership.AgentID(agentID)).Exist(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if !member {
-			return nil, apperr.Invalid("agentID", "a team lead must be a member of the team")
-		}
-	}
-	if err := r.Authz.SetTeamLead(agentID, teamID, lead); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return r.Directory.SetTeamLead(ctx, teamID, agentID, lead)
 }
 
 // CreateAPIToken is the resolver for the createAPIToken field.
 func (r *mutationResolver) CreateAPIToken(ctx context.Context, input auth.CreateAPITokenInput) (*auth.APITokenPayload, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
-		return nil, err
-	}
-	return r.Auth.CreateAPIToken(ctx, viewer(ctx), input)
+	return r.Auth.CreateAPIToken(ctx, input)
 }
 
 // RevokeAPIToken is the resolver for the revokeAPIToken field.
 func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id gid.ID) (*ent.APIToken, error) {
-	if err := r.require(ctx, authz.ActWrite, authz.ObjRoles); err != nil {
-		return nil, err
-	}
 	return r.Auth.RevokeAPIToken(ctx, id)
 }
 
 // SignOutEverywhere is the resolver for the signOutEverywhere field.
 func (r *mutationResolver) SignOutEverywhere(ctx context.Context, agentID *gid.ID) (*ent.Agent, error) {
 	target := viewer(ctx).AgentID
-	if agentID != nil && *agentID != target {
-		if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-			return nil, err
-		}
+	if agentID != nil {
 		target = *agentID
 	}
 	return r.Directory.SignOutEverywhere(ctx, target)
@@ -231,10 +147,7 @@ func (r *mutationResolver) SignOutEverywhere(ctx context.Context, agentID *gid.I
 // SetAvailability is the resolver for the setAvailability field.
 func (r *mutationResolver) SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error) {
 	target := viewer(ctx).AgentID
-	if agentID != nil && *agentID != target {
-		if err := r.require(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
-			return nil, err
-		}
+	if agentID != nil {
 		target = *agentID
 	}
 	return r.Directory.SetAvailability(ctx, target, availability)
@@ -251,26 +164,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.Agent, error) {
 
 // RoleAssignments is the resolver for the roleAssignments field.
 func (r *queryResolver) RoleAssignments(ctx context.Context) ([]*authz.RoleAssignment, error) {
-	if err := r.require(ctx, authz.ActRead, authz.ObjRoles); err != nil {
-		return nil, err
-	}
-	agents, err := r.Client.Agent.Query().Order(ent.Asc(agent.FieldName)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*authz.RoleAssignment
-	for _, a := range agents {
-		out = append(out, &authz.RoleAssignment{AgentID: a.ID, Role: string(a.Role)})
-	}
-	leads, err := r.Authz.TeamLeads()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range leads {
-		team := l[1]
-		out = append(out, &authz.RoleAssignment{AgentID: l[0], Role: authz.RoleLead, TeamID: &team})
-	}
-	return out, nil
+	return r.Directory.RoleAssignments(ctx)
 }
 
 // TicketByNumber is the resolver for the ticketByNumber field.

@@ -25,6 +25,7 @@ import (
 
 	"helpdesk/ent/agent"
 	"helpdesk/graph"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/server"
@@ -155,6 +156,8 @@ func run(args []string) error {
 // has no agents yet, so a production install can be logged into without
 // demo data.
 func bootstrapAdmin(ctx context.Context, app *server.App, cfg config, logger *slog.Logger) error {
+	// The first administrator is created by the service itself.
+	ctx = auth.WithViewer(ctx, auth.System)
 	empty, err := demo.IsEmpty(ctx, app.DB.Client)
 	if err != nil || !empty {
 		return err

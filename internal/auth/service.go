@@ -20,6 +20,10 @@ type Service struct {
 	// Throttle limits failed logins per account and per client address;
 	// nil means no limit.
 	Throttle *LoginThrottle
+	// MayManageTokens is the authorization check for issuing and revoking
+	// API tokens (the policy lives in authz, which depends on this
+	// package): it answers an error unless the viewer in ctx may.
+	MayManageTokens func(ctx context.Context) error
 
 	// checkPassword compares a password with a bcrypt hash; tests
 	// replace it to observe which hash a login compared against.

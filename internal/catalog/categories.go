@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -61,6 +62,9 @@ type UpdateCategoryInput struct {
 // fourth level is refused with ErrCategoryTooDeep; names are unique among
 // siblings.
 func (s *Service) CreateCategory(ctx context.Context, in CreateCategoryInput) (*ent.Category, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -116,6 +120,9 @@ func (s *Service) CreateCategory(ctx context.Context, in CreateCategoryInput) (*
 // UpdateCategory changes a category's name and defaults; its place in the
 // tree is fixed.
 func (s *Service) UpdateCategory(ctx context.Context, id gid.ID, in UpdateCategoryInput) (*ent.Category, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	var updated *ent.Category
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		c, err := tx.Category.Get(ctx, id)

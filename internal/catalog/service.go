@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/ent"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/store"
 )
 
@@ -15,6 +16,9 @@ import (
 type Service struct {
 	Client *ent.Client
 	Now    func() time.Time
+	// Authz decides, in every method, whether the viewer in the context
+	// may make the change.
+	Authz *authz.Enforcer
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

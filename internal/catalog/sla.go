@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -44,6 +45,9 @@ const maxTargetMinutes = 365 * 24 * 60
 // opening hours (HH:MM, end after start, no overlaps within a day) and its
 // holidays (YYYY-MM-DD).
 func (s *Service) CreateBusinessCalendar(ctx context.Context, in CreateBusinessCalendarInput) (*ent.BusinessCalendar, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -143,6 +147,9 @@ func clock(field, s string) (int, error) {
 // targets, every target is positive, and reminders are ascending
 // percentages below 100. Marking it default unmarks the previous default.
 func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) (*ent.SLAPolicy, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err

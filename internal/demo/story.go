@@ -79,7 +79,7 @@ func (s *story) create(by auth.Viewer, in ticketing.CreateTicketInput) {
 		s.status = ticket.StatusOPEN
 	}
 	s.add("create", func(ctx context.Context) error {
-		t, err := s.l.tickets.CreateTicket(ctx, by, in)
+		t, err := s.l.tickets.CreateTicket(auth.WithViewer(ctx, by), in)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *story) update(by auth.Viewer, what string, in ticketing.UpdateTicketInp
 		s.fail("cannot %s a %s ticket", what, s.status)
 	}
 	s.add(what, func(ctx context.Context) error {
-		_, err := s.l.tickets.UpdateTicket(ctx, by, s.id, in)
+		_, err := s.l.tickets.UpdateTicket(auth.WithViewer(ctx, by), s.id, in)
 		return err
 	})
 }
@@ -122,7 +122,7 @@ func (s *story) move(by auth.Viewer, to ticket.Status) {
 	}
 	s.status = to
 	s.add("move to "+string(to), func(ctx context.Context) error {
-		_, err := s.l.tickets.SetTicketStatus(ctx, by, s.id, to, nil)
+		_, err := s.l.tickets.SetTicketStatus(auth.WithViewer(ctx, by), s.id, to, nil)
 		return err
 	})
 }
@@ -143,7 +143,7 @@ func (s *story) note(a *demoAgent, body string) {
 
 func (s *story) comment(a *demoAgent, body string, visibility comment.Visibility) {
 	s.add("comment", func(ctx context.Context) error {
-		_, err := s.l.tickets.AddComment(ctx, a.viewer, ticketing.AddCommentInput{
+		_, err := s.l.tickets.AddComment(auth.WithViewer(ctx, a.viewer), ticketing.AddCommentInput{
 			TicketID: s.id, Body: body, Visibility: visibility,
 		})
 		if err == nil {
@@ -167,7 +167,8 @@ func (s *story) customerReply(p phrases) {
 	}
 	body := s.write(p, nil)
 	s.add("customer reply", func(ctx context.Context) error {
-		_, err := s.l.tickets.AddCustomerReply(ctx, s.customer.id, s.id, body)
+		_, err := s.l.tickets.AddComment(auth.WithViewer(ctx, auth.Viewer{Name: "customer", CustomerID: s.customer.id}),
+			ticketing.AddCommentInput{TicketID: s.id, Body: body})
 		if err == nil {
 			s.l.sum.Comments++
 		}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/ent/dialect"
+
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -30,6 +33,8 @@ type UpdateAgentInput struct {
 	Timezone *string
 	Active   *bool
 	Password *string
+
+	onlyIfRole *agent.Role
 }
 
 const maxCapacity = 1000
@@ -37,6 +42,9 @@ const maxCapacity = 1000
 // CreateAgent adds a staff account with a hashed password. Emails are
 // unique: a second account with the same email is a CONFLICT.
 func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*ent.Agent, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -96,31 +104,75 @@ func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*ent.Ag
 
 // UpdateAgent changes an agent's account.
 func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInput) (*ent.Agent, error) {
-	upd := s.Client.Agent.UpdateOneID(id)
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
+	in.onlyIfRole = nil
+	return s.updateAgent(ctx, id, in)
+}
+
+// updateAgent applies in to the agent in one transaction; with onlyIfRole
+// set, an agent holding another role is returned unchanged.
+func (s *Service) updateAgent(ctx context.Context, id gid.ID, in UpdateAgentInput) (*ent.Agent, error) {
+	var updated *ent.Agent
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		a, err := tx.Agent.Query().Where(agent.ID(id)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no agent with id %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("loading agent: %w", err)
+		}
+		if in.onlyIfRole != nil && a.Role != *in.onlyIfRole {
+			updated = a
+			return nil
+		}
+		upd := tx.Agent.UpdateOneID(id)
+		if err := applyAgentFields(in, upd); err != nil {
+			return err
+		}
+		if (in.Role != nil && *in.Role != agent.RoleADMIN) || (in.Active != nil && !*in.Active) {
+			if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		updated, err = upd.SetUpdatedAt(s.Now().UTC()).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("updating agent: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated.Unwrap(), nil
+}
+
+func applyAgentFields(in UpdateAgentInput, upd *ent.AgentUpdateOne) error {
 	if in.Name != nil {
 		name, err := input.Text("input.name", *in.Name, 200)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		upd.SetName(name)
 	}
 	if in.Role != nil {
 		if err := agent.RoleValidator(*in.Role); err != nil {
-			return nil, apperr.Invalid("input.role", "%q is not a valid role", *in.Role)
+			return apperr.Invalid("input.role", "%q is not a valid role", *in.Role)
 		}
 		upd.SetRole(*in.Role)
 	}
 	if in.Capacity != nil {
 		c, err := checkCapacity(*in.Capacity)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		upd.SetCapacity(c)
 	}
 	if in.Timezone != nil {
 		tz, err := input.TimeZone("input.timezone", *in.Timezone)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		upd.SetTimezone(tz)
 	}
@@ -136,29 +188,20 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 	if in.Password != nil {
 		hash, err := passwordHash("input.password", *in.Password)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		upd.SetPasswordHash(hash).AddTokenGeneration(1)
 	}
-	if (in.Role != nil && *in.Role != agent.RoleADMIN) || (in.Active != nil && !*in.Active) {
-		if err := s.keepAnAdmin(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	a, err := upd.SetUpdatedAt(s.Now().UTC()).Save(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("no agent with id %q", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("updating agent: %w", err)
-	}
-	return a, nil
+	return nil
 }
 
 // SignOutEverywhere refuses every login token issued to the agent so far,
 // by raising the agent's token generation; the agent must log in again.
 // API tokens are not affected (they are revoked one by one).
 func (s *Service) SignOutEverywhere(ctx context.Context, id gid.ID) (*ent.Agent, error) {
+	if _, err := s.Authz.CheckSelfOrConfig(ctx, string(id)); err != nil {
+		return nil, err
+	}
 	a, err := s.Client.Agent.UpdateOneID(id).
 		AddTokenGeneration(1).
 		SetUpdatedAt(s.Now().UTC()).
@@ -174,6 +217,9 @@ func (s *Service) SignOutEverywhere(ctx context.Context, id gid.ID) (*ent.Agent,
 
 // SetAvailability sets whether an agent is ONLINE, AWAY or OFFLINE.
 func (s *Service) SetAvailability(ctx context.Context, id gid.ID, availability agent.Availability) (*ent.Agent, error) {
+	if _, err := s.Authz.CheckSelfOrConfig(ctx, string(id)); err != nil {
+		return nil, err
+	}
 	if err := agent.AvailabilityValidator(availability); err != nil {
 		return nil, apperr.Invalid("availability", "%q is not a valid availability", availability)
 	}
@@ -191,18 +237,26 @@ func (s *Service) SetAvailability(ctx context.Context, id gid.ID, availability a
 }
 
 // keepAnAdmin refuses to demote or deactivate the last active administrator,
-// which would leave nobody able to manage the helpdesk.
-func (s *Service) keepAnAdmin(ctx context.Context, id gid.ID) error {
-	others, err := s.Client.Agent.Query().
-		Where(agent.RoleEQ(agent.RoleADMIN), agent.Active(true), agent.IDNEQ(id)).Count(ctx)
+// which would leave nobody able to manage the helpdesk. On PostgreSQL it
+// locks the active administrators' rows, so two administrators demoting
+// each other at once cannot both succeed.
+func (s *Service) keepAnAdmin(ctx context.Context, tx *ent.Tx, id gid.ID) error {
+	q := tx.Agent.Query().Where(agent.RoleEQ(agent.RoleADMIN), agent.Active(true))
+	if s.Dialect == dialect.Postgres {
+		q = q.ForUpdate()
+	}
+	admins, err := q.IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("counting administrators: %w", err)
 	}
-	if others == 0 {
-		isAdmin, err := s.Client.Agent.Query().Where(agent.ID(id), agent.RoleEQ(agent.RoleADMIN), agent.Active(true)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("checking the agent's role: %w", err)
+	others := 0
+	for _, a := range admins {
+		if a != id {
+			others++
 		}
+	}
+	if others == 0 {
+		isAdmin := len(admins) > 0
 		if isAdmin {
 			return apperr.Conflict("this is the last active administrator; make another agent ADMIN first")
 		}

@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/predicate"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -44,6 +45,9 @@ type UpdateCustomerInput struct {
 // CreateCustomer adds a customer. Every email address belongs to one
 // customer only: an address already on file is a CONFLICT.
 func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (*ent.Customer, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -99,6 +103,9 @@ func (s *Service) CreateCustomer(ctx context.Context, in CreateCustomerInput) (*
 
 // UpdateCustomer changes a customer's details.
 func (s *Service) UpdateCustomer(ctx context.Context, id gid.ID, in UpdateCustomerInput) (*ent.Customer, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjCustomer); err != nil {
+		return nil, err
+	}
 	var updated *ent.Customer
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		c, err := tx.Customer.Get(ctx, id)

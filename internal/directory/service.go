@@ -7,13 +7,18 @@ import (
 	"time"
 
 	"helpdesk/ent"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/store"
 )
 
 // Service changes customers, agents and teams.
 type Service struct {
-	Client *ent.Client
-	Now    func() time.Time
+	Client  *ent.Client
+	Dialect string
+	Now     func() time.Time
+	// Authz decides, in every method, whether the viewer in the context
+	// may make the change.
+	Authz *authz.Enforcer
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -10,6 +10,7 @@ import (
 	"helpdesk/ent/team"
 	"helpdesk/ent/teammembership"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
 )
@@ -38,6 +39,9 @@ type UpdateTeamInput struct {
 
 // CreateTeam adds a team. Marking it default unmarks the previous default.
 func (s *Service) CreateTeam(ctx context.Context, in CreateTeamInput) (*ent.Team, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	name, err := input.Text("input.name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -93,6 +97,9 @@ func (s *Service) CreateTeam(ctx context.Context, in CreateTeamInput) (*ent.Team
 
 // UpdateTeam changes a team's settings.
 func (s *Service) UpdateTeam(ctx context.Context, id gid.ID, in UpdateTeamInput) (*ent.Team, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	var updated *ent.Team
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		if err := teamTarget(ctx, tx, id); err != nil {
@@ -163,6 +170,9 @@ func (s *Service) UpdateTeam(ctx context.Context, id gid.ID, in UpdateTeamInput)
 // AddTeamMember puts an agent in a team at the given position (1 is
 // first; default last); members at or after it move down one.
 func (s *Service) AddTeamMember(ctx context.Context, teamID, agentID gid.ID, priority *int) (*ent.Team, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		if err := teamTarget(ctx, tx, teamID); err != nil {
 			return err
@@ -210,6 +220,9 @@ func (s *Service) AddTeamMember(ctx context.Context, teamID, agentID gid.ID, pri
 // SetTeamMemberPriority moves a member to a position (1 is first); the
 // members in between shift by one. Positions stay 1…n without gaps.
 func (s *Service) SetTeamMemberPriority(ctx context.Context, teamID, agentID gid.ID, priority int) (*ent.Team, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	if priority < 1 {
 		return nil, apperr.Invalid("priority", "must be 1 or more")
 	}
@@ -239,6 +252,9 @@ func (s *Service) SetTeamMemberPriority(ctx context.Context, teamID, agentID gid
 
 // RemoveTeamMember takes an agent out of a team; the members after it move up.
 func (s *Service) RemoveTeamMember(ctx context.Context, teamID, agentID gid.ID) (*ent.Team, error) {
+	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		if err := teamTarget(ctx, tx, teamID); err != nil {
 			return err

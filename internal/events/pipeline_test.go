@@ -64,7 +64,7 @@ func newWorld(t *testing.T, dial string, tickets int) *world {
 	w := &world{app: app}
 	internal := true
 	for i := range tickets {
-		tk, err := app.Tickets.CreateTicket(sys(), auth.System, ticketing.CreateTicketInput{
+		tk, err := app.Tickets.CreateTicket(sys(), ticketing.CreateTicketInput{
 			Title: fmt.Sprintf("Ticket %d", i), Channel: ticket.ChannelINTERNAL, Internal: &internal,
 		})
 		if err != nil {

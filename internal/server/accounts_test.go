@@ -15,6 +15,7 @@ import (
 
 	"helpdesk/ent/agent"
 	"helpdesk/ent/setting"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
@@ -40,7 +41,7 @@ type accounts struct {
 // prepare runs on the migrated database before the App is built.
 func newAccounts(t *testing.T, dial string, opts server.Options, prepare func(db *store.DB)) *accounts {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, dial)
 	if prepare != nil {
 		prepare(db)
@@ -283,7 +284,7 @@ func TestSigningKeyIsNotInTheDatabase(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			ctx := context.Background()
+			ctx := auth.WithViewer(context.Background(), auth.System)
 			if n, err := db.Client.Setting.Query().Where(setting.ID("token_signing_key")).Count(ctx); err != nil || n != 0 {
 				t.Fatalf("the stored key is still there (%d rows, %v)", n, err)
 			}

@@ -140,9 +140,13 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits)},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
-		Directory: &directory.Service{Client: db.Client, Now: now},
-		Catalog:   &catalog.Service{Client: db.Client, Now: now},
+		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer},
+		Catalog:   &catalog.Service{Client: db.Client, Now: now, Authz: enforcer},
 		Events:    pipeline,
+	}
+	a.Auth.MayManageTokens = func(ctx context.Context) error {
+		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
+		return err
 	}
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	workers := river.NewWorkers()

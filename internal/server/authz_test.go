@@ -135,7 +135,7 @@ func (o *org) seed(t *testing.T, n int) {
 		if rng.IntN(6) == 0 {
 			in.WatcherIDs = []gid.ID{everyone[rng.IntN(len(everyone))]}
 		}
-		tk, err := o.app.Tickets.CreateTicket(ctx, auth.System, in)
+		tk, err := o.app.Tickets.CreateTicket(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func (o *org) seed(t *testing.T, n int) {
 			if rng.IntN(8) == 0 {
 				c.MentionIDs = []gid.ID{everyone[rng.IntN(len(everyone))]}
 			}
-			if _, err := o.app.Tickets.AddComment(ctx, auth.System, c); err != nil {
+			if _, err := o.app.Tickets.AddComment(ctx, c); err != nil {
 				t.Fatal(err)
 			}
 		}

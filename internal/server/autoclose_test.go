@@ -42,13 +42,13 @@ func TestResolvedTicketsCloseAutomaticallyAcrossARestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			internal := true
-			tk, err := first.Tickets.CreateTicket(ctx, auth.System, ticketing.CreateTicketInput{
+			tk, err := first.Tickets.CreateTicket(ctx, ticketing.CreateTicketInput{
 				Title: "Fixed already", Channel: ticket.ChannelINTERNAL, Internal: &internal, AssigneeID: &a.ID,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := first.Tickets.SetTicketStatus(ctx, auth.System, tk.ID, ticket.StatusRESOLVED, nil); err != nil {
+			if _, err := first.Tickets.SetTicketStatus(ctx, tk.ID, ticket.StatusRESOLVED, nil); err != nil {
 				t.Fatal(err)
 			}
 			resolvedAt := time.Now()

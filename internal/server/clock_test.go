@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/ent/agent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
@@ -37,7 +38,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 func TestWorkingAndWaitingTimeAccrueOnTheInjectedClock(t *testing.T) {
 	for _, dial := range testdb.Dialects {
 		t.Run(dial, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := auth.WithViewer(context.Background(), auth.System)
 			clock := &fakeClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 			app, err := server.NewApp(ctx, testdb.Open(t, dial), server.Options{Now: clock.Now})
 			if err != nil {

@@ -496,7 +496,7 @@ func (o *org) seedVaried(t *testing.T, n int) []gid.ID {
 			if rng.IntN(8) == 0 {
 				c.MentionIDs = []gid.ID{o.agents[pick(everyone)]}
 			}
-			if _, err := o.app.Tickets.AddComment(ctx, auth.System, c); err != nil {
+			if _, err := o.app.Tickets.AddComment(ctx, c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -566,7 +566,7 @@ func (o *org) createTicket(t *testing.T, in ticketing.CreateTicketInput) gid.ID 
 	if in.Channel == "" {
 		in.Channel = ticket.ChannelEMAIL
 	}
-	tk, err := o.app.Tickets.CreateTicket(sys(), auth.System, in)
+	tk, err := o.app.Tickets.CreateTicket(sys(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +575,7 @@ func (o *org) createTicket(t *testing.T, in ticketing.CreateTicketInput) gid.ID 
 
 func (o *org) comment(t *testing.T, ticketID gid.ID, body string, vis comment.Visibility) {
 	t.Helper()
-	if _, err := o.app.Tickets.AddComment(sys(), auth.System, ticketing.AddCommentInput{TicketID: ticketID, Body: body, Visibility: vis}); err != nil {
+	if _, err := o.app.Tickets.AddComment(sys(), ticketing.AddCommentInput{TicketID: ticketID, Body: body, Visibility: vis}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"helpdesk/ent/agent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
@@ -31,7 +32,7 @@ type env struct {
 
 func newEnv(t *testing.T, dial string) *env {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, dial)
 	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/gqltest"
@@ -181,7 +182,7 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 // Every request's log line names its id, its viewer and its operation,
 // and FORBIDDEN answers say what was refused in the API's words.
 func TestRequestLogAndForbiddenMessages(t *testing.T) {
-	ctx := context.Background()
+	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, testdb.Dialects[0])
 	var logs syncBuffer
 	app, err := server.NewApp(ctx, db, server.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})

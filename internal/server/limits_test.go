@@ -147,7 +147,7 @@ func appWith(t *testing.T, dial string, opts server.Options) (*store.DB, *gqltes
 	}
 	t.Cleanup(app.Close)
 	role := agent.RoleADMIN
-	if _, err := app.Directory.CreateAgent(t.Context(), directory.CreateAgentInput{
+	if _, err := app.Directory.CreateAgent(auth.WithViewer(t.Context(), auth.System), directory.CreateAgentInput{
 		Name: "Ada Admin", Email: "ada@example.com", Password: adminPassword, Role: &role,
 	}); err != nil {
 		t.Fatal(err)

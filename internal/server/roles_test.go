@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"helpdesk/ent/ticket"
-	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/testdb"
@@ -29,7 +28,7 @@ func (o *org) newTicket(t *testing.T, team, assignee, watcher string) string {
 	if watcher != "" {
 		in.WatcherIDs = []gid.ID{o.agents[watcher]}
 	}
-	tk, err := o.app.Tickets.CreateTicket(sys(), auth.System, in)
+	tk, err := o.app.Tickets.CreateTicket(sys(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

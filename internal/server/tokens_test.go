@@ -6,7 +6,6 @@ import (
 
 	"helpdesk/ent/comment"
 	"helpdesk/ent/ticket"
-	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/gqltest"
@@ -88,19 +87,19 @@ func TestCustomerTokens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mine, err := o.app.Tickets.CreateTicket(ctx, auth.System, ticketing.CreateTicketInput{Title: "Mine", Channel: ticket.ChannelWEB, CustomerID: &me.ID})
+			mine, err := o.app.Tickets.CreateTicket(ctx, ticketing.CreateTicketInput{Title: "Mine", Channel: ticket.ChannelWEB, CustomerID: &me.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
-			staffOnly, err := o.app.Tickets.CreateTicket(ctx, auth.System, ticketing.CreateTicketInput{Title: "About me, staff only", Channel: ticket.ChannelINTERNAL, CustomerID: &me.ID, Internal: ptr(true)})
+			staffOnly, err := o.app.Tickets.CreateTicket(ctx, ticketing.CreateTicketInput{Title: "About me, staff only", Channel: ticket.ChannelINTERNAL, CustomerID: &me.ID, Internal: ptr(true)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			public, err := o.app.Tickets.AddComment(ctx, auth.System, ticketing.AddCommentInput{TicketID: mine.ID, Body: "We are on it", Visibility: comment.VisibilityPUBLIC})
+			public, err := o.app.Tickets.AddComment(ctx, ticketing.AddCommentInput{TicketID: mine.ID, Body: "We are on it", Visibility: comment.VisibilityPUBLIC})
 			if err != nil {
 				t.Fatal(err)
 			}
-			note, err := o.app.Tickets.AddComment(ctx, auth.System, ticketing.AddCommentInput{TicketID: mine.ID, Body: "Customer is grumpy", Visibility: comment.VisibilityINTERNAL})
+			note, err := o.app.Tickets.AddComment(ctx, ticketing.AddCommentInput{TicketID: mine.ID, Body: "Customer is grumpy", Visibility: comment.VisibilityINTERNAL})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -65,14 +65,12 @@ func (s *Service) closeResolved(ctx context.Context, args AutoCloseArgs) error {
 	ctx = auth.WithViewer(ctx, auth.System)
 	var snooze time.Duration
 	err := s.withTx(ctx, func(etx *events.Tx) error {
-		now := s.Now().UTC()
+		now := s.now()
 		t, err := s.lockTicket(etx.Ticket.Query().Where(ticket.ID(args.TicketID))).Only(ctx)
 		if err != nil {
 			return notFoundIsDone(err)
 		}
-		// PostgreSQL keeps microseconds: compare at that precision.
-		if t.Status != ticket.StatusRESOLVED || t.ResolvedAt == nil ||
-			!t.ResolvedAt.Truncate(time.Microsecond).Equal(args.ResolvedAt.Truncate(time.Microsecond)) {
+		if t.Status != ticket.StatusRESOLVED || t.ResolvedAt == nil || !t.ResolvedAt.Equal(args.ResolvedAt) {
 			return nil
 		}
 		if due := t.ResolvedAt.Add(s.autoCloseAfter()); now.Before(due) {

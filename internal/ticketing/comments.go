@@ -21,7 +21,11 @@ const maxCommentBody = 65_000
 // AddComment adds an agent's comment to a ticket. The first PUBLIC reply by
 // an agent is the ticket's first response. The ticket's version is bumped
 // and a COMMENTED event recorded, so live views see the new comment.
-func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddCommentInput) (*ent.Comment, error) {
+func (s *Service) AddComment(ctx context.Context, in AddCommentInput) (*ent.Comment, error) {
+	viewer, err := authz.Viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	body, err := input.Text("input.body", in.Body, maxCommentBody)
 	if err != nil {
 		return nil, err
@@ -40,14 +44,14 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.Viewer, in AddComm
 		if visibility != comment.VisibilityPUBLIC || len(in.MentionIDs) > 0 {
 			return nil, apperr.Forbidden("a customer writes public replies only, without mentions")
 		}
-		return s.AddCustomerReply(ctx, viewer.CustomerID, in.TicketID, body)
+		return s.addCustomerReply(ctx, viewer.CustomerID, in.TicketID, body)
 	}
 	return s.addComment(ctx, viewer, in.TicketID, body, visibility, in.MentionIDs, nil)
 }
 
-// AddCustomerReply adds a public comment written by the ticket's customer.
+// addCustomerReply adds a public comment written by the ticket's customer.
 // A reply to a RESOLVED ticket reopens it.
-func (s *Service) AddCustomerReply(ctx context.Context, customerID, ticketID gid.ID, body string) (*ent.Comment, error) {
+func (s *Service) addCustomerReply(ctx context.Context, customerID, ticketID gid.ID, body string) (*ent.Comment, error) {
 	body, err := input.Text("input.body", body, maxCommentBody)
 	if err != nil {
 		return nil, err
@@ -58,15 +62,15 @@ func (s *Service) AddCustomerReply(ctx context.Context, customerID, ticketID gid
 func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID gid.ID, body string,
 	visibility comment.Visibility, mentionIDs []gid.ID, customerID *gid.ID) (*ent.Comment, error) {
 	if customerID != nil {
-		// A customer's own ticket is checked below, by its customer.
+		// The customer's token reads no internal rows, and the comment
+		// needs some (the ticket's version); its own ticket is checked
+		// below, by its customer.
 		ctx = auth.WithViewer(ctx, auth.System)
-	} else {
-		ctx = auth.WithViewer(ctx, viewer)
 	}
 	var created *ent.Comment
 	err := s.withTx(ctx, func(etx *events.Tx) error {
 		tx := etx.Tx
-		now := s.Now().UTC()
+		now := s.now()
 		t, err := s.lockTicket(tx.Ticket.Query().Where(ticket.ID(ticketID))).Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
@@ -74,7 +78,7 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		if err != nil {
 			return fmt.Errorf("loading ticket: %w", err)
 		}
-		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID) {
+		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID || t.Internal) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
 		}
 		if customerID == nil {

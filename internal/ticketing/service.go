@@ -51,3 +51,7 @@ func notFoundIsDone(err error) error {
 	}
 	return err
 }
+
+// now reads the service's clock at the precision both databases keep
+// (microseconds), so a time written and read back compares equal.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }

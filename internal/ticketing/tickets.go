@@ -40,9 +40,9 @@ const (
 // ticket to a team (the given one, else the nearest category's default
 // team, else the default team), picks the SLA policy (the nearest
 // category's, else the default policy) and records the CREATED event.
-func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in CreateTicketInput) (*ent.Ticket, error) {
-	ctx = auth.WithViewer(ctx, viewer)
-	if err := s.Authz.Require(viewer, authz.ActCreate, authz.NoDomain, authz.Resource{Type: authz.ObjTicket}); err != nil {
+func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.Ticket, error) {
+	viewer, err := s.Authz.Check(ctx, authz.ActCreate, authz.NoDomain, authz.Resource{Type: authz.ObjTicket})
+	if err != nil {
 		return nil, err
 	}
 	if viewer.IsCustomer() {
@@ -91,7 +91,7 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 	var created *ent.Ticket
 	err = s.withTx(ctx, func(etx *events.Tx) error {
 		tx := etx.Tx
-		now := s.Now().UTC()
+		now := s.now()
 		if in.CustomerID != nil {
 			if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
 				return err
@@ -191,12 +191,15 @@ func (s *Service) CreateTicket(ctx context.Context, viewer auth.Viewer, in Creat
 // records one UPDATED event listing every field that changed. With
 // ExpectedVersion set, a ticket changed since that version is refused with
 // CONFLICT. An update that changes nothing writes nothing.
-func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
-	ctx = auth.WithViewer(ctx, viewer)
+func (s *Service) UpdateTicket(ctx context.Context, id gid.ID, in UpdateTicketInput) (*ent.Ticket, error) {
+	viewer, err := authz.Viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(etx *events.Tx) error {
+	err = s.withTx(ctx, func(etx *events.Tx) error {
 		tx := etx.Tx
-		now := s.Now().UTC()
+		now := s.now()
 		t, err := s.loadForChange(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
@@ -236,15 +239,18 @@ func (s *Service) UpdateTicket(ctx context.Context, viewer auth.Viewer, id gid.I
 
 // SetTicketStatus moves a ticket to another status, if the status machine
 // allows it, and accrues working and waiting time.
-func (s *Service) SetTicketStatus(ctx context.Context, viewer auth.Viewer, id gid.ID, to ticket.Status, expectedVersion *int) (*ent.Ticket, error) {
+func (s *Service) SetTicketStatus(ctx context.Context, id gid.ID, to ticket.Status, expectedVersion *int) (*ent.Ticket, error) {
+	viewer, err := authz.Viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := ticket.StatusValidator(to); err != nil {
 		return nil, apperr.Invalid("status", "%q is not a valid status", to)
 	}
-	ctx = auth.WithViewer(ctx, viewer)
 	var updated *ent.Ticket
-	err := s.withTx(ctx, func(etx *events.Tx) error {
+	err = s.withTx(ctx, func(etx *events.Tx) error {
 		tx := etx.Tx
-		now := s.Now().UTC()
+		now := s.now()
 		t, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
 			return err
