@@ -14,8 +14,9 @@ import (
 )
 
 // Migrate applies every pending versioned migration, then River's
-// migrations for the job queue, and returns how many of ours ran. On PostgreSQL it holds an advisory lock, so replicas starting
-// together migrate once.
+// migrations for the job queue, and returns how many of ours ran. On
+// PostgreSQL it holds an advisory lock, so replicas starting together
+// migrate once.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
 	var (
 		gooseDialect goose.Dialect
@@ -57,7 +58,7 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return len(results), fmt.Errorf("applying migrations: %w", err)
 	}
 	// River keeps durable jobs in its own tables, versioned by River.
-	if err := d.migrateJobs(ctx); err != nil {
+	if err := d.migrateJobs(ctx, db); err != nil {
 		return len(results), err
 	}
 	return len(results), nil
