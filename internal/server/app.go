@@ -60,6 +60,9 @@ type Options struct {
 	// names the client address; none means the connection's address is
 	// the client's.
 	TrustedProxies []netip.Prefix
+	// Websocket configures subscriptions; zero fields take
+	// DefaultWebsocketConfig's.
+	Websocket WebsocketConfig
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -159,7 +162,8 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
 	}, opts.Limits, logger)
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, gql, a.Auth, db.Ping, logger))
+	gql.AddTransport(websocketTransport(opts.Websocket, a.Auth, logger))
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }
 
