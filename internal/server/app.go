@@ -178,6 +178,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
+		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 	}, opts.Limits, logger)
 	gql.AddTransport(websocketTransport(opts.Websocket, a.Auth, logger))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
