@@ -79,6 +79,13 @@ func (s *Socket) Init(t testing.TB, token string) {
 	if token != "" {
 		payload["authorization"] = "Bearer " + token
 	}
+	s.InitWith(t, payload)
+}
+
+// InitWith sends connection_init with the given payload (GraphiQL sends
+// its Headers tab, e.g. {"Authorization": "Bearer …"}).
+func (s *Socket) InitWith(t testing.TB, payload map[string]any) {
+	t.Helper()
 	s.send(t, map[string]any{"type": "connection_init", "payload": payload})
 }
 

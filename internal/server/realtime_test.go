@@ -3,7 +3,10 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -268,4 +271,63 @@ func TestReplicasShareEvents(t *testing.T) {
 		}
 		seq++
 	}
+}
+
+// TestGraphiQLSubscriptions checks that the page's fetcher reaches
+// subscriptions: it derives the socket from the same endpoint and sends
+// the Headers tab as the connection_init payload.
+func TestGraphiQLSubscriptions(t *testing.T) {
+	o := newOrg(t, dialect.SQLite)
+	startApp(t, o.app)
+	base := o.url[:len(o.url)-len("/graphql")]
+	page := getBody(t, base+"/")
+	for _, want := range []string{`subscriptionUrl: wsURL.href`, `connectionParams: JSON.parse(wsHeaders)`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("GraphiQL page lacks %q", want)
+		}
+	}
+	if !strings.Contains(page, `"\/graphql"`) && !strings.Contains(page, `"/graphql"`) {
+		t.Fatal("GraphiQL page does not name /graphql as its endpoint")
+	}
+	s, _, err := gqltest.DialSocket(o.url, gqltest.TransportWS, http.Header{"Origin": []string{base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.InitWith(t, map[string]any{"Authorization": "Bearer " + o.clients["admin"].Token})
+	if m := s.NextMessage(t); m.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %s %s", m.Type, m.Payload)
+	}
+	s.Subscribe(t, "1", `subscription { ticketChanged(id: $id) { kind cursor } }`, nil)
+	if m := s.NextMessage(t); m.Type != "error" {
+		t.Fatalf("an invalid subscription answered %s %s, want error", m.Type, m.Payload)
+	}
+	if m := s.NextMessage(t); m.Type != "complete" || m.ID != "1" {
+		t.Fatalf("after its error, operation 1 got %s %s, want complete", m.Type, m.Payload)
+	}
+	cus := o.newCustomer(t, "Page Customer", "page@example.com")
+	t1 := o.openTicket(t, cus, "A", "HIGH")
+	s.Subscribe(t, "2", `subscription($id: ID!) { ticketChanged(id: $id) { kind ticketID cursor } }`, map[string]any{"id": t1})
+	o.update(t, t1, map[string]any{"priority": "LOW"})
+	var got struct {
+		TicketChanged struct{ Kind, TicketID, Cursor string }
+	}
+	s.Next(t, "2", &got)
+	if got.TicketChanged.TicketID != t1 || got.TicketChanged.Cursor == "" {
+		t.Fatalf("ticketChanged delivered %+v", got.TicketChanged)
+	}
+}
+
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
