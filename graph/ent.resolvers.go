@@ -94,6 +94,9 @@ func (r *Resolver) Team() generated.TeamResolver { return &teamResolver{r} }
 // Ticket returns generated.TicketResolver implementation.
 func (r *Resolver) Ticket() generated.TicketResolver { return &ticketResolver{r} }
 
+// TicketEvent returns generated.TicketEventResolver implementation.
+func (r *Resolver) TicketEvent() generated.TicketEventResolver { return &ticketEventResolver{r} }
+
 // TicketWhereInput returns generated.TicketWhereInputResolver implementation.
 func (r *Resolver) TicketWhereInput() generated.TicketWhereInputResolver {
 	return &ticketWhereInputResolver{r}
@@ -104,5 +107,6 @@ type (
 	queryResolver            struct{ *Resolver }
 	teamResolver             struct{ *Resolver }
 	ticketResolver           struct{ *Resolver }
+	ticketEventResolver      struct{ *Resolver }
 	ticketWhereInputResolver struct{ *Resolver }
 )

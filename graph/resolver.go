@@ -23,6 +23,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 )
 
@@ -35,6 +36,8 @@ type Resolver struct {
 	Tickets   *ticketing.Service
 	Directory *directory.Service
 	Catalog   *catalog.Service
+	// Realtime delivers subscriptions' events.
+	Realtime *realtime.Feed
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -16,7 +16,10 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
+
+	"entgo.io/contrib/entgql"
 )
 
 // Login is the resolver for the login field.
@@ -185,6 +188,16 @@ func (r *roleAssignmentResolver) Team(ctx context.Context, obj *authz.RoleAssign
 	return notFoundAsNil(r.Client.Team.Get(ctx, *obj.TeamID))
 }
 
+// TicketEvents is the resolver for the ticketEvents field.
+func (r *subscriptionResolver) TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error) {
+	return r.subscribeQueue(ctx, where, after)
+}
+
+// TicketChanged is the resolver for the ticketChanged field.
+func (r *subscriptionResolver) TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error) {
+	return r.subscribeTicket(ctx, id, after)
+}
+
 // Members is the resolver for the members field.
 func (r *teamResolver) Members(ctx context.Context, obj *ent.Team) ([]*ent.TeamMembership, error) {
 	return loadersFrom(ctx).members.Load(ctx, obj.ID)
@@ -196,6 +209,12 @@ func (r *ticketResolver) CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*
 		return []*ent.Category{}, nil
 	}
 	return categoryPath(ctx, *obj.CategoryID)
+}
+
+// Cursor is the resolver for the cursor field.
+func (r *ticketEventResolver) Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error) {
+	c := realtime.EventCursor(obj.ID)
+	return &c, nil
 }
 
 // InCategory is the resolver for the inCategory field.
@@ -214,7 +233,11 @@ func (r *Resolver) RoleAssignment() generated.RoleAssignmentResolver {
 	return &roleAssignmentResolver{r}
 }
 
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	mutationResolver       struct{ *Resolver }
 	roleAssignmentResolver struct{ *Resolver }
+	subscriptionResolver   struct{ *Resolver }
 )

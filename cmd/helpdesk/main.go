@@ -56,6 +56,9 @@ type config struct {
 	// Query limits.
 	maxQueryDepth      int
 	maxQueryComplexity int
+	// Websockets.
+	wsOrigins string
+	wsRecheck time.Duration
 }
 
 func main() {
@@ -126,6 +129,7 @@ func run(args []string) error {
 		PreviousTokenKeys: splitList(cfg.prevKeys),
 		TrustedProxies:    trusted,
 		AutoCloseAfter:    cfg.autoClose,
+		Websocket:         server.WebsocketConfig{AllowedOrigins: splitList(cfg.wsOrigins), RecheckInterval: cfg.wsRecheck},
 	})
 	if err != nil {
 		return err
@@ -199,6 +203,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&cfg.tokenKey, "token-key", env("HELPDESK_TOKEN_KEY", ""), "key signing bearer tokens, 32+ bytes (HELPDESK_TOKEN_KEY)")
 	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", env("HELPDESK_TOKEN_KEY_FILE", ""), "file holding the token key, created with a random key if missing; default with SQLite: <sqlite-path>.token-key (HELPDESK_TOKEN_KEY_FILE)")
 	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
+	fs.StringVar(&cfg.wsOrigins, "websocket-origins", env("HELPDESK_WEBSOCKET_ORIGINS", ""), "comma-separated origins (https://host[:port]) besides the server's own from which browsers may open subscriptions; clients sending no Origin are always allowed (HELPDESK_WEBSOCKET_ORIGINS)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {
@@ -232,6 +237,7 @@ func parseConfig(args []string) (config, error) {
 		{&cfg.readTimeout, "read-timeout", "HELPDESK_READ_TIMEOUT", "30s", "longest time to read a request, body included"},
 		{&cfg.idleTimeout, "idle-timeout", "HELPDESK_IDLE_TIMEOUT", "120s", "close kept-alive connections idle for this long"},
 		{&cfg.shutdownTimeout, "shutdown-timeout", "HELPDESK_SHUTDOWN_TIMEOUT", "15s", "on SIGTERM, wait this long for requests in flight, then close their connections"},
+		{&cfg.wsRecheck, "websocket-recheck", "HELPDESK_WEBSOCKET_RECHECK", "5s", "authenticate a subscription socket's token again this often; a revoked or expired token's socket closes"},
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))
 		if err != nil {

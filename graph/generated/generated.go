@@ -20,6 +20,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 	"math"
 	"strconv"
@@ -47,8 +48,10 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
 	RoleAssignment() RoleAssignmentResolver
+	Subscription() SubscriptionResolver
 	Team() TeamResolver
 	Ticket() TicketResolver
+	TicketEvent() TicketEventResolver
 	TicketWhereInput() TicketWhereInputResolver
 }
 
@@ -317,6 +320,11 @@ type ComplexityRoot struct {
 		ResolutionMinutes    func(childComplexity int) int
 	}
 
+	Subscription struct {
+		TicketChanged func(childComplexity int, id gid.ID, after *entgql.Cursor[gid.ID]) int
+		TicketEvents  func(childComplexity int, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) int
+	}
+
 	Tag struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -431,6 +439,7 @@ type ComplexityRoot struct {
 		Comment   func(childComplexity int) int
 		CommentID func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
+		Cursor    func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Sequence  func(childComplexity int) int
@@ -447,6 +456,15 @@ type ComplexityRoot struct {
 	TicketEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TicketQueueEvent struct {
+		Cursor      func(childComplexity int) int
+		Event       func(childComplexity int) int
+		QueueChange func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		TicketID    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	WorkingHours struct {
@@ -511,11 +529,18 @@ type RoleAssignmentResolver interface {
 
 	Team(ctx context.Context, obj *authz.RoleAssignment) (*ent.Team, error)
 }
+type SubscriptionResolver interface {
+	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error)
+	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
+}
 type TeamResolver interface {
 	Members(ctx context.Context, obj *ent.Team) ([]*ent.TeamMembership, error)
 }
 type TicketResolver interface {
 	CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*ent.Category, error)
+}
+type TicketEventResolver interface {
+	Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error)
 }
 
 type TicketWhereInputResolver interface {
@@ -1819,6 +1844,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SLATarget.ResolutionMinutes(childComplexity), true
 
+	case "Subscription.ticketChanged":
+		if e.ComplexityRoot.Subscription.TicketChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ticketChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TicketChanged(childComplexity, args["id"].(gid.ID), args["after"].(*entgql.Cursor[gid.ID])), true
+	case "Subscription.ticketEvents":
+		if e.ComplexityRoot.Subscription.TicketEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ticketEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TicketEvents(childComplexity, args["where"].(*ent.TicketWhereInput), args["after"].(*entgql.Cursor[gid.ID])), true
+
 	case "Tag.createdAt":
 		if e.ComplexityRoot.Tag.CreatedAt == nil {
 			break
@@ -2342,6 +2390,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.CreatedAt(childComplexity), true
+	case "TicketEvent.cursor":
+		if e.ComplexityRoot.TicketEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.Cursor(childComplexity), true
 	case "TicketEvent.id":
 		if e.ComplexityRoot.TicketEvent.ID == nil {
 			break
@@ -2404,6 +2458,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEventEdge.Node(childComplexity), true
+
+	case "TicketQueueEvent.cursor":
+		if e.ComplexityRoot.TicketQueueEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Cursor(childComplexity), true
+	case "TicketQueueEvent.event":
+		if e.ComplexityRoot.TicketQueueEvent.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Event(childComplexity), true
+	case "TicketQueueEvent.queueChange":
+		if e.ComplexityRoot.TicketQueueEvent.QueueChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.QueueChange(childComplexity), true
+	case "TicketQueueEvent.sequence":
+		if e.ComplexityRoot.TicketQueueEvent.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Sequence(childComplexity), true
+	case "TicketQueueEvent.ticketID":
+		if e.ComplexityRoot.TicketQueueEvent.TicketID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.TicketID(childComplexity), true
+	case "TicketQueueEvent.totalCount":
+		if e.ComplexityRoot.TicketQueueEvent.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.TotalCount(childComplexity), true
 
 	case "WorkingHours.end":
 		if e.ComplexityRoot.WorkingHours.End == nil {
@@ -2517,6 +2608,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -5917,6 +6025,59 @@ type Mutation {
   """Sets the viewer's availability, or another agent's."""
   setAvailability(availability: AgentAvailability!, agentID: ID): Agent!
 }
+
+"""
+Live subscriptions over the websocket on /graphql (graphql-transport-ws or
+graphql-ws; the token goes in connection_init as
+{"authorization": "Bearer …"}). Every delivery is what the same viewer
+could query at that moment. Each event carries a cursor: subscribe again
+with ` + "`" + `after` + "`" + ` to resume, with no gap and no duplicate.
+"""
+type Subscription {
+  """
+  A live queue: the events of the tickets matching ` + "`" + `where` + "`" + ` (the filter of
+  ` + "`" + `tickets` + "`" + `), each saying whether the ticket entered, left or changed in
+  the queue, with the queue's size. With ` + "`" + `after` + "`" + ` (any event's cursor), the
+  events committed after it are replayed first. Customers' tokens receive
+  no ticket history and are refused.
+  """
+  ticketEvents(where: TicketWhereInput, after: Cursor): TicketQueueEvent!
+  """
+  The events of one ticket (its detail page), replayed from ` + "`" + `after` + "`" + ` first
+  when given. Ends with FORBIDDEN when the ticket becomes invisible to the
+  viewer.
+  """
+  ticketChanged(id: ID!, after: Cursor): TicketEvent!
+}
+
+"""How a delivered event changes a live queue."""
+enum QueueChange {
+  """The ticket is now in the queue (new, or it came to match the filter or became visible)."""
+  ENTERED
+  """The ticket left the queue (it stopped matching, or is no longer visible): remove it."""
+  LEFT
+  """The ticket was and is in the queue: update it."""
+  CHANGED
+}
+
+"""One delivery of a live queue (` + "`" + `ticketEvents` + "`" + `)."""
+type TicketQueueEvent {
+  queueChange: QueueChange!
+  """The event; null when the ticket LEFT the queue (its content is not delivered)."""
+  event: TicketEvent
+  ticketID: ID!
+  """The event's position in the log: deliveries come in increasing sequence."""
+  sequence: Int!
+  """Resume after this delivery: subscribe again with ` + "`" + `after: cursor` + "`" + `."""
+  cursor: Cursor!
+  """How many tickets are in the queue after this event."""
+  totalCount: Int!
+}
+
+extend type TicketEvent {
+  """This event's place in the log, to resume a subscription after it (` + "`" + `after` + "`" + `)."""
+  cursor: Cursor!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6595,6 +6756,8 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_actor(ctx, field)
 	case "comment":
 		return ec.fieldContext_TicketEvent_comment(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TicketEvent_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
 }
@@ -6619,6 +6782,24 @@ func (ec *executionContext) childFields_TicketEventEdge(ctx context.Context, fie
 		return ec.fieldContext_TicketEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TicketQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "queueChange":
+		return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
+	case "event":
+		return ec.fieldContext_TicketQueueEvent_event(ctx, field)
+	case "ticketID":
+		return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
+	case "sequence":
+		return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TicketQueueEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkingHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7998,6 +8179,50 @@ func (ec *executionContext) field_Query_tickets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ticketChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[gid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ticketEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
+			return ec.unmarshalOTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[gid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -13545,6 +13770,94 @@ func (ec *executionContext) fieldContext_SLATarget_resolutionMinutes(_ context.C
 	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ticketEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TicketEvents(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["after"].(*entgql.Cursor[gid.ID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
+			return ec.marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ticketEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketQueueEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ticketEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ticketChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ticketChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TicketChanged(ctx, fc.Args["id"].(gid.ID), fc.Args["after"].(*entgql.Cursor[gid.ID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+			return ec.marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ticketChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ticketChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *ent.Tag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15884,6 +16197,29 @@ func (ec *executionContext) fieldContext_TicketEvent_comment(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _TicketEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketEvent().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[gid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Cursor")
+}
+
 func (ec *executionContext) _TicketEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16024,6 +16360,153 @@ func (ec *executionContext) _TicketEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TicketEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TicketQueueEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
+			return ec.marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "QueueChange")
+}
+
+func (ec *executionContext) _TicketQueueEvent_event(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+			return ec.marshalOTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketQueueEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketQueueEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TicketID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_ticketID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TicketQueueEvent_sequence(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketQueueEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[gid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TicketQueueEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _WorkingHours_weekday(ctx context.Context, field graphql.CollectedField, obj *schematype.WorkingHours) (ret graphql.Marshaler) {
@@ -29395,6 +29878,28 @@ func (ec *executionContext) _SLATarget(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "ticketEvents":
+		return ec._Subscription_ticketEvents(ctx, fields[0])
+	case "ticketChanged":
+		return ec._Subscription_ticketChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var tagImplementors = []string{"Tag", "Node"}
 
 func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *ent.Tag) graphql.Marshaler {
@@ -30147,6 +30652,12 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_comment(ctx, field, obj)
 				})
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_cursor(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30225,6 +30736,64 @@ func (ec *executionContext) _TicketEventEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._TicketEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ticketQueueEventImplementors = []string{"TicketQueueEvent"}
+
+func (ec *executionContext) _TicketQueueEvent(ctx context.Context, sel ast.SelectionSet, obj *realtime.TicketQueueEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketQueueEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TicketQueueEvent")
+		case "queueChange":
+			out.Values[i] = ec._TicketQueueEvent_queueChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._TicketQueueEvent_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ticketID":
+			out.Values[i] = ec._TicketQueueEvent_ticketID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._TicketQueueEvent_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TicketQueueEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TicketQueueEvent_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30995,6 +31564,20 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) unmarshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[gid.ID], error) {
+	var res = new(entgql.Cursor[gid.ID])
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[gid.ID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Cursor!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalNCustomer2ᚖhelpdeskᚋentᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
@@ -31191,6 +31774,16 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[gid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (realtime.QueueChange, error) {
+	var res realtime.QueueChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRoleAssignment2ᚕᚖhelpdeskᚋinternalᚋauthzᚐRoleAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*authz.RoleAssignment) graphql.Marshaler {
@@ -31507,6 +32100,14 @@ func (ec *executionContext) marshalNTicketConnection2ᚖhelpdeskᚋentᚐTicketC
 	return ec._TicketConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx context.Context, sel ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketEvent!")
+		return graphql.Null
+	}
+	return ec._TicketEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTicketEventConnection2ᚖhelpdeskᚋentᚐTicketEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TicketEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TicketEventConnection!")
@@ -31576,6 +32177,14 @@ func (ec *executionContext) unmarshalNTicketPriority2helpdeskᚋentᚋschematype
 
 func (ec *executionContext) marshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx context.Context, sel ast.SelectionSet, v schematype.Priority) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx context.Context, sel ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketQueueEvent!")
+		return graphql.Null
+	}
+	return ec._TicketQueueEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, v any) (ticket.Status, error) {

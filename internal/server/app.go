@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
@@ -60,6 +61,9 @@ type Options struct {
 	// names the client address; none means the connection's address is
 	// the client's.
 	TrustedProxies []netip.Prefix
+	// Websocket configures subscriptions; zero fields take
+	// DefaultWebsocketConfig's.
+	Websocket WebsocketConfig
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -75,15 +79,24 @@ type App struct {
 	// Events is the change pipeline of every ticket change.
 	Events *events.Pipeline
 	// Jobs is the durable job queue; its jobs run between Start and Close.
-	Jobs    *jobs.Queue
-	Handler http.Handler
+	Jobs *jobs.Queue
+	// Realtime fans committed ticket events out to subscriptions; it
+	// delivers between Start and Close.
+	Realtime realtime.Bus
+	Handler  http.Handler
 
-	jobsStarted bool
+	jobsStarted, realtimeStarted bool
 }
 
 // Start starts the App's job workers. The HTTP handler works without it;
 // jobs enqueued meanwhile wait in the database.
 func (a *App) Start(ctx context.Context) error {
+	if !a.realtimeStarted {
+		if err := a.Realtime.Start(ctx); err != nil {
+			return err
+		}
+		a.realtimeStarted = true
+	}
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
@@ -100,6 +113,7 @@ func (a *App) Close() {
 		_ = a.Jobs.Stop(ctx)
 		a.jobsStarted = false
 	}
+	a.Realtime.Close()
 	a.Authz.Close()
 }
 
@@ -134,6 +148,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		}
 	}
 	pipeline := &events.Pipeline{Client: db.Client, Dialect: db.Dialect}
+	bus, err := newBus(ctx, db, logger)
+	if err != nil {
+		return nil, err
+	}
+	pipeline.Publisher = bus
 	a := &App{
 		DB:    db,
 		Authz: enforcer,
@@ -143,6 +162,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now, Authz: enforcer},
 		Events:    pipeline,
+		Realtime:  bus,
 	}
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
@@ -162,8 +182,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
+		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 	}, opts.Limits, logger)
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, gql, a.Auth, db.Ping, logger))
+	gql.AddTransport(websocketTransport(opts.Websocket, a.Auth, logger))
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }
 
@@ -186,4 +208,13 @@ func tokenSettings(opts Options) (auth.Tokens, error) {
 		t.TTL = 12 * time.Hour
 	}
 	return t, nil
+}
+
+// newBus returns the realtime bus for the database: LISTEN/NOTIFY over the
+// event log on PostgreSQL, in-process on SQLite.
+func newBus(ctx context.Context, db *store.DB, logger *slog.Logger) (realtime.Bus, error) {
+	if db.Dialect == dialect.Postgres {
+		return realtime.NewPostgres(ctx, db.Client, db.SQL, db.DSN, logger)
+	}
+	return realtime.NewLocal(ctx, db.Client)
 }

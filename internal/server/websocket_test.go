@@ -1,0 +1,149 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"helpdesk/ent/agent"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/server"
+	"helpdesk/internal/testdb"
+)
+
+// newEnvWith is newEnv with the given options (the test token key is
+// added when none is set).
+func newEnvWith(t *testing.T, dial string, opts server.Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	db := testdb.Open(t, dial)
+	if opts.TokenKey == "" {
+		opts.TokenKey = testTokenKey
+	}
+	app, err := server.NewApp(ctx, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	role := agent.RoleADMIN
+	if _, err := app.Directory.CreateAgent(ctx, directory.CreateAgentInput{
+		Name: "Ada Admin", Email: "ada@example.com", Password: adminPassword, Role: &role,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return serveApp(t, app)
+}
+
+// serveApp serves an App on loopback, with the admin logged in.
+func serveApp(t *testing.T, app *server.App) *env {
+	t.Helper()
+	srv := httptest.NewServer(app.Handler)
+	t.Cleanup(srv.Close)
+	anon := &gqltest.Client{URL: srv.URL + "/graphql"}
+	var login struct {
+		Login struct{ Token string }
+	}
+	anon.Must(t, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+		map[string]any{"e": "ada@example.com", "p": adminPassword}, &login)
+	e := &env{app: app, db: app.DB, anon: anon, admin: &gqltest.Client{URL: anon.URL, Token: login.Login.Token}}
+	return e
+}
+
+// fastRecheck re-authenticates sockets often, so tests see a revoked
+// token's socket close quickly.
+var fastRecheck = server.Options{Websocket: server.WebsocketConfig{RecheckInterval: 100 * time.Millisecond}}
+
+func TestWebsocketAuthentication(t *testing.T) {
+	for _, dial := range testdb.Dialects {
+		t.Run(dial, func(t *testing.T) {
+			e := newEnvWith(t, dial, fastRecheck)
+			url := e.anon.URL
+
+			// Both sub-protocols accept a valid token.
+			for _, proto := range []string{gqltest.TransportWS, gqltest.LegacyWS} {
+				s := gqltest.Connect(t, url, proto, e.admin.Token)
+				if s.CloseError() != nil {
+					t.Fatalf("%s: %v", proto, s.CloseError())
+				}
+			}
+
+			// A missing or bad token is refused with 4401.
+			for _, token := range []string{"", "not-a-token", "hd_unknown"} {
+				s, _, err := gqltest.DialSocket(url, gqltest.TransportWS, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Init(t, token)
+				msgs, err := s.Closed(t)
+				if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 0 {
+					t.Fatalf("token %q: closed with %v after %v, want 4401 and no message", token, err, msgs)
+				}
+			}
+			// The legacy protocol also says why, in connection_error.
+			s, _, err := gqltest.DialSocket(url, gqltest.LegacyWS, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Init(t, "bad")
+			msgs, err := s.Closed(t)
+			if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 1 || msgs[0].Type != "connection_error" {
+				t.Fatalf("legacy bad token: closed with %v after %v, want connection_error and 4401", err, msgs)
+			}
+
+			// An agent deactivated while connected loses the socket.
+			var created struct{ CreateAgent struct{ ID string } }
+			e.admin.Must(t, `mutation { createAgent(input: {name: "Temp", email: "temp@example.com", password: "temp-password"}) { id } }`, nil, &created)
+			var login struct{ Login struct{ Token string } }
+			e.anon.Must(t, `mutation { login(email: "temp@example.com", password: "temp-password") { token } }`, nil, &login)
+			temp := gqltest.Connect(t, url, gqltest.TransportWS, login.Login.Token)
+			e.admin.Must(t, `mutation($id: ID!) { updateAgent(id: $id, input: {active: false}) { id } }`,
+				map[string]any{"id": created.CreateAgent.ID}, nil)
+			if _, err := temp.Closed(t); gqltest.CloseCode(err) != server.CloseUnauthorized {
+				t.Fatalf("deactivated agent's socket closed with %v, want 4401", err)
+			}
+		})
+	}
+}
+
+func TestWebsocketOrigins(t *testing.T) {
+	e := newEnvWith(t, testdb.Dialects[0], server.Options{
+		Websocket: server.WebsocketConfig{AllowedOrigins: []string{"https://desk.example.com"}},
+	})
+	url := e.anon.URL
+	cases := []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true},
+		{"https://desk.example.com", true},
+		{"https://evil.example.com", false},
+		{"null", false},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		if c.origin != "" {
+			h.Set("Origin", c.origin)
+		}
+		s, res, err := gqltest.DialSocket(url, gqltest.TransportWS, h)
+		if c.ok {
+			if err != nil {
+				t.Fatalf("origin %q refused: %v", c.origin, err)
+			}
+			s.Close()
+			continue
+		}
+		if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+			t.Fatalf("origin %q: err %v, response %v; want 403", c.origin, err, res)
+		}
+	}
+	// The server's own origin is allowed.
+	h := http.Header{"Origin": []string{url[:len(url)-len("/graphql")]}}
+	s, _, err := gqltest.DialSocket(url, gqltest.TransportWS, h)
+	if err != nil {
+		t.Fatalf("same origin refused: %v", err)
+	}
+	s.Close()
+}
