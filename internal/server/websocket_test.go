@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/ent/agent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
@@ -18,7 +19,7 @@ import (
 // added when none is set).
 func newEnvWith(t *testing.T, dial string, opts server.Options) *env {
 	t.Helper()
-	ctx := context.Background()
+	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, dial)
 	if opts.TokenKey == "" {
 		opts.TokenKey = testTokenKey
