@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/realtime"
 )
@@ -80,8 +81,8 @@ func (r *Resolver) subscribeTicket(ctx context.Context, id gid.ID, after *ent.Cu
 // liveQueue checks who subscribes and where the stream starts.
 func (r *Resolver) liveQueue(ctx context.Context, after *ent.Cursor) (realtime.Queue, error) {
 	q := realtime.Queue{After: -1}
-	if viewer(ctx).IsCustomer() {
-		return q, apperr.Forbidden("customers' tokens do not receive ticket history")
+	if err := authz.CheckFollowTicketEvents(viewer(ctx)); err != nil {
+		return q, err
 	}
 	if after != nil {
 		seq, err := realtime.SequenceOf(ctx, r.Client, after)

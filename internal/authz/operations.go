@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
@@ -31,6 +32,7 @@ var integrationOperations = map[string]bool{
 	"query.customers": true, "query.categories": true, "query.teams": true, "query.tags": true,
 	"mutation.createTicket": true, "mutation.updateTicket": true, "mutation.setTicketStatus": true,
 	"mutation.addComment": true, "mutation.createCustomer": true, "mutation.updateCustomer": true,
+	"subscription.ticketEvents": true, "subscription.ticketChanged": true,
 }
 
 // tokenNodeTypes are the object types customers' and integrations' tokens
@@ -69,4 +71,18 @@ func fieldOf(operation string) string {
 		}
 	}
 	return operation
+}
+
+// CheckFollowTicketEvents decides whether the viewer may subscribe to
+// ticket events (each event is then checked against the read scope):
+// customers' tokens may not — they read no ticket history — and an
+// integration token needs a ticket scope.
+func CheckFollowTicketEvents(v auth.Viewer) error {
+	switch {
+	case v.IsCustomer():
+		return apperr.Forbidden("customers' tokens do not receive ticket history")
+	case v.IsIntegration() && !slices.Contains(v.Scopes, "TICKETS_READ") && !slices.Contains(v.Scopes, "TICKETS_WRITE"):
+		return apperr.Forbidden("this token needs the TICKETS_READ scope to follow ticket events")
+	}
+	return nil
 }

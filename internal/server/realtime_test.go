@@ -365,3 +365,25 @@ func getBody(t *testing.T, url string) string {
 	}
 	return string(b)
 }
+
+// Integration tokens follow ticket events with a ticket scope, and are
+// refused without one.
+func TestIntegrationTokensFollowTicketEventsWithTheirScope(t *testing.T) {
+	o := newOrg(t, testdb.Dialects[0])
+	startApp(t, o.app)
+	cus := o.newCustomer(t, "Integrated Customer", "integrated@example.com")
+	sentinel := o.openTicket(t, cus, "B", "MEDIUM")
+
+	reader, _ := o.apiToken(t, map[string]any{"name": "Wallboard", "scopes": []string{"TICKETS_READ"}})
+	s := gqltest.Connect(t, o.url, gqltest.TransportWS, reader.Token)
+	o.subscribeReady(t, s, "all", nil, sentinel)
+	t1 := o.openTicket(t, cus, "C", "URGENT")
+	expect(t, next(t, s, "all"), "ENTERED", t1)
+
+	crm, _ := o.apiToken(t, map[string]any{"name": "CRM", "scopes": []string{"CUSTOMERS_READ"}})
+	c := gqltest.Connect(t, o.url, gqltest.TransportWS, crm.Token)
+	c.Subscribe(t, "all", queueSubscription, nil)
+	if m := c.NextMessage(t); m.Type != "next" || !containsCode(m.Payload, "FORBIDDEN") {
+		t.Fatalf("a token without a ticket scope subscribed: %s %s, want FORBIDDEN", m.Type, m.Payload)
+	}
+}
