@@ -57,7 +57,7 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return len(results), fmt.Errorf("applying migrations: %w", err)
 	}
 	// River keeps durable jobs in its own tables, versioned by River.
-	if err := d.migrateJobs(ctx); err != nil {
+	if err := d.migrateJobs(ctx, db); err != nil {
 		return len(results), err
 	}
 	return len(results), nil

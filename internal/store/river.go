@@ -14,10 +14,14 @@ import (
 
 // JobDriver returns River's driver for the database.
 func (d *DB) JobDriver() riverdriver.Driver[*sql.Tx] {
+	return d.jobDriver(d.SQL)
+}
+
+func (d *DB) jobDriver(db *sql.DB) riverdriver.Driver[*sql.Tx] {
 	if d.Dialect == dialect.Postgres {
-		return riverdatabasesql.New(d.SQL)
+		return riverdatabasesql.New(db)
 	}
-	return riversqlite.New(d.SQL)
+	return riversqlite.New(db)
 }
 
 // riverMigrationLock is the advisory lock key under which replicas
@@ -27,14 +31,15 @@ const riverMigrationLock = 0x68656c70 // "help"
 // migrateJobs creates or upgrades River's job tables. River runs each
 // of its migrations in a transaction of its own (some cannot share one on
 // PostgreSQL); replicas starting together take turns under an advisory
-// lock.
-func (d *DB) migrateJobs(ctx context.Context) error {
-	migrator, err := rivermigrate.New(d.JobDriver(), nil)
+// lock. db is the connection pool migrations run on, which has no
+// statement timeout.
+func (d *DB) migrateJobs(ctx context.Context, db *sql.DB) error {
+	migrator, err := rivermigrate.New(d.jobDriver(db), nil)
 	if err != nil {
 		return fmt.Errorf("preparing job queue migrations: %w", err)
 	}
 	if d.Dialect == dialect.Postgres {
-		conn, err := d.SQL.Conn(ctx)
+		conn, err := db.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("migrating the job queue: %w", err)
 		}
