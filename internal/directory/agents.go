@@ -45,7 +45,7 @@ func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*ent.Ag
 	if err != nil {
 		return nil, err
 	}
-	hash, err := passwordHash("input.password", in.Password)
+	hash, err := passwordHash("input.password", in.Password, s.PasswordCost)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 		}
 	}
 	if in.Password != nil {
-		hash, err := passwordHash("input.password", *in.Password)
+		hash, err := passwordHash("input.password", *in.Password, s.PasswordCost)
 		if err != nil {
 			return nil, err
 		}
@@ -210,14 +210,14 @@ func (s *Service) keepAnAdmin(ctx context.Context, id gid.ID) error {
 	return nil
 }
 
-func passwordHash(field, password string) (string, error) {
+func passwordHash(field, password string, cost int) (string, error) {
 	if len([]rune(password)) < auth.MinPasswordLength {
 		return "", apperr.Invalid(field, "must be at least %d characters", auth.MinPasswordLength)
 	}
 	if len(password) > 72 {
 		return "", apperr.Invalid(field, "must be at most 72 bytes")
 	}
-	return auth.HashPassword(password)
+	return auth.HashPassword(password, cost)
 }
 
 func checkCapacity(c int) (int, error) {

@@ -14,6 +14,9 @@ import (
 type Service struct {
 	Client *ent.Client
 	Now    func() time.Time
+	// PasswordCost is the bcrypt cost new passwords are hashed with;
+	// zero means auth.DefaultPasswordCost.
+	PasswordCost int
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -60,6 +60,9 @@ type Options struct {
 	// names the client address; none means the connection's address is
 	// the client's.
 	TrustedProxies []netip.Prefix
+	// PasswordCost is the bcrypt cost passwords are hashed with; zero
+	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
+	PasswordCost int
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -137,10 +140,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	a := &App{
 		DB:    db,
 		Authz: enforcer,
-		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits)},
+		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
-		Directory: &directory.Service{Client: db.Client, Now: now},
+		Directory: &directory.Service{Client: db.Client, Now: now, PasswordCost: opts.PasswordCost},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now},
 		Events:    pipeline,
 	}
