@@ -125,26 +125,24 @@ func databaseEnv(t *testing.T, dial string) []string {
 // TestEndToEnd plays an agent's first hour against the real binary on
 // each database, then restarts it and checks that nothing was lost.
 func TestEndToEnd(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			env := append(databaseEnv(t, dial), "HELPDESK_DEMO=false",
-				"HELPDESK_ADMIN_EMAIL=root@example.com", "HELPDESK_ADMIN_PASSWORD=root-password")
-			p := start(t, env...)
-			scenario(t, p)
-			token := login(t, p.client(), "root@example.com", "root-password")
-			p.stop(t)
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		env := append(databaseEnv(t, dial), "HELPDESK_DEMO=false",
+			"HELPDESK_ADMIN_EMAIL=root@example.com", "HELPDESK_ADMIN_PASSWORD=root-password")
+		p := start(t, env...)
+		scenario(t, p)
+		token := login(t, p.client(), "root@example.com", "root-password")
+		p.stop(t)
 
-			// After a restart the data and the issued token are still good.
-			p = start(t, env...)
-			var res struct{ Tickets struct{ TotalCount int } }
-			token.URL = p.client().URL
-			token.Must(t, `{ tickets { totalCount } }`, nil, &res)
-			if res.Tickets.TotalCount != 3 {
-				t.Fatalf("after restart: %d tickets, want 3", res.Tickets.TotalCount)
-			}
-			p.stop(t)
-		})
-	}
+		// After a restart the data and the issued token are still good.
+		p = start(t, env...)
+		var res struct{ Tickets struct{ TotalCount int } }
+		token.URL = p.client().URL
+		token.Must(t, `{ tickets { totalCount } }`, nil, &res)
+		if res.Tickets.TotalCount != 3 {
+			t.Fatalf("after restart: %d tickets, want 3", res.Tickets.TotalCount)
+		}
+		p.stop(t)
+	})
 }
 
 func scenario(t *testing.T, p *process) {

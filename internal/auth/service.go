@@ -24,7 +24,13 @@ type Service struct {
 	// API tokens (the policy lives in authz, which depends on this
 	// package): it answers an error unless the viewer in ctx may.
 	MayManageTokens func(ctx context.Context) error
+	// PasswordCost is the bcrypt cost of the stand-in hash an unknown
+	// email is compared against; it must be the cost new passwords are
+	// hashed with (directory.Service.PasswordCost). Zero means
+	// DefaultPasswordCost.
+	PasswordCost int
 
+	standIn standInHash
 	// checkPassword compares a password with a bcrypt hash; tests
 	// replace it to observe which hash a login compared against.
 	checkPassword func(hash, password string) bool
@@ -58,7 +64,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (*AuthPaylo
 		attempt.Finish(s.Now(), false)
 		return nil, fmt.Errorf("looking up agent: %w", err)
 	}
-	hash := standInHash()
+	hash, err := s.standInHash()
+	if err != nil {
+		attempt.Finish(s.Now(), false)
+		return nil, err
+	}
 	if a != nil {
 		hash = a.PasswordHash
 	}
@@ -73,6 +83,12 @@ func (s *Service) Login(ctx context.Context, email, password string) (*AuthPaylo
 		return nil, err
 	}
 	return &AuthPayload{Token: token, ExpiresAt: exp, Agent: a}, nil
+}
+
+// standInHash returns the hash a login for an unknown email is compared
+// against, at the service's password cost.
+func (s *Service) standInHash() (string, error) {
+	return s.standIn.get(s.PasswordCost)
 }
 
 func (s *Service) passwordMatches(hash, password string) bool {

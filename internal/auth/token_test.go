@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"helpdesk/internal/gid"
 )
@@ -115,14 +116,28 @@ func TestPreviousKeysVerifyButDoNotSign(t *testing.T) {
 }
 
 func TestPasswordHashing(t *testing.T) {
-	hash, err := HashPassword("correct horse")
-	if err != nil {
-		t.Fatal(err)
+	t.Parallel()
+	for _, tc := range []struct{ cost, want int }{
+		{0, DefaultPasswordCost},
+		{testPasswordCost, testPasswordCost},
+	} {
+		hash, err := HashPassword("correct horse", tc.cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hashCost(t, hash); got != tc.want {
+			t.Fatalf("cost %d: the hash has cost %d, want %d", tc.cost, got, tc.want)
+		}
+		if !CheckPassword(hash, "correct horse") {
+			t.Fatal("the right password was refused")
+		}
+		if CheckPassword(hash, "wrong horse") {
+			t.Fatal("a wrong password was accepted")
+		}
 	}
-	if !CheckPassword(hash, "correct horse") {
-		t.Fatal("the right password was refused")
-	}
-	if CheckPassword(hash, "wrong horse") {
-		t.Fatal("a wrong password was accepted")
+	for _, cost := range []int{-1, bcrypt.MinCost - 1, bcrypt.MaxCost + 1} {
+		if _, err := HashPassword("correct horse", cost); err == nil {
+			t.Fatalf("cost %d was accepted", cost)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/category"
@@ -20,7 +22,7 @@ import (
 func TestLoadFillsAnEmptyDatabase(t *testing.T) {
 	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := migratedDB(t)
-	app, err := server.NewApp(ctx, db, server.Options{})
+	app, err := server.NewApp(ctx, db, server.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func (s *Service) CreateAgent(ctx context.Context, in CreateAgentInput) (*ent.Ag
 	if err != nil {
 		return nil, err
 	}
-	hash, err := passwordHash("input.password", in.Password)
+	hash, err := passwordHash("input.password", in.Password, s.PasswordCost)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Service) updateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 			return nil
 		}
 		upd := tx.Agent.UpdateOneID(id)
-		if err := applyAgentFields(in, upd); err != nil {
+		if err := s.applyAgentFields(in, upd); err != nil {
 			return err
 		}
 		if (in.Role != nil && *in.Role != agent.RoleADMIN) || (in.Active != nil && !*in.Active) {
@@ -148,7 +148,7 @@ func (s *Service) updateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 	return updated.Unwrap(), nil
 }
 
-func applyAgentFields(in UpdateAgentInput, upd *ent.AgentUpdateOne) error {
+func (s *Service) applyAgentFields(in UpdateAgentInput, upd *ent.AgentUpdateOne) error {
 	if in.Name != nil {
 		name, err := input.Text("input.name", *in.Name, 200)
 		if err != nil {
@@ -186,7 +186,7 @@ func applyAgentFields(in UpdateAgentInput, upd *ent.AgentUpdateOne) error {
 		}
 	}
 	if in.Password != nil {
-		hash, err := passwordHash("input.password", *in.Password)
+		hash, err := passwordHash("input.password", *in.Password, s.PasswordCost)
 		if err != nil {
 			return err
 		}
@@ -264,14 +264,14 @@ func (s *Service) keepAnAdmin(ctx context.Context, tx *ent.Tx, id gid.ID) error 
 	return nil
 }
 
-func passwordHash(field, password string) (string, error) {
+func passwordHash(field, password string, cost int) (string, error) {
 	if len([]rune(password)) < auth.MinPasswordLength {
 		return "", apperr.Invalid(field, "must be at least %d characters", auth.MinPasswordLength)
 	}
 	if len(password) > 72 {
 		return "", apperr.Invalid(field, "must be at most 72 bytes")
 	}
-	return auth.HashPassword(password)
+	return auth.HashPassword(password, cost)
 }
 
 func checkCapacity(c int) (int, error) {

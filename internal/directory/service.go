@@ -19,6 +19,9 @@ type Service struct {
 	// Authz decides, in every method, whether the viewer in the context
 	// may make the change.
 	Authz *authz.Enforcer
+	// PasswordCost is the bcrypt cost new passwords are hashed with;
+	// zero means auth.DefaultPasswordCost.
+	PasswordCost int
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"golang.org/x/crypto/bcrypt"
 
 	"helpdesk/ent"
 	"helpdesk/ent/schematype"
@@ -56,7 +57,7 @@ func sys() context.Context { return auth.WithViewer(context.Background(), auth.S
 
 func newWorld(t *testing.T, dial string, tickets int) *world {
 	t.Helper()
-	app, err := server.NewApp(sys(), testdb.Open(t, dial), server.Options{})
+	app, err := server.NewApp(sys(), testdb.Open(t, dial), server.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,118 +100,116 @@ func (w *world) count(t *testing.T, query string) int {
 // A change that fails after reactors wrote rows and enqueued a job
 // leaves nothing behind: no row, no job, no event, nothing published.
 func TestRolledBackChangeLeavesNothing(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			w := newWorld(t, dial, 1)
-			pub := &recorder{}
-			p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Jobs: w.app.Jobs, Publisher: pub}
-			p.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
-				if err := tx.Tag.Create().SetName("reactor-" + string(c.TicketID)).Exec(ctx); err != nil {
-					return err
-				}
-				return tx.EnqueueJob(ctx, ticketing.AutoCloseArgs{TicketID: c.TicketID, ResolvedAt: c.At}, nil)
-			}))
-			events0, jobs0 := w.count(t, "SELECT count(*) FROM ticket_events"), w.count(t, "SELECT count(*) FROM river_job")
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newWorld(t, dial, 1)
+		pub := &recorder{}
+		p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Jobs: w.app.Jobs, Publisher: pub}
+		p.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
+			if err := tx.Tag.Create().SetName("reactor-" + string(c.TicketID)).Exec(ctx); err != nil {
+				return err
+			}
+			return tx.EnqueueJob(ctx, ticketing.AutoCloseArgs{TicketID: c.TicketID, ResolvedAt: c.At}, nil)
+		}))
+		events0, jobs0 := w.count(t, "SELECT count(*) FROM ticket_events"), w.count(t, "SELECT count(*) FROM river_job")
 
-			boom := errors.New("boom")
-			err := p.WithTx(sys(), func(tx *events.Tx) error {
-				if err := retitle(sys(), tx, w.tickets[0], "Never"); err != nil {
-					return err
-				}
-				if n := w.count(t, "SELECT count(*) FROM tags"); dial == dialect.Postgres && n != 0 {
-					t.Errorf("uncommitted tag visible outside the transaction")
-				}
-				return boom
-			})
-			if !errors.Is(err, boom) {
-				t.Fatalf("WithTx = %v, want boom", err)
+		boom := errors.New("boom")
+		err := p.WithTx(sys(), func(tx *events.Tx) error {
+			if err := retitle(sys(), tx, w.tickets[0], "Never"); err != nil {
+				return err
 			}
-			if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 0 {
-				t.Errorf("the reactor's row survived the rollback")
+			if n := w.count(t, "SELECT count(*) FROM tags"); dial == dialect.Postgres && n != 0 {
+				t.Errorf("uncommitted tag visible outside the transaction")
 			}
-			if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0 {
-				t.Errorf("jobs = %d after rollback, want %d", n, jobs0)
-			}
-			if n := w.count(t, "SELECT count(*) FROM ticket_events"); n != events0 {
-				t.Errorf("events = %d after rollback, want %d", n, events0)
-			}
-			if len(pub.sequences()) != 0 {
-				t.Errorf("a rolled-back change was published: %v", pub.sequences())
-			}
-
-			// The same change committed leaves all three, and is published.
-			if err := p.WithTx(sys(), func(tx *events.Tx) error { return retitle(sys(), tx, w.tickets[0], "Kept") }); err != nil {
-				t.Fatal(err)
-			}
-			if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 1 {
-				t.Errorf("reactor rows = %d after commit, want 1", n)
-			}
-			if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0+1 {
-				t.Errorf("jobs = %d after commit, want %d", n, jobs0+1)
-			}
-			if got := pub.sequences(); len(got) != 1 {
-				t.Errorf("published %v, want one event", got)
-			}
+			return boom
 		})
-	}
+		if !errors.Is(err, boom) {
+			t.Fatalf("WithTx = %v, want boom", err)
+		}
+		if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 0 {
+			t.Errorf("the reactor's row survived the rollback")
+		}
+		if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0 {
+			t.Errorf("jobs = %d after rollback, want %d", n, jobs0)
+		}
+		if n := w.count(t, "SELECT count(*) FROM ticket_events"); n != events0 {
+			t.Errorf("events = %d after rollback, want %d", n, events0)
+		}
+		if len(pub.sequences()) != 0 {
+			t.Errorf("a rolled-back change was published: %v", pub.sequences())
+		}
+
+		// The same change committed leaves all three, and is published.
+		if err := p.WithTx(sys(), func(tx *events.Tx) error { return retitle(sys(), tx, w.tickets[0], "Kept") }); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.count(t, "SELECT count(*) FROM tags WHERE name LIKE 'reactor-%'"); n != 1 {
+			t.Errorf("reactor rows = %d after commit, want 1", n)
+		}
+		if n := w.count(t, "SELECT count(*) FROM river_job"); n != jobs0+1 {
+			t.Errorf("jobs = %d after commit, want %d", n, jobs0+1)
+		}
+		if got := pub.sequences(); len(got) != 1 {
+			t.Errorf("published %v, want one event", got)
+		}
+	})
 }
 
 // The publisher sees committed events only, each once, in sequence order,
 // and the sequences have no gaps even when transactions roll back.
 func TestPublisherSeesCommittedEventsInOrder(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			w := newWorld(t, dial, 4)
-			pub := &recorder{}
-			p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Publisher: pub}
-			var wg sync.WaitGroup
-			for i := range 40 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_ = p.WithTx(sys(), func(tx *events.Tx) error {
-						id := w.tickets[i%len(w.tickets)]
-						if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d", i)); err != nil {
-							return err
-						}
-						if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d, again", i)); err != nil {
-							return err
-						}
-						if i%5 == 0 {
-							return errors.New("rolled back on purpose")
-						}
-						return nil
-					})
-				}()
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newWorld(t, dial, 4)
+		pub := &recorder{}
+		p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Publisher: pub}
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = p.WithTx(sys(), func(tx *events.Tx) error {
+					id := w.tickets[i%len(w.tickets)]
+					if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d", i)); err != nil {
+						return err
+					}
+					if err := retitle(sys(), tx, id, fmt.Sprintf("Take %d, again", i)); err != nil {
+						return err
+					}
+					if i%5 == 0 {
+						return errors.New("rolled back on purpose")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		got := pub.sequences()
+		if len(got) != 2*32 {
+			t.Fatalf("published %d events, want %d", len(got), 2*32)
+		}
+		stored, err := w.app.DB.Client.TicketEvent.Query().Where(ticketevent.KindEQ(ticketevent.KindUPDATED)).
+			Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for _, ev := range stored {
+			want = append(want, ev.Sequence)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("published sequences %v\nwant the stored ones in order %v", got, want)
+		}
+		all, err := w.app.DB.Client.TicketEvent.Query().Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range all {
+			if ev.Sequence != int64(i+1) {
+				t.Fatalf("event %d has sequence %d: the log has a gap", i, ev.Sequence)
 			}
-			wg.Wait()
-			got := pub.sequences()
-			if len(got) != 2*32 {
-				t.Fatalf("published %d events, want %d", len(got), 2*32)
-			}
-			stored, err := w.app.DB.Client.TicketEvent.Query().Where(ticketevent.KindEQ(ticketevent.KindUPDATED)).
-				Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []int64
-			for _, ev := range stored {
-				want = append(want, ev.Sequence)
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("published sequences %v\nwant the stored ones in order %v", got, want)
-			}
-			all, err := w.app.DB.Client.TicketEvent.Query().Order(ent.Asc(ticketevent.FieldSequence)).All(sys())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, ev := range all {
-				if ev.Sequence != int64(i+1) {
-					t.Fatalf("event %d has sequence %d: the log has a gap", i, ev.Sequence)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // Writers to different tickets do not wait for a slow one: one writer

@@ -49,6 +49,7 @@ func newAccounts(t *testing.T, dial string, opts server.Options, prepare func(db
 	if opts.TokenKey == "" {
 		opts.TokenKey = accountsKey
 	}
+	opts.PasswordCost = testPasswordCost
 	app, err := server.NewApp(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -93,9 +94,8 @@ func refused(t *testing.T, c *gqltest.Client, why string) {
 }
 
 func forEachAccounts(t *testing.T, opts server.Options, body func(t *testing.T, a *accounts)) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) { body(t, newAccounts(t, dial, opts, nil)) })
-	}
+	t.Helper()
+	testdb.ForEach(t, func(t *testing.T, dial string) { body(t, newAccounts(t, dial, opts, nil)) })
 }
 
 // frozenClock stops the App's clock, so that throttled attempts do not
@@ -106,6 +106,7 @@ func frozenClock() server.Options {
 }
 
 func TestLoginIsThrottledPerAccount(t *testing.T) {
+	t.Parallel()
 	forEachAccounts(t, frozenClock(), func(t *testing.T, a *accounts) {
 		vars := map[string]any{"e": "ada@example.com", "p": "wrong-password"}
 		codes := map[string]int{}
@@ -143,6 +144,7 @@ func (f *forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestLoginIsThrottledPerAddress(t *testing.T) {
+	t.Parallel()
 	opts := frozenClock()
 	opts.LoginLimits.AddressFailures = 8 // fewer slow bcrypt runs than the default 20
 	forEachAccounts(t, opts, func(t *testing.T, a *accounts) {
@@ -159,6 +161,7 @@ func TestLoginIsThrottledPerAddress(t *testing.T) {
 }
 
 func TestTrustedProxyNamesTheClient(t *testing.T) {
+	t.Parallel()
 	opts := frozenClock()
 	opts.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	opts.LoginLimits.AddressFailures = 3
@@ -173,6 +176,7 @@ func TestTrustedProxyNamesTheClient(t *testing.T) {
 }
 
 func TestPasswordResetRevokesTokens(t *testing.T) {
+	t.Parallel()
 	forEachAccounts(t, server.Options{}, func(t *testing.T, a *accounts) {
 		id := a.createAgent(t, "temp@example.com", "temp-password")
 		first := a.login(t, "temp@example.com", "temp-password")
@@ -192,6 +196,7 @@ func TestPasswordResetRevokesTokens(t *testing.T) {
 }
 
 func TestReactivatedAgentMustLogInAgain(t *testing.T) {
+	t.Parallel()
 	forEachAccounts(t, server.Options{}, func(t *testing.T, a *accounts) {
 		id := a.createAgent(t, "temp@example.com", "temp-password")
 		old := a.login(t, "temp@example.com", "temp-password")
@@ -205,6 +210,7 @@ func TestReactivatedAgentMustLogInAgain(t *testing.T) {
 }
 
 func TestSignOutEverywhere(t *testing.T) {
+	t.Parallel()
 	forEachAccounts(t, server.Options{}, func(t *testing.T, a *accounts) {
 		bo := a.createAgent(t, "bo@example.com", "bo-password")
 		cy := a.createAgent(t, "cy@example.com", "cy-password")
@@ -253,6 +259,7 @@ func forgeToken(t *testing.T, key, agentID string, iat, exp time.Time) string {
 }
 
 func TestOverlongTokensAreRefused(t *testing.T) {
+	t.Parallel()
 	forEachAccounts(t, server.Options{TokenTTL: time.Hour}, func(t *testing.T, a *accounts) {
 		now := time.Now()
 		// Signed with the right key and within the TTL: accepted, so the
@@ -272,48 +279,47 @@ func TestOverlongTokensAreRefused(t *testing.T) {
 }
 
 func TestSigningKeyIsNotInTheDatabase(t *testing.T) {
+	t.Parallel()
 	const legacyKey = "a key an earlier version stored in settings"
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			var db *store.DB
-			a := newAccounts(t, dial, server.Options{}, func(d *store.DB) {
-				db = d
-				// An earlier version kept its generated key here.
-				if err := d.Client.Setting.Create().SetID("token_signing_key").
-					SetValue(base64.StdEncoding.EncodeToString([]byte(legacyKey))).Exec(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-			})
-			ctx := auth.WithViewer(context.Background(), auth.System)
-			if n, err := db.Client.Setting.Query().Where(setting.ID("token_signing_key")).Count(ctx); err != nil || n != 0 {
-				t.Fatalf("the stored key is still there (%d rows, %v)", n, err)
-			}
-			settings, err := db.Client.Setting.Query().All(ctx)
-			if err != nil {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		var db *store.DB
+		a := newAccounts(t, dial, server.Options{}, func(d *store.DB) {
+			db = d
+			// An earlier version kept its generated key here.
+			if err := d.Client.Setting.Create().SetID("token_signing_key").
+				SetValue(base64.StdEncoding.EncodeToString([]byte(legacyKey))).Exec(context.Background()); err != nil {
 				t.Fatal(err)
-			}
-			for _, s := range settings {
-				if strings.Contains(s.Value, accountsKey) || strings.Contains(s.Value, base64.StdEncoding.EncodeToString([]byte(accountsKey))) {
-					t.Fatalf("setting %q holds the signing key", s.ID)
-				}
-			}
-			now := time.Now()
-			refused(t, &gqltest.Client{URL: a.anon.URL, Token: forgeToken(t, legacyKey, a.adminID, now, now.Add(time.Hour))},
-				"a token signed with the key once stored in the database")
-
-			// Without a configured key, an App uses a key of its own that
-			// no other App (and no copy of the database) knows.
-			other, err := server.NewApp(ctx, db, server.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(other.Close)
-			srv := httptest.NewServer(other.Handler)
-			t.Cleanup(srv.Close)
-			refused(t, &gqltest.Client{URL: srv.URL + "/graphql", Token: a.admin.Token}, "a token of another App's key")
-			if n, err := db.Client.Setting.Query().Count(ctx); err != nil || n != len(settings) {
-				t.Fatalf("settings rows %d → %d (%v): something was stored", len(settings), n, err)
 			}
 		})
-	}
+		ctx := auth.WithViewer(context.Background(), auth.System)
+		if n, err := db.Client.Setting.Query().Where(setting.ID("token_signing_key")).Count(ctx); err != nil || n != 0 {
+			t.Fatalf("the stored key is still there (%d rows, %v)", n, err)
+		}
+		settings, err := db.Client.Setting.Query().All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range settings {
+			if strings.Contains(s.Value, accountsKey) || strings.Contains(s.Value, base64.StdEncoding.EncodeToString([]byte(accountsKey))) {
+				t.Fatalf("setting %q holds the signing key", s.ID)
+			}
+		}
+		now := time.Now()
+		refused(t, &gqltest.Client{URL: a.anon.URL, Token: forgeToken(t, legacyKey, a.adminID, now, now.Add(time.Hour))},
+			"a token signed with the key once stored in the database")
+
+		// Without a configured key, an App uses a key of its own that
+		// no other App (and no copy of the database) knows.
+		other, err := server.NewApp(ctx, db, server.Options{PasswordCost: testPasswordCost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.Close)
+		srv := httptest.NewServer(other.Handler)
+		t.Cleanup(srv.Close)
+		refused(t, &gqltest.Client{URL: srv.URL + "/graphql", Token: a.admin.Token}, "a token of another App's key")
+		if n, err := db.Client.Setting.Query().Count(ctx); err != nil || n != len(settings) {
+			t.Fatalf("settings rows %d → %d (%v): something was stored", len(settings), n, err)
+		}
+	})
 }

@@ -64,6 +64,9 @@ type Options struct {
 	// Websocket configures subscriptions; zero fields take
 	// DefaultWebsocketConfig's.
 	Websocket WebsocketConfig
+	// PasswordCost is the bcrypt cost passwords are hashed with; zero
+	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
+	PasswordCost int
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -156,10 +159,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	a := &App{
 		DB:    db,
 		Authz: enforcer,
-		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits)},
+		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
-		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer},
+		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer, PasswordCost: opts.PasswordCost},
 		Catalog:   &catalog.Service{Client: db.Client, Now: now, Authz: enforcer},
 		Events:    pipeline,
 		Realtime:  bus,

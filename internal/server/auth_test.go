@@ -7,6 +7,7 @@ import (
 )
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		e.anon.MustFail(t, "UNAUTHENTICATED", `{ tickets(first: 1) { totalCount } }`, nil)
 		e.anon.MustFail(t, "UNAUTHENTICATED", `mutation { createCustomer(input: {name: "x"}) { id } }`, nil)
@@ -52,6 +53,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestNodeResolvesEveryType(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Node Customer", "node@example.com")
 		category := e.createCategory(t, "Nodes", "")

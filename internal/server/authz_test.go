@@ -41,7 +41,7 @@ func newOrg(t *testing.T, dial string) *org {
 	db := testdb.Open(t, dial)
 	// The consistency check reads every edge of every ticket in one query,
 	// far more than the default complexity limit lets a client ask for.
-	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey, Limits: graph.Limits{MaxComplexity: 1 << 20}})
+	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost, Limits: graph.Limits{MaxComplexity: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,54 +161,53 @@ func ptr[T any](v T) *T { return &v }
 // same set of tickets, and that no nested path leaks a ticket or comment
 // outside it.
 func TestReadScopeMatchesPolicy(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			o.seed(t, 500)
-			all, err := o.app.DB.Client.Ticket.Query().WithComments().All(sys())
-			if err != nil || len(all) != 500 {
-				t.Fatalf("seeded %d tickets (%v)", len(all), err)
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		o.seed(t, 500)
+		all, err := o.app.DB.Client.Ticket.Query().WithComments().All(sys())
+		if err != nil || len(all) != 500 {
+			t.Fatalf("seeded %d tickets (%v)", len(all), err)
+		}
+		var allIDs []string
+		commentTicket := map[string]string{}
+		for _, tk := range all {
+			allIDs = append(allIDs, string(tk.ID))
+			for _, c := range tk.Edges.Comments {
+				commentTicket[string(c.ID)] = string(tk.ID)
 			}
-			var allIDs []string
-			commentTicket := map[string]string{}
-			for _, tk := range all {
-				allIDs = append(allIDs, string(tk.ID))
-				for _, c := range tk.Edges.Comments {
-					commentTicket[string(c.ID)] = string(tk.ID)
+		}
+		for name, c := range o.clients {
+			t.Run(name, func(t *testing.T) {
+				v, err := o.app.Auth.Authenticate(context.Background(), c.Token)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			for name, c := range o.clients {
-				t.Run(name, func(t *testing.T) {
-					v, err := o.app.Auth.Authenticate(context.Background(), c.Token)
+				allowed := map[string]bool{}
+				for _, tk := range all {
+					res, err := authz.TicketResource(sys(), o.app.DB.Client, v, tk)
 					if err != nil {
 						t.Fatal(err)
 					}
-					allowed := map[string]bool{}
-					for _, tk := range all {
-						res, err := authz.TicketResource(sys(), o.app.DB.Client, v, tk)
-						if err != nil {
-							t.Fatal(err)
-						}
-						ok, err := o.app.Authz.Can(v, authz.ActRead, authz.TicketDomain(tk), res)
-						if err != nil {
-							t.Fatal(err)
-						}
-						if ok {
-							allowed[string(tk.ID)] = true
-						}
+					ok, err := o.app.Authz.Can(v, authz.ActRead, authz.TicketDomain(tk), res)
+					if err != nil {
+						t.Fatal(err)
 					}
-					paged, total := pageTickets(t, c)
-					byNode := nodeTickets(t, c, allIDs)
-					if total != len(allowed) || !sameSet(paged, allowed) || !sameSet(byNode, allowed) {
-						t.Fatalf("casbin allows %d, tickets() pages %d (totalCount %d), node() finds %d",
-							len(allowed), len(paged), total, len(byNode))
+					if ok {
+						allowed[string(tk.ID)] = true
 					}
-					checkNested(t, c, allowed, commentTicket)
-					t.Logf("%s sees %d of 500 tickets", name, len(allowed))
-				})
-			}
-		})
-	}
+				}
+				paged, total := pageTickets(t, c)
+				byNode := nodeTickets(t, c, allIDs)
+				if total != len(allowed) || !sameSet(paged, allowed) || !sameSet(byNode, allowed) {
+					t.Fatalf("casbin allows %d, tickets() pages %d (totalCount %d), node() finds %d",
+						len(allowed), len(paged), total, len(byNode))
+				}
+				checkNested(t, c, allowed, commentTicket)
+				t.Logf("%s sees %d of 500 tickets", name, len(allowed))
+			})
+		}
+	})
 }
 
 func pageTickets(t *testing.T, c *gqltest.Client) (map[string]bool, int) {

@@ -26,256 +26,252 @@ import (
 // the text of internal notes never gets a match, while filters on public
 // replies still work.
 func TestCustomerCannotGuessInternalNotesThroughFilters(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			cus := o.newCustomer(t, "Carla", "carla@example.com")
-			noted := o.createTicket(t, ticketing.CreateTicketInput{Title: "Refund", CustomerID: &cus, AssigneeID: ptr(o.agents["agentA"]), TeamID: ptr(o.teams["A"])})
-			o.comment(t, noted, "Suspected fraud, do not refund", comment.VisibilityINTERNAL)
-			o.comment(t, noted, "Hello Carla, we are looking into it", comment.VisibilityPUBLIC)
-			onlyInternal := o.createTicket(t, ticketing.CreateTicketInput{Title: "Second", CustomerID: &cus})
-			o.comment(t, onlyInternal, "Suspected duplicate", comment.VisibilityINTERNAL)
-			portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(cus)})
-			admin := o.clients["admin"]
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		cus := o.newCustomer(t, "Carla", "carla@example.com")
+		noted := o.createTicket(t, ticketing.CreateTicketInput{Title: "Refund", CustomerID: &cus, AssigneeID: ptr(o.agents["agentA"]), TeamID: ptr(o.teams["A"])})
+		o.comment(t, noted, "Suspected fraud, do not refund", comment.VisibilityINTERNAL)
+		o.comment(t, noted, "Hello Carla, we are looking into it", comment.VisibilityPUBLIC)
+		onlyInternal := o.createTicket(t, ticketing.CreateTicketInput{Title: "Second", CustomerID: &cus})
+		o.comment(t, onlyInternal, "Suspected duplicate", comment.VisibilityINTERNAL)
+		portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(cus)})
+		admin := o.clients["admin"]
 
-			const byComment = `query($w: CommentWhereInput!) { tickets(where: {hasCommentsWith: [$w]}) { totalCount } }`
-			for _, w := range []map[string]any{
-				{"visibility": "INTERNAL", "bodyHasPrefix": "S"},
-				{"bodyHasPrefix": "Suspected"},
-				{"bodyContains": "fraud"},
-				{"visibility": "INTERNAL"},
-			} {
-				if n := totalOf(t, admin, "tickets", byComment, map[string]any{"w": w}); n == 0 {
-					t.Fatalf("control: an administrator's filter %v matches nothing", w)
-				}
-				if n := totalOf(t, portal, "tickets", byComment, map[string]any{"w": w}); n != 0 {
-					t.Fatalf("a customer's filter on internal notes %v matched %d tickets", w, n)
-				}
+		const byComment = `query($w: CommentWhereInput!) { tickets(where: {hasCommentsWith: [$w]}) { totalCount } }`
+		for _, w := range []map[string]any{
+			{"visibility": "INTERNAL", "bodyHasPrefix": "S"},
+			{"bodyHasPrefix": "Suspected"},
+			{"bodyContains": "fraud"},
+			{"visibility": "INTERNAL"},
+		} {
+			if n := totalOf(t, admin, "tickets", byComment, map[string]any{"w": w}); n == 0 {
+				t.Fatalf("control: an administrator's filter %v matches nothing", w)
 			}
-			if n := totalOf(t, portal, "tickets", byComment, map[string]any{"w": map[string]any{"bodyHasPrefix": "Hello"}}); n != 1 {
-				t.Fatalf("a customer's filter on a public reply matched %d tickets, want 1", n)
+			if n := totalOf(t, portal, "tickets", byComment, map[string]any{"w": w}); n != 0 {
+				t.Fatalf("a customer's filter on internal notes %v matched %d tickets", w, n)
 			}
-			for filter, want := range map[string]int{
-				`{hasComments: true}`:                                  1, // the other ticket has internal notes only
-				`{hasComments: false}`:                                 1,
-				`{not: {hasComments: true}}`:                           1,
-				`{hasEvents: true}`:                                    0, // customers read no history
-				`{hasEventsWith: [{kindNEQ: COMMENTED}]}`:              0,
-				`{hasAssigneeWith: [{emailHasPrefix: "agentA"}]}`:      0, // staff emails are not theirs to probe
-				`{hasAssignee: true}`:                                  0,
-				`{hasTeamWith: [{hasMemberships: true}]}`:              0, // nor team rosters
-				`{or: [{hasCommentsWith: [{bodyContains: "fraud"}]}]}`: 0,
-			} {
-				if n := totalOf(t, portal, "tickets", `{ tickets(where: `+filter+`) { totalCount } }`, nil); n != want {
-					t.Fatalf("tickets(where: %s) = %d for a customer, want %d", filter, n, want)
-				}
+		}
+		if n := totalOf(t, portal, "tickets", byComment, map[string]any{"w": map[string]any{"bodyHasPrefix": "Hello"}}); n != 1 {
+			t.Fatalf("a customer's filter on a public reply matched %d tickets, want 1", n)
+		}
+		for filter, want := range map[string]int{
+			`{hasComments: true}`:                                  1, // the other ticket has internal notes only
+			`{hasComments: false}`:                                 1,
+			`{not: {hasComments: true}}`:                           1,
+			`{hasEvents: true}`:                                    0, // customers read no history
+			`{hasEventsWith: [{kindNEQ: COMMENTED}]}`:              0,
+			`{hasAssigneeWith: [{emailHasPrefix: "agentA"}]}`:      0, // staff emails are not theirs to probe
+			`{hasAssignee: true}`:                                  0,
+			`{hasTeamWith: [{hasMemberships: true}]}`:              0, // nor team rosters
+			`{or: [{hasCommentsWith: [{bodyContains: "fraud"}]}]}`: 0,
+		} {
+			if n := totalOf(t, portal, "tickets", `{ tickets(where: `+filter+`) { totalCount } }`, nil); n != want {
+				t.Fatalf("tickets(where: %s) = %d for a customer, want %d", filter, n, want)
 			}
-			// The same filter on a nested connection, which its parent
-			// eager-loads.
-			var nested struct {
-				Customers struct {
-					Edges []struct {
-						Node struct {
-							Tickets struct {
-								TotalCount int
-								Edges      []struct{ Node struct{ ID string } }
-							}
+		}
+		// The same filter on a nested connection, which its parent
+		// eager-loads.
+		var nested struct {
+			Customers struct {
+				Edges []struct {
+					Node struct {
+						Tickets struct {
+							TotalCount int
+							Edges      []struct{ Node struct{ ID string } }
 						}
 					}
 				}
 			}
-			portal.Must(t, `{ customers { edges { node { tickets(where: {hasCommentsWith: [{bodyContains: "fraud"}]}) { totalCount edges { node { id } } } } } } }`, nil, &nested)
-			if len(nested.Customers.Edges) != 1 || nested.Customers.Edges[0].Node.Tickets.TotalCount != 0 || len(nested.Customers.Edges[0].Node.Tickets.Edges) != 0 {
-				t.Fatalf("customer.tickets(where:) matched an internal note: %+v", nested)
-			}
-			var matched struct {
-				Customers struct {
-					Edges []struct {
-						Node struct {
-							Tickets struct {
-								TotalCount int
-								Edges      []struct {
-									Node struct {
-										ID, Title string
-										Comments  struct{ TotalCount int }
-									}
+		}
+		portal.Must(t, `{ customers { edges { node { tickets(where: {hasCommentsWith: [{bodyContains: "fraud"}]}) { totalCount edges { node { id } } } } } } }`, nil, &nested)
+		if len(nested.Customers.Edges) != 1 || nested.Customers.Edges[0].Node.Tickets.TotalCount != 0 || len(nested.Customers.Edges[0].Node.Tickets.Edges) != 0 {
+			t.Fatalf("customer.tickets(where:) matched an internal note: %+v", nested)
+		}
+		var matched struct {
+			Customers struct {
+				Edges []struct {
+					Node struct {
+						Tickets struct {
+							TotalCount int
+							Edges      []struct {
+								Node struct {
+									ID, Title string
+									Comments  struct{ TotalCount int }
 								}
 							}
 						}
 					}
 				}
 			}
-			portal.Must(t, `{ customers { edges { node { tickets(where: {hasCommentsWith: [{bodyHasPrefix: "Hello"}]}) {
-				totalCount edges { node { id title comments { totalCount } } } } } } } }`, nil, &matched)
-			if got := matched.Customers.Edges[0].Node.Tickets; got.TotalCount != 1 || len(got.Edges) != 1 || got.Edges[0].Node.ID != string(noted) ||
-				got.Edges[0].Node.Title != "Refund" || got.Edges[0].Node.Comments.TotalCount != 1 {
-				t.Fatalf("customer.tickets(where:) on a public reply = %+v", got)
-			}
-		})
-	}
+		}
+		portal.Must(t, `{ customers { edges { node { tickets(where: {hasCommentsWith: [{bodyHasPrefix: "Hello"}]}) {
+			totalCount edges { node { id title comments { totalCount } } } } } } } }`, nil, &matched)
+		if got := matched.Customers.Edges[0].Node.Tickets; got.TotalCount != 1 || len(got.Edges) != 1 || got.Edges[0].Node.ID != string(noted) ||
+			got.Edges[0].Node.Title != "Refund" || got.Edges[0].Node.Comments.TotalCount != 1 {
+			t.Fatalf("customer.tickets(where:) on a public reply = %+v", got)
+		}
+	})
 }
 
 // TestAgentCannotLearnHiddenTicketsThroughFilters: an agent of another
 // team learns nothing about a ticket it may not read by filtering
 // customers, agents, teams or categories on it.
 func TestAgentCannotLearnHiddenTicketsThroughFilters(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			cus := o.newCustomer(t, "Quiet Corp", "quiet@example.com")
-			cat, err := o.app.Catalog.CreateCategory(sys(), catalog.CreateCategoryInput{Name: "Mergers"})
-			if err != nil {
-				t.Fatal(err)
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		cus := o.newCustomer(t, "Quiet Corp", "quiet@example.com")
+		cat, err := o.app.Catalog.CreateCategory(sys(), catalog.CreateCategoryInput{Name: "Mergers"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := o.createTicket(t, ticketing.CreateTicketInput{Title: "Confidential merger", CustomerID: &cus,
+			CategoryID: &cat.ID, TeamID: ptr(o.teams["C"]), AssigneeID: ptr(o.agents["agentC"])})
+		number, err := o.app.DB.Client.Ticket.Query().Where(ticket.ID(hidden)).OnlyX(sys()).Number, nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		agentA, admin := o.clients["agentA"], o.clients["admin"]
+		agentA.MustFail(t, "NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": string(hidden)})
+		if n := totalOf(t, agentA, "tickets", `query($n: Int!) { tickets(where: {number: $n}) { totalCount } }`, map[string]any{"n": number}); n != 0 {
+			t.Fatalf("control: agentA lists the hidden ticket")
+		}
+		for _, probe := range []struct{ field, filter string }{
+			{"customers", `{hasTicketsWith: [{number: $n}]}`},
+			{"customers", `{hasTicketsWith: [{titleContains: "merger", numberGTE: $n}]}`},
+			{"customers", `{name: "Quiet Corp", hasTickets: true}`},
+			{"agents", `{hasAssignedTicketsWith: [{number: $n}]}`},
+			{"agents", `{hasAssignedTicketsWith: [{hasCustomerWith: [{name: "Quiet Corp"}], numberGTE: $n}]}`},
+			{"teams", `{hasTicketsWith: [{number: $n}]}`},
+			{"categories", `{hasTicketsWith: [{number: $n}]}`},
+			{"categories", `{name: "Mergers", hasTickets: true}`},
+			{"categories", `{and: [{hasTicketsWith: [{titleContains: "merger", number: $n}]}]}`},
+		} {
+			q, vars := fmt.Sprintf(`{ %s(where: %s) { totalCount } }`, probe.field, probe.filter), map[string]any(nil)
+			if strings.Contains(probe.filter, "$n") {
+				q, vars = `query($n: Int!) `+q, map[string]any{"n": number}
 			}
-			hidden := o.createTicket(t, ticketing.CreateTicketInput{Title: "Confidential merger", CustomerID: &cus,
-				CategoryID: &cat.ID, TeamID: ptr(o.teams["C"]), AssigneeID: ptr(o.agents["agentC"])})
-			number, err := o.app.DB.Client.Ticket.Query().Where(ticket.ID(hidden)).OnlyX(sys()).Number, nil
-			if err != nil {
-				t.Fatal(err)
+			if n := totalOf(t, admin, probe.field, q, vars); n == 0 {
+				t.Fatalf("control: %s(where: %s) matches nothing for an administrator", probe.field, probe.filter)
 			}
-			agentA, admin := o.clients["agentA"], o.clients["admin"]
-			agentA.MustFail(t, "NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": string(hidden)})
-			if n := totalOf(t, agentA, "tickets", `query($n: Int!) { tickets(where: {number: $n}) { totalCount } }`, map[string]any{"n": number}); n != 0 {
-				t.Fatalf("control: agentA lists the hidden ticket")
+			if n := totalOf(t, agentA, probe.field, q, vars); n != 0 {
+				t.Fatalf("%s(where: %s) = %d for an agent of another team", probe.field, probe.filter, n)
 			}
-			for _, probe := range []struct{ field, filter string }{
-				{"customers", `{hasTicketsWith: [{number: $n}]}`},
-				{"customers", `{hasTicketsWith: [{titleContains: "merger", numberGTE: $n}]}`},
-				{"customers", `{name: "Quiet Corp", hasTickets: true}`},
-				{"agents", `{hasAssignedTicketsWith: [{number: $n}]}`},
-				{"agents", `{hasAssignedTicketsWith: [{hasCustomerWith: [{name: "Quiet Corp"}], numberGTE: $n}]}`},
-				{"teams", `{hasTicketsWith: [{number: $n}]}`},
-				{"categories", `{hasTicketsWith: [{number: $n}]}`},
-				{"categories", `{name: "Mergers", hasTickets: true}`},
-				{"categories", `{and: [{hasTicketsWith: [{titleContains: "merger", number: $n}]}]}`},
-			} {
-				q, vars := fmt.Sprintf(`{ %s(where: %s) { totalCount } }`, probe.field, probe.filter), map[string]any(nil)
-				if strings.Contains(probe.filter, "$n") {
-					q, vars = `query($n: Int!) `+q, map[string]any{"n": number}
-				}
-				if n := totalOf(t, admin, probe.field, q, vars); n == 0 {
-					t.Fatalf("control: %s(where: %s) matches nothing for an administrator", probe.field, probe.filter)
-				}
-				if n := totalOf(t, agentA, probe.field, q, vars); n != 0 {
-					t.Fatalf("%s(where: %s) = %d for an agent of another team", probe.field, probe.filter, n)
-				}
-			}
-			// The customer without tickets the agent may read counts as
-			// having none.
-			if n := totalOf(t, agentA, "customers", `{ customers(where: {name: "Quiet Corp", hasTickets: false}) { totalCount } }`, nil); n != 1 {
-				t.Fatalf("customers(hasTickets: false) = %d for agentA, want 1", n)
-			}
-			// The agent of the ticket's team finds it.
-			if n := totalOf(t, o.clients["agentC"], "customers", `query($n: Int!) { customers(where: {hasTicketsWith: [{number: $n}]}) { totalCount } }`, map[string]any{"n": number}); n != 1 {
-				t.Fatalf("agentC's filter on its own ticket = %d, want 1", n)
-			}
-		})
-	}
+		}
+		// The customer without tickets the agent may read counts as
+		// having none.
+		if n := totalOf(t, agentA, "customers", `{ customers(where: {name: "Quiet Corp", hasTickets: false}) { totalCount } }`, nil); n != 1 {
+			t.Fatalf("customers(hasTickets: false) = %d for agentA, want 1", n)
+		}
+		// The agent of the ticket's team finds it.
+		if n := totalOf(t, o.clients["agentC"], "customers", `query($n: Int!) { customers(where: {hasTicketsWith: [{number: $n}]}) { totalCount } }`, map[string]any{"n": number}); n != 1 {
+			t.Fatalf("agentC's filter on its own ticket = %d, want 1", n)
+		}
+	})
 }
 
 // TestIntegrationTokenFiltersStayInItsScopes: a token that may read
 // customers only cannot filter them by their tickets or comments, and one
 // that may read tickets only cannot filter tickets by their customers.
 func TestIntegrationTokenFiltersStayInItsScopes(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			cus := o.newCustomer(t, "Dana", "dana@example.com")
-			tk := o.createTicket(t, ticketing.CreateTicketInput{Title: "Invoice", CustomerID: &cus})
-			o.comment(t, tk, "Card ending 4242", comment.VisibilityPUBLIC)
-			customersOnly, _ := o.apiToken(t, map[string]any{"name": "CRM", "scopes": []string{"CUSTOMERS_READ"}})
-			ticketsOnly, _ := o.apiToken(t, map[string]any{"name": "Dashboard", "scopes": []string{"TICKETS_READ"}})
-			both, _ := o.apiToken(t, map[string]any{"name": "Sync", "scopes": []string{"TICKETS_READ", "CUSTOMERS_READ"}})
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		cus := o.newCustomer(t, "Dana", "dana@example.com")
+		tk := o.createTicket(t, ticketing.CreateTicketInput{Title: "Invoice", CustomerID: &cus})
+		o.comment(t, tk, "Card ending 4242", comment.VisibilityPUBLIC)
+		customersOnly, _ := o.apiToken(t, map[string]any{"name": "CRM", "scopes": []string{"CUSTOMERS_READ"}})
+		ticketsOnly, _ := o.apiToken(t, map[string]any{"name": "Dashboard", "scopes": []string{"TICKETS_READ"}})
+		both, _ := o.apiToken(t, map[string]any{"name": "Sync", "scopes": []string{"TICKETS_READ", "CUSTOMERS_READ"}})
 
-			byComment := `{ customers(where: {hasTicketsWith: [{hasCommentsWith: [{bodyContains: "4242"}]}]}) { totalCount } }`
-			if n := totalOf(t, both, "customers", byComment, nil); n != 1 {
-				t.Fatalf("control: a token with both scopes finds %d customers, want 1", n)
+		byComment := `{ customers(where: {hasTicketsWith: [{hasCommentsWith: [{bodyContains: "4242"}]}]}) { totalCount } }`
+		if n := totalOf(t, both, "customers", byComment, nil); n != 1 {
+			t.Fatalf("control: a token with both scopes finds %d customers, want 1", n)
+		}
+		if n := totalOf(t, customersOnly, "customers", `{ customers { totalCount } }`, nil); n != 1 {
+			t.Fatalf("control: a CUSTOMERS_READ token lists %d customers, want 1", n)
+		}
+		for _, q := range []string{
+			byComment,
+			`{ customers(where: {hasTicketsWith: [{titleContains: "Invoice"}]}) { totalCount } }`,
+			`{ customers(where: {hasTickets: true}) { totalCount } }`,
+		} {
+			if n := totalOf(t, customersOnly, "customers", q, nil); n != 0 {
+				t.Fatalf("a CUSTOMERS_READ token: %s = %d", q, n)
 			}
-			if n := totalOf(t, customersOnly, "customers", `{ customers { totalCount } }`, nil); n != 1 {
-				t.Fatalf("control: a CUSTOMERS_READ token lists %d customers, want 1", n)
+		}
+		if n := totalOf(t, customersOnly, "customers", `{ customers(where: {hasTickets: false}) { totalCount } }`, nil); n != 1 {
+			t.Fatalf("a CUSTOMERS_READ token: hasTickets: false = %d, want 1", n)
+		}
+		for _, q := range []string{
+			`{ tickets(where: {hasCustomerWith: [{emailHasPrefix: "dana"}]}) { totalCount } }`,
+			`{ tickets(where: {hasCustomer: true}) { totalCount } }`,
+		} {
+			if n := totalOf(t, ticketsOnly, "tickets", q, nil); n != 0 {
+				t.Fatalf("a TICKETS_READ token: %s = %d", q, n)
 			}
-			for _, q := range []string{
-				byComment,
-				`{ customers(where: {hasTicketsWith: [{titleContains: "Invoice"}]}) { totalCount } }`,
-				`{ customers(where: {hasTickets: true}) { totalCount } }`,
-			} {
-				if n := totalOf(t, customersOnly, "customers", q, nil); n != 0 {
-					t.Fatalf("a CUSTOMERS_READ token: %s = %d", q, n)
-				}
+			if n := totalOf(t, both, "tickets", q, nil); n != 1 {
+				t.Fatalf("control: a token with both scopes: %s = %d", q, n)
 			}
-			if n := totalOf(t, customersOnly, "customers", `{ customers(where: {hasTickets: false}) { totalCount } }`, nil); n != 1 {
-				t.Fatalf("a CUSTOMERS_READ token: hasTickets: false = %d, want 1", n)
-			}
-			for _, q := range []string{
-				`{ tickets(where: {hasCustomerWith: [{emailHasPrefix: "dana"}]}) { totalCount } }`,
-				`{ tickets(where: {hasCustomer: true}) { totalCount } }`,
-			} {
-				if n := totalOf(t, ticketsOnly, "tickets", q, nil); n != 0 {
-					t.Fatalf("a TICKETS_READ token: %s = %d", q, n)
-				}
-				if n := totalOf(t, both, "tickets", q, nil); n != 1 {
-					t.Fatalf("control: a token with both scopes: %s = %d", q, n)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestCustomerSeesNoStaffContacts: on its own ticket a customer's token
 // reads the assignee's name, but not staff emails or team rosters.
 func TestCustomerSeesNoStaffContacts(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			cus := o.newCustomer(t, "Erin", "erin@example.com")
-			tk := o.createTicket(t, ticketing.CreateTicketInput{Title: "Lost parcel", CustomerID: &cus, TeamID: ptr(o.teams["A"]), AssigneeID: ptr(o.agents["agentA"])})
-			portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(cus)})
-			vars := map[string]any{"id": string(tk)}
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		cus := o.newCustomer(t, "Erin", "erin@example.com")
+		tk := o.createTicket(t, ticketing.CreateTicketInput{Title: "Lost parcel", CustomerID: &cus, TeamID: ptr(o.teams["A"]), AssigneeID: ptr(o.agents["agentA"])})
+		portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(cus)})
+		vars := map[string]any{"id": string(tk)}
 
-			type view struct {
-				Node *struct {
-					Assignee *struct{ Name, Email string }
-					Team     *struct {
-						Memberships []struct{ Agent struct{ Name string } }
-						Members     []struct{ Agent struct{ Name string } }
-					}
+		type view struct {
+			Node *struct {
+				Assignee *struct{ Name, Email string }
+				Team     *struct {
+					Memberships []struct{ Agent struct{ Name string } }
+					Members     []struct{ Agent struct{ Name string } }
 				}
 			}
-			var v view
-			portal.Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name } team { memberships { agent { name } } members { agent { name } } } } } }`, vars, &v)
-			if v.Node == nil || v.Node.Assignee == nil || v.Node.Assignee.Name != "agentA" {
-				t.Fatalf("the customer does not see the assignee's name: %+v", v.Node)
+		}
+		var v view
+		portal.Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name } team { memberships { agent { name } } members { agent { name } } } } } }`, vars, &v)
+		if v.Node == nil || v.Node.Assignee == nil || v.Node.Assignee.Name != "agentA" {
+			t.Fatalf("the customer does not see the assignee's name: %+v", v.Node)
+		}
+		if v.Node.Team == nil || len(v.Node.Team.Memberships) != 0 || len(v.Node.Team.Members) != 0 {
+			t.Fatalf("the customer reads the team roster: %+v", v.Node.Team)
+		}
+		for _, q := range []string{
+			`query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name email } } } }`,
+			`query($id: ID!) { node(id: $id) { ... on Ticket { comments { edges { node { authorAgent { email } } } } watchers { email } } } }`,
+		} {
+			res := portal.Post(t, q, vars)
+			if strings.Contains(string(res.Data), "@example.com") {
+				t.Fatalf("a staff email reached the customer: %s", res.Data)
 			}
-			if v.Node.Team == nil || len(v.Node.Team.Memberships) != 0 || len(v.Node.Team.Members) != 0 {
-				t.Fatalf("the customer reads the team roster: %+v", v.Node.Team)
-			}
-			for _, q := range []string{
-				`query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name email } } } }`,
-				`query($id: ID!) { node(id: $id) { ... on Ticket { comments { edges { node { authorAgent { email } } } } watchers { email } } } }`,
-			} {
-				res := portal.Post(t, q, vars)
-				if strings.Contains(string(res.Data), "@example.com") {
-					t.Fatalf("a staff email reached the customer: %s", res.Data)
+			for _, e := range res.Errors {
+				if e.Code() != "FORBIDDEN" {
+					t.Fatalf("unexpected error %s: %s", e.Code(), e.Message)
 				}
-				for _, e := range res.Errors {
-					if e.Code() != "FORBIDDEN" {
-						t.Fatalf("unexpected error %s: %s", e.Code(), e.Message)
-					}
-				}
 			}
-			res := portal.Post(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { email } } } }`, vars)
-			if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" {
-				t.Fatalf("reading an assignee's email: errors %+v", res.Errors)
-			}
+		}
+		res := portal.Post(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { email } } } }`, vars)
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" {
+			t.Fatalf("reading an assignee's email: errors %+v", res.Errors)
+		}
 
-			// Staff still read both.
-			var staff view
-			o.clients["agentA"].Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name email } team { memberships { agent { name } } members { agent { name } } } } } }`, vars, &staff)
-			if staff.Node.Assignee.Email != "agenta@example.com" || len(staff.Node.Team.Memberships) != 3 || len(staff.Node.Team.Members) != 3 {
-				t.Fatalf("an agent's view of the ticket: %+v %+v", *staff.Node.Assignee, *staff.Node.Team)
-			}
-		})
-	}
+		// Staff still read both.
+		var staff view
+		o.clients["agentA"].Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name email } team { memberships { agent { name } } members { agent { name } } } } } }`, vars, &staff)
+		if staff.Node.Assignee.Email != "agenta@example.com" || len(staff.Node.Team.Memberships) != 3 || len(staff.Node.Team.Members) != 3 {
+			t.Fatalf("an agent's view of the ticket: %+v %+v", *staff.Node.Assignee, *staff.Node.Team)
+		}
+	})
 }
 
 // TestFiltersMatchListedRows extends the read-scope consistency check to
@@ -285,35 +281,34 @@ func TestCustomerSeesNoStaffContacts(t *testing.T) {
 // the viewer lists with W, and filtering tickets over their comments
 // gives exactly the tickets of the comments the viewer lists.
 func TestFiltersMatchListedRows(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			customers := o.seedVaried(t, 70)
-			viewers := map[string]*gqltest.Client{}
-			for name, c := range o.clients {
-				viewers[name] = c
-			}
-			viewers["portal"], _ = o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(customers[0])})
-			viewers["tickets-token"], _ = o.apiToken(t, map[string]any{"name": "T", "scopes": []string{"TICKETS_READ"}})
-			viewers["customers-token"], _ = o.apiToken(t, map[string]any{"name": "C", "scopes": []string{"CUSTOMERS_READ"}})
-			viewers["both-token"], _ = o.apiToken(t, map[string]any{"name": "B", "scopes": []string{"TICKETS_READ", "CUSTOMERS_READ"}})
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		customers := o.seedVaried(t, 70)
+		viewers := map[string]*gqltest.Client{}
+		for name, c := range o.clients {
+			viewers[name] = c
+		}
+		viewers["portal"], _ = o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(customers[0])})
+		viewers["tickets-token"], _ = o.apiToken(t, map[string]any{"name": "T", "scopes": []string{"TICKETS_READ"}})
+		viewers["customers-token"], _ = o.apiToken(t, map[string]any{"name": "C", "scopes": []string{"CUSTOMERS_READ"}})
+		viewers["both-token"], _ = o.apiToken(t, map[string]any{"name": "B", "scopes": []string{"TICKETS_READ", "CUSTOMERS_READ"}})
 
-			rng := rand.New(rand.NewPCG(3, 5))
-			for _, name := range slices.Sorted(maps.Keys(viewers)) {
-				c := viewers[name]
-				t.Run(name, func(t *testing.T) {
-					v, err := authenticate(o, c)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for range 4 {
-						checkFilterConsistency(t, c, v, randomTicketFilter(rng))
-					}
-					checkCommentFilterConsistency(t, c, randomCommentFilter(rng))
-				})
-			}
-		})
-	}
+		rng := rand.New(rand.NewPCG(3, 5))
+		for _, name := range slices.Sorted(maps.Keys(viewers)) {
+			c := viewers[name]
+			t.Run(name, func(t *testing.T) {
+				v, err := authenticate(o, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 4 {
+					checkFilterConsistency(t, c, v, randomTicketFilter(rng))
+				}
+				checkCommentFilterConsistency(t, c, randomCommentFilter(rng))
+			})
+		}
+	})
 }
 
 // checkFilterConsistency compares the edge filters built on the ticket

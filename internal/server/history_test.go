@@ -51,6 +51,7 @@ func changeOf(ev eventResult, field string) (from, to string, ok bool) {
 }
 
 func TestUpdateTicketVersionsAndHistory(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "History Customer", "history@example.com")
 		tk := e.createTicket(t, map[string]any{"title": "Printer on fire", "channel": "PHONE", "customerID": customer, "priority": "HIGH"})

@@ -39,6 +39,7 @@ func postRaw(t *testing.T, url string, body []byte) (int, string) {
 }
 
 func TestMalformedRequestsGetShortAnswers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testdb.Dialects[0])
 	secret := strings.Repeat("do-not-echo-", 10_000)
 	for _, tc := range []struct {
@@ -74,6 +75,7 @@ func TestMalformedRequestsGetShortAnswers(t *testing.T) {
 // NUL characters and invalid UTF-8 are refused the same way on both
 // databases, wherever the text comes from, and change nothing.
 func TestControlTextIsRefusedOnBothDatabases(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Plain Text", "plain@example.com")
 		before := e.counts(t)
@@ -103,6 +105,7 @@ func TestControlTextIsRefusedOnBothDatabases(t *testing.T) {
 }
 
 func TestBadCursorsAreBadInput(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Cursor Customer", "cursor@example.com")
 		for range 3 {
@@ -182,10 +185,11 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 // Every request's log line names its id, its viewer and its operation,
 // and FORBIDDEN answers say what was refused in the API's words.
 func TestRequestLogAndForbiddenMessages(t *testing.T) {
+	t.Parallel()
 	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, testdb.Dialects[0])
 	var logs syncBuffer
-	app, err := server.NewApp(ctx, db, server.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	app, err := server.NewApp(ctx, db, server.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), PasswordCost: testPasswordCost})
 	if err != nil {
 		t.Fatal(err)
 	}

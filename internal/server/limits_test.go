@@ -48,6 +48,7 @@ func aliased(n int, format string) string {
 }
 
 func TestExpensiveQueriesAreRefusedWithoutAToken(t *testing.T) {
+	t.Parallel()
 	nested := "title"
 	for range 3 {
 		nested = "customer { tickets(first: 100) { edges { node { " + nested + " } } } }"
@@ -89,6 +90,7 @@ func TestExpensiveQueriesAreRefusedWithoutAToken(t *testing.T) {
 }
 
 func TestRealQueriesAreWithinTheLimits(t *testing.T) {
+	t.Parallel()
 	introspection, err := os.ReadFile("../../graph/testdata/introspection.graphql")
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +143,7 @@ func TestRealQueriesAreWithinTheLimits(t *testing.T) {
 func appWith(t *testing.T, dial string, opts server.Options) (*store.DB, *gqltest.Client) {
 	t.Helper()
 	db := testdb.Open(t, dial)
+	opts.PasswordCost = testPasswordCost
 	app, err := server.NewApp(t.Context(), db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -165,38 +168,37 @@ func appWith(t *testing.T, dial string, opts server.Options) (*store.DB, *gqltes
 // and checks that the request is answered TIMEOUT at its deadline instead
 // of waiting for the lock.
 func TestRequestDeadlineStopsDatabaseWork(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			db, admin := appWith(t, dial, server.Options{HTTP: server.Config{RequestTimeout: time.Second}})
-			tx, err := db.SQL.BeginTx(t.Context(), nil)
-			if err != nil {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		db, admin := appWith(t, dial, server.Options{HTTP: server.Config{RequestTimeout: time.Second}})
+		tx, err := db.SQL.BeginTx(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		query := `mutation { createCustomer(input: {name: "Blocked", email: "blocked@example.com"}) { id } }`
+		if dial == dialect.Postgres {
+			// Readers wait for this lock; on SQLite only writers wait.
+			if _, err := tx.Exec("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"); err != nil {
 				t.Fatal(err)
 			}
-			defer tx.Rollback()
-			query := `mutation { createCustomer(input: {name: "Blocked", email: "blocked@example.com"}) { id } }`
-			if dial == dialect.Postgres {
-				// Readers wait for this lock; on SQLite only writers wait.
-				if _, err := tx.Exec("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"); err != nil {
-					t.Fatal(err)
-				}
-				query = `{ tickets { totalCount } }`
-			} else if _, err := tx.Exec("UPDATE agents SET name = name"); err != nil {
-				t.Fatal(err)
-			}
-			res := admin.Post(t, query, nil)
-			if len(res.Errors) != 1 || res.Errors[0].Code() != graph.CodeTimeout {
-				t.Fatalf("want one %s error, got %+v", graph.CodeTimeout, res.Errors)
-			}
-			if err := tx.Rollback(); err != nil {
-				t.Fatal(err)
-			}
-			// With the lock gone, the same request succeeds.
-			admin.Must(t, query, nil, nil)
-		})
-	}
+			query = `{ tickets { totalCount } }`
+		} else if _, err := tx.Exec("UPDATE agents SET name = name"); err != nil {
+			t.Fatal(err)
+		}
+		res := admin.Post(t, query, nil)
+		if len(res.Errors) != 1 || res.Errors[0].Code() != graph.CodeTimeout {
+			t.Fatalf("want one %s error, got %+v", graph.CodeTimeout, res.Errors)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		// With the lock gone, the same request succeeds.
+		admin.Must(t, query, nil, nil)
+	})
 }
 
 func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dsn := testdb.CreatePostgres(t)
 	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: 50 * time.Millisecond})

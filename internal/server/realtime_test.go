@@ -99,64 +99,62 @@ func (o *org) addComment(t *testing.T, id, body, visibility string) {
 // leaves and moves to another team, and checks that an agent of another
 // team and a customer receive nothing they may not see.
 func TestLiveQueue(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			startApp(t, o.app)
-			cus := o.newCustomer(t, "Queue Customer", "queue@example.com")
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		startApp(t, o.app)
+		cus := o.newCustomer(t, "Queue Customer", "queue@example.com")
 
-			sentinelA := o.openTicket(t, cus, "A", "HIGH")
-			sentinelC := o.openTicket(t, cus, "C", "LOW")
-			a := gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["agentA"].Token)
-			o.subscribeReady(t, a, "high", map[string]any{"priority": "HIGH"}, sentinelA)
-			c := gqltest.Connect(t, o.url, gqltest.LegacyWS, o.clients["agentC"].Token)
-			o.subscribeReady(t, c, "all", nil, sentinelC)
+		sentinelA := o.openTicket(t, cus, "A", "HIGH")
+		sentinelC := o.openTicket(t, cus, "C", "LOW")
+		a := gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["agentA"].Token)
+		o.subscribeReady(t, a, "high", map[string]any{"priority": "HIGH"}, sentinelA)
+		c := gqltest.Connect(t, o.url, gqltest.LegacyWS, o.clients["agentC"].Token)
+		o.subscribeReady(t, c, "all", nil, sentinelC)
 
-			// A customer's token is refused: customers read no ticket history.
-			var tok struct{ CreateAPIToken struct{ Token string } }
-			o.mutate(t, `mutation($c: ID!) { createAPIToken(input: {name: "portal", customerID: $c}) { token } }`,
-				map[string]any{"c": cus}, &tok)
-			cs := gqltest.Connect(t, o.url, gqltest.TransportWS, tok.CreateAPIToken.Token)
-			cs.Subscribe(t, "mine", queueSubscription, nil)
-			if m := cs.NextMessage(t); m.Type != "next" || !json.Valid(m.Payload) || !containsCode(m.Payload, "FORBIDDEN") {
-				t.Fatalf("customer subscription answered %s %s, want FORBIDDEN", m.Type, m.Payload)
-			}
+		// A customer's token is refused: customers read no ticket history.
+		var tok struct{ CreateAPIToken struct{ Token string } }
+		o.mutate(t, `mutation($c: ID!) { createAPIToken(input: {name: "portal", customerID: $c}) { token } }`,
+			map[string]any{"c": cus}, &tok)
+		cs := gqltest.Connect(t, o.url, gqltest.TransportWS, tok.CreateAPIToken.Token)
+		cs.Subscribe(t, "mine", queueSubscription, nil)
+		if m := cs.NextMessage(t); m.Type != "next" || !json.Valid(m.Payload) || !containsCode(m.Payload, "FORBIDDEN") {
+			t.Fatalf("customer subscription answered %s %s, want FORBIDDEN", m.Type, m.Payload)
+		}
 
-			t1 := o.openTicket(t, cus, "A", "HIGH")
-			d := next(t, a, "high")
-			expect(t, d, "ENTERED", t1)
-			if d.TicketEvents.TotalCount != 2 || d.TicketEvents.Event.Kind != "CREATED" || d.TicketEvents.Event.Ticket.Title != "Printer on fire" {
-				t.Fatalf("entered: %+v", d.TicketEvents)
-			}
-			o.addComment(t, t1, "internal: call the fire brigade", "INTERNAL")
-			d = next(t, a, "high")
-			expect(t, d, "CHANGED", t1)
-			if d.TicketEvents.Event.Comment == nil || d.TicketEvents.Event.Comment.Visibility != "INTERNAL" {
-				t.Fatalf("comment event: %+v", d.TicketEvents.Event)
-			}
-			o.update(t, t1, map[string]any{"priority": "LOW"})
-			d = next(t, a, "high")
-			expect(t, d, "LEFT", t1)
-			if d.TicketEvents.TotalCount != 1 {
-				t.Fatalf("after leaving, totalCount = %d", d.TicketEvents.TotalCount)
-			}
-			// Events of a ticket out of the queue are not delivered.
-			// (A comment on the sentinel, which is in the queue, comes next.)
-			o.addComment(t, t1, "still low", "PUBLIC")
-			o.addComment(t, sentinelA, "next", "PUBLIC")
-			expect(t, next(t, a, "high"), "CHANGED", sentinelA)
-			o.update(t, t1, map[string]any{"priority": "HIGH"})
-			expect(t, next(t, a, "high"), "ENTERED", t1)
+		t1 := o.openTicket(t, cus, "A", "HIGH")
+		d := next(t, a, "high")
+		expect(t, d, "ENTERED", t1)
+		if d.TicketEvents.TotalCount != 2 || d.TicketEvents.Event.Kind != "CREATED" || d.TicketEvents.Event.Ticket.Title != "Printer on fire" {
+			t.Fatalf("entered: %+v", d.TicketEvents)
+		}
+		o.addComment(t, t1, "internal: call the fire brigade", "INTERNAL")
+		d = next(t, a, "high")
+		expect(t, d, "CHANGED", t1)
+		if d.TicketEvents.Event.Comment == nil || d.TicketEvents.Event.Comment.Visibility != "INTERNAL" {
+			t.Fatalf("comment event: %+v", d.TicketEvents.Event)
+		}
+		o.update(t, t1, map[string]any{"priority": "LOW"})
+		d = next(t, a, "high")
+		expect(t, d, "LEFT", t1)
+		if d.TicketEvents.TotalCount != 1 {
+			t.Fatalf("after leaving, totalCount = %d", d.TicketEvents.TotalCount)
+		}
+		// Events of a ticket out of the queue are not delivered.
+		// (A comment on the sentinel, which is in the queue, comes next.)
+		o.addComment(t, t1, "still low", "PUBLIC")
+		o.addComment(t, sentinelA, "next", "PUBLIC")
+		expect(t, next(t, a, "high"), "CHANGED", sentinelA)
+		o.update(t, t1, map[string]any{"priority": "HIGH"})
+		expect(t, next(t, a, "high"), "ENTERED", t1)
 
-			// Moved to team C: it leaves A's view and enters C's. It is the
-			// first thing agent C receives: nothing of team A reached them.
-			o.update(t, t1, map[string]any{"teamID": o.teams["C"]})
-			expect(t, next(t, a, "high"), "LEFT", t1)
-			d = next(t, c, "all")
-			expect(t, d, "ENTERED", t1)
-			// The sequence C saw is the one A saw leave.
-		})
-	}
+		// Moved to team C: it leaves A's view and enters C's. It is the
+		// first thing agent C receives: nothing of team A reached them.
+		o.update(t, t1, map[string]any{"teamID": o.teams["C"]})
+		expect(t, next(t, a, "high"), "LEFT", t1)
+		d = next(t, c, "all")
+		expect(t, d, "ENTERED", t1)
+		// The sequence C saw is the one A saw leave.
+	})
 }
 
 // latestCursor returns the cursor of a ticket's latest event.
@@ -211,48 +209,46 @@ func containsCode(payload []byte, code string) bool {
 // TestResumeAfterDisconnect replays what was committed while a client was
 // away, then goes live, with no gap and no duplicate.
 func TestResumeAfterDisconnect(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			o := newOrg(t, dial)
-			startApp(t, o.app)
-			cus := o.newCustomer(t, "Resume Customer", "resume@example.com")
-			s := gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["admin"].Token)
-			o.subscribeReady(t, s, "q", nil, o.openTicket(t, cus, "A", "LOW"))
-			t1 := o.openTicket(t, cus, "A", "HIGH")
-			first := next(t, s, "q")
-			expect(t, first, "ENTERED", t1)
-			s.Close()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		startApp(t, o.app)
+		cus := o.newCustomer(t, "Resume Customer", "resume@example.com")
+		s := gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["admin"].Token)
+		o.subscribeReady(t, s, "q", nil, o.openTicket(t, cus, "A", "LOW"))
+		t1 := o.openTicket(t, cus, "A", "HIGH")
+		first := next(t, s, "q")
+		expect(t, first, "ENTERED", t1)
+		s.Close()
 
-			// While away: three changes.
-			o.addComment(t, t1, "one", "PUBLIC")
-			o.update(t, t1, map[string]any{"priority": "LOW"})
-			t2 := o.openTicket(t, cus, "B", "MEDIUM")
+		// While away: three changes.
+		o.addComment(t, t1, "one", "PUBLIC")
+		o.update(t, t1, map[string]any{"priority": "LOW"})
+		t2 := o.openTicket(t, cus, "B", "MEDIUM")
 
-			s = gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["admin"].Token)
-			s.Subscribe(t, "q", queueSubscription, map[string]any{"after": first.TicketEvents.Cursor})
-			want := []string{t1, t1, t2}
-			seq := first.TicketEvents.Sequence
-			for i, id := range want {
-				d := next(t, s, "q")
-				if d.TicketEvents.TicketID != id || d.TicketEvents.Sequence != seq+1 {
-					t.Fatalf("replay %d: ticket %s sequence %d, want %s at %d", i, d.TicketEvents.TicketID, d.TicketEvents.Sequence, id, seq+1)
-				}
-				seq = d.TicketEvents.Sequence
-			}
-			// Then live, right after.
-			o.addComment(t, t2, "live", "PUBLIC")
+		s = gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["admin"].Token)
+		s.Subscribe(t, "q", queueSubscription, map[string]any{"after": first.TicketEvents.Cursor})
+		want := []string{t1, t1, t2}
+		seq := first.TicketEvents.Sequence
+		for i, id := range want {
 			d := next(t, s, "q")
-			if d.TicketEvents.TicketID != t2 || d.TicketEvents.Sequence != seq+1 || d.TicketEvents.Event.Kind != "COMMENTED" {
-				t.Fatalf("live after replay: %+v, want the comment on %s at %d", d.TicketEvents, t2, seq+1)
+			if d.TicketEvents.TicketID != id || d.TicketEvents.Sequence != seq+1 {
+				t.Fatalf("replay %d: ticket %s sequence %d, want %s at %d", i, d.TicketEvents.TicketID, d.TicketEvents.Sequence, id, seq+1)
 			}
+			seq = d.TicketEvents.Sequence
+		}
+		// Then live, right after.
+		o.addComment(t, t2, "live", "PUBLIC")
+		d := next(t, s, "q")
+		if d.TicketEvents.TicketID != t2 || d.TicketEvents.Sequence != seq+1 || d.TicketEvents.Event.Kind != "COMMENTED" {
+			t.Fatalf("live after replay: %+v, want the comment on %s at %d", d.TicketEvents, t2, seq+1)
+		}
 
-			// A cursor that is not an event's is refused.
-			s.Subscribe(t, "bad", queueSubscription, map[string]any{"after": "bm90IGEgY3Vyc29y"})
-			if m := s.NextMessage(t); !containsCode(m.Payload, "BAD_USER_INPUT") {
-				t.Fatalf("bad cursor answered %s %s", m.Type, m.Payload)
-			}
-		})
-	}
+		// A cursor that is not an event's is refused.
+		s.Subscribe(t, "bad", queueSubscription, map[string]any{"after": "bm90IGEgY3Vyc29y"})
+		if m := s.NextMessage(t); !containsCode(m.Payload, "BAD_USER_INPUT") {
+			t.Fatalf("bad cursor answered %s %s", m.Type, m.Payload)
+		}
+	})
 }
 
 // TestReplicasShareEvents runs two Apps on one PostgreSQL: a subscriber
@@ -267,7 +263,7 @@ func TestReplicasShareEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db2.Close() })
-	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey})
+	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
 	if err != nil {
 		t.Fatal(err)
 	}

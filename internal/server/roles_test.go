@@ -51,6 +51,7 @@ func (o *org) customer(t *testing.T) gid.ID {
 // TestRoleMatrix runs every mutation as every kind of viewer and checks
 // the expected allow ("") or refusal code.
 func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
 	type call struct {
 		query string
 		vars  map[string]any
@@ -168,28 +169,26 @@ func TestRoleMatrix(t *testing.T) {
 			return call{`mutation { signOutEverywhere { id } }`, nil}
 		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": ""}},
 	}
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			// One organisation serves every case: each case makes its own
-			// fixtures, and no case changes the four viewers' roles or teams.
-			o := newOrg(t, dial)
-			n := 0
-			for _, tc := range cases {
-				for _, viewer := range []string{"admin", "manager", "leadA", "agentA"} {
-					t.Run(tc.name+"/"+viewer, func(t *testing.T) {
-						n++
-						c := tc.make(t, o, n)
-						want := tc.want[viewer]
-						if want == "" {
-							o.clients[viewer].Must(t, c.query, c.vars, nil)
-							return
-						}
-						o.clients[viewer].MustFail(t, want, c.query, c.vars)
-					})
-				}
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		// One organisation serves every case: each case makes its own
+		// fixtures, and no case changes the four viewers' roles or teams.
+		o := newOrg(t, dial)
+		n := 0
+		for _, tc := range cases {
+			for _, viewer := range []string{"admin", "manager", "leadA", "agentA"} {
+				t.Run(tc.name+"/"+viewer, func(t *testing.T) {
+					n++
+					c := tc.make(t, o, n)
+					want := tc.want[viewer]
+					if want == "" {
+						o.clients[viewer].Must(t, c.query, c.vars, nil)
+						return
+					}
+					o.clients[viewer].MustFail(t, want, c.query, c.vars)
+				})
 			}
-		})
-	}
+		}
+	})
 }
 
 func directoryCustomer(email string) directory.CreateCustomerInput {

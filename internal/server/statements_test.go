@@ -37,61 +37,59 @@ func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) er
 // their nested edges at two page sizes: the number of SQL statements must
 // be the same, bounded by the depth of the query and not by the page size.
 func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			e := newEnv(t, dial)
-			seedTickets(t, e, 30)
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		e := newEnv(t, dial)
+		seedTickets(t, e, 30)
 
-			counter := &countingDriver{Driver: entsql.OpenDB(e.db.Dialect, e.db.SQL)}
-			counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect, DSN: e.db.DSN}
-			app, err := server.NewApp(t.Context(), counted, server.Options{TokenKey: testTokenKey})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(app.Close)
-			srv := httptest.NewServer(app.Handler)
-			defer srv.Close()
-			c := &gqltest.Client{URL: srv.URL + "/graphql", Token: e.admin.Token}
+		counter := &countingDriver{Driver: entsql.OpenDB(e.db.Dialect, e.db.SQL)}
+		counted := &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: e.db.SQL, Dialect: e.db.Dialect, DSN: e.db.DSN}
+		app, err := server.NewApp(t.Context(), counted, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(app.Close)
+		srv := httptest.NewServer(app.Handler)
+		defer srv.Close()
+		c := &gqltest.Client{URL: srv.URL + "/graphql", Token: e.admin.Token}
 
-			const query = `query($n: Int!) { tickets(first: $n, orderBy: [{field: NUMBER}]) {
-				totalCount
-				edges { node {
-					number title categoryPath { name }
-					customer { name email }
-					team { name members { priority agent { name } } }
-					assignee { name }
-					createdBy { name }
-					tags { name }
-					watchers { name }
-					comments(first: 2) { totalCount edges { node { body authorAgent { name } } } }
-					events(first: 3, orderBy: [{field: SEQUENCE}]) { edges { node { kind actor { name } } } }
-				} } } }`
-			statements := func(n int) int64 {
-				var out struct {
-					Tickets struct {
-						Edges []struct {
-							Node struct{ CategoryPath []struct{ Name string } }
-						}
+		const query = `query($n: Int!) { tickets(first: $n, orderBy: [{field: NUMBER}]) {
+			totalCount
+			edges { node {
+				number title categoryPath { name }
+				customer { name email }
+				team { name members { priority agent { name } } }
+				assignee { name }
+				createdBy { name }
+				tags { name }
+				watchers { name }
+				comments(first: 2) { totalCount edges { node { body authorAgent { name } } } }
+				events(first: 3, orderBy: [{field: SEQUENCE}]) { edges { node { kind actor { name } } } }
+			} } } }`
+		statements := func(n int) int64 {
+			var out struct {
+				Tickets struct {
+					Edges []struct {
+						Node struct{ CategoryPath []struct{ Name string } }
 					}
 				}
-				before := counter.n.Load()
-				c.Must(t, query, map[string]any{"n": n}, &out)
-				if len(out.Tickets.Edges) != n || len(out.Tickets.Edges[n-1].Node.CategoryPath) == 0 {
-					t.Fatalf("page of %d returned %d tickets", n, len(out.Tickets.Edges))
-				}
-				return counter.n.Load() - before
 			}
-			// Batched loads wait a millisecond for siblings; on a loaded
-			// machine a batch can split, so each size counts its best of
-			// three. A page-size-bound read still grows tenfold.
-			fewest := func(n int) int64 { return min(statements(n), statements(n), statements(n)) }
-			small, large := fewest(3), fewest(30)
-			if small != large {
-				t.Fatalf("statements: %d for 3 tickets, %d for 30: reads grow with the page size", small, large)
+			before := counter.n.Load()
+			c.Must(t, query, map[string]any{"n": n}, &out)
+			if len(out.Tickets.Edges) != n || len(out.Tickets.Edges[n-1].Node.CategoryPath) == 0 {
+				t.Fatalf("page of %d returned %d tickets", n, len(out.Tickets.Edges))
 			}
-			t.Logf("%d statements for either page size", small)
-		})
-	}
+			return counter.n.Load() - before
+		}
+		// Batched loads wait a millisecond for siblings; on a loaded
+		// machine a batch can split, so each size counts its best of
+		// three. A page-size-bound read still grows tenfold.
+		fewest := func(n int) int64 { return min(statements(n), statements(n), statements(n)) }
+		small, large := fewest(3), fewest(30)
+		if small != large {
+			t.Fatalf("statements: %d for 3 tickets, %d for 30: reads grow with the page size", small, large)
+		}
+		t.Logf("%d statements for either page size", small)
+	})
 }
 
 // seedTickets creates n tickets with a team, category path, tags, an

@@ -51,6 +51,7 @@ func (e *env) createTicket(t *testing.T, in map[string]any) ticketResult {
 }
 
 func TestCategoryTreeAndSubtreeFilter(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Nguyễn Văn An", "an@example.vn")
 		billing := e.createCategory(t, "Billing", "")
@@ -111,6 +112,7 @@ func TestCategoryTreeAndSubtreeFilter(t *testing.T) {
 }
 
 func TestTicketPagingOrderingAndFilters(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Paging Customer", "pages@example.com")
 		priorities := []string{"LOW", "URGENT", "MEDIUM", "HIGH"}

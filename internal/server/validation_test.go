@@ -31,6 +31,7 @@ func (e *env) counts(t *testing.T) [4]int {
 }
 
 func TestInvalidInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *env) {
 		customer := e.createCustomer(t, "Valid Customer", "valid@example.com")
 		existing := e.createTicket(t, map[string]any{"title": "Existing", "channel": "EMAIL", "customerID": customer})

@@ -24,6 +24,7 @@ func newEnvWith(t *testing.T, dial string, opts server.Options) *env {
 	if opts.TokenKey == "" {
 		opts.TokenKey = testTokenKey
 	}
+	opts.PasswordCost = testPasswordCost
 	app, err := server.NewApp(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -58,55 +59,53 @@ func serveApp(t *testing.T, app *server.App) *env {
 var fastRecheck = server.Options{Websocket: server.WebsocketConfig{RecheckInterval: 100 * time.Millisecond}}
 
 func TestWebsocketAuthentication(t *testing.T) {
-	for _, dial := range testdb.Dialects {
-		t.Run(dial, func(t *testing.T) {
-			e := newEnvWith(t, dial, fastRecheck)
-			url := e.anon.URL
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		e := newEnvWith(t, dial, fastRecheck)
+		url := e.anon.URL
 
-			// Both sub-protocols accept a valid token.
-			for _, proto := range []string{gqltest.TransportWS, gqltest.LegacyWS} {
-				s := gqltest.Connect(t, url, proto, e.admin.Token)
-				if s.CloseError() != nil {
-					t.Fatalf("%s: %v", proto, s.CloseError())
-				}
+		// Both sub-protocols accept a valid token.
+		for _, proto := range []string{gqltest.TransportWS, gqltest.LegacyWS} {
+			s := gqltest.Connect(t, url, proto, e.admin.Token)
+			if s.CloseError() != nil {
+				t.Fatalf("%s: %v", proto, s.CloseError())
 			}
+		}
 
-			// A missing or bad token is refused with 4401.
-			for _, token := range []string{"", "not-a-token", "hd_unknown"} {
-				s, _, err := gqltest.DialSocket(url, gqltest.TransportWS, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.Init(t, token)
-				msgs, err := s.Closed(t)
-				if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 0 {
-					t.Fatalf("token %q: closed with %v after %v, want 4401 and no message", token, err, msgs)
-				}
-			}
-			// The legacy protocol also says why, in connection_error.
-			s, _, err := gqltest.DialSocket(url, gqltest.LegacyWS, nil)
+		// A missing or bad token is refused with 4401.
+		for _, token := range []string{"", "not-a-token", "hd_unknown"} {
+			s, _, err := gqltest.DialSocket(url, gqltest.TransportWS, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.Init(t, "bad")
+			s.Init(t, token)
 			msgs, err := s.Closed(t)
-			if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 1 || msgs[0].Type != "connection_error" {
-				t.Fatalf("legacy bad token: closed with %v after %v, want connection_error and 4401", err, msgs)
+			if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 0 {
+				t.Fatalf("token %q: closed with %v after %v, want 4401 and no message", token, err, msgs)
 			}
+		}
+		// The legacy protocol also says why, in connection_error.
+		s, _, err := gqltest.DialSocket(url, gqltest.LegacyWS, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Init(t, "bad")
+		msgs, err := s.Closed(t)
+		if gqltest.CloseCode(err) != server.CloseUnauthorized || len(msgs) != 1 || msgs[0].Type != "connection_error" {
+			t.Fatalf("legacy bad token: closed with %v after %v, want connection_error and 4401", err, msgs)
+		}
 
-			// An agent deactivated while connected loses the socket.
-			var created struct{ CreateAgent struct{ ID string } }
-			e.admin.Must(t, `mutation { createAgent(input: {name: "Temp", email: "temp@example.com", password: "temp-password"}) { id } }`, nil, &created)
-			var login struct{ Login struct{ Token string } }
-			e.anon.Must(t, `mutation { login(email: "temp@example.com", password: "temp-password") { token } }`, nil, &login)
-			temp := gqltest.Connect(t, url, gqltest.TransportWS, login.Login.Token)
-			e.admin.Must(t, `mutation($id: ID!) { updateAgent(id: $id, input: {active: false}) { id } }`,
-				map[string]any{"id": created.CreateAgent.ID}, nil)
-			if _, err := temp.Closed(t); gqltest.CloseCode(err) != server.CloseUnauthorized {
-				t.Fatalf("deactivated agent's socket closed with %v, want 4401", err)
-			}
-		})
-	}
+		// An agent deactivated while connected loses the socket.
+		var created struct{ CreateAgent struct{ ID string } }
+		e.admin.Must(t, `mutation { createAgent(input: {name: "Temp", email: "temp@example.com", password: "temp-password"}) { id } }`, nil, &created)
+		var login struct{ Login struct{ Token string } }
+		e.anon.Must(t, `mutation { login(email: "temp@example.com", password: "temp-password") { token } }`, nil, &login)
+		temp := gqltest.Connect(t, url, gqltest.TransportWS, login.Login.Token)
+		e.admin.Must(t, `mutation($id: ID!) { updateAgent(id: $id, input: {active: false}) { id } }`,
+			map[string]any{"id": created.CreateAgent.ID}, nil)
+		if _, err := temp.Closed(t); gqltest.CloseCode(err) != server.CloseUnauthorized {
+			t.Fatalf("deactivated agent's socket closed with %v, want 4401", err)
+		}
+	})
 }
 
 func TestWebsocketOrigins(t *testing.T) {
