@@ -96,10 +96,11 @@ func (p *Pipeline) React(r Reactor) { p.reactors = append(p.reactors, r) }
 // transaction, plus Record and EnqueueJob.
 type Tx struct {
 	*ent.Tx
-	sql     *sql.Tx
-	p       *Pipeline
-	pending []Change
-	depth   int
+	sql          *sql.Tx
+	p            *Pipeline
+	pending      []Change
+	depth        int
+	beforeAppend []func(ctx context.Context) error
 }
 
 // WithTx runs fn in one transaction. When fn returns nil, the recorded
@@ -118,6 +119,11 @@ func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		tx := &Tx{Tx: etx, sql: sqlTx, p: p}
 		if err := fn(tx); err != nil {
 			return err
+		}
+		for _, hook := range tx.beforeAppend {
+			if err := hook(ctx); err != nil {
+				return err
+			}
 		}
 		if len(tx.pending) == 0 {
 			return nil
@@ -159,6 +165,16 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 		}
 	}
 	return nil
+}
+
+// BeforeAppend registers fn to run once the change is complete, right
+// before its events are appended and it commits: the place to take other
+// gap-free counters (a new ticket's number) so that their locks, too, are
+// held only until the imminent commit. Hooks run in registration order;
+// an error rolls the change back. A hook may still edit the Changes of
+// recorded changes through pointers it kept (the To of a field change).
+func (tx *Tx) BeforeAppend(fn func(ctx context.Context) error) {
+	tx.beforeAppend = append(tx.beforeAppend, fn)
 }
 
 // ErrNoJobQueue is returned by EnqueueJob on a pipeline without Jobs.

@@ -1,10 +1,18 @@
 package server_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/events"
 )
 
 // TestConcurrentTicketNumbers creates 100 tickets at once: their numbers
@@ -105,4 +113,54 @@ func TestConcurrentChangesToOneTicketAllSucceed(t *testing.T) {
 			t.Errorf("version = %d, events = %d, want %d each", got.Node.Version, got.Node.Events.TotalCount, want)
 		}
 	})
+}
+
+// Creations do not wait for each other's transactions: the number is
+// taken right before commit. One creation stops in a reactor (its
+// transaction open, its ticket written) while nine others commit; then it
+// commits last, with the last number. PostgreSQL only: SQLite runs one
+// writer at a time by design.
+func TestCreationsDoNotWaitForASlowOne(t *testing.T) {
+	e := newEnv(t, dialect.Postgres)
+	customer := e.createCustomer(t, "Patient Customer", "patient@example.com")
+	entered, release := make(chan struct{}), make(chan struct{})
+	e.app.Events.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
+		if c.Kind != ticketevent.KindCREATED {
+			return nil
+		}
+		for _, f := range c.Changes {
+			if f.Field == "title" && f.To != nil && *f.To == "Slow" {
+				close(entered)
+				select {
+				case <-release:
+				case <-time.After(30 * time.Second):
+					return errors.New("the other creations never finished")
+				}
+			}
+		}
+		return nil
+	}))
+	slow := make(chan ticketResult, 1)
+	go func() {
+		var out struct{ CreateTicket ticketResult }
+		res := e.admin.Post(t, createTicketMutation, map[string]any{"in": map[string]any{"title": "Slow", "channel": "API", "customerID": customer}})
+		if len(res.Errors) == 0 && jsonUnmarshal(res.Data, &out) == nil {
+			slow <- out.CreateTicket
+		}
+		close(slow)
+	}()
+	<-entered
+	var numbers []int
+	for i := range 9 {
+		numbers = append(numbers, e.createTicket(t, map[string]any{"title": fmt.Sprintf("Quick %d", i), "channel": "API", "customerID": customer}).Number)
+	}
+	close(release)
+	s, ok := <-slow
+	if !ok {
+		t.Fatal("the slow creation failed")
+	}
+	slices.Sort(numbers)
+	if !slices.Equal(numbers, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}) || s.Number != 10 {
+		t.Fatalf("quick numbers %v, slow %d: want 1…9 while the slow one waited, then 10", numbers, s.Number)
+	}
 }

@@ -3,9 +3,13 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"helpdesk/ent"
 	"helpdesk/ent/category"
@@ -135,12 +139,8 @@ func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.
 		if err != nil {
 			return err
 		}
-		number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
-		if err != nil {
-			return err
-		}
 		created, err = tx.Ticket.Create().
-			SetNumber(int(number)).
+			SetNumber(placeholderNumber()).
 			SetTitle(title).
 			SetDescription(description).
 			SetStatus(status).
@@ -165,8 +165,11 @@ func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.
 		if err != nil {
 			return fmt.Errorf("creating ticket: %w", err)
 		}
-		var ch changeSet
-		ch.addString("number", "", fmt.Sprint(number))
+		// The number is taken right before commit (see assignNumber); the
+		// event's "number" change is filled in then.
+		numberText := new(string)
+		ch := changeSet{{Field: "number", To: numberText}}
+		etx.BeforeAppend(func(ctx context.Context) error { return s.assignNumber(ctx, tx, created, numberText) })
 		ch.addString("title", "", title)
 		ch.addString("status", "", string(status))
 		ch.addString("priority", "", string(priority))
@@ -185,6 +188,34 @@ func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.
 		return nil, err
 	}
 	return created.Unwrap(), nil
+}
+
+// placeholderNumber is a new ticket's number until assignNumber gives it
+// its real one, before the transaction commits: a random value far above
+// any real number, so concurrent creations do not collide on the unique
+// index, and no committed ticket ever keeps it.
+func placeholderNumber() int { return placeholderBase + rand.IntN(placeholderBase) }
+
+const placeholderBase = 1 << 60
+
+// assignNumber gives a new ticket the next gap-free number. It runs right
+// before commit, so the counter row is locked only until then, and
+// concurrent creations do not wait for each other's whole transaction.
+func (s *Service) assignNumber(ctx context.Context, tx *ent.Tx, t *ent.Ticket, text *string) error {
+	number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
+	if err != nil {
+		return err
+	}
+	query := "UPDATE tickets SET number = $1 WHERE id = $2"
+	if s.Dialect == dialect.SQLite {
+		query = "UPDATE tickets SET number = ? WHERE id = ?"
+	}
+	if _, err := tx.ExecContext(ctx, query, number, t.ID); err != nil {
+		return fmt.Errorf("numbering ticket: %w", err)
+	}
+	t.Number = int(number)
+	*text = strconv.FormatInt(number, 10)
+	return nil
 }
 
 // UpdateTicket changes the given fields of a ticket, bumps its version and
