@@ -70,7 +70,8 @@ func setOverSocket(t *testing.T, s *gqltest.Socket, id, ticketID, state string) 
 // TestTicketPresence shows who looks at a ticket to the agents who may
 // read it: entries appear, change, and disappear on LEFT and when the
 // setter's socket closes; agents who cannot read the ticket and tokens
-// can neither set nor watch it.
+// can neither set nor watch it, and a watch ends when the ticket moves out
+// of the watcher's sight.
 func TestTicketPresence(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		o := newOrg(t, dial)
@@ -119,6 +120,13 @@ func TestTicketPresence(t *testing.T) {
 		}
 		o.clients["agentAB"].Must(t, setPresence, map[string]any{"t": tk, "s": "VIEWING"}, nil)
 		present(t, w, "p", "agentAB:VIEWING") // and nothing of agentC
+
+		// A ticket that moves out of the watcher's sight ends the watch.
+		o.update(t, tk, map[string]any{"teamID": o.teams["C"]})
+		o.clients["admin"].Must(t, setPresence, map[string]any{"t": tk, "s": "VIEWING"}, nil)
+		if m := w.NextMessage(t); !containsCode(m.Payload, "NOT_FOUND") {
+			t.Fatalf("after the ticket moved away: %s %s, want NOT_FOUND", m.Type, m.Payload)
+		}
 	})
 }
 
