@@ -23,6 +23,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 )
@@ -38,6 +39,8 @@ type Resolver struct {
 	Catalog   *catalog.Service
 	// Realtime delivers subscriptions' events.
 	Realtime *realtime.Feed
+	// Presence tracks who is looking at or replying to a ticket.
+	Presence *presence.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -16,6 +16,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 
@@ -156,6 +157,14 @@ func (r *mutationResolver) SetAvailability(ctx context.Context, availability age
 	return r.Directory.SetAvailability(ctx, target, availability)
 }
 
+// SetTicketPresence is the resolver for the setTicketPresence field.
+func (r *mutationResolver) SetTicketPresence(ctx context.Context, ticketID gid.ID, state presence.State) (bool, error) {
+	if err := r.Presence.Set(ctx, ticketID, state); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.Agent, error) {
 	v := viewer(ctx)
@@ -196,6 +205,11 @@ func (r *subscriptionResolver) TicketEvents(ctx context.Context, where *ent.Tick
 // TicketChanged is the resolver for the ticketChanged field.
 func (r *subscriptionResolver) TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error) {
 	return r.subscribeTicket(ctx, id, after)
+}
+
+// TicketPresence is the resolver for the ticketPresence field.
+func (r *subscriptionResolver) TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error) {
+	return r.Presence.Watch(ctx, ticketID, func(err error) { r.endSubscription(ctx, err) })
 }
 
 // Members is the resolver for the members field.

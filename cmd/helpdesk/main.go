@@ -57,8 +57,9 @@ type config struct {
 	maxQueryDepth      int
 	maxQueryComplexity int
 	// Websockets.
-	wsOrigins string
-	wsRecheck time.Duration
+	wsOrigins       string
+	wsRecheck       time.Duration
+	presenceTimeout time.Duration
 }
 
 func main() {
@@ -130,6 +131,7 @@ func run(args []string) error {
 		TrustedProxies:    trusted,
 		AutoCloseAfter:    cfg.autoClose,
 		Websocket:         server.WebsocketConfig{AllowedOrigins: splitList(cfg.wsOrigins), RecheckInterval: cfg.wsRecheck},
+		PresenceTimeout:   cfg.presenceTimeout,
 	})
 	if err != nil {
 		return err
@@ -237,6 +239,7 @@ func parseConfig(args []string) (config, error) {
 		{&cfg.readTimeout, "read-timeout", "HELPDESK_READ_TIMEOUT", "30s", "longest time to read a request, body included"},
 		{&cfg.idleTimeout, "idle-timeout", "HELPDESK_IDLE_TIMEOUT", "120s", "close kept-alive connections idle for this long"},
 		{&cfg.shutdownTimeout, "shutdown-timeout", "HELPDESK_SHUTDOWN_TIMEOUT", "15s", "on SIGTERM, wait this long for requests in flight, then close their connections"},
+		{&cfg.presenceTimeout, "presence-timeout", "HELPDESK_PRESENCE_TIMEOUT", "30s", "drop a ticket presence entry its agent has not refreshed for this long"},
 		{&cfg.wsRecheck, "websocket-recheck", "HELPDESK_WEBSOCKET_RECHECK", "5s", "authenticate a subscription socket's token again this often; a revoked or expired token's socket closes"},
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))

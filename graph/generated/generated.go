@@ -20,6 +20,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 	"math"
@@ -249,6 +250,7 @@ type ComplexityRoot struct {
 		SetAvailability        func(childComplexity int, availability agent.Availability, agentID *gid.ID) int
 		SetTeamLead            func(childComplexity int, teamID gid.ID, agentID gid.ID, lead bool) int
 		SetTeamMemberPriority  func(childComplexity int, teamID gid.ID, agentID gid.ID, priority int) int
+		SetTicketPresence      func(childComplexity int, ticketID gid.ID, state presence.State) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
 		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
@@ -263,6 +265,13 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PresenceEntry struct {
+		Agent     func(childComplexity int) int
+		Since     func(childComplexity int) int
+		State     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	Query struct {
@@ -321,8 +330,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		TicketChanged func(childComplexity int, id gid.ID, after *entgql.Cursor[gid.ID]) int
-		TicketEvents  func(childComplexity int, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) int
+		TicketChanged  func(childComplexity int, id gid.ID, after *entgql.Cursor[gid.ID]) int
+		TicketEvents   func(childComplexity int, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) int
+		TicketPresence func(childComplexity int, ticketID gid.ID) int
 	}
 
 	Tag struct {
@@ -507,6 +517,7 @@ type MutationResolver interface {
 	RevokeAPIToken(ctx context.Context, id gid.ID) (*ent.APIToken, error)
 	SignOutEverywhere(ctx context.Context, agentID *gid.ID) (*ent.Agent, error)
 	SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error)
+	SetTicketPresence(ctx context.Context, ticketID gid.ID, state presence.State) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id gid.ID) (ent.Noder, error)
@@ -532,6 +543,7 @@ type RoleAssignmentResolver interface {
 type SubscriptionResolver interface {
 	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error)
 	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
+	TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error)
 }
 type TeamResolver interface {
 	Members(ctx context.Context, obj *ent.Team) ([]*ent.TeamMembership, error)
@@ -1452,6 +1464,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTeamMemberPriority(childComplexity, args["teamID"].(gid.ID), args["agentID"].(gid.ID), args["priority"].(int)), true
+	case "Mutation.setTicketPresence":
+		if e.ComplexityRoot.Mutation.SetTicketPresence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTicketPresence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTicketPresence(childComplexity, args["ticketID"].(gid.ID), args["state"].(presence.State)), true
 	case "Mutation.setTicketStatus":
 		if e.ComplexityRoot.Mutation.SetTicketStatus == nil {
 			break
@@ -1554,6 +1577,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PresenceEntry.agent":
+		if e.ComplexityRoot.PresenceEntry.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEntry.Agent(childComplexity), true
+	case "PresenceEntry.since":
+		if e.ComplexityRoot.PresenceEntry.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEntry.Since(childComplexity), true
+	case "PresenceEntry.state":
+		if e.ComplexityRoot.PresenceEntry.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEntry.State(childComplexity), true
+	case "PresenceEntry.updatedAt":
+		if e.ComplexityRoot.PresenceEntry.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEntry.UpdatedAt(childComplexity), true
 
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
@@ -1866,6 +1914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.TicketEvents(childComplexity, args["where"].(*ent.TicketWhereInput), args["after"].(*entgql.Cursor[gid.ID])), true
+	case "Subscription.ticketPresence":
+		if e.ComplexityRoot.Subscription.TicketPresence == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ticketPresence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TicketPresence(childComplexity, args["ticketID"].(gid.ID)), true
 
 	case "Tag.createdAt":
 		if e.ComplexityRoot.Tag.CreatedAt == nil {
@@ -6078,6 +6137,48 @@ extend type TicketEvent {
   """This event's place in the log, to resume a subscription after it (` + "`" + `after` + "`" + `)."""
   cursor: Cursor!
 }
+
+# Presence: who is looking at or replying to a ticket right now.
+
+"""What an agent is doing on a ticket."""
+enum PresenceState {
+  """The agent has the ticket open."""
+  VIEWING
+  """The agent is writing a reply or note."""
+  TYPING
+  """The agent closed the ticket: their entry is removed."""
+  LEFT
+}
+
+"""One agent's presence on a ticket."""
+type PresenceEntry {
+  agent: Agent!
+  state: PresenceState!
+  """When the agent took this state."""
+  since: Time!
+  """The agent's last refresh."""
+  updatedAt: Time!
+}
+
+extend type Mutation {
+  """
+  Tells the agents watching a ticket what the viewer is doing on it (agents
+  who may read the ticket only). Send VIEWING or TYPING again at least every
+  few seconds: an entry that is not refreshed disappears after the presence
+  timeout (30 s by default); LEFT, or closing the socket the presence was
+  set over, removes it at once.
+  """
+  setTicketPresence(ticketID: ID!, state: PresenceState!): Boolean!
+}
+
+extend type Subscription {
+  """
+  Who is looking at or replying to a ticket: the full list now, and again
+  whenever it changes (agents who may read the ticket only). Ends with
+  NOT_FOUND when the ticket becomes invisible to the viewer.
+  """
+  ticketPresence(ticketID: ID!): [PresenceEntry!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6440,6 +6541,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PresenceEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_PresenceEntry_agent(ctx, field)
+	case "state":
+		return ec.fieldContext_PresenceEntry_state(ctx, field)
+	case "since":
+		return ec.fieldContext_PresenceEntry_since(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PresenceEntry_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PresenceEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7486,6 +7601,28 @@ func (ec *executionContext) field_Mutation_setTeamMemberPriority_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setTicketPresence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ticketID",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ticketID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (presence.State, error) {
+			return ec.unmarshalNPresenceState2helpdeskᚋinternalᚋpresenceᚐState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTicketStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8223,6 +8360,20 @@ func (ec *executionContext) field_Subscription_ticketEvents_args(ctx context.Con
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ticketPresence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ticketID",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ticketID"] = arg0
 	return args, nil
 }
 
@@ -12418,6 +12569,50 @@ func (ec *executionContext) fieldContext_Mutation_setAvailability(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setTicketPresence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTicketPresence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTicketPresence(ctx, fc.Args["ticketID"].(gid.ID), fc.Args["state"].(presence.State))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTicketPresence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTicketPresence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[gid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12508,6 +12703,107 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PresenceEntry_agent(ctx context.Context, field graphql.CollectedField, obj *presence.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceEntry_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceEntry_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PresenceEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PresenceEntry_state(ctx context.Context, field graphql.CollectedField, obj *presence.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceEntry_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v presence.State) graphql.Marshaler {
+			return ec.marshalNPresenceState2helpdeskᚋinternalᚋpresenceᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceEntry_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PresenceEntry", field, false, false, "PresenceState")
+}
+
+func (ec *executionContext) _PresenceEntry_since(ctx context.Context, field graphql.CollectedField, obj *presence.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceEntry_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceEntry_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PresenceEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PresenceEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *presence.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PresenceEntry_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PresenceEntry_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PresenceEntry", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13852,6 +14148,50 @@ func (ec *executionContext) fieldContext_Subscription_ticketChanged(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_ticketChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ticketPresence(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ticketPresence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TicketPresence(ctx, fc.Args["ticketID"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*presence.Entry) graphql.Marshaler {
+			return ec.marshalNPresenceEntry2ᚕᚖhelpdeskᚋinternalᚋpresenceᚐEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ticketPresence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PresenceEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ticketPresence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29421,6 +29761,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setTicketPresence":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTicketPresence(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29467,6 +29814,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var presenceEntryImplementors = []string{"PresenceEntry"}
+
+func (ec *executionContext) _PresenceEntry(ctx context.Context, sel ast.SelectionSet, obj *presence.Entry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, presenceEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PresenceEntry")
+		case "agent":
+			out.Values[i] = ec._PresenceEntry_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._PresenceEntry_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._PresenceEntry_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PresenceEntry_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -29895,6 +30290,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_ticketEvents(ctx, fields[0])
 	case "ticketChanged":
 		return ec._Subscription_ticketChanged(ctx, fields[0])
+	case "ticketPresence":
+		return ec._Subscription_ticketPresence(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -31774,6 +32171,45 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[gid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPresenceEntry2ᚕᚖhelpdeskᚋinternalᚋpresenceᚐEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*presence.Entry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPresenceEntry2ᚖhelpdeskᚋinternalᚋpresenceᚐEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPresenceEntry2ᚖhelpdeskᚋinternalᚋpresenceᚐEntry(ctx context.Context, sel ast.SelectionSet, v *presence.Entry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PresenceEntry!")
+		return graphql.Null
+	}
+	return ec._PresenceEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPresenceState2helpdeskᚋinternalᚋpresenceᚐState(ctx context.Context, v any) (presence.State, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := presence.State(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPresenceState2helpdeskᚋinternalᚋpresenceᚐState(ctx context.Context, sel ast.SelectionSet, v presence.State) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PresenceState!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (realtime.QueueChange, error) {

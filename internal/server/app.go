@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
@@ -67,6 +68,9 @@ type Options struct {
 	// PasswordCost is the bcrypt cost passwords are hashed with; zero
 	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// PresenceTimeout is how long a ticket presence entry lives without a
+	// refresh; zero means presence.DefaultTimeout.
+	PresenceTimeout time.Duration
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -86,9 +90,12 @@ type App struct {
 	// Realtime fans committed ticket events out to subscriptions; it
 	// delivers between Start and Close.
 	Realtime realtime.Bus
+	// Presence keeps who is looking at which ticket; it expires entries
+	// and hears other replicas between Start and Close.
+	Presence *presence.Hub
 	Handler  http.Handler
 
-	jobsStarted, realtimeStarted bool
+	jobsStarted, realtimeStarted, presenceStarted bool
 }
 
 // Start starts the App's job workers. The HTTP handler works without it;
@@ -99,6 +106,12 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 		a.realtimeStarted = true
+	}
+	if !a.presenceStarted {
+		if err := a.Presence.Start(ctx); err != nil {
+			return err
+		}
+		a.presenceStarted = true
 	}
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
@@ -117,6 +130,7 @@ func (a *App) Close() {
 		a.jobsStarted = false
 	}
 	a.Realtime.Close()
+	a.Presence.Close()
 	a.Authz.Close()
 }
 
@@ -166,6 +180,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Catalog:   &catalog.Service{Client: db.Client, Now: now, Authz: enforcer},
 		Events:    pipeline,
 		Realtime:  bus,
+		Presence:  newPresence(db, opts.PresenceTimeout, logger),
 	}
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
@@ -186,8 +201,9 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
+		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 	}, opts.Limits, logger)
-	gql.AddTransport(websocketTransport(opts.Websocket, a.Auth, logger))
+	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }
