@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -23,6 +24,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/notify"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 )
@@ -38,6 +40,8 @@ type Resolver struct {
 	Catalog   *catalog.Service
 	// Realtime delivers subscriptions' events.
 	Realtime *realtime.Feed
+	// Notify reads and marks the viewer's notifications.
+	Notify *notify.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see
@@ -63,6 +67,7 @@ var tablesByPrefix = map[string]string{
 	gid.Comment:          comment.Table,
 	gid.TicketEvent:      ticketevent.Table,
 	gid.APIToken:         apitoken.Table,
+	gid.Notification:     notification.Table,
 }
 
 // nodeType is ent's node-type resolver for our ids.

@@ -156,6 +156,20 @@ func (s *Socket) NextMessage(t testing.TB) Message {
 	return Message{}
 }
 
+// TryNext returns the next message other than pings and keep-alives if
+// one comes within d; ok is false otherwise (the socket stays usable).
+func (s *Socket) TryNext(d time.Duration) (m Message, ok bool) {
+	select {
+	case m, open := <-s.msgs:
+		if !open {
+			return Message{Type: "closed"}, true
+		}
+		return m, true
+	case <-time.After(d):
+		return Message{}, false
+	}
+}
+
 // Next returns the data of the next result of operation id, decoded into
 // out; it fails the test on an error, a completion or a closed socket.
 func (s *Socket) Next(t testing.TB, id string, out any) {

@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/notify"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
@@ -172,6 +173,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return err
 	}
 	pipeline.React(a.Tickets.AutoCloseReactor())
+	pipeline.React(&notify.Reactor{Authz: enforcer})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
 	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
@@ -186,6 +188,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
+		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
 	gql.AddTransport(websocketTransport(opts.Websocket, a.Auth, logger))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
