@@ -1,11 +1,17 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"helpdesk/internal/gqltest"
+	"helpdesk/internal/server"
+	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 )
 
@@ -215,6 +221,26 @@ func TestNotifications(t *testing.T) {
 	})
 }
 
+// notificationsLive waits until the notificationAdded subscription id on s
+// is live: the subscription starts asynchronously, so the ticket's comment
+// mentioning the handle is repeated until a notification arrives.
+func (o *org) notificationsLive(t *testing.T, s *gqltest.Socket, id, ticketID, handle string) {
+	t.Helper()
+	deadline := time.Now().Add(gqltest.Wait)
+	for time.Now().Before(deadline) {
+		o.commentAs(t, "admin", ticketID, "@"+handle+" are you there?")
+		m, ok := s.TryNext(500 * time.Millisecond)
+		if !ok {
+			continue
+		}
+		if m.ID != id || m.Type != "next" || containsCode(m.Payload, "FORBIDDEN") {
+			t.Fatalf("got %s %s", m.Type, m.Payload)
+		}
+		return
+	}
+	t.Fatalf("no notification within %s", gqltest.Wait)
+}
+
 // TestNotificationAdded delivers an agent's new notifications over a
 // websocket, and nothing of another agent's.
 func TestNotificationAdded(t *testing.T) {
@@ -235,19 +261,7 @@ func TestNotificationAdded(t *testing.T) {
 		s.Subscribe(t, "mine", sub, nil)
 		other := gqltest.Connect(t, o.url, gqltest.LegacyWS, o.clients["agentA"].Token)
 		other.Subscribe(t, "theirs", sub, nil)
-		// The subscription goes live asynchronously: mention agentAB until
-		// a notification arrives.
-		for ready := false; !ready; {
-			o.commentAs(t, "admin", t1, "@agentab are you there?")
-			m, ok := s.TryNext(500 * time.Millisecond)
-			if !ok {
-				continue
-			}
-			if m.ID != "mine" || m.Type != "next" {
-				t.Fatalf("got %s %s", m.Type, m.Payload)
-			}
-			ready = true
-		}
+		o.notificationsLive(t, s, "mine", t1, "agentab")
 		o.update(t, t1, map[string]any{"assigneeID": o.agents["agentAB"]})
 		for {
 			var d added
@@ -267,4 +281,41 @@ func TestNotificationAdded(t *testing.T) {
 			t.Fatalf("agentA received %s %s", m.Type, m.Payload)
 		}
 	})
+}
+
+// TestNotificationAddedAcrossReplicas subscribes on one App and changes
+// the ticket through another on the same PostgreSQL database.
+func TestNotificationAddedAcrossReplicas(t *testing.T) {
+	o := newOrg(t, dialect.Postgres)
+	startApp(t, o.app)
+	ctx := context.Background()
+	db2, err := store.Open(ctx, o.app.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db2.Close() })
+	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(replica.Close)
+	startApp(t, replica)
+	srv := httptest.NewServer(replica.Handler)
+	t.Cleanup(srv.Close)
+
+	t1 := o.newTicket(t, "A", "", "")
+	s := gqltest.Connect(t, srv.URL+"/graphql", gqltest.TransportWS, o.clients["agentAB"].Token)
+	s.Subscribe(t, "n", `subscription { notificationAdded { kind ticket { id } } }`, nil)
+	o.notificationsLive(t, s, "n", t1, "agentab") // committed through the first App
+	o.update(t, t1, map[string]any{"assigneeID": o.agents["agentAB"]})
+	for {
+		var d struct{ NotificationAdded struct{ Kind string } }
+		s.Next(t, "n", &d)
+		if d.NotificationAdded.Kind == "ASSIGNED" {
+			return
+		}
+		if d.NotificationAdded.Kind != "MENTIONED" {
+			t.Fatalf("delivered %+v", d)
+		}
+	}
 }
