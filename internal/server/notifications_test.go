@@ -203,6 +203,14 @@ func TestNotifications(t *testing.T) {
 		tok, _ := o.apiToken(t, map[string]any{"name": "sync", "scopes": []string{"TICKETS_READ"}})
 		tok.MustFail(t, "FORBIDDEN", `{ notifications { totalCount } }`, nil)
 		tok.MustFail(t, "FORBIDDEN", `mutation { markNotificationsRead }`, nil)
+		// A handle is an email's local part: customers do not read it.
+		portal, _ := o.apiToken(t, map[string]any{"name": "portal", "customerID": o.customer(t)})
+		portal.MustFail(t, "FORBIDDEN", `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { handle } } } }`, map[string]any{"id": t1})
+		var me struct{ Viewer struct{ Handle string } }
+		o.clients["agentAB"].Must(t, `{ viewer { handle } }`, nil, &me)
+		if me.Viewer.Handle != "agentab" {
+			t.Fatalf("agentAB's handle = %q", me.Viewer.Handle)
+		}
 
 		// The owner marks one, then all, read.
 		var marked struct{ MarkNotificationsRead int }
