@@ -14,6 +14,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			comment.Table:          comment.ValidColumn,
 			counter.Table:          counter.ValidColumn,
 			customer.Table:         customer.ValidColumn,
+			notification.Table:     notification.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
 			setting.Table:          setting.ValidColumn,
 			tag.Table:              tag.ValidColumn,

@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
@@ -28,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -195,6 +196,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notification.Table,
+			Columns: notification.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: notification.FieldID,
+			},
+		},
+		Type: "Notification",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notification.FieldKind:        {Type: field.TypeEnum, Column: notification.FieldKind},
+			notification.FieldSequence:    {Type: field.TypeInt64, Column: notification.FieldSequence},
+			notification.FieldCreatedAt:   {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldReadAt:      {Type: field.TypeTime, Column: notification.FieldReadAt},
+			notification.FieldRecipientID: {Type: field.TypeString, Column: notification.FieldRecipientID},
+			notification.FieldTicketID:    {Type: field.TypeString, Column: notification.FieldTicketID},
+			notification.FieldCommentID:   {Type: field.TypeString, Column: notification.FieldCommentID},
+			notification.FieldActorID:     {Type: field.TypeString, Column: notification.FieldActorID},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   slapolicy.Table,
 			Columns: slapolicy.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -215,7 +237,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slapolicy.FieldBreachActions:    {Type: field.TypeJSON, Column: slapolicy.FieldBreachActions},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -229,7 +251,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldValue: {Type: field.TypeString, Column: setting.FieldValue},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tag.Table,
 			Columns: tag.Columns,
@@ -245,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tag.FieldName:      {Type: field.TypeString, Column: tag.FieldName},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -264,7 +286,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldAssignmentStrategy: {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   teammembership.Table,
 			Columns: teammembership.Columns,
@@ -282,7 +304,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			teammembership.FieldPriority:  {Type: field.TypeInt, Column: teammembership.FieldPriority},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
@@ -322,7 +344,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldCreatedByID:        {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticketevent.Table,
 			Columns: ticketevent.Columns,
@@ -533,6 +555,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Customer",
 		"Ticket",
+	)
+	graph.MustAddE(
+		"recipient",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notification.RecipientTable,
+			Columns: []string{notification.RecipientColumn},
+			Bidi:    false,
+		},
+		"Notification",
+		"Agent",
+	)
+	graph.MustAddE(
+		"ticket",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notification.TicketTable,
+			Columns: []string{notification.TicketColumn},
+			Bidi:    false,
+		},
+		"Notification",
+		"Ticket",
+	)
+	graph.MustAddE(
+		"comment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notification.CommentTable,
+			Columns: []string{notification.CommentColumn},
+			Bidi:    false,
+		},
+		"Notification",
+		"Comment",
+	)
+	graph.MustAddE(
+		"actor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notification.ActorTable,
+			Columns: []string{notification.ActorColumn},
+			Bidi:    false,
+		},
+		"Notification",
+		"Agent",
 	)
 	graph.MustAddE(
 		"calendar",
@@ -1640,6 +1710,142 @@ func (f *CustomerFilter) WhereHasTicketsWith(preds ...predicate.Ticket) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationQuery builder.
+func (_q *NotificationQuery) Filter() *NotificationFilter {
+	return &NotificationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationMutation builder.
+func (m *NotificationMutation) Filter() *NotificationFilter {
+	return &NotificationFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationFilter provides a generic filtering capability at runtime for NotificationQuery.
+type NotificationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NotificationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notification.FieldKind))
+}
+
+// WhereSequence applies the entql int64 predicate on the sequence field.
+func (f *NotificationFilter) WhereSequence(p entql.Int64P) {
+	f.Where(p.Field(notification.FieldSequence))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldCreatedAt))
+}
+
+// WhereReadAt applies the entql time.Time predicate on the read_at field.
+func (f *NotificationFilter) WhereReadAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldReadAt))
+}
+
+// WhereRecipientID applies the entql string predicate on the recipient_id field.
+func (f *NotificationFilter) WhereRecipientID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldRecipientID))
+}
+
+// WhereTicketID applies the entql string predicate on the ticket_id field.
+func (f *NotificationFilter) WhereTicketID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldTicketID))
+}
+
+// WhereCommentID applies the entql string predicate on the comment_id field.
+func (f *NotificationFilter) WhereCommentID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldCommentID))
+}
+
+// WhereActorID applies the entql string predicate on the actor_id field.
+func (f *NotificationFilter) WhereActorID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldActorID))
+}
+
+// WhereHasRecipient applies a predicate to check if query has an edge recipient.
+func (f *NotificationFilter) WhereHasRecipient() {
+	f.Where(entql.HasEdge("recipient"))
+}
+
+// WhereHasRecipientWith applies a predicate to check if query has an edge recipient with a given conditions (other predicates).
+func (f *NotificationFilter) WhereHasRecipientWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("recipient", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTicket applies a predicate to check if query has an edge ticket.
+func (f *NotificationFilter) WhereHasTicket() {
+	f.Where(entql.HasEdge("ticket"))
+}
+
+// WhereHasTicketWith applies a predicate to check if query has an edge ticket with a given conditions (other predicates).
+func (f *NotificationFilter) WhereHasTicketWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("ticket", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasComment applies a predicate to check if query has an edge comment.
+func (f *NotificationFilter) WhereHasComment() {
+	f.Where(entql.HasEdge("comment"))
+}
+
+// WhereHasCommentWith applies a predicate to check if query has an edge comment with a given conditions (other predicates).
+func (f *NotificationFilter) WhereHasCommentWith(preds ...predicate.Comment) {
+	f.Where(entql.HasEdgeWith("comment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActor applies a predicate to check if query has an edge actor.
+func (f *NotificationFilter) WhereHasActor() {
+	f.Where(entql.HasEdge("actor"))
+}
+
+// WhereHasActorWith applies a predicate to check if query has an edge actor with a given conditions (other predicates).
+func (f *NotificationFilter) WhereHasActorWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("actor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SLAPolicyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1668,7 +1874,7 @@ type SLAPolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SLAPolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1767,7 +1973,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1812,7 +2018,7 @@ type TagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1881,7 +2087,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2007,7 +2213,7 @@ type TeamMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2100,7 +2306,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2415,7 +2621,7 @@ type TicketEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -1305,6 +1306,196 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CustomerWhereInput); ok {
 		args.opts = append(args.opts, WithCustomerFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(notification.Columns))
+		selectedFields = []string{notification.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "recipient":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AgentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, agentImplementors)...); err != nil {
+				return err
+			}
+			_q.withRecipient = query
+			if _, ok := fieldSeen[notification.FieldRecipientID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldRecipientID)
+				fieldSeen[notification.FieldRecipientID] = struct{}{}
+			}
+
+		case "ticket":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TicketClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ticketImplementors)...); err != nil {
+				return err
+			}
+			_q.withTicket = query
+			if _, ok := fieldSeen[notification.FieldTicketID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldTicketID)
+				fieldSeen[notification.FieldTicketID] = struct{}{}
+			}
+
+		case "comment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CommentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, commentImplementors)...); err != nil {
+				return err
+			}
+			_q.withComment = query
+			if _, ok := fieldSeen[notification.FieldCommentID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCommentID)
+				fieldSeen[notification.FieldCommentID] = struct{}{}
+			}
+
+		case "actor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AgentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, agentImplementors)...); err != nil {
+				return err
+			}
+			_q.withActor = query
+			if _, ok := fieldSeen[notification.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldActorID)
+				fieldSeen[notification.FieldActorID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[notification.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notification.FieldKind)
+				fieldSeen[notification.FieldKind] = struct{}{}
+			}
+		case "sequence":
+			if _, ok := fieldSeen[notification.FieldSequence]; !ok {
+				selectedFields = append(selectedFields, notification.FieldSequence)
+				fieldSeen[notification.FieldSequence] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[notification.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCreatedAt)
+				fieldSeen[notification.FieldCreatedAt] = struct{}{}
+			}
+		case "readAt":
+			if _, ok := fieldSeen[notification.FieldReadAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldReadAt)
+				fieldSeen[notification.FieldReadAt] = struct{}{}
+			}
+		case "recipientID":
+			if _, ok := fieldSeen[notification.FieldRecipientID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldRecipientID)
+				fieldSeen[notification.FieldRecipientID] = struct{}{}
+			}
+		case "ticketID":
+			if _, ok := fieldSeen[notification.FieldTicketID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldTicketID)
+				fieldSeen[notification.FieldTicketID] = struct{}{}
+			}
+		case "commentID":
+			if _, ok := fieldSeen[notification.FieldCommentID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCommentID)
+				fieldSeen[notification.FieldCommentID] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[notification.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldActorID)
+				fieldSeen[notification.FieldActorID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notificationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotificationPaginateOption
+}
+
+func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
+	args := &notificationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*NotificationOrder:
+			args.opts = append(args.opts, WithNotificationOrder(v))
+		case []any:
+			var orders []*NotificationOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &NotificationOrder{Field: &NotificationOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithNotificationOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
+		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
 	}
 	return args
 }

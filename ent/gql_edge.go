@@ -192,6 +192,38 @@ func (_m *Customer) Tickets(
 	return _m.QueryTickets().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Notification) Recipient(ctx context.Context) (*Agent, error) {
+	result, err := _m.Edges.RecipientOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRecipient().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Notification) Ticket(ctx context.Context) (*Ticket, error) {
+	result, err := _m.Edges.TicketOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTicket().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Notification) Comment(ctx context.Context) (*Comment, error) {
+	result, err := _m.Edges.CommentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryComment().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Notification) Actor(ctx context.Context) (*Agent, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *SLAPolicy) Calendar(ctx context.Context) (*BusinessCalendar, error) {
 	result, err := _m.Edges.CalendarOrErr()
 	if IsNotLoaded(err) {

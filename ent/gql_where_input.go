@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
@@ -2948,6 +2949,578 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		return predicates[0], nil
 	default:
 		return customer.And(predicates...), nil
+	}
+}
+
+// NotificationWhereInput represents a where input for filtering Notification queries.
+type NotificationWhereInput struct {
+	Predicates []predicate.Notification  `json:"-"`
+	Not        *NotificationWhereInput   `json:"not,omitempty"`
+	Or         []*NotificationWhereInput `json:"or,omitempty"`
+	And        []*NotificationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *gid.ID  `json:"id,omitempty"`
+	IDNEQ   *gid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []gid.ID `json:"idIn,omitempty"`
+	IDNotIn []gid.ID `json:"idNotIn,omitempty"`
+	IDGT    *gid.ID  `json:"idGT,omitempty"`
+	IDGTE   *gid.ID  `json:"idGTE,omitempty"`
+	IDLT    *gid.ID  `json:"idLT,omitempty"`
+	IDLTE   *gid.ID  `json:"idLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *notification.Kind  `json:"kind,omitempty"`
+	KindNEQ   *notification.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []notification.Kind `json:"kindIn,omitempty"`
+	KindNotIn []notification.Kind `json:"kindNotIn,omitempty"`
+
+	// "sequence" field predicates.
+	Sequence      *int64  `json:"sequence,omitempty"`
+	SequenceNEQ   *int64  `json:"sequenceNEQ,omitempty"`
+	SequenceIn    []int64 `json:"sequenceIn,omitempty"`
+	SequenceNotIn []int64 `json:"sequenceNotIn,omitempty"`
+	SequenceGT    *int64  `json:"sequenceGT,omitempty"`
+	SequenceGTE   *int64  `json:"sequenceGTE,omitempty"`
+	SequenceLT    *int64  `json:"sequenceLT,omitempty"`
+	SequenceLTE   *int64  `json:"sequenceLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "read_at" field predicates.
+	ReadAt       *time.Time  `json:"readAt,omitempty"`
+	ReadAtNEQ    *time.Time  `json:"readAtNEQ,omitempty"`
+	ReadAtIn     []time.Time `json:"readAtIn,omitempty"`
+	ReadAtNotIn  []time.Time `json:"readAtNotIn,omitempty"`
+	ReadAtGT     *time.Time  `json:"readAtGT,omitempty"`
+	ReadAtGTE    *time.Time  `json:"readAtGTE,omitempty"`
+	ReadAtLT     *time.Time  `json:"readAtLT,omitempty"`
+	ReadAtLTE    *time.Time  `json:"readAtLTE,omitempty"`
+	ReadAtIsNil  bool        `json:"readAtIsNil,omitempty"`
+	ReadAtNotNil bool        `json:"readAtNotNil,omitempty"`
+
+	// "recipient_id" field predicates.
+	RecipientID             *gid.ID  `json:"recipientID,omitempty"`
+	RecipientIDNEQ          *gid.ID  `json:"recipientIDNEQ,omitempty"`
+	RecipientIDIn           []gid.ID `json:"recipientIDIn,omitempty"`
+	RecipientIDNotIn        []gid.ID `json:"recipientIDNotIn,omitempty"`
+	RecipientIDGT           *gid.ID  `json:"recipientIDGT,omitempty"`
+	RecipientIDGTE          *gid.ID  `json:"recipientIDGTE,omitempty"`
+	RecipientIDLT           *gid.ID  `json:"recipientIDLT,omitempty"`
+	RecipientIDLTE          *gid.ID  `json:"recipientIDLTE,omitempty"`
+	RecipientIDContains     *gid.ID  `json:"recipientIDContains,omitempty"`
+	RecipientIDHasPrefix    *gid.ID  `json:"recipientIDHasPrefix,omitempty"`
+	RecipientIDHasSuffix    *gid.ID  `json:"recipientIDHasSuffix,omitempty"`
+	RecipientIDEqualFold    *gid.ID  `json:"recipientIDEqualFold,omitempty"`
+	RecipientIDContainsFold *gid.ID  `json:"recipientIDContainsFold,omitempty"`
+
+	// "ticket_id" field predicates.
+	TicketID             *gid.ID  `json:"ticketID,omitempty"`
+	TicketIDNEQ          *gid.ID  `json:"ticketIDNEQ,omitempty"`
+	TicketIDIn           []gid.ID `json:"ticketIDIn,omitempty"`
+	TicketIDNotIn        []gid.ID `json:"ticketIDNotIn,omitempty"`
+	TicketIDGT           *gid.ID  `json:"ticketIDGT,omitempty"`
+	TicketIDGTE          *gid.ID  `json:"ticketIDGTE,omitempty"`
+	TicketIDLT           *gid.ID  `json:"ticketIDLT,omitempty"`
+	TicketIDLTE          *gid.ID  `json:"ticketIDLTE,omitempty"`
+	TicketIDContains     *gid.ID  `json:"ticketIDContains,omitempty"`
+	TicketIDHasPrefix    *gid.ID  `json:"ticketIDHasPrefix,omitempty"`
+	TicketIDHasSuffix    *gid.ID  `json:"ticketIDHasSuffix,omitempty"`
+	TicketIDEqualFold    *gid.ID  `json:"ticketIDEqualFold,omitempty"`
+	TicketIDContainsFold *gid.ID  `json:"ticketIDContainsFold,omitempty"`
+
+	// "comment_id" field predicates.
+	CommentID             *gid.ID  `json:"commentID,omitempty"`
+	CommentIDNEQ          *gid.ID  `json:"commentIDNEQ,omitempty"`
+	CommentIDIn           []gid.ID `json:"commentIDIn,omitempty"`
+	CommentIDNotIn        []gid.ID `json:"commentIDNotIn,omitempty"`
+	CommentIDGT           *gid.ID  `json:"commentIDGT,omitempty"`
+	CommentIDGTE          *gid.ID  `json:"commentIDGTE,omitempty"`
+	CommentIDLT           *gid.ID  `json:"commentIDLT,omitempty"`
+	CommentIDLTE          *gid.ID  `json:"commentIDLTE,omitempty"`
+	CommentIDContains     *gid.ID  `json:"commentIDContains,omitempty"`
+	CommentIDHasPrefix    *gid.ID  `json:"commentIDHasPrefix,omitempty"`
+	CommentIDHasSuffix    *gid.ID  `json:"commentIDHasSuffix,omitempty"`
+	CommentIDIsNil        bool     `json:"commentIDIsNil,omitempty"`
+	CommentIDNotNil       bool     `json:"commentIDNotNil,omitempty"`
+	CommentIDEqualFold    *gid.ID  `json:"commentIDEqualFold,omitempty"`
+	CommentIDContainsFold *gid.ID  `json:"commentIDContainsFold,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID             *gid.ID  `json:"actorID,omitempty"`
+	ActorIDNEQ          *gid.ID  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn           []gid.ID `json:"actorIDIn,omitempty"`
+	ActorIDNotIn        []gid.ID `json:"actorIDNotIn,omitempty"`
+	ActorIDGT           *gid.ID  `json:"actorIDGT,omitempty"`
+	ActorIDGTE          *gid.ID  `json:"actorIDGTE,omitempty"`
+	ActorIDLT           *gid.ID  `json:"actorIDLT,omitempty"`
+	ActorIDLTE          *gid.ID  `json:"actorIDLTE,omitempty"`
+	ActorIDContains     *gid.ID  `json:"actorIDContains,omitempty"`
+	ActorIDHasPrefix    *gid.ID  `json:"actorIDHasPrefix,omitempty"`
+	ActorIDHasSuffix    *gid.ID  `json:"actorIDHasSuffix,omitempty"`
+	ActorIDIsNil        bool     `json:"actorIDIsNil,omitempty"`
+	ActorIDNotNil       bool     `json:"actorIDNotNil,omitempty"`
+	ActorIDEqualFold    *gid.ID  `json:"actorIDEqualFold,omitempty"`
+	ActorIDContainsFold *gid.ID  `json:"actorIDContainsFold,omitempty"`
+
+	// "recipient" edge predicates.
+	HasRecipient     *bool              `json:"hasRecipient,omitempty"`
+	HasRecipientWith []*AgentWhereInput `json:"hasRecipientWith,omitempty"`
+
+	// "ticket" edge predicates.
+	HasTicket     *bool               `json:"hasTicket,omitempty"`
+	HasTicketWith []*TicketWhereInput `json:"hasTicketWith,omitempty"`
+
+	// "comment" edge predicates.
+	HasComment     *bool                `json:"hasComment,omitempty"`
+	HasCommentWith []*CommentWhereInput `json:"hasCommentWith,omitempty"`
+
+	// "actor" edge predicates.
+	HasActor     *bool              `json:"hasActor,omitempty"`
+	HasActorWith []*AgentWhereInput `json:"hasActorWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *NotificationWhereInput) AddPredicates(predicates ...predicate.Notification) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the NotificationWhereInput filter on the NotificationQuery builder.
+func (i *NotificationWhereInput) Filter(q *NotificationQuery) (*NotificationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyNotificationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyNotificationWhereInput is returned in case the NotificationWhereInput is empty.
+var ErrEmptyNotificationWhereInput = errors.New("ent: empty predicate NotificationWhereInput")
+
+// P returns a predicate for filtering notifications.
+// An error is returned if the input is empty or invalid.
+func (i *NotificationWhereInput) P() (predicate.Notification, error) {
+	var predicates []predicate.Notification
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, notification.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Notification, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, notification.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Notification, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, notification.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, notification.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, notification.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, notification.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, notification.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, notification.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, notification.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, notification.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, notification.IDLTE(*i.IDLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, notification.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, notification.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, notification.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, notification.KindNotIn(i.KindNotIn...))
+	}
+	if i.Sequence != nil {
+		predicates = append(predicates, notification.SequenceEQ(*i.Sequence))
+	}
+	if i.SequenceNEQ != nil {
+		predicates = append(predicates, notification.SequenceNEQ(*i.SequenceNEQ))
+	}
+	if len(i.SequenceIn) > 0 {
+		predicates = append(predicates, notification.SequenceIn(i.SequenceIn...))
+	}
+	if len(i.SequenceNotIn) > 0 {
+		predicates = append(predicates, notification.SequenceNotIn(i.SequenceNotIn...))
+	}
+	if i.SequenceGT != nil {
+		predicates = append(predicates, notification.SequenceGT(*i.SequenceGT))
+	}
+	if i.SequenceGTE != nil {
+		predicates = append(predicates, notification.SequenceGTE(*i.SequenceGTE))
+	}
+	if i.SequenceLT != nil {
+		predicates = append(predicates, notification.SequenceLT(*i.SequenceLT))
+	}
+	if i.SequenceLTE != nil {
+		predicates = append(predicates, notification.SequenceLTE(*i.SequenceLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, notification.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, notification.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, notification.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, notification.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, notification.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, notification.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, notification.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, notification.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.ReadAt != nil {
+		predicates = append(predicates, notification.ReadAtEQ(*i.ReadAt))
+	}
+	if i.ReadAtNEQ != nil {
+		predicates = append(predicates, notification.ReadAtNEQ(*i.ReadAtNEQ))
+	}
+	if len(i.ReadAtIn) > 0 {
+		predicates = append(predicates, notification.ReadAtIn(i.ReadAtIn...))
+	}
+	if len(i.ReadAtNotIn) > 0 {
+		predicates = append(predicates, notification.ReadAtNotIn(i.ReadAtNotIn...))
+	}
+	if i.ReadAtGT != nil {
+		predicates = append(predicates, notification.ReadAtGT(*i.ReadAtGT))
+	}
+	if i.ReadAtGTE != nil {
+		predicates = append(predicates, notification.ReadAtGTE(*i.ReadAtGTE))
+	}
+	if i.ReadAtLT != nil {
+		predicates = append(predicates, notification.ReadAtLT(*i.ReadAtLT))
+	}
+	if i.ReadAtLTE != nil {
+		predicates = append(predicates, notification.ReadAtLTE(*i.ReadAtLTE))
+	}
+	if i.ReadAtIsNil {
+		predicates = append(predicates, notification.ReadAtIsNil())
+	}
+	if i.ReadAtNotNil {
+		predicates = append(predicates, notification.ReadAtNotNil())
+	}
+	if i.RecipientID != nil {
+		predicates = append(predicates, notification.RecipientIDEQ(*i.RecipientID))
+	}
+	if i.RecipientIDNEQ != nil {
+		predicates = append(predicates, notification.RecipientIDNEQ(*i.RecipientIDNEQ))
+	}
+	if len(i.RecipientIDIn) > 0 {
+		predicates = append(predicates, notification.RecipientIDIn(i.RecipientIDIn...))
+	}
+	if len(i.RecipientIDNotIn) > 0 {
+		predicates = append(predicates, notification.RecipientIDNotIn(i.RecipientIDNotIn...))
+	}
+	if i.RecipientIDGT != nil {
+		predicates = append(predicates, notification.RecipientIDGT(*i.RecipientIDGT))
+	}
+	if i.RecipientIDGTE != nil {
+		predicates = append(predicates, notification.RecipientIDGTE(*i.RecipientIDGTE))
+	}
+	if i.RecipientIDLT != nil {
+		predicates = append(predicates, notification.RecipientIDLT(*i.RecipientIDLT))
+	}
+	if i.RecipientIDLTE != nil {
+		predicates = append(predicates, notification.RecipientIDLTE(*i.RecipientIDLTE))
+	}
+	if i.RecipientIDContains != nil {
+		predicates = append(predicates, notification.RecipientIDContains(*i.RecipientIDContains))
+	}
+	if i.RecipientIDHasPrefix != nil {
+		predicates = append(predicates, notification.RecipientIDHasPrefix(*i.RecipientIDHasPrefix))
+	}
+	if i.RecipientIDHasSuffix != nil {
+		predicates = append(predicates, notification.RecipientIDHasSuffix(*i.RecipientIDHasSuffix))
+	}
+	if i.RecipientIDEqualFold != nil {
+		predicates = append(predicates, notification.RecipientIDEqualFold(*i.RecipientIDEqualFold))
+	}
+	if i.RecipientIDContainsFold != nil {
+		predicates = append(predicates, notification.RecipientIDContainsFold(*i.RecipientIDContainsFold))
+	}
+	if i.TicketID != nil {
+		predicates = append(predicates, notification.TicketIDEQ(*i.TicketID))
+	}
+	if i.TicketIDNEQ != nil {
+		predicates = append(predicates, notification.TicketIDNEQ(*i.TicketIDNEQ))
+	}
+	if len(i.TicketIDIn) > 0 {
+		predicates = append(predicates, notification.TicketIDIn(i.TicketIDIn...))
+	}
+	if len(i.TicketIDNotIn) > 0 {
+		predicates = append(predicates, notification.TicketIDNotIn(i.TicketIDNotIn...))
+	}
+	if i.TicketIDGT != nil {
+		predicates = append(predicates, notification.TicketIDGT(*i.TicketIDGT))
+	}
+	if i.TicketIDGTE != nil {
+		predicates = append(predicates, notification.TicketIDGTE(*i.TicketIDGTE))
+	}
+	if i.TicketIDLT != nil {
+		predicates = append(predicates, notification.TicketIDLT(*i.TicketIDLT))
+	}
+	if i.TicketIDLTE != nil {
+		predicates = append(predicates, notification.TicketIDLTE(*i.TicketIDLTE))
+	}
+	if i.TicketIDContains != nil {
+		predicates = append(predicates, notification.TicketIDContains(*i.TicketIDContains))
+	}
+	if i.TicketIDHasPrefix != nil {
+		predicates = append(predicates, notification.TicketIDHasPrefix(*i.TicketIDHasPrefix))
+	}
+	if i.TicketIDHasSuffix != nil {
+		predicates = append(predicates, notification.TicketIDHasSuffix(*i.TicketIDHasSuffix))
+	}
+	if i.TicketIDEqualFold != nil {
+		predicates = append(predicates, notification.TicketIDEqualFold(*i.TicketIDEqualFold))
+	}
+	if i.TicketIDContainsFold != nil {
+		predicates = append(predicates, notification.TicketIDContainsFold(*i.TicketIDContainsFold))
+	}
+	if i.CommentID != nil {
+		predicates = append(predicates, notification.CommentIDEQ(*i.CommentID))
+	}
+	if i.CommentIDNEQ != nil {
+		predicates = append(predicates, notification.CommentIDNEQ(*i.CommentIDNEQ))
+	}
+	if len(i.CommentIDIn) > 0 {
+		predicates = append(predicates, notification.CommentIDIn(i.CommentIDIn...))
+	}
+	if len(i.CommentIDNotIn) > 0 {
+		predicates = append(predicates, notification.CommentIDNotIn(i.CommentIDNotIn...))
+	}
+	if i.CommentIDGT != nil {
+		predicates = append(predicates, notification.CommentIDGT(*i.CommentIDGT))
+	}
+	if i.CommentIDGTE != nil {
+		predicates = append(predicates, notification.CommentIDGTE(*i.CommentIDGTE))
+	}
+	if i.CommentIDLT != nil {
+		predicates = append(predicates, notification.CommentIDLT(*i.CommentIDLT))
+	}
+	if i.CommentIDLTE != nil {
+		predicates = append(predicates, notification.CommentIDLTE(*i.CommentIDLTE))
+	}
+	if i.CommentIDContains != nil {
+		predicates = append(predicates, notification.CommentIDContains(*i.CommentIDContains))
+	}
+	if i.CommentIDHasPrefix != nil {
+		predicates = append(predicates, notification.CommentIDHasPrefix(*i.CommentIDHasPrefix))
+	}
+	if i.CommentIDHasSuffix != nil {
+		predicates = append(predicates, notification.CommentIDHasSuffix(*i.CommentIDHasSuffix))
+	}
+	if i.CommentIDIsNil {
+		predicates = append(predicates, notification.CommentIDIsNil())
+	}
+	if i.CommentIDNotNil {
+		predicates = append(predicates, notification.CommentIDNotNil())
+	}
+	if i.CommentIDEqualFold != nil {
+		predicates = append(predicates, notification.CommentIDEqualFold(*i.CommentIDEqualFold))
+	}
+	if i.CommentIDContainsFold != nil {
+		predicates = append(predicates, notification.CommentIDContainsFold(*i.CommentIDContainsFold))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, notification.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, notification.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, notification.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, notification.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDGT != nil {
+		predicates = append(predicates, notification.ActorIDGT(*i.ActorIDGT))
+	}
+	if i.ActorIDGTE != nil {
+		predicates = append(predicates, notification.ActorIDGTE(*i.ActorIDGTE))
+	}
+	if i.ActorIDLT != nil {
+		predicates = append(predicates, notification.ActorIDLT(*i.ActorIDLT))
+	}
+	if i.ActorIDLTE != nil {
+		predicates = append(predicates, notification.ActorIDLTE(*i.ActorIDLTE))
+	}
+	if i.ActorIDContains != nil {
+		predicates = append(predicates, notification.ActorIDContains(*i.ActorIDContains))
+	}
+	if i.ActorIDHasPrefix != nil {
+		predicates = append(predicates, notification.ActorIDHasPrefix(*i.ActorIDHasPrefix))
+	}
+	if i.ActorIDHasSuffix != nil {
+		predicates = append(predicates, notification.ActorIDHasSuffix(*i.ActorIDHasSuffix))
+	}
+	if i.ActorIDIsNil {
+		predicates = append(predicates, notification.ActorIDIsNil())
+	}
+	if i.ActorIDNotNil {
+		predicates = append(predicates, notification.ActorIDNotNil())
+	}
+	if i.ActorIDEqualFold != nil {
+		predicates = append(predicates, notification.ActorIDEqualFold(*i.ActorIDEqualFold))
+	}
+	if i.ActorIDContainsFold != nil {
+		predicates = append(predicates, notification.ActorIDContainsFold(*i.ActorIDContainsFold))
+	}
+
+	if i.HasRecipient != nil {
+		p := notification.HasRecipient()
+		if !*i.HasRecipient {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRecipientWith) > 0 {
+		with := make([]predicate.Agent, 0, len(i.HasRecipientWith))
+		for _, w := range i.HasRecipientWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRecipientWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasRecipientWith(with...))
+	}
+	if i.HasTicket != nil {
+		p := notification.HasTicket()
+		if !*i.HasTicket {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTicketWith) > 0 {
+		with := make([]predicate.Ticket, 0, len(i.HasTicketWith))
+		for _, w := range i.HasTicketWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTicketWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasTicketWith(with...))
+	}
+	if i.HasComment != nil {
+		p := notification.HasComment()
+		if !*i.HasComment {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCommentWith) > 0 {
+		with := make([]predicate.Comment, 0, len(i.HasCommentWith))
+		for _, w := range i.HasCommentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCommentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasCommentWith(with...))
+	}
+	if i.HasActor != nil {
+		p := notification.HasActor()
+		if !*i.HasActor {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActorWith) > 0 {
+		with := make([]predicate.Agent, 0, len(i.HasActorWith))
+		for _, w := range i.HasActorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasActorWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyNotificationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return notification.And(predicates...), nil
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/schema"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/setting"
@@ -430,6 +431,21 @@ func init() {
 	customer.DefaultID = customerDescID.Default.(func() gid.ID)
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescSequence is the schema descriptor for sequence field.
+	notificationDescSequence := notificationFields[1].Descriptor()
+	// notification.SequenceValidator is a validator for the "sequence" field. It is called by the builders before save.
+	notification.SequenceValidator = notificationDescSequence.Validators[0].(func(int64) error)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() gid.ID)
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
 	slapolicyMixin := schema.SLAPolicy{}.Mixin()
 	slapolicyMixinFields0 := slapolicyMixin[0].Fields()
 	_ = slapolicyMixinFields0

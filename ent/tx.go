@@ -30,6 +30,8 @@ type Tx struct {
 	Counter *CounterClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
 	// Setting is the client for interacting with the Setting builders.
@@ -183,6 +185,7 @@ func (tx *Tx) init() {
 	tx.Comment = NewCommentClient(tx.config)
 	tx.Counter = NewCounterClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.SLAPolicy = NewSLAPolicyClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)

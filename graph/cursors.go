@@ -21,6 +21,7 @@ var connectionNodes = map[string]string{
 	"CategoryConnection":         gid.Category,
 	"CommentConnection":          gid.Comment,
 	"CustomerConnection":         gid.Customer,
+	"NotificationConnection":     gid.Notification,
 	"SLAPolicyConnection":        gid.SLAPolicy,
 	"TagConnection":              gid.Tag,
 	"TeamConnection":             gid.Team,

@@ -82,8 +82,16 @@ func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[gid.ID
 	return r.Client.Ticket.Query().Paginate(ctx, after, first, before, last, ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
 }
 
+// Agent returns generated.AgentResolver implementation.
+func (r *Resolver) Agent() generated.AgentResolver { return &agentResolver{r} }
+
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
+
+// NotificationConnection returns generated.NotificationConnectionResolver implementation.
+func (r *Resolver) NotificationConnection() generated.NotificationConnectionResolver {
+	return &notificationConnectionResolver{r}
+}
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
@@ -103,10 +111,12 @@ func (r *Resolver) TicketWhereInput() generated.TicketWhereInputResolver {
 }
 
 type (
-	customerResolver         struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	teamResolver             struct{ *Resolver }
-	ticketResolver           struct{ *Resolver }
-	ticketEventResolver      struct{ *Resolver }
-	ticketWhereInputResolver struct{ *Resolver }
+	agentResolver                  struct{ *Resolver }
+	customerResolver               struct{ *Resolver }
+	notificationConnectionResolver struct{ *Resolver }
+	queryResolver                  struct{ *Resolver }
+	teamResolver                   struct{ *Resolver }
+	ticketResolver                 struct{ *Resolver }
+	ticketEventResolver            struct{ *Resolver }
+	ticketWhereInputResolver       struct{ *Resolver }
 )

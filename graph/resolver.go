@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/category"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -24,6 +25,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
+	"helpdesk/internal/notify"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 )
@@ -41,6 +43,8 @@ type Resolver struct {
 	Realtime *realtime.Feed
 	// Presence tracks who is looking at or replying to a ticket.
 	Presence *presence.Service
+	// Notify reads and marks the viewer's notifications.
+	Notify *notify.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see
@@ -66,6 +70,7 @@ var tablesByPrefix = map[string]string{
 	gid.Comment:          comment.Table,
 	gid.TicketEvent:      ticketevent.Table,
 	gid.APIToken:         apitoken.Table,
+	gid.Notification:     notification.Table,
 }
 
 // nodeType is ent's node-type resolver for our ids.

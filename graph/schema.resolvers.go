@@ -16,12 +16,18 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 
 	"entgo.io/contrib/entgql"
 )
+
+// Handle is the resolver for the handle field.
+func (r *agentResolver) Handle(ctx context.Context, obj *ent.Agent) (string, error) {
+	return notify.Handle(obj.Email), nil
+}
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*auth.AuthPayload, error) {
@@ -165,6 +171,16 @@ func (r *mutationResolver) SetTicketPresence(ctx context.Context, ticketID gid.I
 	return true, nil
 }
 
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []gid.ID) (int, error) {
+	return r.Notify.MarkRead(ctx, ids)
+}
+
+// UnreadCount is the resolver for the unreadCount field.
+func (r *notificationConnectionResolver) UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error) {
+	return r.Notify.UnreadCount(ctx)
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.Agent, error) {
 	v := viewer(ctx)
@@ -182,6 +198,20 @@ func (r *queryResolver) RoleAssignments(ctx context.Context) ([]*authz.RoleAssig
 // TicketByNumber is the resolver for the ticketByNumber field.
 func (r *queryResolver) TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error) {
 	return notFoundAsNil(r.Client.Ticket.Query().Where(ticket.Number(number)).Only(ctx))
+}
+
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error) {
+	q, err := r.Notify.Mine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
+}
+
+// UnreadNotificationCount is the resolver for the unreadNotificationCount field.
+func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (int, error) {
+	return r.Notify.UnreadCount(ctx)
 }
 
 // Agent is the resolver for the agent field.
@@ -210,6 +240,11 @@ func (r *subscriptionResolver) TicketChanged(ctx context.Context, id gid.ID, aft
 // TicketPresence is the resolver for the ticketPresence field.
 func (r *subscriptionResolver) TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error) {
 	return r.Presence.Watch(ctx, ticketID, func(err error) { r.endSubscription(ctx, err) })
+}
+
+// NotificationAdded is the resolver for the notificationAdded field.
+func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error) {
+	return r.subscribeNotifications(ctx)
 }
 
 // Members is the resolver for the members field.

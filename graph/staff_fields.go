@@ -11,11 +11,11 @@ import (
 
 // HideStaffContacts keeps agents' email addresses from customers' tokens:
 // a customer may see who works on their ticket (the agent's name), but
-// `Agent.email` answers FORBIDDEN. Team rosters are hidden from them by
+// `Agent.email` (and `Agent.handle`, its local part) answers FORBIDDEN. Team rosters are hidden from them by
 // the read scopes (authz.TeamMembershipScope).
 func HideStaffContacts(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Agent" || fc.Field.Name != "email" {
+	if fc == nil || fc.Object != "Agent" || (fc.Field.Name != "email" && fc.Field.Name != "handle") {
 		return next(ctx)
 	}
 	if v, ok := auth.ViewerFrom(ctx); ok && v.IsCustomer() {

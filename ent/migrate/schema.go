@@ -244,6 +244,62 @@ var (
 			},
 		},
 	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MENTIONED", "ASSIGNED", "WATCHED_TICKET_UPDATED"}},
+		{Name: "sequence", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "recipient_id", Type: field.TypeString, Size: 40},
+		{Name: "ticket_id", Type: field.TypeString, Size: 40},
+		{Name: "comment_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "actor_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "notifications_agents_recipient",
+				Columns:    []*schema.Column{NotificationsColumns[5]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notifications_tickets_ticket",
+				Columns:    []*schema.Column{NotificationsColumns[6]},
+				RefColumns: []*schema.Column{TicketsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notifications_comments_comment",
+				Columns:    []*schema.Column{NotificationsColumns[7]},
+				RefColumns: []*schema.Column{CommentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "notifications_agents_actor",
+				Columns:    []*schema.Column{NotificationsColumns[8]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_recipient_id_sequence",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[2]},
+			},
+			{
+				Name:    "notification_recipient_id_read_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[4]},
+			},
+		},
+	}
 	// SLAPoliciesColumns holds the columns for the "sla_policies" table.
 	SLAPoliciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -610,6 +666,7 @@ var (
 		CommentsTable,
 		CountersTable,
 		CustomersTable,
+		NotificationsTable,
 		SLAPoliciesTable,
 		SettingsTable,
 		TagsTable,
@@ -632,6 +689,10 @@ func init() {
 	CommentsTable.ForeignKeys[0].RefTable = TicketsTable
 	CommentsTable.ForeignKeys[1].RefTable = AgentsTable
 	CommentsTable.ForeignKeys[2].RefTable = CustomersTable
+	NotificationsTable.ForeignKeys[0].RefTable = AgentsTable
+	NotificationsTable.ForeignKeys[1].RefTable = TicketsTable
+	NotificationsTable.ForeignKeys[2].RefTable = CommentsTable
+	NotificationsTable.ForeignKeys[3].RefTable = AgentsTable
 	SLAPoliciesTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
 	TeamsTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
 	TeamsTable.ForeignKeys[1].RefTable = TeamsTable

@@ -30,6 +30,9 @@ type Counter func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
 // SLAPolicy is the predicate function for slapolicy builders.
 type SLAPolicy func(*sql.Selector)
 

@@ -53,6 +53,7 @@ var filterRules = rules(
 	rule[ent.TicketWhereInput]((*Enforcer).TicketScope),
 	rule[ent.CommentWhereInput]((*Enforcer).CommentScope),
 	rule[ent.TicketEventWhereInput]((*Enforcer).TicketEventScope),
+	rule[ent.NotificationWhereInput]((*Enforcer).NotificationScope),
 	rule[ent.CustomerWhereInput]((*Enforcer).CustomerScope),
 	rule[ent.APITokenWhereInput]((*Enforcer).APITokenScope),
 	rule[ent.TeamMembershipWhereInput]((*Enforcer).TeamMembershipScope),

@@ -11,7 +11,7 @@ import (
 )
 
 // InstallScopes makes client apply the viewer's read scope to every query
-// of tickets, comments, ticket events, customers, API tokens and team
+// of tickets, comments, ticket events, notifications, customers, API tokens and team
 // memberships — lists, counts, node lookups and nested edges alike — so
 // pages, cursors and totalCount only ever see allowed rows. A query
 // without a viewer in its context sees none of them, except team
@@ -27,6 +27,10 @@ func (en *Enforcer) InstallScopes(client *ent.Client) {
 	}))
 	client.TicketEvent.Intercept(intercept.TraverseTicketEvent(func(ctx context.Context, q *ent.TicketEventQuery) error {
 		restrict(ctx, q.Where, en.TicketEventScope)
+		return nil
+	}))
+	client.Notification.Intercept(intercept.TraverseNotification(func(ctx context.Context, q *ent.NotificationQuery) error {
+		restrict(ctx, q.Where, en.NotificationScope)
 		return nil
 	}))
 	client.Customer.Intercept(intercept.TraverseCustomer(func(ctx context.Context, q *ent.CustomerQuery) error {

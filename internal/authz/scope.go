@@ -8,6 +8,7 @@ import (
 	"helpdesk/ent/agent"
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
@@ -119,6 +120,18 @@ func (en *Enforcer) TeamMembershipScope(v auth.Viewer) predicate.TeamMembership 
 		return deny[predicate.TeamMembership]()
 	}
 	return nil
+}
+
+// NotificationScope is an agent's own notifications: nobody, the system
+// aside, reads another agent's, and tokens read none.
+func (en *Enforcer) NotificationScope(v auth.Viewer) predicate.Notification {
+	switch {
+	case v.IsSystem():
+		return nil
+	case v.IsAgent() && !v.IsIntegration() && !v.IsCustomer():
+		return notification.RecipientID(v.AgentID)
+	}
+	return deny[predicate.Notification]()
 }
 
 // AgentFilterScope is the agents a filter over an edge may match. Agents'

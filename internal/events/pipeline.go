@@ -101,6 +101,16 @@ type Tx struct {
 	pending      []Change
 	depth        int
 	beforeAppend []func(ctx context.Context) error
+	// reacting is the index in pending of the change whose reactors are
+	// running, -1 outside reactors.
+	reacting int
+	onEvent  []eventHook
+}
+
+// eventHook is a function to run on the event of pending[index].
+type eventHook struct {
+	index int
+	fn    func(ctx context.Context, ev *ent.TicketEvent) error
 }
 
 // WithTx runs fn in one transaction. When fn returns nil, the recorded
@@ -116,7 +126,7 @@ func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}()
 	err := store.Transact(ctx, p.Client, func(etx *ent.Tx, sqlTx *sql.Tx) error {
-		tx := &Tx{Tx: etx, sql: sqlTx, p: p}
+		tx := &Tx{Tx: etx, sql: sqlTx, p: p, reacting: -1}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -156,10 +166,13 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 	if c.Changes == nil {
 		c.Changes = []schematype.FieldChange{}
 	}
+	index := len(tx.pending)
 	tx.pending = append(tx.pending, c)
 	tx.depth++
-	defer func() { tx.depth-- }()
+	outer := tx.reacting
+	defer func() { tx.depth--; tx.reacting = outer }()
 	for _, r := range tx.p.reactors {
+		tx.reacting = index
 		if err := r.React(ctx, tx, c); err != nil {
 			return fmt.Errorf("reacting to %s of %s: %w", c.Kind, c.TicketID, err)
 		}
@@ -175,6 +188,22 @@ func (tx *Tx) Record(ctx context.Context, c Change) error {
 // recorded changes through pointers it kept (the To of a field change).
 func (tx *Tx) BeforeAppend(fn func(ctx context.Context) error) {
 	tx.beforeAppend = append(tx.beforeAppend, fn)
+}
+
+// ErrNotReacting is returned by OnEvent outside a reactor.
+var ErrNotReacting = errors.New("OnEvent is for reactors: no change is being reacted to")
+
+// OnEvent lets a reactor write rows that need the event of the change it
+// reacts to (its id or sequence): fn runs on this transaction once the
+// event is appended, right before commit, while the sequence counter is
+// held — so it should write, not compute. An error from fn rolls the
+// whole change back.
+func (tx *Tx) OnEvent(fn func(ctx context.Context, ev *ent.TicketEvent) error) error {
+	if tx.reacting < 0 {
+		return ErrNotReacting
+	}
+	tx.onEvent = append(tx.onEvent, eventHook{index: tx.reacting, fn: fn})
+	return nil
 }
 
 // ErrNoJobQueue is returned by EnqueueJob on a pipeline without Jobs.
@@ -218,6 +247,11 @@ func (tx *Tx) appendEvents(ctx context.Context) ([]*ent.TicketEvent, error) {
 	events, err := tx.TicketEvent.CreateBulk(creates...).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("appending ticket events: %w", err)
+	}
+	for _, h := range tx.onEvent {
+		if err := h.fn(ctx, events[h.index]); err != nil {
+			return nil, fmt.Errorf("reacting to event %d: %w", events[h.index].Sequence, err)
+		}
 	}
 	return events, nil
 }

@@ -270,3 +270,46 @@ func TestWritersToDifferentTicketsDoNotWaitForEachOther(t *testing.T) {
 		t.Fatalf("the last sequence belongs to %s, want the slow writer's ticket %s", last.TicketID, w.tickets[0])
 	}
 }
+
+// OnEvent hands each reactor the event of the change it reacted to, even
+// when another reactor recorded a change meanwhile; outside a reactor it
+// is refused.
+func TestOnEventGetsTheChangesOwnEvent(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newWorld(t, dial, 2)
+		pub := &recorder{}
+		p := &events.Pipeline{Client: w.app.DB.Client, Dialect: w.app.DB.Dialect, Publisher: pub}
+		// The first reactor answers a change of ticket 0 with a change of
+		// ticket 1, so the second sees two changes, nested.
+		p.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
+			if c.TicketID != w.tickets[0] {
+				return nil
+			}
+			return retitle(ctx, tx, w.tickets[1], "Echo")
+		}))
+		got := map[gid.ID]int64{}
+		p.React(events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
+			return tx.OnEvent(func(ctx context.Context, ev *ent.TicketEvent) error {
+				if ev.TicketID != c.TicketID {
+					return fmt.Errorf("event of %s handed to the reaction to %s", ev.TicketID, c.TicketID)
+				}
+				got[c.TicketID] = ev.Sequence
+				return nil
+			})
+		}))
+		err := p.WithTx(sys(), func(tx *events.Tx) error {
+			if err := tx.OnEvent(func(context.Context, *ent.TicketEvent) error { return nil }); !errors.Is(err, events.ErrNotReacting) {
+				return fmt.Errorf("OnEvent outside a reactor = %v", err)
+			}
+			return retitle(sys(), tx, w.tickets[0], "Origin")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs := pub.sequences()
+		if len(seqs) != 2 || got[w.tickets[0]] != seqs[0] || got[w.tickets[1]] != seqs[1] {
+			t.Fatalf("reactions saw %v, published %v", got, seqs)
+		}
+	})
+}

@@ -15,4 +15,5 @@ const (
 	Comment          = "cmt"
 	TicketEvent      = "evt"
 	APIToken         = "tok"
+	Notification     = "ntf"
 )

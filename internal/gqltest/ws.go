@@ -119,11 +119,13 @@ func (s *Socket) send(t testing.TB, v any) {
 }
 
 func (s *Socket) read() {
-	defer close(s.done)
 	for {
 		var m Message
 		if err := s.conn.ReadJSON(&m); err != nil {
+			// done before msgs: a reader that sees msgs closed finds the
+			// close error already set.
 			s.closeErr = err
+			close(s.done)
 			close(s.msgs)
 			return
 		}
@@ -154,6 +156,20 @@ func (s *Socket) NextMessage(t testing.TB) Message {
 		t.Fatalf("no websocket message within %s", Wait)
 	}
 	return Message{}
+}
+
+// TryNext returns the next message other than pings and keep-alives if
+// one comes within d; ok is false otherwise (the socket stays usable).
+func (s *Socket) TryNext(d time.Duration) (m Message, ok bool) {
+	select {
+	case m, open := <-s.msgs:
+		if !open {
+			return Message{Type: "closed"}, true
+		}
+		return m, true
+	case <-time.After(d):
+		return Message{}, false
+	}
 }
 
 // Next returns the data of the next result of operation id, decoded into

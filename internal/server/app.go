@@ -19,6 +19,7 @@ import (
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
 	"helpdesk/internal/presence"
+	"helpdesk/internal/notify"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/store"
@@ -187,6 +188,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return err
 	}
 	pipeline.React(a.Tickets.AutoCloseReactor())
+	pipeline.React(&notify.Reactor{Authz: enforcer})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
 	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
@@ -202,6 +204,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Catalog:   a.Catalog,
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
+		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))

@@ -19,7 +19,11 @@ import (
 const maxCommentBody = 65_000
 
 // AddComment adds an agent's comment to a ticket. The first PUBLIC reply by
-// an agent is the ticket's first response. The ticket's version is bumped
+// an agent is the ticket's first response. An agent's comment mentions the
+// agents in MentionIDs and those its body names by @handle (see
+// notify.Handle); a mentioned agent who cannot read the ticket is made a
+// watcher when the author may change the ticket, and otherwise the
+// comment is refused. The ticket's version is bumped
 // and a COMMENTED event recorded, so live views see the new comment.
 func (s *Service) AddComment(ctx context.Context, in AddCommentInput) (*ent.Comment, error) {
 	viewer, err := authz.Viewer(ctx)
@@ -81,14 +85,15 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID || t.Internal) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
 		}
+		var plan mentionPlan
 		if customerID == nil {
-			if _, err := s.authorize(ctx, tx, viewer, t, authz.ActComment); err != nil {
+			res, err := s.authorize(ctx, tx, viewer, t, authz.ActComment)
+			if err != nil {
 				return err
 			}
-		}
-		mentions, err := checkAgents(ctx, tx, "input.mentionIDs", mentionIDs)
-		if err != nil {
-			return err
+			if plan, err = s.planMentions(ctx, tx, viewer, t, res, body, mentionIDs); err != nil {
+				return err
+			}
 		}
 		created, err = tx.Comment.Create().
 			SetBody(body).
@@ -96,7 +101,7 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 			SetTicketID(t.ID).
 			SetNillableAuthorAgentID(viewer.ActorID()).
 			SetNillableAuthorCustomerID(customerID).
-			AddMentionIDs(mentions...).
+			AddMentionIDs(plan.mentions...).
 			SetCreatedAt(now).
 			SetUpdatedAt(now).
 			Save(ctx)
@@ -111,6 +116,9 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		if viewer.IsAgent() && visibility == comment.VisibilityPUBLIC && t.FirstRespondedAt == nil {
 			upd.SetFirstRespondedAt(now)
 			ch.addTime("firstRespondedAt", nil, &now)
+		}
+		if err := plan.addWatchers(ctx, tx, t, upd, &ch); err != nil {
+			return err
 		}
 		if customerID != nil && t.Status == ticket.StatusRESOLVED {
 			reopened := ticket.StatusUNASSIGNED
