@@ -24,8 +24,8 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
-	"helpdesk/internal/presence"
 	"helpdesk/internal/notify"
+	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/ticketing"
 )
