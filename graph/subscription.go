@@ -34,6 +34,9 @@ func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInp
 			return nil, apperr.Invalid("where", "%s", err)
 		}
 	}
+	if q.Cohort, err = r.cohortOf(ctx, where); err != nil {
+		return nil, err
+	}
 	out := make(chan *realtime.TicketQueueEvent)
 	go func() {
 		defer close(out)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"helpdesk/ent"
 	"helpdesk/ent/predicate"
@@ -27,6 +28,9 @@ type Feed struct {
 	Buffer int
 	// Logger logs what ends a subscription unexpectedly.
 	Logger *slog.Logger
+
+	mu      sync.Mutex
+	cohorts map[string]*cohort // live queues by Queue.Cohort
 }
 
 // DefaultBuffer is a subscriber's default buffer, in events.
@@ -46,6 +50,11 @@ type Queue struct {
 	// Single follows one ticket: deliveries end with FORBIDDEN when it
 	// becomes invisible, and no count is taken.
 	Single bool
+	// Cohort names the queue for sharing: subscribers with the same
+	// non-empty Cohort have the same filter under the same read scope,
+	// and share one evaluation of each live event and one count. Empty:
+	// the queue is evaluated for this subscriber alone.
+	Cohort string
 }
 
 // Resume tells a client to subscribe again with `after`.
@@ -86,6 +95,10 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *TicketQueueEvent) e
 	sub := f.Bus.Subscribe(buffer)
 	defer sub.Close()
 	r := &runner{f: f, q: q, out: out, known: map[gid.ID]bool{}}
+	if q.Cohort != "" && !q.Single {
+		r.cohort = f.join(q.Cohort)
+		defer f.leave(r.cohort)
+	}
 	ids, err := r.tickets(ctx, nil)
 	if err != nil {
 		return err
@@ -147,6 +160,7 @@ type runner struct {
 	f         *Feed
 	q         Queue
 	out       chan<- *TicketQueueEvent
+	cohort    *cohort         // shared evaluations; nil when not shared
 	known     map[gid.ID]bool // tickets in the queue as the subscriber knows it
 	last      int64           // highest sequence handled
 	sent      int64           // highest sequence delivered
@@ -207,13 +221,15 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	matching, err := r.tickets(ctx, ids)
+	var res map[int64]outcome
+	var err error
+	if r.cohort != nil && !r.replaying {
+		res, err = r.cohort.outcomes(ctx, r.f.memoLimit(), evs, r.evaluate)
+	} else {
+		res, err = r.evaluate(ctx, evs)
+	}
 	if err != nil {
 		return err
-	}
-	in := map[gid.ID]bool{}
-	for _, id := range matching {
-		in[id] = true
 	}
 	if r.replaying && r.q.Match != nil {
 		// The client may have had, at its cursor, a ticket that left the
@@ -222,40 +238,26 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 		if err != nil {
 			return fmt.Errorf("reading the events' tickets: %w", err)
 		}
+		in := map[gid.ID]bool{}
+		for _, ev := range evs {
+			in[ev.TicketID] = in[ev.TicketID] || res[ev.Sequence].in
+		}
 		for _, id := range visible {
 			if !in[id] && !r.known[id] {
 				r.known[id] = true
 			}
 		}
 	}
-	// The content, through the viewer's scope: an event the viewer may
-	// not read is not delivered.
-	var evIDs []gid.ID
-	for _, ev := range evs {
-		if in[ev.TicketID] {
-			evIDs = append(evIDs, ev.ID)
-		}
-	}
-	content := map[gid.ID]*ent.TicketEvent{}
-	if len(evIDs) > 0 {
-		rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the events: %w", err)
-		}
-		for _, ev := range rows {
-			content[ev.ID] = ev
-		}
-	}
 	var deliveries []*TicketQueueEvent
 	for _, ev := range evs {
 		d := &TicketQueueEvent{TicketID: ev.TicketID, Sequence: ev.Sequence, Cursor: EventCursor(ev.ID)}
+		o := res[ev.Sequence]
 		switch had := r.known[ev.TicketID]; {
-		case in[ev.TicketID]:
-			c, ok := content[ev.ID]
-			if !ok {
+		case o.in:
+			if o.event == nil {
 				continue
 			}
-			d.Event, d.QueueChange = c, QueueChanged
+			d.Event, d.QueueChange = o.event, QueueChanged
 			if !had {
 				d.QueueChange = QueueEntered
 				r.known[ev.TicketID] = true
@@ -272,13 +274,15 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 		deliveries = append(deliveries, d)
 	}
 	if len(deliveries) > 0 && !r.q.Single {
-		q := r.f.Client.Ticket.Query()
-		if r.q.Match != nil {
-			q.Where(r.q.Match)
+		var n int
+		var err error
+		if r.cohort != nil && !r.replaying {
+			n, err = r.cohort.total(ctx, evs[len(evs)-1].Sequence, r.count)
+		} else {
+			n, err = r.count(ctx)
 		}
-		n, err := q.Count(ctx)
 		if err != nil {
-			return fmt.Errorf("counting the queue: %w", err)
+			return err
 		}
 		for _, d := range deliveries {
 			d.TotalCount = n
@@ -294,6 +298,64 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 		}
 	}
 	return nil
+}
+
+// evaluate decides, for each event of evs (in sequence order), whether
+// its ticket is in the queue now, and reads the content of those that
+// are, through the viewer's scope: an event the viewer may not read has
+// no content and is not delivered.
+func (r *runner) evaluate(ctx context.Context, evs []*ent.TicketEvent) (map[int64]outcome, error) {
+	seen := map[gid.ID]bool{}
+	var ids []gid.ID
+	for _, ev := range evs {
+		if !seen[ev.TicketID] {
+			seen[ev.TicketID] = true
+			ids = append(ids, ev.TicketID)
+		}
+	}
+	matching, err := r.tickets(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	in := map[gid.ID]bool{}
+	for _, id := range matching {
+		in[id] = true
+	}
+	var evIDs []gid.ID
+	for _, ev := range evs {
+		if in[ev.TicketID] {
+			evIDs = append(evIDs, ev.ID)
+		}
+	}
+	content := map[gid.ID]*ent.TicketEvent{}
+	if len(evIDs) > 0 {
+		rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the events: %w", err)
+		}
+		for _, ev := range rows {
+			content[ev.ID] = ev
+		}
+	}
+	out := make(map[int64]outcome, len(evs))
+	for _, ev := range evs {
+		out[ev.Sequence] = outcome{in: in[ev.TicketID], event: content[ev.ID]}
+	}
+	return out, nil
+}
+
+// count counts the queue: the tickets the viewer may read that match the
+// filter.
+func (r *runner) count(ctx context.Context) (int, error) {
+	q := r.f.Client.Ticket.Query()
+	if r.q.Match != nil {
+		q.Where(r.q.Match)
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("counting the queue: %w", err)
+	}
+	return n, nil
 }
 
 // IsResume reports whether err asks the client to resume.

@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
+	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 	"helpdesk/internal/ticketing"
 )
@@ -37,8 +38,13 @@ func sys() context.Context { return auth.WithViewer(context.Background(), auth.S
 
 func newOrg(t *testing.T, dial string) *org {
 	t.Helper()
+	return newOrgOn(t, testdb.Open(t, dial))
+}
+
+// newOrgOn is newOrg on a given database.
+func newOrgOn(t *testing.T, db *store.DB) *org {
+	t.Helper()
 	ctx := sys()
-	db := testdb.Open(t, dial)
 	// The consistency check reads every edge of every ticket in one query,
 	// far more than the default complexity limit lets a client ask for.
 	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost, Limits: graph.Limits{MaxComplexity: 1 << 20}})

@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"helpdesk/ent"
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/store"
+	"helpdesk/internal/testdb"
+)
+
+// queueDriver counts the statements that evaluate the live queues of the
+// test (filters on priority or team): a batch's filter (which of the
+// events' tickets match) and a queue's count. Statements in transactions
+// are not seen.
+type queueDriver struct {
+	dialect.Driver
+	mu      sync.Mutex
+	filters int
+	counts  int
+}
+
+func (d *queueDriver) Query(ctx context.Context, query string, args, v any) error {
+	q := strings.ToLower(strings.NewReplacer(`"`, "", "`", "").Replace(query))
+	d.mu.Lock()
+	switch {
+	case strings.HasPrefix(q, "select count(tickets.id) from tickets"):
+		d.counts++
+	case strings.HasPrefix(q, "select tickets.id from tickets where") && strings.Contains(q, "tickets.id in (") &&
+		(strings.Contains(q, "tickets.priority = ") || strings.Contains(q, "tickets.team_id = ")):
+		d.filters++
+	}
+	d.mu.Unlock()
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+// since returns the filter evaluations and counts since the last call.
+func (d *queueDriver) since() (filters, counts int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	filters, counts = d.filters, d.counts
+	d.filters, d.counts = 0, 0
+	return filters, counts
+}
+
+// queueSub is one live queue subscription on its own socket.
+type queueSub struct {
+	name  string
+	s     *gqltest.Socket
+	where map[string]any
+}
+
+// TestRealtimeCohortsShareEvaluations checks that the cost of an event
+// grows with the distinct live queues and not with their subscribers:
+// subscribers who may read every ticket and follow the same filter share
+// one evaluation and one count of each event; another filter is another
+// evaluation; plain agents, whose scope is their own, are evaluated each.
+func TestRealtimeCohortsShareEvaluations(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		db := testdb.Open(t, dial)
+		counter := &queueDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+		o := newOrgOn(t, &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: db.SQL, Dialect: db.Dialect, DSN: db.DSN})
+		startApp(t, o.app)
+		cus := o.newCustomer(t, "Cohort Customer", "cohort@example.com")
+		o.openTicket(t, cus, "A", "LOW")
+		sentinel := o.openTicket(t, cus, "A", "HIGH")
+
+		high := map[string]any{"priority": "HIGH"}
+		teamA := map[string]any{"teamID": o.teams["A"]}
+		var subs []queueSub
+		// add subscribes and waits until every subscription, old and new,
+		// delivered a comment on the sentinel (in every queue below).
+		add := func(more ...queueSub) {
+			t.Helper()
+			after := o.latestCursor(t, sentinel)
+			for _, q := range more {
+				q.s = gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients[q.name].Token)
+				q.s.Subscribe(t, "q", queueSubscription, map[string]any{"where": q.where, "after": after})
+				subs = append(subs, q)
+			}
+			o.addComment(t, sentinel, "are you there?", "PUBLIC")
+			for _, q := range subs {
+				if d := next(t, q.s, "q"); d.TicketEvents.TicketID != sentinel {
+					t.Fatalf("%s: first delivery is about %s, want the sentinel", q.name, d.TicketEvents.TicketID)
+				}
+			}
+		}
+		// event comments on the sentinel and returns the evaluations and
+		// counts it cost once every subscriber received it.
+		event := func(wantTotal map[string]int) (filters, counts int) {
+			t.Helper()
+			counter.since()
+			o.addComment(t, sentinel, "one more thing", "PUBLIC")
+			for i, q := range subs {
+				d := next(t, q.s, "q")
+				expect(t, d, "CHANGED", sentinel)
+				key := fmt.Sprint(q.where)
+				if d.TicketEvents.TotalCount != wantTotal[key] {
+					t.Fatalf("subscriber %d (%s, %v): totalCount %d, want %d", i, q.name, q.where, d.TicketEvents.TotalCount, wantTotal[key])
+				}
+			}
+			return counter.since()
+		}
+		totals := map[string]int{fmt.Sprint(high): 1, fmt.Sprint(teamA): 2}
+
+		// Four subscribers who read every ticket, one filter: one cohort.
+		add(queueSub{name: "admin", where: high}, queueSub{name: "admin", where: high},
+			queueSub{name: "admin", where: high}, queueSub{name: "manager", where: high})
+		if f, c := event(totals); f != 1 || c != 1 {
+			t.Fatalf("one cohort of 4: %d filter evaluations and %d counts per event, want 1 and 1", f, c)
+		}
+		// A second filter is a second cohort.
+		add(queueSub{name: "admin", where: teamA}, queueSub{name: "manager", where: teamA})
+		if f, c := event(totals); f != 2 || c != 2 {
+			t.Fatalf("two cohorts: %d filter evaluations and %d counts per event, want 2 and 2", f, c)
+		}
+		// Plain agents do not share, not even two subscriptions of one
+		// agent: each is evaluated under the agent's own scope.
+		add(queueSub{name: "agentA", where: high}, queueSub{name: "agentA", where: high}, queueSub{name: "leadA", where: high})
+		if f, c := event(totals); f != 5 || c != 5 {
+			t.Fatalf("two cohorts and three agents: %d filter evaluations and %d counts per event, want 5 and 5", f, c)
+		}
+	})
+}
