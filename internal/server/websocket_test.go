@@ -105,6 +105,21 @@ func TestWebsocketAuthentication(t *testing.T) {
 		if _, err := temp.Closed(t); gqltest.CloseCode(err) != server.CloseUnauthorized {
 			t.Fatalf("deactivated agent's socket closed with %v, want 4401", err)
 		}
+
+		// A revoked API token's socket is closed too.
+		var issued struct {
+			CreateAPIToken struct {
+				Token    string
+				APIToken struct{ ID string }
+			}
+		}
+		e.admin.Must(t, `mutation { createAPIToken(input: {name: "Wallboard", scopes: [TICKETS_READ]}) { token apiToken { id } } }`, nil, &issued)
+		wallboard := gqltest.Connect(t, url, gqltest.TransportWS, issued.CreateAPIToken.Token)
+		e.admin.Must(t, `mutation($id: ID!) { revokeAPIToken(id: $id) { id } }`,
+			map[string]any{"id": issued.CreateAPIToken.APIToken.ID}, nil)
+		if _, err := wallboard.Closed(t); gqltest.CloseCode(err) != server.CloseUnauthorized {
+			t.Fatalf("revoked token's socket closed with %v, want 4401", err)
+		}
 	})
 }
 
