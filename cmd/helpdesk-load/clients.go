@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -60,9 +61,13 @@ type clientResult struct {
 	P50, P90, P99, Max int64
 	Unmatched          int64 `json:"unmatched"`
 	Errors             int64 `json:"errors"`
-	LastReceipt        int64 `json:"lastReceipt"`
-	CPUSeconds         float64
-	HeapInuse, Sys     uint64
+	// Closed counts the sockets the server closed, e.g. because the
+	// subscriber fell behind; CloseCodes counts them by close code.
+	Closed         int64         `json:"closed"`
+	CloseCodes     map[int]int64 `json:"closeCodes"`
+	LastReceipt    int64         `json:"lastReceipt"`
+	CPUSeconds     float64
+	HeapInuse, Sys uint64
 }
 
 // runClients is the client process: it opens n subscriptions to url,
@@ -96,8 +101,9 @@ func runClients(url, token string, n int) error {
 	if err, _ := dialErr.Load().(error); err != nil {
 		return err
 	}
+	closed := make(chan int, n)
 	for _, s := range subs {
-		go s.read(&errs)
+		go s.read(&errs, closed)
 	}
 	fmt.Println("subscribed")
 	for {
@@ -110,6 +116,9 @@ func runClients(url, token string, n int) error {
 		}
 		if all {
 			break
+		}
+		if len(closed) > 0 {
+			return fmt.Errorf("the server closed %d sockets before they were live (first close code %d)", len(closed), <-closed)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -148,6 +157,11 @@ func runClients(url, token string, n int) error {
 	}
 	var res clientResult
 	res.Errors = errs.Load()
+	res.CloseCodes = map[int]int64{}
+	for len(closed) > 0 {
+		res.CloseCodes[<-closed]++
+		res.Closed++
+	}
 	for _, s := range subs {
 		s.mu.Lock()
 		for _, d := range s.got {
@@ -229,11 +243,17 @@ func subscribe(d websocket.Dialer, url, token string, where map[string]any) (*su
 
 // read receives the subscriber's messages, answering pings and stamping
 // each event with its arrival time.
-func (s *subscriber) read(errs *atomic.Int64) {
+func (s *subscriber) read(errs *atomic.Int64, closed chan<- int) {
 	for {
 		_, data, err := s.conn.ReadMessage()
 		at := time.Now().UnixNano()
 		if err != nil {
+			code := -1
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				code = ce.Code
+			}
+			closed <- code
 			return
 		}
 		var m struct {

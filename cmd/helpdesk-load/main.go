@@ -166,7 +166,7 @@ func runDriver(args []string) error {
 			if _, err := fmt.Sscanf(l, "ready %d %d", &clientIdle[0], &clientIdle[1]); err != nil {
 				return fmt.Errorf("client process: %q", l)
 			}
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(60 * time.Second):
 			continue
 		}
 		break
@@ -239,6 +239,9 @@ func runDriver(args []string) error {
 		o.changes, sendWall.Round(time.Millisecond), float64(o.changes)/sendWall.Seconds(), o.rate, ms(p50), ms(p99), ms(pmax))
 	fmt.Printf("deliveries %d of %d expected (%d unmatched, %d errors), %.0f/s\n",
 		res.Deliveries, expected, res.Unmatched, res.Errors, float64(res.Deliveries)/wall.Seconds())
+	if res.Closed > 0 {
+		fmt.Printf("sockets closed by the server during the run: %d (by close code: %v)\n", res.Closed, res.CloseCodes)
+	}
 	fmt.Printf("commit-to-client latency: p50 %s  p90 %s  p99 %s  max %s\n", ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max))
 	fmt.Printf("server CPU over the run: %.1f s in %.1f s (%.2f cores); client process CPU in total: %.1f s\n",
 		cpu, wall.Seconds(), cpu/wall.Seconds(), res.CPUSeconds)
