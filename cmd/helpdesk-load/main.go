@@ -48,11 +48,12 @@ func main() {
 }
 
 type options struct {
-	subscribers int
-	changes     int
-	rate        float64
-	tickets     int
-	databaseURL string
+	subscribers   int
+	changes       int
+	rate          float64
+	tickets       int
+	databaseURL   string
+	warmupTimeout time.Duration
 }
 
 func runDriver(args []string) error {
@@ -62,6 +63,7 @@ func runDriver(args []string) error {
 	fs.IntVar(&o.changes, "changes", 500, "ticket changes to measure")
 	fs.Float64Var(&o.rate, "rate", 20, "ticket changes per second")
 	fs.IntVar(&o.tickets, "tickets", 8, "tickets the changes go round (spread over the priorities)")
+	fs.DurationVar(&o.warmupTimeout, "warmup-timeout", 3*time.Minute, "give up when not every subscriber has received a warm-up event after this long")
 	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL of an empty database; empty uses a fresh SQLite file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -149,6 +151,18 @@ func runDriver(args []string) error {
 		return fmt.Errorf("client process: %q %v", l, err)
 	}
 	fmt.Printf("%d subscribers on %d live queues opened in %s\n", o.subscribers, len(queues), time.Since(start).Round(time.Millisecond))
+	// Idle: memory per connection and CPU of the idle sockets, measured
+	// once every subscription has been sent and before any event.
+	idleCPU := processCPU()
+	time.Sleep(6 * time.Second)
+	idleCPU = processCPU() - idleCPU
+	after := serverMem()
+	n := float64(o.subscribers)
+	fmt.Printf("server memory per idle subscription: %.1f KB heap+stacks, %.1f KB Sys, %.1f KB RSS; goroutines %d (%.1f per subscription)\n",
+		float64(after.heap-before.heap)/n/1024, float64(after.sys-before.sys)/n/1024, float64(after.rss-before.rss)/n/1024,
+		after.goroutines, float64(after.goroutines-before.goroutines)/n)
+	fmt.Printf("server CPU while idle: %.2f cores (token recheck, pings)\n", idleCPU/6)
+
 	// Warm-up changes until every subscriber has received an event, so
 	// every subscription is known to be live.
 	var clientIdle [2]uint64
@@ -167,24 +181,16 @@ func runDriver(args []string) error {
 				return fmt.Errorf("client process: %q", l)
 			}
 		case <-time.After(60 * time.Second):
+			if time.Since(start) > o.warmupTimeout {
+				return fmt.Errorf("not every subscriber received a warm-up event within %s; open SQLite handles: %d", o.warmupTimeout, openFiles(".db"))
+			}
 			continue
 		}
 		break
 	}
-	fmt.Printf("all subscribers live after %s\n", time.Since(start).Round(time.Millisecond))
-
-	// Idle: memory per connection and CPU of the idle sockets.
-	idleCPU := processCPU()
-	time.Sleep(6 * time.Second)
-	idleCPU = processCPU() - idleCPU
-	after := serverMem()
-	n := float64(o.subscribers)
-	fmt.Printf("server memory per idle subscription: %.1f KB heap+stacks, %.1f KB Sys, %.1f KB RSS; goroutines %d (%.1f per subscription)\n",
-		float64(after.heap-before.heap)/n/1024, float64(after.sys-before.sys)/n/1024, float64(after.rss-before.rss)/n/1024,
-		after.goroutines, float64(after.goroutines-before.goroutines)/n)
+	fmt.Printf("all subscribers live after %s; open database file handles: %d\n", time.Since(start).Round(time.Millisecond), openFiles(".db"))
 	fmt.Printf("client process memory per subscriber (for comparison): %.1f KB heap+stacks, %.1f KB Sys\n",
 		float64(clientIdle[0])/n/1024, float64(clientIdle[1])/n/1024)
-	fmt.Printf("server CPU while idle: %.2f cores (token recheck, pings)\n", idleCPU/6)
 
 	// Measured changes at a steady rate.
 	w := bufio.NewWriter(stdin)
@@ -243,6 +249,7 @@ func runDriver(args []string) error {
 		fmt.Printf("sockets closed by the server during the run: %d (by close code: %v)\n", res.Closed, res.CloseCodes)
 	}
 	fmt.Printf("commit-to-client latency: p50 %s  p90 %s  p99 %s  max %s\n", ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max))
+	fmt.Printf("open database file handles after the run: %d\n", openFiles(".db"))
 	fmt.Printf("server CPU over the run: %.1f s in %.1f s (%.2f cores); client process CPU in total: %.1f s\n",
 		cpu, wall.Seconds(), cpu/wall.Seconds(), res.CPUSeconds)
 	_ = stdin.Close()
@@ -319,4 +326,20 @@ func raiseFileLimit() uint64 {
 		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
 	}
 	return l.Cur
+}
+
+// openFiles counts this process's open files whose name ends in suffix
+// (each SQLite connection holds the database file open).
+func openFiles(suffix string) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasSuffix(target, suffix) {
+			n++
+		}
+	}
+	return n
 }
