@@ -241,7 +241,7 @@ func runDriver(args []string) error {
 	wall := time.Duration(res.LastReceipt - wall0.UnixNano())
 	ms := func(ns int64) string { return fmt.Sprintf("%.1f ms", float64(ns)/1e6) }
 	p50, _, p99, pmax := percentiles(commitLat)
-	fmt.Printf("%d changes in %s (%.1f/s; target %.0f/s); updateTicket round trip p50 %s p99 %s max %s\n",
+	fmt.Printf("%d changes in %s (%.1f/s; target %g/s); updateTicket round trip p50 %s p99 %s max %s\n",
 		o.changes, sendWall.Round(time.Millisecond), float64(o.changes)/sendWall.Seconds(), o.rate, ms(p50), ms(p99), ms(pmax))
 	fmt.Printf("deliveries %d of %d expected (%d unmatched, %d errors), %.0f/s\n",
 		res.Deliveries, expected, res.Unmatched, res.Errors, float64(res.Deliveries)/wall.Seconds())
