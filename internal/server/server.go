@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/server/graphiql"
@@ -80,7 +82,7 @@ type Authenticator interface {
 func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(context.Context) error, logger *slog.Logger) http.Handler {
 	cfg = cfg.WithDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withDeadline(cfg.RequestTimeout, limitBody(cfg.MaxBodyBytes, authenticate(authn, graphql))))
+	mux.Handle("/graphql", withDeadline(cfg.RequestTimeout, limitBody(cfg.MaxBodyBytes, authenticate(authn, logger, graphql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -104,13 +106,31 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 // authenticate puts the viewer of a valid bearer token in the request
 // context. Requests without one go on anonymously; the GraphQL layer
 // refuses every field but login to them.
-func authenticate(authn Authenticator, next http.Handler) http.Handler {
+//
+// A token that cannot be checked (the database did not answer) is not
+// treated as no token: the request is answered 503 with an INTERNAL
+// error, so a client retries instead of logging its user out.
+func authenticate(authn Authenticator, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if ok {
-			if v, err := authn.Authenticate(r.Context(), token); err == nil {
+			v, err := authn.Authenticate(r.Context(), token)
+			switch {
+			case err == nil:
 				r = r.WithContext(auth.WithViewer(r.Context(), v))
 				requestlog.SetViewer(r.Context(), v.LogName())
+			case !errors.Is(err, apperr.ErrUnauthenticated):
+				id := requestID()
+				requestlog.AddErrorID(r.Context(), id)
+				logger.ErrorContext(r.Context(), "authenticating a request", "error_id", id, "error", err)
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+					"message":    "internal error (id " + id + "): the token could not be checked; try again",
+					"extensions": map[string]any{"code": string(apperr.CodeInternal), "errorId": id},
+				}}})
+				return
 			}
 		}
 		next.ServeHTTP(w, r)
