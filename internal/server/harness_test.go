@@ -37,11 +37,19 @@ type env struct {
 	anon  *gqltest.Client
 }
 
-func newEnv(t *testing.T, dial string) *env {
+func newEnv(t *testing.T, dial string) *env { return newEnvWith(t, dial, server.Options{}) }
+
+// newEnvWith is newEnv with the given options (the test token key is
+// added when none is set).
+func newEnvWith(t *testing.T, dial string, opts server.Options) *env {
 	t.Helper()
 	ctx := auth.WithViewer(context.Background(), auth.System)
 	db := testdb.Open(t, dial)
-	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
+	if opts.TokenKey == "" {
+		opts.TokenKey = testTokenKey
+	}
+	opts.PasswordCost = testPasswordCost
+	app, err := server.NewApp(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +60,12 @@ func newEnv(t *testing.T, dial string) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return serveApp(t, app)
+}
+
+// serveApp serves an App on loopback, with the admin logged in.
+func serveApp(t *testing.T, app *server.App) *env {
+	t.Helper()
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
 	anon := &gqltest.Client{URL: srv.URL + "/graphql"}
@@ -60,7 +74,7 @@ func newEnv(t *testing.T, dial string) *env {
 	}
 	anon.Must(t, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
 		map[string]any{"e": "ada@example.com", "p": adminPassword}, &login)
-	return &env{app: app, db: db, anon: anon, admin: &gqltest.Client{URL: anon.URL, Token: login.Login.Token}}
+	return &env{app: app, db: app.DB, anon: anon, admin: &gqltest.Client{URL: anon.URL, Token: login.Login.Token}}
 }
 
 // forEachDialect runs the test body once per database, on a fresh env

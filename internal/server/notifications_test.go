@@ -1,17 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"helpdesk/internal/gqltest"
-	"helpdesk/internal/server"
-	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 )
 
@@ -296,23 +292,10 @@ func TestNotificationAdded(t *testing.T) {
 func TestNotificationAddedAcrossReplicas(t *testing.T) {
 	o := newOrg(t, dialect.Postgres)
 	startApp(t, o.app)
-	ctx := context.Background()
-	db2, err := store.Open(ctx, o.app.DB.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(replica.Close)
-	startApp(t, replica)
-	srv := httptest.NewServer(replica.Handler)
-	t.Cleanup(srv.Close)
+	replicaURL := o.startReplica(t)
 
 	t1 := o.newTicket(t, "A", "", "")
-	s := gqltest.Connect(t, srv.URL+"/graphql", gqltest.TransportWS, o.clients["agentAB"].Token)
+	s := gqltest.Connect(t, replicaURL, gqltest.TransportWS, o.clients["agentAB"].Token)
 	s.Subscribe(t, "n", `subscription { notificationAdded { kind ticket { id } } }`, nil)
 	o.notificationsLive(t, s, "n", t1, "agentab") // committed through the first App
 	o.update(t, t1, map[string]any{"assigneeID": o.agents["agentAB"]})

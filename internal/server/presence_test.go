@@ -1,17 +1,13 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"helpdesk/internal/gqltest"
-	"helpdesk/internal/server"
-	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 )
 
@@ -151,23 +147,10 @@ func TestTicketPresenceTimeout(t *testing.T) {
 func TestPresenceAcrossReplicas(t *testing.T) {
 	o := newOrg(t, dialect.Postgres)
 	startApp(t, o.app)
-	ctx := context.Background()
-	db2, err := store.Open(ctx, o.app.DB.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(replica.Close)
-	startApp(t, replica)
-	srv := httptest.NewServer(replica.Handler)
-	t.Cleanup(srv.Close)
+	replicaURL := o.startReplica(t)
 
 	tk := o.openTicket(t, o.newCustomer(t, "Replica Presence", "replica-presence@example.com"), "A", "LOW")
-	w := gqltest.Connect(t, srv.URL+"/graphql", gqltest.TransportWS, o.clients["agentA"].Token)
+	w := gqltest.Connect(t, replicaURL, gqltest.TransportWS, o.clients["agentA"].Token)
 	w.Subscribe(t, "p", presenceSubscription, map[string]any{"t": tk})
 	present(t, w, "p")
 

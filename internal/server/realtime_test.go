@@ -157,6 +157,27 @@ func TestLiveQueue(t *testing.T) {
 	})
 }
 
+// startReplica starts a second App on the org's PostgreSQL database, with
+// its job workers and event bus running, serves it on loopback and
+// returns its GraphQL URL.
+func (o *org) startReplica(t *testing.T) string {
+	t.Helper()
+	db, err := store.Open(context.Background(), o.app.DB.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	replica, err := server.NewApp(context.Background(), db, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(replica.Close)
+	startApp(t, replica)
+	srv := httptest.NewServer(replica.Handler)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/graphql"
+}
+
 // latestCursor returns the cursor of a ticket's latest event.
 func (o *org) latestCursor(t *testing.T, ticketID string) string {
 	t.Helper()
@@ -258,22 +279,10 @@ func TestReplicasShareEvents(t *testing.T) {
 	o := newOrg(t, dialect.Postgres)
 	startApp(t, o.app)
 	ctx := context.Background()
-	db2, err := store.Open(ctx, o.app.DB.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	replica, err := server.NewApp(ctx, db2, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(replica.Close)
-	startApp(t, replica)
-	srv := httptest.NewServer(replica.Handler)
-	t.Cleanup(srv.Close)
+	replicaURL := o.startReplica(t)
 
 	cus := o.newCustomer(t, "Replica Customer", "replica@example.com")
-	s := gqltest.Connect(t, srv.URL+"/graphql", gqltest.TransportWS, o.clients["admin"].Token)
+	s := gqltest.Connect(t, replicaURL, gqltest.TransportWS, o.clients["admin"].Token)
 	o.subscribeReady(t, s, "q", nil, o.openTicket(t, cus, "B", "LOW"))
 	t1 := o.openTicket(t, cus, "A", "HIGH") // through the first App
 	d := next(t, s, "q")

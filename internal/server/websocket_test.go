@@ -1,58 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"helpdesk/ent/agent"
-	"helpdesk/internal/auth"
-	"helpdesk/internal/directory"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
 	"helpdesk/internal/testdb"
 )
-
-// newEnvWith is newEnv with the given options (the test token key is
-// added when none is set).
-func newEnvWith(t *testing.T, dial string, opts server.Options) *env {
-	t.Helper()
-	ctx := auth.WithViewer(context.Background(), auth.System)
-	db := testdb.Open(t, dial)
-	if opts.TokenKey == "" {
-		opts.TokenKey = testTokenKey
-	}
-	opts.PasswordCost = testPasswordCost
-	app, err := server.NewApp(ctx, db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
-	role := agent.RoleADMIN
-	if _, err := app.Directory.CreateAgent(ctx, directory.CreateAgentInput{
-		Name: "Ada Admin", Email: "ada@example.com", Password: adminPassword, Role: &role,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return serveApp(t, app)
-}
-
-// serveApp serves an App on loopback, with the admin logged in.
-func serveApp(t *testing.T, app *server.App) *env {
-	t.Helper()
-	srv := httptest.NewServer(app.Handler)
-	t.Cleanup(srv.Close)
-	anon := &gqltest.Client{URL: srv.URL + "/graphql"}
-	var login struct {
-		Login struct{ Token string }
-	}
-	anon.Must(t, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
-		map[string]any{"e": "ada@example.com", "p": adminPassword}, &login)
-	e := &env{app: app, db: app.DB, anon: anon, admin: &gqltest.Client{URL: anon.URL, Token: login.Login.Token}}
-	return e
-}
 
 // fastRecheck re-authenticates sockets often, so tests see a revoked
 // token's socket close quickly.
