@@ -4,6 +4,10 @@
 // PostgreSQL database on the server named by HELPDESK_MIGRATE_PG, default
 // the local one) and diffs the result against the ent schema. Without
 // changes it writes nothing.
+//
+// With -rehash it only rewrites each dialect's atlas.sum from the files on
+// disk, after a reviewed hand edit of a migration (for example turning a
+// SQLite table rebuild into ALTER TABLE … ADD COLUMN).
 package main
 
 import (
@@ -15,6 +19,7 @@ import (
 	"os"
 	"time"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/sqltool"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
@@ -32,6 +37,14 @@ func main() {
 	name := "schema"
 	if len(os.Args) > 1 {
 		name = os.Args[1]
+	}
+	if name == "-rehash" {
+		for _, d := range []string{"sqlite", "postgres"} {
+			if err := rehash(d); err != nil {
+				log.Fatalf("%s: %v", d, err)
+			}
+		}
+		return
 	}
 	if err := diff(ctx, "sqlite", dialect.SQLite, "sqlite://dev?mode=memory&_pragma=foreign_keys(1)", name); err != nil {
 		log.Fatalf("sqlite: %v", err)
@@ -82,4 +95,17 @@ func diff(ctx context.Context, dirName, dial, devURL, name string) error {
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
 	)
+}
+
+// rehash rewrites a migration directory's atlas.sum from its files.
+func rehash(dirName string) error {
+	dir, err := sqltool.NewGooseDir(dirName)
+	if err != nil {
+		return fmt.Errorf("opening migration directory: %w", err)
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return fmt.Errorf("hashing: %w", err)
+	}
+	return atlasmigrate.WriteSumFile(dir, sum)
 }
