@@ -72,10 +72,13 @@ func (c WebsocketConfig) WithDefaults() WebsocketConfig {
 
 // Close codes a socket is closed with when its authentication fails
 // (graphql-transport-ws's 4401 and 4403; legacy graphql-ws clients also
-// receive a connection_error message first).
+// receive a connection_error message first), or when its token could not
+// be checked (4500, graphql-transport-ws's internal error: the client
+// reconnects after a pause, its token is not known to be bad).
 const (
-	CloseUnauthorized = 4401
-	CloseForbidden    = 4403
+	CloseUnauthorized  = 4401
+	CloseForbidden     = 4403
+	CloseInternalError = 4500
 )
 
 // websocketTransport is gqlgen's websocket transport on gorilla/websocket:
@@ -130,9 +133,11 @@ func originChecker(allowed []string) func(*http.Request) bool {
 
 // initFunc authenticates a socket from its connection_init payload
 // ({"authorization": "Bearer …"}) and re-authenticates it every
-// RecheckInterval; the socket is closed with 4401 when the token no
-// longer authenticates, and with 4403 when what it may see changed
-// (role or teams), so the client reconnects with its new rights.
+// RecheckInterval. The socket is closed with 4401 when the token does not
+// (or no longer) authenticate, with 4403 when what it may see changed
+// (role or teams), so the client reconnects with its new rights, and with
+// 4500 when connection_init's token cannot be checked (the database did
+// not answer; the error is logged with an id).
 func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		token, ok := bearerToken(payload.Authorization())
@@ -142,7 +147,10 @@ func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) tra
 		v, err := authn.Authenticate(ctx, token)
 		if err != nil {
 			if !errors.Is(err, apperr.ErrUnauthenticated) {
-				logger.ErrorContext(ctx, "authenticating a websocket", "error", err)
+				id := requestID()
+				requestlog.AddErrorID(ctx, id)
+				logger.ErrorContext(ctx, "authenticating a websocket", "error_id", id, "error", err)
+				return refuse(ctx, CloseInternalError, "internal error (id "+id+"): the token could not be checked; reconnect later")
 			}
 			return refuse(ctx, CloseUnauthorized, "invalid or expired token")
 		}
