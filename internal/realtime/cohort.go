@@ -30,7 +30,8 @@ type cohort struct {
 // outcome is one event's evaluation for a queue.
 type outcome struct {
 	in bool // its ticket matched the queue when evaluated
-	// event is its content (nil when not in the queue, or not readable).
+	// event is its content, with its ticket, when the viewer may read it
+	// (nil otherwise).
 	event *ent.TicketEvent
 }
 

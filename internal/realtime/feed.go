@@ -87,7 +87,7 @@ func SequenceOf(ctx context.Context, client *ent.Client, c *ent.Cursor) (int64, 
 // subscribes to the bus before it reads the log, so that the replay and
 // the live events meet with no gap; a sequence already delivered is never
 // delivered again.
-func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *TicketQueueEvent) error {
+func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) error {
 	buffer := f.Buffer
 	if buffer <= 0 {
 		buffer = DefaultBuffer
@@ -159,7 +159,7 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *TicketQueueEvent) e
 type runner struct {
 	f         *Feed
 	q         Queue
-	out       chan<- *TicketQueueEvent
+	out       chan<- *ent.TicketEvent
 	cohort    *cohort         // shared evaluations; nil when not shared
 	known     map[gid.ID]bool // tickets in the queue as the subscriber knows it
 	last      int64           // highest sequence handled
@@ -248,30 +248,34 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 			}
 		}
 	}
-	var deliveries []*TicketQueueEvent
+	var deliveries []*ent.TicketEvent
 	for _, ev := range evs {
-		d := &TicketQueueEvent{TicketID: ev.TicketID, Sequence: ev.Sequence, Cursor: EventCursor(ev.ID)}
 		o := res[ev.Sequence]
+		var change QueueChange
 		switch had := r.known[ev.TicketID]; {
 		case o.in:
 			if o.event == nil {
 				continue
 			}
-			d.Event, d.QueueChange = o.event, QueueChanged
+			change = QueueChanged
 			if !had {
-				d.QueueChange = QueueEntered
+				change = QueueEntered
 				r.known[ev.TicketID] = true
 			}
 		case had:
 			if r.q.Single {
 				return apperr.Forbidden("this ticket is no longer visible to you")
 			}
-			d.QueueChange = QueueLeft
+			change = QueueLeft
 			delete(r.known, ev.TicketID)
 		default:
 			continue
 		}
-		deliveries = append(deliveries, d)
+		if r.q.Single {
+			deliveries = append(deliveries, o.event)
+			continue
+		}
+		deliveries = append(deliveries, delivery(ev, o.event, change))
 	}
 	if len(deliveries) > 0 && !r.q.Single {
 		var n int
@@ -285,7 +289,7 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 			return err
 		}
 		for _, d := range deliveries {
-			d.TotalCount = n
+			d.Delivery.TotalCount = n
 		}
 	}
 	r.last = evs[len(evs)-1].Sequence
@@ -300,10 +304,24 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 	return nil
 }
 
+// delivery is one subscriber's delivery of ev: a copy of its content
+// (which a cohort shares) saying how it changes the queue, or, when the
+// subscriber may no longer read it (content nil: only a LEFT), the event
+// withheld: its place in the log and its ticket's id, nothing else.
+func delivery(ev, content *ent.TicketEvent, change QueueChange) *ent.TicketEvent {
+	d := &ent.TicketEvent{ID: ev.ID, Sequence: ev.Sequence, TicketID: ev.TicketID}
+	if content != nil {
+		c := *content
+		d = &c
+	}
+	d.Delivery = &ent.TicketEventDelivery{QueueChange: string(change), Withheld: content == nil}
+	return d
+}
+
 // evaluate decides, for each event of evs (in sequence order), whether
-// its ticket is in the queue now, and reads the content of those that
-// are, through the viewer's scope: an event the viewer may not read has
-// no content and is not delivered.
+// its ticket is in the queue now, and reads the content of those the
+// viewer may read, through the viewer's scope: an event the viewer may
+// not read has no content and is delivered, if at all, withheld.
 func (r *runner) evaluate(ctx context.Context, evs []*ent.TicketEvent) (map[int64]outcome, error) {
 	seen := map[gid.ID]bool{}
 	var ids []gid.ID
@@ -321,21 +339,20 @@ func (r *runner) evaluate(ctx context.Context, evs []*ent.TicketEvent) (map[int6
 	for _, id := range matching {
 		in[id] = true
 	}
-	var evIDs []gid.ID
+	// The content of every event the viewer may read (a ticket that left
+	// the queue but is still readable is delivered with its event), with
+	// its ticket, which every delivery shows.
+	evIDs := make([]gid.ID, 0, len(evs))
 	for _, ev := range evs {
-		if in[ev.TicketID] {
-			evIDs = append(evIDs, ev.ID)
-		}
+		evIDs = append(evIDs, ev.ID)
 	}
-	content := map[gid.ID]*ent.TicketEvent{}
-	if len(evIDs) > 0 {
-		rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading the events: %w", err)
-		}
-		for _, ev := range rows {
-			content[ev.ID] = ev
-		}
+	rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).WithTicket().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the events: %w", err)
+	}
+	content := make(map[gid.ID]*ent.TicketEvent, len(rows))
+	for _, ev := range rows {
+		content[ev.ID] = ev
 	}
 	out := make(map[int64]outcome, len(evs))
 	for _, ev := range evs {
