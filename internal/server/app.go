@@ -202,7 +202,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
-		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
+		Realtime:  &realtime.Feed{Client: db.Client, Dialect: db.Dialect, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
