@@ -84,11 +84,11 @@ const (
 // websocketTransport is gqlgen's websocket transport on gorilla/websocket:
 // it speaks graphql-transport-ws and the legacy graphql-ws, authenticates
 // the connection_init payload's token and keeps checking it.
-func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) transport.Websocket {
+func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger, open *sockets) transport.Websocket {
 	cfg = cfg.WithDefaults()
 	limit := cfg.MaxMessageBytes
 	return transport.Websocket{
-		Implementation: gorillaImplementation{upgrader: websocket.Upgrader{
+		Implementation: gorillaImplementation{open: open, upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			CheckOrigin:      originChecker(cfg.AllowedOrigins),
 			WriteBufferPool:  &sync.Pool{},
@@ -230,9 +230,10 @@ func connFrom(ctx context.Context) *gorillaConn {
 }
 
 // gorillaImplementation accepts gqlgen's websocket connections with
-// gorilla/websocket.
+// gorilla/websocket, and keeps them in open.
 type gorillaImplementation struct {
 	upgrader websocket.Upgrader
+	open     *sockets
 }
 
 // Accept upgrades the request, negotiating one of gqlgen's sub-protocols.
@@ -243,7 +244,10 @@ func (g gorillaImplementation) Accept(w http.ResponseWriter, r *http.Request, op
 	if err != nil {
 		return nil, err
 	}
-	c := &gorillaConn{ws: ws}
+	c := &gorillaConn{ws: ws, open: g.open}
+	if !g.open.add(c) {
+		c.closeWith(CloseGoingAway, "server shutting down: reconnect and resume")
+	}
 	if s, ok := r.Context().Value(connSlotKey{}).(*connSlot); ok {
 		s.conn = c
 	}
@@ -261,7 +265,8 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // gorillaConn is a gorilla connection as gqlgen's transport uses it.
 // Writes are serialised by the transport; the close frame is sent once.
 type gorillaConn struct {
-	ws *websocket.Conn
+	ws   *websocket.Conn
+	open *sockets
 
 	mu     sync.Mutex
 	closed bool
@@ -273,7 +278,10 @@ var (
 	_ transport.WebsocketReadDeadliner = (*gorillaConn)(nil)
 )
 
-func (c *gorillaConn) Close() error { return c.ws.Close() }
+func (c *gorillaConn) Close() error {
+	c.open.remove(c)
+	return c.ws.Close()
+}
 
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 	t, r, err := c.ws.NextReader()
@@ -303,7 +311,7 @@ func (c *gorillaConn) closeWith(code int, message string) {
 		return
 	}
 	_ = c.WriteClose(code, message)
-	_ = c.ws.Close()
+	_ = c.Close()
 }
 
 func (c *gorillaConn) Subprotocol() string { return c.ws.Subprotocol() }

@@ -63,7 +63,7 @@ func TestWebsocketInitWhenTheTokenCannotBeChecked(t *testing.T) {
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
 			authn := authenticatorFunc(func(context.Context, string) (auth.Viewer, error) { return auth.Viewer{}, tc.err })
 			gql := graph.NewServer(&graph.Resolver{}, graph.Limits{}, logger)
-			gql.AddTransport(websocketTransport(WebsocketConfig{}, authn, logger))
+			gql.AddTransport(websocketTransport(WebsocketConfig{}, authn, logger, &sockets{}))
 			srv := httptest.NewServer(withConnSlot(gql))
 			t.Cleanup(srv.Close)
 
