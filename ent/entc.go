@@ -9,6 +9,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -18,12 +19,14 @@ func main() {
 		entgql.WithConfigPath("../gqlgen.yml"),
 		entgql.WithSchemaPath("../graph/ent.graphql"),
 		entgql.WithNodeDescriptor(false),
+		entgql.WithSchemaHook(withheldEventFields),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
 	}
 	opts := []entc.Option{
 		entc.Extensions(ex),
+		entc.TemplateFiles("template/ticket_event_delivery.tmpl"),
 		entc.FeatureNames(
 			gen.FeatureIntercept.Name,
 			gen.FeaturePrivacy.Name,
@@ -38,4 +41,25 @@ func main() {
 	if err := entc.Generate("./schema", &gen.Config{}, opts...); err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// withheldEventFields makes nullable the TicketEvent fields a live queue
+// leaves out when it tells a subscriber that a ticket it may no longer
+// read left its queue (TicketEventDelivery.Withheld): everywhere else they
+// are always set.
+func withheldEventFields(_ *gen.Graph, s *ast.Schema) error {
+	t := s.Types["TicketEvent"]
+	if t == nil {
+		return nil
+	}
+	for _, f := range t.Fields {
+		switch f.Name {
+		case "kind", "changes", "createdAt", "ticket":
+			nullable := *f.Type
+			nullable.NonNull = false
+			f.Type = &nullable
+			f.Description = "Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise."
+		}
+	}
+	return nil
 }

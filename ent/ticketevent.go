@@ -41,6 +41,11 @@ type TicketEvent struct {
 	// The values are being populated by the TicketEventQuery when eager-loading is set.
 	Edges        TicketEventEdges `json:"edges"`
 	selectValues sql.SelectValues
+
+	// Delivery is set on the events a live queue delivers (the
+	// ticketEvents subscription): how the event changes the subscriber's
+	// queue. It is nil on events read any other way, and never stored.
+	Delivery *TicketEventDelivery `json:"-"`
 }
 
 // TicketEventEdges holds the relations/edges for other nodes in the graph.
@@ -252,6 +257,18 @@ func (_m *TicketEvent) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// TicketEventDelivery describes one delivery of a live queue.
+type TicketEventDelivery struct {
+	// QueueChange is ENTERED, LEFT or CHANGED.
+	QueueChange string
+	// TotalCount is how many tickets are in the queue after the event.
+	TotalCount int
+	// Withheld marks the LEFT delivery of a ticket the subscriber may no
+	// longer read: of the event only ID, Sequence and TicketID are set,
+	// the rest is not the subscriber's to see.
+	Withheld bool
 }
 
 // TicketEvents is a parsable slice of TicketEvent.

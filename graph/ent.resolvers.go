@@ -8,8 +8,11 @@ package graph
 import (
 	"context"
 	"helpdesk/ent"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/ticketevent"
 	"helpdesk/graph/generated"
 	"helpdesk/internal/gid"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -80,6 +83,54 @@ func (r *queryResolver) Teams(ctx context.Context, after *entgql.Cursor[gid.ID],
 // Tickets is the resolver for the tickets field.
 func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
 	return r.Client.Ticket.Query().Paginate(ctx, after, first, before, last, ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
+}
+
+// Kind is the resolver for the kind field.
+func (r *ticketEventResolver) Kind(ctx context.Context, obj *ent.TicketEvent) (*ticketevent.Kind, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return &obj.Kind, nil
+}
+
+// Changes is the resolver for the changes field.
+func (r *ticketEventResolver) Changes(ctx context.Context, obj *ent.TicketEvent) ([]*schematype.FieldChange, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return fieldChanges(obj.Changes), nil
+}
+
+// CreatedAt is the resolver for the createdAt field.
+func (r *ticketEventResolver) CreatedAt(ctx context.Context, obj *ent.TicketEvent) (*time.Time, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return &obj.CreatedAt, nil
+}
+
+// Ticket is the resolver for the ticket field.
+func (r *ticketEventResolver) Ticket(ctx context.Context, obj *ent.TicketEvent) (*ent.Ticket, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return obj.Ticket(ctx)
+}
+
+// Actor is the resolver for the actor field.
+func (r *ticketEventResolver) Actor(ctx context.Context, obj *ent.TicketEvent) (*ent.Agent, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return obj.Actor(ctx)
+}
+
+// Comment is the resolver for the comment field.
+func (r *ticketEventResolver) Comment(ctx context.Context, obj *ent.TicketEvent) (*ent.Comment, error) {
+	if withheld(obj) {
+		return nil, nil
+	}
+	return obj.Comment(ctx)
 }
 
 // Agent returns generated.AgentResolver implementation.

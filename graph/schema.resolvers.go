@@ -228,7 +228,7 @@ func (r *roleAssignmentResolver) Team(ctx context.Context, obj *authz.RoleAssign
 }
 
 // TicketEvents is the resolver for the ticketEvents field.
-func (r *subscriptionResolver) TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error) {
+func (r *subscriptionResolver) TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error) {
 	return r.subscribeQueue(ctx, where, after)
 }
 

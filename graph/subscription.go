@@ -24,7 +24,7 @@ import (
 const CodeResumeRequired = "RESUME_REQUIRED"
 
 // subscribeQueue starts a ticketEvents subscription.
-func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInput, after *ent.Cursor) (<-chan *realtime.TicketQueueEvent, error) {
+func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInput, after *ent.Cursor) (<-chan *ent.TicketEvent, error) {
 	q, err := r.liveQueue(ctx, after)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInp
 	if q.Cohort, err = r.cohortOf(ctx, where); err != nil {
 		return nil, err
 	}
-	out := make(chan *realtime.TicketQueueEvent)
+	out := make(chan *ent.TicketEvent)
 	go func() {
 		defer close(out)
 		r.endSubscription(ctx, r.Realtime.Run(ctx, q, out))
@@ -63,20 +63,10 @@ func (r *Resolver) subscribeTicket(ctx context.Context, id gid.ID, after *ent.Cu
 		return nil, apperr.NotFound("no ticket %s", id)
 	}
 	q.Match, q.Single = ticket.ID(id), true
-	queue := make(chan *realtime.TicketQueueEvent)
 	out := make(chan *ent.TicketEvent)
 	go func() {
 		defer close(out)
-		for d := range queue {
-			select {
-			case out <- d.Event:
-			case <-ctx.Done():
-			}
-		}
-	}()
-	go func() {
-		defer close(queue)
-		r.endSubscription(ctx, r.Realtime.Run(ctx, q, queue))
+		r.endSubscription(ctx, r.Realtime.Run(ctx, q, out))
 	}()
 	return out, nil
 }

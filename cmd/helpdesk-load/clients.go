@@ -34,7 +34,7 @@ var queues = func() []map[string]any {
 }()
 
 const subscription = `subscription($where: TicketWhereInput) {
-  ticketEvents(where: $where) { queueChange ticketID sequence totalCount event { changes { field to } } }
+  ticketEvents(where: $where) { id kind queueChange totalCount cursor ticket { id } changes { field to } }
 }`
 
 // delivery is one event received by a subscriber: the change it carries
@@ -261,11 +261,10 @@ func (s *subscriber) read(errs *atomic.Int64, closed chan<- int) {
 			Payload struct {
 				Data struct {
 					TicketEvents struct {
-						Event *struct {
-							Changes []struct {
-								Field string
-								To    *string
-							}
+						// Changes is null on a withheld LEFT.
+						Changes []struct {
+							Field string
+							To    *string
 						}
 					} `json:"ticketEvents"`
 				}
@@ -293,11 +292,9 @@ func (s *subscriber) read(errs *atomic.Int64, closed chan<- int) {
 			errs.Add(1)
 		}
 		change := -1
-		if e := m.Payload.Data.TicketEvents.Event; e != nil {
-			for _, c := range e.Changes {
-				if c.Field == "title" && c.To != nil && strings.HasPrefix(*c.To, "load-") {
-					change, _ = strconv.Atoi(strings.TrimPrefix(*c.To, "load-"))
-				}
+		for _, c := range m.Payload.Data.TicketEvents.Changes {
+			if c.Field == "title" && c.To != nil && strings.HasPrefix(*c.To, "load-") {
+				change, _ = strconv.Atoi(strings.TrimPrefix(*c.To, "load-"))
 			}
 		}
 		if change >= 0 {

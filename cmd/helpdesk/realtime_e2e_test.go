@@ -23,7 +23,7 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 			// Same database and token key file: a second replica.
 			urls = append(urls, start(t, env...).client().URL)
 		}
-		const sub = `subscription($after: Cursor) { ticketEvents(after: $after) { queueChange ticketID event { kind ticket { title } } } }`
+		const sub = `subscription($after: Cursor) { ticketEvents(after: $after) { id kind queueChange totalCount cursor ticket { id title } } }`
 		var customer struct{ CreateCustomer struct{ ID string } }
 		c.Must(t, `mutation { createCustomer(input: {name: "Live", email: "live@example.com"}) { id } }`, nil, &customer)
 		// A first ticket: subscriptions resume after its creation, and a
@@ -46,9 +46,11 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 		}
 		c.Must(t, `mutation($t: ID!) { addComment(input: {ticketID: $t, body: "live?"}) { id } }`, map[string]any{"t": first.CreateTicket.ID}, nil)
 		for i, s := range sockets {
-			var d struct{ TicketEvents struct{ TicketID string } }
-			if s.Next(t, "q", &d); d.TicketEvents.TicketID != first.CreateTicket.ID {
-				t.Fatalf("process %d: first delivery about %s, want the comment on %s", i, d.TicketEvents.TicketID, first.CreateTicket.ID)
+			var d struct {
+				TicketEvents struct{ Ticket struct{ ID string } }
+			}
+			if s.Next(t, "q", &d); d.TicketEvents.Ticket.ID != first.CreateTicket.ID {
+				t.Fatalf("process %d: first delivery about %s, want the comment on %s", i, d.TicketEvents.Ticket.ID, first.CreateTicket.ID)
 			}
 		}
 		var tk struct{ CreateTicket struct{ ID string } }
@@ -57,15 +59,14 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 		for i, s := range sockets {
 			var d struct {
 				TicketEvents struct {
-					QueueChange, TicketID string
-					Event                 struct {
-						Kind   string
-						Ticket struct{ Title string }
-					}
+					ID, Kind, QueueChange, Cursor string
+					TotalCount                    int
+					Ticket                        struct{ ID, Title string }
 				}
 			}
 			s.Next(t, "q", &d)
-			if d.TicketEvents.QueueChange != "ENTERED" || d.TicketEvents.TicketID != tk.CreateTicket.ID || d.TicketEvents.Event.Ticket.Title != "Live one" {
+			if e := d.TicketEvents; e.QueueChange != "ENTERED" || e.Kind != "CREATED" || e.Ticket.ID != tk.CreateTicket.ID ||
+				e.Ticket.Title != "Live one" || e.TotalCount != 2 || e.ID == "" || e.Cursor == "" {
 				t.Fatalf("process %d delivered %+v", i, d.TicketEvents)
 			}
 		}

@@ -479,18 +479,20 @@ type ComplexityRoot struct {
 	}
 
 	TicketEvent struct {
-		Actor     func(childComplexity int) int
-		ActorID   func(childComplexity int) int
-		Changes   func(childComplexity int) int
-		Comment   func(childComplexity int) int
-		CommentID func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Cursor    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Kind      func(childComplexity int) int
-		Sequence  func(childComplexity int) int
-		Ticket    func(childComplexity int) int
-		TicketID  func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		ActorID     func(childComplexity int) int
+		Changes     func(childComplexity int) int
+		Comment     func(childComplexity int) int
+		CommentID   func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Cursor      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		QueueChange func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		Ticket      func(childComplexity int) int
+		TicketID    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	TicketEventConnection struct {
@@ -502,15 +504,6 @@ type ComplexityRoot struct {
 	TicketEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
-	}
-
-	TicketQueueEvent struct {
-		Cursor      func(childComplexity int) int
-		Event       func(childComplexity int) int
-		QueueChange func(childComplexity int) int
-		Sequence    func(childComplexity int) int
-		TicketID    func(childComplexity int) int
-		TotalCount  func(childComplexity int) int
 	}
 
 	WorkingHours struct {
@@ -586,7 +579,7 @@ type RoleAssignmentResolver interface {
 	Team(ctx context.Context, obj *authz.RoleAssignment) (*ent.Team, error)
 }
 type SubscriptionResolver interface {
-	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error)
+	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error)
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
@@ -598,7 +591,16 @@ type TicketResolver interface {
 	CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*ent.Category, error)
 }
 type TicketEventResolver interface {
+	Kind(ctx context.Context, obj *ent.TicketEvent) (*ticketevent.Kind, error)
+	Changes(ctx context.Context, obj *ent.TicketEvent) ([]*schematype.FieldChange, error)
+	CreatedAt(ctx context.Context, obj *ent.TicketEvent) (*time.Time, error)
+
+	Ticket(ctx context.Context, obj *ent.TicketEvent) (*ent.Ticket, error)
+	Actor(ctx context.Context, obj *ent.TicketEvent) (*ent.Agent, error)
+	Comment(ctx context.Context, obj *ent.TicketEvent) (*ent.Comment, error)
 	Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error)
+	QueueChange(ctx context.Context, obj *ent.TicketEvent) (*realtime.QueueChange, error)
+	TotalCount(ctx context.Context, obj *ent.TicketEvent) (*int, error)
 }
 
 type TicketWhereInputResolver interface {
@@ -2670,6 +2672,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.Kind(childComplexity), true
+	case "TicketEvent.queueChange":
+		if e.ComplexityRoot.TicketEvent.QueueChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.QueueChange(childComplexity), true
 	case "TicketEvent.sequence":
 		if e.ComplexityRoot.TicketEvent.Sequence == nil {
 			break
@@ -2688,6 +2696,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.TicketID(childComplexity), true
+	case "TicketEvent.totalCount":
+		if e.ComplexityRoot.TicketEvent.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.TotalCount(childComplexity), true
 
 	case "TicketEventConnection.edges":
 		if e.ComplexityRoot.TicketEventConnection.Edges == nil {
@@ -2720,43 +2734,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEventEdge.Node(childComplexity), true
-
-	case "TicketQueueEvent.cursor":
-		if e.ComplexityRoot.TicketQueueEvent.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Cursor(childComplexity), true
-	case "TicketQueueEvent.event":
-		if e.ComplexityRoot.TicketQueueEvent.Event == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Event(childComplexity), true
-	case "TicketQueueEvent.queueChange":
-		if e.ComplexityRoot.TicketQueueEvent.QueueChange == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.QueueChange(childComplexity), true
-	case "TicketQueueEvent.sequence":
-		if e.ComplexityRoot.TicketQueueEvent.Sequence == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Sequence(childComplexity), true
-	case "TicketQueueEvent.ticketID":
-		if e.ComplexityRoot.TicketQueueEvent.TicketID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.TicketID(childComplexity), true
-	case "TicketQueueEvent.totalCount":
-		if e.ComplexityRoot.TicketQueueEvent.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.TotalCount(childComplexity), true
 
 	case "WorkingHours.end":
 		if e.ComplexityRoot.WorkingHours.End == nil {
@@ -5547,13 +5524,25 @@ type TicketEdge {
 type TicketEvent implements Node {
   id: ID!
   sequence: Int!
-  kind: TicketEventKind!
-  changes: [FieldChange!]!
-  createdAt: Time!
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  kind: TicketEventKind
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  changes: [FieldChange!]
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  createdAt: Time
   ticketID: ID!
   actorID: ID
   commentID: ID
-  ticket: Ticket!
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  ticket: Ticket
   actor: Agent
   comment: Comment
 }
@@ -6523,12 +6512,18 @@ with ` + "`" + `after` + "`" + ` to resume, with no gap and no duplicate.
 type Subscription {
   """
   A live queue: the events of the tickets matching ` + "`" + `where` + "`" + ` (the filter of
-  ` + "`" + `tickets` + "`" + `), each saying whether the ticket entered, left or changed in
-  the queue, with the queue's size. With ` + "`" + `after` + "`" + ` (any event's cursor), the
-  events committed after it are replayed first. Customers' tokens receive
-  no ticket history and are refused.
+  ` + "`" + `tickets` + "`" + `), in sequence order. Each delivery's ` + "`" + `queueChange` + "`" + ` says whether
+  its ticket ENTERED, LEFT or CHANGED in the queue, and ` + "`" + `totalCount` + "`" + ` is the
+  queue's size after it. A ticket that leaves the queue is delivered once
+  as LEFT: with the event when the viewer may still read the ticket (it
+  stopped matching the filter), and withheld when it may not (only ` + "`" + `id` + "`" + `,
+  ` + "`" + `sequence` + "`" + `, ` + "`" + `ticketID` + "`" + `, ` + "`" + `cursor` + "`" + `, ` + "`" + `queueChange` + "`" + ` and ` + "`" + `totalCount` + "`" + ` are set;
+  ` + "`" + `kind` + "`" + `, ` + "`" + `changes` + "`" + `, ` + "`" + `createdAt` + "`" + `, ` + "`" + `ticket` + "`" + `, ` + "`" + `actor` + "`" + `, ` + "`" + `comment` + "`" + ` are null).
+  With ` + "`" + `after` + "`" + ` (any event's cursor), the events committed after it are
+  replayed first. Customers' tokens receive no ticket history and are
+  refused.
   """
-  ticketEvents(where: TicketWhereInput, after: Cursor): TicketQueueEvent!
+  ticketEvents(where: TicketWhereInput, after: Cursor): TicketEvent!
   """
   The events of one ticket (its detail page), replayed from ` + "`" + `after` + "`" + ` first
   when given. Ends with FORBIDDEN when the ticket becomes invisible to the
@@ -6545,20 +6540,6 @@ enum QueueChange {
   LEFT
   """The ticket was and is in the queue: update it."""
   CHANGED
-}
-
-"""One delivery of a live queue (` + "`" + `ticketEvents` + "`" + `)."""
-type TicketQueueEvent {
-  queueChange: QueueChange!
-  """The event; null when the ticket LEFT the queue (its content is not delivered)."""
-  event: TicketEvent
-  ticketID: ID!
-  """The event's position in the log: deliveries come in increasing sequence."""
-  sequence: Int!
-  """Resume after this delivery: subscribe again with ` + "`" + `after: cursor` + "`" + `."""
-  cursor: Cursor!
-  """How many tickets are in the queue after this event."""
-  totalCount: Int!
 }
 
 extend type TicketEvent {
@@ -6654,6 +6635,21 @@ extend type Subscription {
   The viewer's new notifications, as their changes commit (agents only).
   """
   notificationAdded: Notification!
+}
+`, BuiltIn: false},
+	{Name: "../schema/realtime.graphql", Input: `# Live queues: how a delivered event changes the subscriber's queue.
+
+extend type TicketEvent {
+  """
+  How this event changes the live queue that delivered it (ticketEvents);
+  null on events read any other way (queries, ticketChanged).
+  """
+  queueChange: QueueChange
+  """
+  How many tickets are in the live queue after this event (ticketEvents);
+  null on events read any other way.
+  """
+  totalCount: Int
 }
 `, BuiltIn: false},
 }
@@ -7407,6 +7403,10 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_comment(ctx, field)
 	case "cursor":
 		return ec.fieldContext_TicketEvent_cursor(ctx, field)
+	case "queueChange":
+		return ec.fieldContext_TicketEvent_queueChange(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TicketEvent_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
 }
@@ -7431,24 +7431,6 @@ func (ec *executionContext) childFields_TicketEventEdge(ctx context.Context, fie
 		return ec.fieldContext_TicketEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEventEdge", field.Name)
-}
-
-func (ec *executionContext) childFields_TicketQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "queueChange":
-		return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
-	case "event":
-		return ec.fieldContext_TicketQueueEvent_event(ctx, field)
-	case "ticketID":
-		return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
-	case "sequence":
-		return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
-	case "cursor":
-		return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
-	case "totalCount":
-		return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type TicketQueueEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkingHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15315,8 +15297,8 @@ func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, fiel
 			return ec.Resolvers.Subscription().TicketEvents(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["after"].(*entgql.Cursor[gid.ID]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
-			return ec.marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+			return ec.marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15329,7 +15311,7 @@ func (ec *executionContext) fieldContext_Subscription_ticketEvents(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TicketQueueEvent(ctx, field)
+			return ec.childFields_TicketEvent(ctx, field)
 		},
 	}
 	defer func() {
@@ -17571,18 +17553,18 @@ func (ec *executionContext) _TicketEvent_kind(ctx context.Context, field graphql
 			return ec.fieldContext_TicketEvent_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+			return ec.Resolvers.TicketEvent().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ticketevent.Kind) graphql.Marshaler {
-			return ec.marshalNTicketEventKind2helpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ticketevent.Kind) graphql.Marshaler {
+			return ec.marshalOTicketEventKind2ᚖhelpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "TicketEventKind")
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "TicketEventKind")
 }
 
 func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -17594,22 +17576,22 @@ func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_changes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
+			return ec.Resolvers.TicketEvent().Changes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-			return ec.marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+			return ec.marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "TicketEvent",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldChange(ctx, field)
 		},
@@ -17626,18 +17608,18 @@ func (ec *executionContext) _TicketEvent_createdAt(ctx context.Context, field gr
 			return ec.fieldContext_TicketEvent_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+			return ec.Resolvers.TicketEvent().CreatedAt(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "Time")
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Time")
 }
 
 func (ec *executionContext) _TicketEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -17718,14 +17700,14 @@ func (ec *executionContext) _TicketEvent_ticket(ctx context.Context, field graph
 			return ec.fieldContext_TicketEvent_ticket(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ticket(ctx)
+			return ec.Resolvers.TicketEvent().Ticket(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
-			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+			return ec.marshalOTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17733,7 +17715,7 @@ func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, f
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Ticket(ctx, field)
 		},
@@ -17750,7 +17732,7 @@ func (ec *executionContext) _TicketEvent_actor(ctx context.Context, field graphq
 			return ec.fieldContext_TicketEvent_actor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Actor(ctx)
+			return ec.Resolvers.TicketEvent().Actor(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
@@ -17765,7 +17747,7 @@ func (ec *executionContext) fieldContext_TicketEvent_actor(_ context.Context, fi
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
 		},
@@ -17782,7 +17764,7 @@ func (ec *executionContext) _TicketEvent_comment(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_comment(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Comment(ctx)
+			return ec.Resolvers.TicketEvent().Comment(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Comment) graphql.Marshaler {
@@ -17797,7 +17779,7 @@ func (ec *executionContext) fieldContext_TicketEvent_comment(_ context.Context, 
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Comment(ctx, field)
 		},
@@ -17826,6 +17808,52 @@ func (ec *executionContext) _TicketEvent_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_TicketEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Cursor")
+}
+
+func (ec *executionContext) _TicketEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_queueChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketEvent().QueueChange(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
+			return ec.marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "QueueChange")
+}
+
+func (ec *executionContext) _TicketEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketEvent().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Int")
 }
 
 func (ec *executionContext) _TicketEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEventConnection) (ret graphql.Marshaler) {
@@ -17968,153 +17996,6 @@ func (ec *executionContext) _TicketEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TicketEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEventEdge", field, false, false, "Cursor")
-}
-
-func (ec *executionContext) _TicketQueueEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QueueChange, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
-			return ec.marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "QueueChange")
-}
-
-func (ec *executionContext) _TicketQueueEvent_event(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_event(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Event, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
-			return ec.marshalOTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "TicketQueueEvent",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TicketEvent(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _TicketQueueEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TicketID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_ticketID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "ID")
-}
-
-func (ec *executionContext) _TicketQueueEvent_sequence(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sequence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
-}
-
-func (ec *executionContext) _TicketQueueEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[gid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Cursor")
-}
-
-func (ec *executionContext) _TicketQueueEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _WorkingHours_weekday(ctx context.Context, field graphql.CollectedField, obj *schematype.WorkingHours) (ret graphql.Marshaler) {
@@ -33309,20 +33190,23 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
-			out.Values[i] = ec._TicketEvent_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_kind(ctx, field, obj)
+				})
 		case "changes":
-			out.Values[i] = ec._TicketEvent_changes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_changes(ctx, field, obj)
+				})
 		case "createdAt":
-			out.Values[i] = ec._TicketEvent_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_createdAt(ctx, field, obj)
+				})
 		case "ticketID":
 			out.Values[i] = ec._TicketEvent_ticketID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33340,7 +33224,7 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "ticket":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_ticket(ctx, field, obj)
 				})
@@ -33361,6 +33245,18 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_cursor(ctx, field, obj)
+				})
+		case "queueChange":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_queueChange(ctx, field, obj)
+				})
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_totalCount(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33440,64 +33336,6 @@ func (ec *executionContext) _TicketEventEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._TicketEventEdge_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var ticketQueueEventImplementors = []string{"TicketQueueEvent"}
-
-func (ec *executionContext) _TicketQueueEvent(ctx context.Context, sel ast.SelectionSet, obj *realtime.TicketQueueEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ticketQueueEventImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("TicketQueueEvent")
-		case "queueChange":
-			out.Values[i] = ec._TicketQueueEvent_queueChange(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "event":
-			out.Values[i] = ec._TicketQueueEvent_event(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "ticketID":
-			out.Values[i] = ec._TicketQueueEvent_ticketID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sequence":
-			out.Values[i] = ec._TicketQueueEvent_sequence(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cursor":
-			out.Values[i] = ec._TicketQueueEvent_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "totalCount":
-			out.Values[i] = ec._TicketQueueEvent_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34322,24 +34160,12 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
-	return ec._FieldChange(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
+func (ec *executionContext) marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v *schematype.FieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldChange!")
+		return graphql.Null
 	}
-
-	return ret
+	return ec._FieldChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx context.Context, v any) (gid.ID, error) {
@@ -34567,16 +34393,6 @@ func (ec *executionContext) marshalNPresenceState2helpdeskᚋinternalᚋpresence
 		graphql.AddInvalidNullFromMarshaler(ctx, "PresenceState!")
 	}
 	return res
-}
-
-func (ec *executionContext) unmarshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (realtime.QueueChange, error) {
-	var res realtime.QueueChange
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNRoleAssignment2ᚕᚖhelpdeskᚋinternalᚋauthzᚐRoleAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*authz.RoleAssignment) graphql.Marshaler {
@@ -34970,14 +34786,6 @@ func (ec *executionContext) unmarshalNTicketPriority2helpdeskᚋentᚋschematype
 
 func (ec *executionContext) marshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx context.Context, sel ast.SelectionSet, v schematype.Priority) graphql.Marshaler {
 	return v
-}
-
-func (ec *executionContext) marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx context.Context, sel ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "TicketQueueEvent!")
-		return graphql.Null
-	}
-	return ec._TicketQueueEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, v any) (ticket.Status, error) {
@@ -35949,6 +35757,25 @@ func (ec *executionContext) unmarshalOCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx context.Context, v any) ([]gid.ID, error) {
 	if v == nil {
 		return nil, nil
@@ -36250,6 +36077,22 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖhelpdeskᚋent�
 	}
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (*realtime.QueueChange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(realtime.QueueChange)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSLABreachAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -2,47 +2,72 @@ package realtime
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"helpdesk/ent"
+	"helpdesk/internal/gid"
 )
 
 // A cohort is the subscribers of one live queue: the same filter under
-// the same read scope. They share one evaluation of each event (was its
-// ticket in the queue, the event's content) and one count, so the cost of
-// an event grows with the number of distinct queues, not of subscribers.
+// the same read scope. It holds the queue's membership (the tickets in
+// it, as of the sequence pos) and evaluates each event once for all its
+// subscribers: was its ticket in the queue, is it now, the event's
+// content; and it counts the queue once. So the cost of an event, and the
+// memory of the queue's membership, grow with the number of distinct
+// queues, not of subscribers.
 //
 // Subscribers drain their buffers at different moments and in batches of
 // different sizes, so outcomes are kept per sequence: whoever handles a
-// sequence first evaluates it, the others reuse the outcome.
+// sequence first evaluates it (and every sequence before it the cohort
+// has not seen), the others reuse the outcome.
 type cohort struct {
 	key  string
 	subs int // guarded by Feed.mu
 
 	mu      sync.Mutex // held while evaluating
-	seen    map[int64]outcome
-	high    int64 // highest sequence evaluated
+	started bool
+	members map[gid.ID]struct{} // the queue as of pos
+	pos     int64
+	memo    map[int64]outcome
 	count   int
 	countAt int64 // the count holds for every sequence up to this one
 	counted bool
 }
 
-// outcome is one event's evaluation for a queue.
+// outcome is how one event changes a queue.
 type outcome struct {
-	in bool // its ticket matched the queue when evaluated
-	// event is its content (nil when not in the queue, or not readable).
+	// change is "" when the event is not delivered (its ticket neither
+	// was nor is in the queue).
+	change QueueChange
+	// event is its content, with its ticket; nil on a LEFT when the
+	// viewer may no longer read the ticket (the delivery is withheld).
 	event *ent.TicketEvent
 }
 
+// evaluator reads, with a subscriber's rights, which of the tickets ids
+// are in the queue now, and the content of the events evIDs the viewer
+// may read.
+type evaluator interface {
+	matching(ctx context.Context, ids []gid.ID) (map[gid.ID]bool, error)
+	contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.TicketEvent, error)
+	snapshot(ctx context.Context) (ids []gid.ID, at int64, err error)
+	readAfter(ctx context.Context, after int64, limit int) ([]*ent.TicketEvent, error)
+}
+
 // memoLimit is how many sequences a cohort remembers: a subscriber further
-// behind than that evaluates for itself (it is close to being ended as
-// lagging anyway).
+// behind than that is ended as lagging (its buffer would have overflowed
+// first).
 func (f *Feed) memoLimit() int64 {
 	return int64(max(f.Buffer, DefaultBuffer)) * 2
 }
 
-// join adds a subscriber to the cohort named key.
+// join adds a subscriber to the cohort named key; an empty key makes a
+// cohort of one that no one else joins.
 func (f *Feed) join(key string) *cohort {
+	if key == "" {
+		return &cohort{subs: 1}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cohorts == nil {
@@ -50,7 +75,7 @@ func (f *Feed) join(key string) *cohort {
 	}
 	c := f.cohorts[key]
 	if c == nil {
-		c = &cohort{key: key, seen: map[int64]outcome{}}
+		c = &cohort{key: key}
 		f.cohorts[key] = c
 	}
 	c.subs++
@@ -59,6 +84,9 @@ func (f *Feed) join(key string) *cohort {
 
 // leave removes a subscriber; a cohort with none left is forgotten.
 func (f *Feed) leave(c *cohort) {
+	if c.key == "" {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c.subs--
@@ -67,45 +95,154 @@ func (f *Feed) leave(c *cohort) {
 	}
 }
 
-// outcomes returns the outcome of every event of evs, evaluating with
-// eval only the sequences no member of the cohort has evaluated yet.
-func (c *cohort) outcomes(ctx context.Context, limit int64, evs []*ent.TicketEvent,
-	eval func(context.Context, []*ent.TicketEvent) (map[int64]outcome, error)) (map[int64]outcome, error) {
+// shared reports whether other subscribers may need the outcomes.
+func (f *Feed) shared(c *cohort) bool {
+	if c.key == "" {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return c.subs > 1
+}
+
+// start returns the sequence the cohort's membership holds at, taking
+// the queue's snapshot first when it has none. A new subscriber's
+// deliveries begin after it.
+func (c *cohort) start(ctx context.Context, e evaluator) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	res := make(map[int64]outcome, len(evs))
-	var missing []*ent.TicketEvent
+	if !c.started {
+		ids, at, err := e.snapshot(ctx)
+		if err != nil {
+			return 0, err
+		}
+		c.members = make(map[gid.ID]struct{}, len(ids))
+		for _, id := range ids {
+			c.members[id] = struct{}{}
+		}
+		c.pos, c.started = at, true
+	}
+	return c.pos, nil
+}
+
+// outcomes returns the outcome of every event of evs (in sequence order,
+// all after the caller's start), evaluating the sequences the cohort has
+// not seen yet, in order, reading from the log any it was not handed.
+// Outcomes are remembered while other subscribers may ask for them; one
+// the cohort no longer remembers ends the caller as lagging.
+func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.TicketEvent) (map[int64]outcome, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Checked under c.mu: a subscriber joining now starts after what is
+	// evaluated here, so it never needs an outcome that was not kept.
+	keep := f.shared(c)
+	var fresh []*ent.TicketEvent
 	for _, ev := range evs {
-		if o, ok := c.seen[ev.Sequence]; ok {
-			res[ev.Sequence] = o
-		} else {
-			missing = append(missing, ev)
+		if ev.Sequence > c.pos {
+			fresh = append(fresh, ev)
 		}
 	}
-	if len(missing) == 0 {
-		return res, nil
+	var got map[int64]outcome
+	if len(fresh) > 0 {
+		for c.pos < fresh[0].Sequence-1 {
+			gap, err := e.readAfter(ctx, c.pos, min(batchSize, int(fresh[0].Sequence-1-c.pos)))
+			if err != nil {
+				return nil, fmt.Errorf("reading the event log: %w", err)
+			}
+			if len(gap) == 0 {
+				break
+			}
+			if _, err := c.advance(ctx, e, keep, gap); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if got, err = c.advance(ctx, e, keep, fresh); err != nil {
+			return nil, err
+		}
 	}
-	got, err := eval(ctx, missing)
-	if err != nil {
-		return nil, err
+	res := make(map[int64]outcome, len(evs))
+	for _, ev := range evs {
+		o, ok := got[ev.Sequence]
+		if !ok {
+			if o, ok = c.memo[ev.Sequence]; !ok {
+				return nil, ErrLagged
+			}
+		}
+		res[ev.Sequence] = o
 	}
-	for seq, o := range got {
-		res[seq] = o
-		c.seen[seq] = o
-		c.high = max(c.high, seq)
-	}
-	if int64(len(c.seen)) > 2*limit {
-		for seq := range c.seen {
-			if seq <= c.high-limit {
-				delete(c.seen, seq)
+	if limit := f.memoLimit(); int64(len(c.memo)) > 2*limit {
+		for seq := range c.memo {
+			if seq <= c.pos-limit {
+				delete(c.memo, seq)
 			}
 		}
 	}
 	return res, nil
 }
 
+// advance evaluates evs (the next sequences after pos, in order) against
+// the membership, moves it and pos on, and remembers the outcomes when
+// keep (other subscribers will ask for them).
+func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent.TicketEvent) (map[int64]outcome, error) {
+	seen := map[gid.ID]bool{}
+	var ids []gid.ID
+	for _, ev := range evs {
+		if !seen[ev.TicketID] {
+			seen[ev.TicketID] = true
+			ids = append(ids, ev.TicketID)
+		}
+	}
+	in, err := e.matching(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Content is read for the events delivered: those of tickets in the
+	// queue, and those of tickets that were in it (a LEFT).
+	var evIDs []gid.ID
+	for _, ev := range evs {
+		if _, had := c.members[ev.TicketID]; had || in[ev.TicketID] {
+			evIDs = append(evIDs, ev.ID)
+		}
+	}
+	content := map[gid.ID]*ent.TicketEvent{}
+	if len(evIDs) > 0 {
+		if content, err = e.contents(ctx, evIDs); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[int64]outcome, len(evs))
+	for _, ev := range evs {
+		_, had := c.members[ev.TicketID]
+		body := content[ev.ID]
+		// A ticket that matched but whose event is no longer readable
+		// became invisible in between: it is not in the queue.
+		now := in[ev.TicketID] && body != nil
+		var o outcome
+		switch {
+		case now && had:
+			o = outcome{change: QueueChanged, event: body}
+		case now:
+			o = outcome{change: QueueEntered, event: body}
+			c.members[ev.TicketID] = struct{}{}
+		case had:
+			o = outcome{change: QueueLeft, event: body}
+			delete(c.members, ev.TicketID)
+		}
+		out[ev.Sequence] = o
+		if keep {
+			if c.memo == nil {
+				c.memo = map[int64]outcome{}
+			}
+			c.memo[ev.Sequence] = o
+		}
+		c.pos = ev.Sequence
+	}
+	return out, nil
+}
+
 // total returns the queue's count as of sequence upTo or later, counting
-// with count only when no member counted since.
+// with count only when no subscriber counted since.
 func (c *cohort) total(ctx context.Context, upTo int64, count func(context.Context) (int, error)) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,6 +254,6 @@ func (c *cohort) total(ctx context.Context, upTo int64, count func(context.Conte
 		return 0, err
 	}
 	// Every event evaluated so far was committed before this count.
-	c.count, c.countAt, c.counted = n, max(upTo, c.high), true
+	c.count, c.countAt, c.counted = n, max(upTo, c.pos), true
 	return n, nil
 }

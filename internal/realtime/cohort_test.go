@@ -2,18 +2,77 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
 	"helpdesk/ent"
+	"helpdesk/internal/gid"
 )
 
-// TestRealtimeCohortEvaluatesEachSequenceOnce hands a cohort's outcomes batches
+// fakeQueue is an evaluator over a log held in memory: ticket "in" is in
+// the queue while inQueue says so.
+type fakeQueue struct {
+	log       []*ent.TicketEvent // sequence i+1 at index i
+	inQueue   map[gid.ID]bool
+	readable  map[gid.ID]bool
+	evaluated []int64 // sequences whose content was read
+	snapshots int
+}
+
+func (q *fakeQueue) matching(_ context.Context, ids []gid.ID) (map[gid.ID]bool, error) {
+	in := map[gid.ID]bool{}
+	for _, id := range ids {
+		in[id] = q.inQueue[id]
+	}
+	return in, nil
+}
+
+func (q *fakeQueue) contents(_ context.Context, evIDs []gid.ID) (map[gid.ID]*ent.TicketEvent, error) {
+	out := map[gid.ID]*ent.TicketEvent{}
+	for _, ev := range q.log {
+		if slices.Contains(evIDs, ev.ID) {
+			q.evaluated = append(q.evaluated, ev.Sequence)
+			if q.readable[ev.TicketID] {
+				out[ev.ID] = ev
+			}
+		}
+	}
+	return out, nil
+}
+
+func (q *fakeQueue) snapshot(context.Context) ([]gid.ID, int64, error) {
+	q.snapshots++
+	var ids []gid.ID
+	for id, in := range q.inQueue {
+		if in {
+			ids = append(ids, id)
+		}
+	}
+	return ids, int64(len(q.log)), nil
+}
+
+func (q *fakeQueue) readAfter(_ context.Context, after int64, limit int) ([]*ent.TicketEvent, error) {
+	end := min(int(after)+limit, len(q.log))
+	return q.log[after:end], nil
+}
+
+// commit appends an event of ticket to the log and returns it.
+func (q *fakeQueue) commit(ticket gid.ID) *ent.TicketEvent {
+	seq := int64(len(q.log) + 1)
+	ev := &ent.TicketEvent{ID: gid.ID("evt_" + string(rune('a'+seq))), Sequence: seq, TicketID: ticket}
+	q.log = append(q.log, ev)
+	return ev
+}
+
+// TestRealtimeCohortSharesMembershipAndEvaluations hands a cohort batches
 // of different shapes, as subscribers draining at different moments do:
-// each sequence is evaluated once, the count is reused while it is recent
-// enough, and a cohort without subscribers is forgotten.
-func TestRealtimeCohortEvaluatesEachSequenceOnce(t *testing.T) {
-	f := &Feed{Buffer: 4} // remembers max(4, DefaultBuffer)*2 sequences
+// the queue's membership is read once, each sequence is evaluated once
+// and labelled from the membership (ENTERED, CHANGED, LEFT, withheld when
+// unreadable), a gap is read from the log, the count is reused while it
+// is recent enough, and a cohort without subscribers is forgotten.
+func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
+	f := &Feed{Buffer: 4}
 	c := f.join("all:null")
 	if f.join("all:null") != c {
 		t.Fatal("a second subscriber of the same queue got another cohort")
@@ -21,53 +80,84 @@ func TestRealtimeCohortEvaluatesEachSequenceOnce(t *testing.T) {
 	if f.join("all:{}") == c {
 		t.Fatal("another filter shares the cohort")
 	}
-	var evaluated []int64
-	eval := func(_ context.Context, evs []*ent.TicketEvent) (map[int64]outcome, error) {
-		out := map[int64]outcome{}
-		for _, ev := range evs {
-			evaluated = append(evaluated, ev.Sequence)
-			out[ev.Sequence] = outcome{in: ev.Sequence%2 == 0, event: ev}
-		}
-		return out, nil
+	if f.join("") == f.join("") {
+		t.Fatal("subscribers without a cohort name share one")
 	}
 	ctx := context.Background()
-	for _, b := range [][]int64{{1, 2, 3}, {1, 2}, {3, 4, 5}, {1, 2, 3, 4, 5}} {
-		res, err := c.outcomes(ctx, f.memoLimit(), batch(b...), eval)
+	q := &fakeQueue{inQueue: map[gid.ID]bool{"t1": true}, readable: map[gid.ID]bool{"t1": true, "t2": true, "t3": true}}
+	q.commit("t1") // 1: before the snapshot
+	for range 2 {
+		if at, err := c.start(ctx, q); err != nil || at != 1 {
+			t.Fatalf("start = %d, %v; want the snapshot's position 1", at, err)
+		}
+	}
+	if q.snapshots != 1 {
+		t.Fatalf("%d snapshots for one cohort, want 1", q.snapshots)
+	}
+
+	e2 := q.commit("t1") // 2: t1 changes, still in
+	q.inQueue["t2"] = true
+	e3 := q.commit("t2") // 3: t2 enters
+	e4 := q.commit("t3") // 4: t3, never in
+	want := map[int64]QueueChange{2: QueueChanged, 3: QueueEntered, 4: "", 5: QueueLeft}
+	check := func(b ...*ent.TicketEvent) {
+		t.Helper()
+		res, err := c.outcomes(ctx, f, q, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range b {
-			if res[s].in != (s%2 == 0) || res[s].event == nil || res[s].event.Sequence != s {
-				t.Fatalf("outcome of %d: %+v", s, res[s])
+		for _, ev := range b {
+			o := res[ev.Sequence]
+			if o.change != want[ev.Sequence] || (o.change != "") != (o.event == ev) {
+				t.Fatalf("outcome of %d: %+v, want %q with its content", ev.Sequence, o, want[ev.Sequence])
 			}
 		}
 	}
-	if !slices.Equal(evaluated, []int64{1, 2, 3, 4, 5}) {
-		t.Fatalf("evaluated %v, want each of 1..5 once", evaluated)
+	check(e3, e4)
+	check(e2, e3)
+	q.inQueue["t1"] = false
+	e5 := q.commit("t1") // 5: t1 leaves, still readable
+	check(e4, e5)
+	check(e2, e3, e4, e5)
+	// Sequence 2 was not handed first: it was read from the log.
+	if !slices.Equal(q.evaluated, []int64{2, 3, 5}) {
+		t.Fatalf("read the content of %v, want of 2, 3 and 5 once each (4 is never delivered)", q.evaluated)
+	}
+
+	// t2 moves where the viewer may not read it: LEFT, withheld.
+	q.inQueue["t2"], q.readable["t2"] = false, false
+	e6 := q.commit("t2")
+	res, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6})
+	if o := res[6]; err != nil || o.change != QueueLeft || o.event != nil {
+		t.Fatalf("outcome of 6: %+v, %v; want a withheld LEFT", o, err)
 	}
 
 	counts := 0
 	count := func(context.Context) (int, error) { counts++; return 10 * counts, nil }
-	for _, upTo := range []int64{3, 5, 4} {
+	for _, upTo := range []int64{3, 6, 4} {
 		if n, err := c.total(ctx, upTo, count); err != nil || n != 10 {
 			t.Fatalf("count up to %d = %d, %v; want the count taken once, 10", upTo, n, err)
 		}
 	}
-	if n, _ := c.total(ctx, 6, count); n != 20 || counts != 2 {
+	if n, _ := c.total(ctx, 7, count); n != 20 || counts != 2 {
 		t.Fatalf("count up to a newer sequence = %d after %d counts, want a new count", n, counts)
 	}
 
-	// Old sequences are forgotten: the memo stays bounded.
+	// Old sequences are forgotten: the memo stays bounded, and a
+	// subscriber asking for one is told it lags.
 	limit := f.memoLimit()
-	var long []int64
-	for s := int64(6); s <= 3*limit; s++ {
-		long = append(long, s)
+	var long []*ent.TicketEvent
+	for range 3 * limit {
+		long = append(long, q.commit("t3"))
 	}
-	if _, err := c.outcomes(ctx, limit, batch(long...), eval); err != nil {
+	if _, err := c.outcomes(ctx, f, q, long); err != nil {
 		t.Fatal(err)
 	}
-	if n := int64(len(c.seen)); n > 2*limit {
+	if n := int64(len(c.memo)); n > 2*limit {
 		t.Fatalf("cohort remembers %d sequences, limit %d", n, 2*limit)
+	}
+	if _, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6}); !errors.Is(err, ErrLagged) {
+		t.Fatalf("asking for a forgotten sequence: %v, want ErrLagged", err)
 	}
 
 	f.leave(c)

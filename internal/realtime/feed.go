@@ -2,10 +2,13 @@ package realtime
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+
+	"entgo.io/ent/dialect"
 
 	"helpdesk/ent"
 	"helpdesk/ent/predicate"
@@ -22,7 +25,9 @@ import (
 type Feed struct {
 	// Client has the read scopes installed (authz.InstallScopes).
 	Client *ent.Client
-	Bus    Bus
+	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
+	Dialect string
+	Bus     Bus
 	// Buffer is how many events a subscriber may fall behind before it
 	// is ended with ErrLagged; zero means DefaultBuffer.
 	Buffer int
@@ -52,8 +57,8 @@ type Queue struct {
 	Single bool
 	// Cohort names the queue for sharing: subscribers with the same
 	// non-empty Cohort have the same filter under the same read scope,
-	// and share one evaluation of each live event and one count. Empty:
-	// the queue is evaluated for this subscriber alone.
+	// and share the queue's membership, one evaluation of each event and
+	// one count. Empty: the queue is this subscriber's alone.
 	Cohort string
 }
 
@@ -84,36 +89,42 @@ func SequenceOf(ctx context.Context, client *ent.Client, c *ent.Cursor) (int64, 
 
 // Run delivers q's events on out until ctx ends (nil) or the stream does
 // (a *Resume: the subscriber fell behind, or the server is stopping). It
-// subscribes to the bus before it reads the log, so that the replay and
+// subscribes to the bus before it joins its queue's cohort, whose
+// membership holds at a known sequence (a snapshot read in one
+// transaction with the log's position): deliveries begin right after it,
+// or after q.After, with the log filling any gap, so that the replay and
 // the live events meet with no gap; a sequence already delivered is never
 // delivered again.
-func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *TicketQueueEvent) error {
+func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) error {
 	buffer := f.Buffer
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
 	sub := f.Bus.Subscribe(buffer)
 	defer sub.Close()
-	r := &runner{f: f, q: q, out: out, known: map[gid.ID]bool{}}
-	if q.Cohort != "" && !q.Single {
-		r.cohort = f.join(q.Cohort)
-		defer f.leave(r.cohort)
+	r := &runner{f: f, q: q, out: out}
+	key := q.Cohort
+	if q.Single {
+		key = ""
 	}
-	ids, err := r.tickets(ctx, nil)
+	r.cohort = f.join(key)
+	defer f.leave(r.cohort)
+	start, err := r.cohort.start(ctx, r)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		r.known[id] = true
-	}
-	r.last = sub.From
+	r.last = start
 	if q.After >= 0 {
 		r.last = q.After
-		r.replaying = true
-		if err := r.fill(ctx, sub.From); err != nil {
-			return err
+		if q.After < start {
+			if err := r.replay(ctx, start); err != nil {
+				return r.ended(err)
+			}
 		}
-		r.replaying = false
+	}
+	// Events the bus delivered before this subscription began.
+	if err := r.fill(ctx, sub.From); err != nil {
+		return r.ended(err)
 	}
 	for {
 		var ev *ent.TicketEvent
@@ -142,36 +153,35 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *TicketQueueEvent) e
 				break drain
 			}
 		}
-		// The bus delivers every sequence; a gap would only come from a
-		// subscriber that started behind it, and is read from the log.
-		if first := batch[0].Sequence; first > r.last+1 {
-			if err := r.fill(ctx, first-1); err != nil {
-				return err
-			}
-		}
 		if err := r.handle(ctx, batch); err != nil {
-			return err
+			return r.ended(err)
 		}
 	}
 }
 
 // runner is one subscriber's state.
 type runner struct {
-	f         *Feed
-	q         Queue
-	out       chan<- *TicketQueueEvent
-	cohort    *cohort         // shared evaluations; nil when not shared
-	known     map[gid.ID]bool // tickets in the queue as the subscriber knows it
-	last      int64           // highest sequence handled
-	sent      int64           // highest sequence delivered
-	replaying bool
+	f      *Feed
+	q      Queue
+	out    chan<- *ent.TicketEvent
+	cohort *cohort // the queue's membership and shared evaluations
+	last   int64   // highest sequence handled
+	sent   int64   // highest sequence delivered
+}
+
+// ended turns a lagging cohort into a resume.
+func (r *runner) ended(err error) error {
+	if errors.Is(err, ErrLagged) {
+		return &Resume{Err: ErrLagged, Last: r.sent}
+	}
+	return err
 }
 
 // fill handles the events of the log after r.last up to and including
 // until.
 func (r *runner) fill(ctx context.Context, until int64) error {
 	for r.last < until {
-		evs, err := ReadAfter(ctx, r.f.Client, r.last, batchSize)
+		evs, err := ReadAfter(ctx, r.f.Client, r.last, min(batchSize, int(until-r.last)))
 		if err != nil {
 			return fmt.Errorf("reading the event log: %w", err)
 		}
@@ -185,110 +195,68 @@ func (r *runner) fill(ctx context.Context, until int64) error {
 	return nil
 }
 
-// tickets returns the ids, among ids (all when nil), of the tickets the
-// viewer may read that match the queue's filter.
-func (r *runner) tickets(ctx context.Context, ids []gid.ID) ([]gid.ID, error) {
-	q := r.f.Client.Ticket.Query()
-	if ids != nil {
-		q.Where(ticket.IDIn(ids...))
-	}
-	if r.q.Match != nil {
-		q.Where(r.q.Match)
-	}
-	out, err := q.IDs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("evaluating the queue's filter: %w", err)
-	}
-	return out, nil
-}
-
-// handle evaluates a batch of events (in sequence order) for the
-// subscriber and delivers what it may see.
+// handle delivers what the cohort's evaluation of a batch of events (in
+// sequence order) says the subscriber receives.
 func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 	var evs []*ent.TicketEvent
-	seen := map[gid.ID]bool{}
-	var ids []gid.ID
 	for _, ev := range batch {
-		if ev.Sequence <= r.last {
-			continue
-		}
-		evs = append(evs, ev)
-		if !seen[ev.TicketID] {
-			seen[ev.TicketID] = true
-			ids = append(ids, ev.TicketID)
+		if ev.Sequence > r.last {
+			evs = append(evs, ev)
 		}
 	}
 	if len(evs) == 0 {
 		return nil
 	}
-	var res map[int64]outcome
-	var err error
-	if r.cohort != nil && !r.replaying {
-		res, err = r.cohort.outcomes(ctx, r.f.memoLimit(), evs, r.evaluate)
-	} else {
-		res, err = r.evaluate(ctx, evs)
+	// The bus delivers every sequence; a gap would only come from a
+	// subscriber that started behind it, and is read from the log.
+	if first := evs[0].Sequence; first > r.last+1 {
+		if err := r.fill(ctx, first-1); err != nil {
+			return err
+		}
 	}
+	res, err := r.cohort.outcomes(ctx, r.f, r, evs)
 	if err != nil {
 		return err
 	}
-	if r.replaying && r.q.Match != nil {
-		// The client may have had, at its cursor, a ticket that left the
-		// queue since: if the viewer can still read it, say it left.
-		visible, err := r.f.Client.Ticket.Query().Where(ticket.IDIn(ids...)).IDs(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the events' tickets: %w", err)
-		}
-		in := map[gid.ID]bool{}
-		for _, ev := range evs {
-			in[ev.TicketID] = in[ev.TicketID] || res[ev.Sequence].in
-		}
-		for _, id := range visible {
-			if !in[id] && !r.known[id] {
-				r.known[id] = true
-			}
-		}
-	}
-	var deliveries []*TicketQueueEvent
+	deliveries := make([]*ent.TicketEvent, 0, len(evs))
 	for _, ev := range evs {
-		d := &TicketQueueEvent{TicketID: ev.TicketID, Sequence: ev.Sequence, Cursor: EventCursor(ev.ID)}
-		o := res[ev.Sequence]
-		switch had := r.known[ev.TicketID]; {
-		case o.in:
-			if o.event == nil {
-				continue
-			}
-			d.Event, d.QueueChange = o.event, QueueChanged
-			if !had {
-				d.QueueChange = QueueEntered
-				r.known[ev.TicketID] = true
-			}
-		case had:
-			if r.q.Single {
-				return apperr.Forbidden("this ticket is no longer visible to you")
-			}
-			d.QueueChange = QueueLeft
-			delete(r.known, ev.TicketID)
-		default:
-			continue
+		d, err := r.delivery(ev, res[ev.Sequence])
+		if err != nil {
+			return err
 		}
-		deliveries = append(deliveries, d)
+		if d != nil {
+			deliveries = append(deliveries, d)
+		}
 	}
+	return r.send(ctx, evs[len(evs)-1].Sequence, deliveries)
+}
+
+// delivery is what the subscriber receives of ev (nil: nothing).
+func (r *runner) delivery(ev *ent.TicketEvent, o outcome) (*ent.TicketEvent, error) {
+	switch {
+	case o.change == "":
+		return nil, nil
+	case r.q.Single && o.change == QueueLeft:
+		return nil, apperr.Forbidden("this ticket is no longer visible to you")
+	case r.q.Single:
+		return o.event, nil
+	}
+	return delivery(ev, o.event, o.change), nil
+}
+
+// send gives the deliveries the queue's count and hands them to the
+// subscriber; upTo is the last sequence handled.
+func (r *runner) send(ctx context.Context, upTo int64, deliveries []*ent.TicketEvent) error {
 	if len(deliveries) > 0 && !r.q.Single {
-		var n int
-		var err error
-		if r.cohort != nil && !r.replaying {
-			n, err = r.cohort.total(ctx, evs[len(evs)-1].Sequence, r.count)
-		} else {
-			n, err = r.count(ctx)
-		}
+		n, err := r.cohort.total(ctx, upTo, r.count)
 		if err != nil {
 			return err
 		}
 		for _, d := range deliveries {
-			d.TotalCount = n
+			d.Delivery.TotalCount = n
 		}
 	}
-	r.last = evs[len(evs)-1].Sequence
+	r.last = upTo
 	for _, d := range deliveries {
 		select {
 		case r.out <- d:
@@ -300,48 +268,136 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 	return nil
 }
 
-// evaluate decides, for each event of evs (in sequence order), whether
-// its ticket is in the queue now, and reads the content of those that
-// are, through the viewer's scope: an event the viewer may not read has
-// no content and is not delivered.
-func (r *runner) evaluate(ctx context.Context, evs []*ent.TicketEvent) (map[int64]outcome, error) {
-	seen := map[gid.ID]bool{}
-	var ids []gid.ID
-	for _, ev := range evs {
-		if !seen[ev.TicketID] {
-			seen[ev.TicketID] = true
-			ids = append(ids, ev.TicketID)
+// replay delivers the events of the log after r.last up to and including
+// until (the cohort's position, where live deliveries begin), for a
+// subscriber resuming after a cursor. Which tickets the client had at its
+// cursor is not known: a ticket's first replayed event counts it as in
+// the queue unless the event created it or the viewer may not read it, so
+// a ticket the viewer may read that left the queue meanwhile is reported
+// LEFT (to a client that may not have had it, which changes nothing).
+func (r *runner) replay(ctx context.Context, until int64) error {
+	had := map[gid.ID]bool{}
+	for r.last < until {
+		evs, err := ReadAfter(ctx, r.f.Client, r.last, min(batchSize, int(until-r.last)))
+		if err != nil {
+			return fmt.Errorf("reading the event log: %w", err)
 		}
-	}
-	matching, err := r.tickets(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	in := map[gid.ID]bool{}
-	for _, id := range matching {
-		in[id] = true
-	}
-	var evIDs []gid.ID
-	for _, ev := range evs {
-		if in[ev.TicketID] {
+		if len(evs) == 0 {
+			return nil
+		}
+		var ids, evIDs []gid.ID
+		for _, ev := range evs {
+			ids = append(ids, ev.TicketID)
 			evIDs = append(evIDs, ev.ID)
 		}
-	}
-	content := map[gid.ID]*ent.TicketEvent{}
-	if len(evIDs) > 0 {
-		rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).All(ctx)
+		in, err := r.matching(ctx, ids)
 		if err != nil {
-			return nil, fmt.Errorf("reading the events: %w", err)
+			return err
 		}
-		for _, ev := range rows {
-			content[ev.ID] = ev
+		content, err := r.contents(ctx, evIDs)
+		if err != nil {
+			return err
+		}
+		var deliveries []*ent.TicketEvent
+		for _, ev := range evs {
+			body := content[ev.ID]
+			was, ok := had[ev.TicketID]
+			if !ok {
+				was = body != nil && ev.Kind != ticketevent.KindCREATED
+			}
+			now := in[ev.TicketID] && body != nil
+			had[ev.TicketID] = now
+			var o outcome
+			switch {
+			case now && was:
+				o = outcome{change: QueueChanged, event: body}
+			case now:
+				o = outcome{change: QueueEntered, event: body}
+			case was:
+				o = outcome{change: QueueLeft, event: body}
+			}
+			d, err := r.delivery(ev, o)
+			if err != nil {
+				return err
+			}
+			if d != nil {
+				deliveries = append(deliveries, d)
+			}
+		}
+		if err := r.send(ctx, evs[len(evs)-1].Sequence, deliveries); err != nil {
+			return err
 		}
 	}
-	out := make(map[int64]outcome, len(evs))
-	for _, ev := range evs {
-		out[ev.Sequence] = outcome{in: in[ev.TicketID], event: content[ev.ID]}
+	return nil
+}
+
+// matching returns which of the tickets ids the viewer may read and match
+// the queue's filter (the cohort's evaluator).
+func (r *runner) matching(ctx context.Context, ids []gid.ID) (map[gid.ID]bool, error) {
+	q := r.f.Client.Ticket.Query().Where(ticket.IDIn(ids...))
+	if r.q.Match != nil {
+		q.Where(r.q.Match)
 	}
-	return out, nil
+	found, err := q.IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating the queue's filter: %w", err)
+	}
+	in := make(map[gid.ID]bool, len(found))
+	for _, id := range found {
+		in[id] = true
+	}
+	return in, nil
+}
+
+// contents reads the events evIDs the viewer may read, with their ticket,
+// which every delivery shows.
+func (r *runner) contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.TicketEvent, error) {
+	rows, err := r.f.Client.TicketEvent.Query().Where(ticketevent.IDIn(evIDs...)).WithTicket().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the events: %w", err)
+	}
+	content := make(map[gid.ID]*ent.TicketEvent, len(rows))
+	for _, ev := range rows {
+		content[ev.ID] = ev
+	}
+	return content, nil
+}
+
+// snapshot reads the queue (the tickets the viewer may read that match
+// its filter) and the log's position in one consistent read: the queue is
+// exactly what the events up to that position made it.
+func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
+	// On SQLite a transaction reads one snapshot; PostgreSQL's default
+	// (read committed) takes one per statement.
+	var tx *ent.Tx
+	var err error
+	if r.f.Dialect == dialect.Postgres {
+		tx, err = r.f.Client.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	} else {
+		tx, err = r.f.Client.Tx(ctx)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading the queue: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	at, err := LastSequence(ctx, tx.Client())
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading the event log's position: %w", err)
+	}
+	q := tx.Ticket.Query()
+	if r.q.Match != nil {
+		q.Where(r.q.Match)
+	}
+	ids, err := q.IDs(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("evaluating the queue's filter: %w", err)
+	}
+	return ids, at, tx.Commit()
+}
+
+// readAfter reads the log (the cohort's evaluator).
+func (r *runner) readAfter(ctx context.Context, after int64, limit int) ([]*ent.TicketEvent, error) {
+	return ReadAfter(ctx, r.f.Client, after, limit)
 }
 
 // count counts the queue: the tickets the viewer may read that match the
@@ -363,4 +419,18 @@ func IsResume(err error) (*Resume, bool) {
 	var r *Resume
 	ok := errors.As(err, &r)
 	return r, ok
+}
+
+// delivery is one subscriber's delivery of ev: a copy of its content
+// (which a cohort shares) saying how it changes the queue, or, when the
+// subscriber may no longer read it (content nil: only a LEFT), the event
+// withheld: its place in the log and its ticket's id, nothing else.
+func delivery(ev, content *ent.TicketEvent, change QueueChange) *ent.TicketEvent {
+	d := &ent.TicketEvent{ID: ev.ID, Sequence: ev.Sequence, TicketID: ev.TicketID}
+	if content != nil {
+		c := *content
+		d = &c
+	}
+	d.Delivery = &ent.TicketEventDelivery{QueueChange: string(change), Withheld: content == nil}
+	return d
 }

@@ -36,18 +36,6 @@ func (q *QueueChange) UnmarshalGQL(v any) error {
 	return fmt.Errorf("%q is not a queue change", s)
 }
 
-// TicketQueueEvent is one delivery of a live queue.
-type TicketQueueEvent struct {
-	QueueChange QueueChange
-	// Event is nil when the ticket left the queue: its content is no
-	// longer the subscriber's to see.
-	Event      *ent.TicketEvent
-	TicketID   gid.ID
-	Sequence   int64
-	Cursor     ent.Cursor
-	TotalCount int
-}
-
 // EventCursor is the cursor of an event: the one a TicketEventConnection
 // gives it, and what `after` takes.
 func EventCursor(id gid.ID) ent.Cursor { return ent.Cursor{ID: id} }

@@ -97,6 +97,7 @@ type App struct {
 	Handler  http.Handler
 
 	jobsStarted, realtimeStarted, presenceStarted bool
+	sockets                                       *sockets
 }
 
 // Start starts the App's job workers. The HTTP handler works without it;
@@ -121,9 +122,13 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the App's background work (job workers, the policy
+// Close closes the open websockets (with 1001, going away) and stops the
+// App's background work (job workers, the event bus, the policy
 // watcher). It does not close the database.
 func (a *App) Close() {
+	// Open websockets first, with 1001: their clients reconnect and
+	// resume elsewhere.
+	a.sockets.closeAll()
 	if a.jobsStarted {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -182,6 +187,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Events:    pipeline,
 		Realtime:  bus,
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
+		sockets:   &sockets{},
 	}
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
@@ -202,11 +208,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Tickets:   a.Tickets,
 		Directory: a.Directory,
 		Catalog:   a.Catalog,
-		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
+		Realtime:  &realtime.Feed{Client: db.Client, Dialect: db.Dialect, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
-	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
+	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger, a.sockets)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }

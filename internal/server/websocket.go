@@ -72,20 +72,23 @@ func (c WebsocketConfig) WithDefaults() WebsocketConfig {
 
 // Close codes a socket is closed with when its authentication fails
 // (graphql-transport-ws's 4401 and 4403; legacy graphql-ws clients also
-// receive a connection_error message first).
+// receive a connection_error message first), or when its token could not
+// be checked (4500, graphql-transport-ws's internal error: the client
+// reconnects after a pause, its token is not known to be bad).
 const (
-	CloseUnauthorized = 4401
-	CloseForbidden    = 4403
+	CloseUnauthorized  = 4401
+	CloseForbidden     = 4403
+	CloseInternalError = 4500
 )
 
 // websocketTransport is gqlgen's websocket transport on gorilla/websocket:
 // it speaks graphql-transport-ws and the legacy graphql-ws, authenticates
 // the connection_init payload's token and keeps checking it.
-func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) transport.Websocket {
+func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger, open *sockets) transport.Websocket {
 	cfg = cfg.WithDefaults()
 	limit := cfg.MaxMessageBytes
 	return transport.Websocket{
-		Implementation: gorillaImplementation{upgrader: websocket.Upgrader{
+		Implementation: gorillaImplementation{open: open, upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			CheckOrigin:      originChecker(cfg.AllowedOrigins),
 			WriteBufferPool:  &sync.Pool{},
@@ -130,9 +133,11 @@ func originChecker(allowed []string) func(*http.Request) bool {
 
 // initFunc authenticates a socket from its connection_init payload
 // ({"authorization": "Bearer …"}) and re-authenticates it every
-// RecheckInterval; the socket is closed with 4401 when the token no
-// longer authenticates, and with 4403 when what it may see changed
-// (role or teams), so the client reconnects with its new rights.
+// RecheckInterval. The socket is closed with 4401 when the token does not
+// (or no longer) authenticate, with 4403 when what it may see changed
+// (role or teams), so the client reconnects with its new rights, and with
+// 4500 when connection_init's token cannot be checked (the database did
+// not answer; the error is logged with an id).
 func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		token, ok := bearerToken(payload.Authorization())
@@ -142,7 +147,10 @@ func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) tra
 		v, err := authn.Authenticate(ctx, token)
 		if err != nil {
 			if !errors.Is(err, apperr.ErrUnauthenticated) {
-				logger.ErrorContext(ctx, "authenticating a websocket", "error", err)
+				id := requestID()
+				requestlog.AddErrorID(ctx, id)
+				logger.ErrorContext(ctx, "authenticating a websocket", "error_id", id, "error", err)
+				return refuse(ctx, CloseInternalError, "internal error (id "+id+"): the token could not be checked; reconnect later")
 			}
 			return refuse(ctx, CloseUnauthorized, "invalid or expired token")
 		}
@@ -222,9 +230,10 @@ func connFrom(ctx context.Context) *gorillaConn {
 }
 
 // gorillaImplementation accepts gqlgen's websocket connections with
-// gorilla/websocket.
+// gorilla/websocket, and keeps them in open.
 type gorillaImplementation struct {
 	upgrader websocket.Upgrader
+	open     *sockets
 }
 
 // Accept upgrades the request, negotiating one of gqlgen's sub-protocols.
@@ -235,7 +244,10 @@ func (g gorillaImplementation) Accept(w http.ResponseWriter, r *http.Request, op
 	if err != nil {
 		return nil, err
 	}
-	c := &gorillaConn{ws: ws}
+	c := &gorillaConn{ws: ws, open: g.open}
+	if !g.open.add(c) {
+		c.closeWith(CloseGoingAway, "server shutting down: reconnect and resume")
+	}
 	if s, ok := r.Context().Value(connSlotKey{}).(*connSlot); ok {
 		s.conn = c
 	}
@@ -253,7 +265,8 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // gorillaConn is a gorilla connection as gqlgen's transport uses it.
 // Writes are serialised by the transport; the close frame is sent once.
 type gorillaConn struct {
-	ws *websocket.Conn
+	ws   *websocket.Conn
+	open *sockets
 
 	mu     sync.Mutex
 	closed bool
@@ -265,7 +278,10 @@ var (
 	_ transport.WebsocketReadDeadliner = (*gorillaConn)(nil)
 )
 
-func (c *gorillaConn) Close() error { return c.ws.Close() }
+func (c *gorillaConn) Close() error {
+	c.open.remove(c)
+	return c.ws.Close()
+}
 
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 	t, r, err := c.ws.NextReader()
@@ -295,7 +311,7 @@ func (c *gorillaConn) closeWith(code int, message string) {
 		return
 	}
 	_ = c.WriteClose(code, message)
-	_ = c.ws.Close()
+	_ = c.Close()
 }
 
 func (c *gorillaConn) Subprotocol() string { return c.ws.Subprotocol() }

@@ -118,3 +118,30 @@ func TestWebsocketOrigins(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A stopping server closes every open socket with 1001 (going away), so
+// that clients reconnect and resume instead of seeing the connection drop;
+// a socket opened while it stops is closed the same way.
+func TestWebsocketsGoAwayOnShutdown(t *testing.T) {
+	e := newEnv(t, testdb.Dialects[0])
+	var open []*gqltest.Socket
+	for _, proto := range []string{gqltest.TransportWS, gqltest.LegacyWS} {
+		s := gqltest.Connect(t, e.anon.URL, proto, e.admin.Token)
+		s.Subscribe(t, "q", `subscription { ticketEvents { id } }`, nil)
+		open = append(open, s)
+	}
+	e.app.Close()
+	for _, s := range open {
+		if _, err := s.Closed(t); gqltest.CloseCode(err) != server.CloseGoingAway {
+			t.Fatalf("%s: closed with %v, want 1001", s, err)
+		}
+	}
+	late, _, err := gqltest.DialSocket(e.anon.URL, gqltest.TransportWS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(late.Close)
+	if _, err := late.Closed(t); gqltest.CloseCode(err) != server.CloseGoingAway {
+		t.Fatalf("a socket opened while stopping: closed with %v, want 1001", err)
+	}
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"helpdesk/graph"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gqltest"
+)
+
+type authenticatorFunc func(ctx context.Context, token string) (auth.Viewer, error)
+
+func (f authenticatorFunc) Authenticate(ctx context.Context, token string) (auth.Viewer, error) {
+	return f(ctx, token)
+}
+
+// lockedBuffer is a log destination written by the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A socket whose token cannot be checked (the database did not answer) is
+// closed with 4500, which tells the client to reconnect later, not with
+// 4401, which would log its user out; the error is logged with an id that
+// the legacy protocol's connection_error also names, and no driver text
+// reaches the client.
+func TestWebsocketInitWhenTheTokenCannotBeChecked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"database down", errors.New("dial tcp 127.0.0.1:5432: connection refused"), CloseInternalError},
+		{"bad token", apperr.Unauthenticated("invalid or expired token"), CloseUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs lockedBuffer
+			logger := slog.New(slog.NewJSONHandler(&logs, nil))
+			authn := authenticatorFunc(func(context.Context, string) (auth.Viewer, error) { return auth.Viewer{}, tc.err })
+			gql := graph.NewServer(&graph.Resolver{}, graph.Limits{}, logger)
+			gql.AddTransport(websocketTransport(WebsocketConfig{}, authn, logger, &sockets{}))
+			srv := httptest.NewServer(withConnSlot(gql))
+			t.Cleanup(srv.Close)
+
+			for _, proto := range []string{gqltest.TransportWS, gqltest.LegacyWS} {
+				s, _, err := gqltest.DialSocket(srv.URL, proto, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(s.Close)
+				s.Init(t, "some-token")
+				msgs, err := s.Closed(t)
+				if got := gqltest.CloseCode(err); got != tc.code {
+					t.Fatalf("%s: closed with %v, want %d", proto, err, tc.code)
+				}
+				for _, m := range msgs {
+					if strings.Contains(string(m.Payload), "connection refused") {
+						t.Fatalf("%s: the driver's error reached the client: %s", proto, m.Payload)
+					}
+				}
+				if tc.code != CloseInternalError {
+					continue
+				}
+				logged := regexp.MustCompile(`"error_id":"([0-9a-f]+)"`).FindAllStringSubmatch(logs.String(), -1)
+				if len(logged) == 0 || !strings.Contains(logs.String(), "connection refused") {
+					t.Fatalf("%s: the error was not logged with an id: %s", proto, logs.String())
+				}
+				if proto == gqltest.LegacyWS {
+					var ce struct{ Message string }
+					id := logged[len(logged)-1][1]
+					if len(msgs) != 1 || msgs[0].Type != "connection_error" ||
+						json.Unmarshal(msgs[0].Payload, &ce) != nil || !strings.Contains(ce.Message, id) {
+						t.Fatalf("legacy: got %v, want a connection_error naming error id %s", msgs, id)
+					}
+				}
+			}
+		})
+	}
+}
