@@ -20,13 +20,7 @@ import (
 
 // Interval is the half-open span [Start, End). A zero End means the span
 // has not ended (a pause still running).
-type Interval struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end,omitzero"`
-}
-
-// Open reports whether the interval has no end yet.
-func (i Interval) Open() bool { return i.End.IsZero() }
+type Interval = schematype.Interval
 
 // Calendar is the working time an SLA clock counts: opening intervals per
 // weekday in an IANA time zone, minus holidays. A shift belongs to the day
