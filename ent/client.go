@@ -22,6 +22,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -60,6 +61,8 @@ type Client struct {
 	Customer *CustomerClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// SLAClock is the client for interacting with the SLAClock builders.
+	SLAClock *SLAClockClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
 	// Setting is the client for interacting with the Setting builders.
@@ -94,6 +97,7 @@ func (c *Client) init() {
 	c.Counter = NewCounterClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.SLAClock = NewSLAClockClient(c.config)
 	c.SLAPolicy = NewSLAPolicyClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.Tag = NewTagClient(c.config)
@@ -202,6 +206,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Counter:          NewCounterClient(cfg),
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
@@ -237,6 +242,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Counter:          NewCounterClient(cfg),
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
@@ -274,8 +280,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.Setting, c.Tag, c.Team,
-		c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy, c.Setting,
+		c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -286,8 +292,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.Setting, c.Tag, c.Team,
-		c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy, c.Setting,
+		c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -314,6 +320,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Customer.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *SLAClockMutation:
+		return c.SLAClock.mutate(ctx, m)
 	case *SLAPolicyMutation:
 		return c.SLAPolicy.mutate(ctx, m)
 	case *SettingMutation:
@@ -1850,6 +1858,155 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// SLAClockClient is a client for the SLAClock schema.
+type SLAClockClient struct {
+	config
+}
+
+// NewSLAClockClient returns a client for the SLAClock from the given config.
+func NewSLAClockClient(c config) *SLAClockClient {
+	return &SLAClockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `slaclock.Hooks(f(g(h())))`.
+func (c *SLAClockClient) Use(hooks ...Hook) {
+	c.hooks.SLAClock = append(c.hooks.SLAClock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `slaclock.Intercept(f(g(h())))`.
+func (c *SLAClockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SLAClock = append(c.inters.SLAClock, interceptors...)
+}
+
+// Create returns a builder for creating a SLAClock entity.
+func (c *SLAClockClient) Create() *SLAClockCreate {
+	mutation := newSLAClockMutation(c.config, OpCreate)
+	return &SLAClockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SLAClock entities.
+func (c *SLAClockClient) CreateBulk(builders ...*SLAClockCreate) *SLAClockCreateBulk {
+	return &SLAClockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SLAClockClient) MapCreateBulk(slice any, setFunc func(*SLAClockCreate, int)) *SLAClockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SLAClockCreateBulk{err: fmt.Errorf("calling to SLAClockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SLAClockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SLAClockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SLAClock.
+func (c *SLAClockClient) Update() *SLAClockUpdate {
+	mutation := newSLAClockMutation(c.config, OpUpdate)
+	return &SLAClockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SLAClockClient) UpdateOne(_m *SLAClock) *SLAClockUpdateOne {
+	mutation := newSLAClockMutation(c.config, OpUpdateOne, withSLAClock(_m))
+	return &SLAClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SLAClockClient) UpdateOneID(id gid.ID) *SLAClockUpdateOne {
+	mutation := newSLAClockMutation(c.config, OpUpdateOne, withSLAClockID(id))
+	return &SLAClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SLAClock.
+func (c *SLAClockClient) Delete() *SLAClockDelete {
+	mutation := newSLAClockMutation(c.config, OpDelete)
+	return &SLAClockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SLAClockClient) DeleteOne(_m *SLAClock) *SLAClockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SLAClockClient) DeleteOneID(id gid.ID) *SLAClockDeleteOne {
+	builder := c.Delete().Where(slaclock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SLAClockDeleteOne{builder}
+}
+
+// Query returns a query builder for SLAClock.
+func (c *SLAClockClient) Query() *SLAClockQuery {
+	return &SLAClockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSLAClock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SLAClock entity by its id.
+func (c *SLAClockClient) Get(ctx context.Context, id gid.ID) (*SLAClock, error) {
+	return c.Query().Where(slaclock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SLAClockClient) GetX(ctx context.Context, id gid.ID) *SLAClock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTicket queries the ticket edge of a SLAClock.
+func (c *SLAClockClient) QueryTicket(_m *SLAClock) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(slaclock.Table, slaclock.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, slaclock.TicketTable, slaclock.TicketColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SLAClockClient) Hooks() []Hook {
+	return c.hooks.SLAClock
+}
+
+// Interceptors returns the client interceptors.
+func (c *SLAClockClient) Interceptors() []Interceptor {
+	return c.inters.SLAClock
+}
+
+func (c *SLAClockClient) mutate(ctx context.Context, m *SLAClockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SLAClockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SLAClockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SLAClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SLAClockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SLAClock mutation op: %q", m.Op())
+	}
+}
+
 // SLAPolicyClient is a client for the SLAPolicy schema.
 type SLAPolicyClient struct {
 	config
@@ -2911,6 +3068,22 @@ func (c *TicketClient) QueryEvents(_m *Ticket) *TicketEventQuery {
 	return query
 }
 
+// QuerySLAClocks queries the sla_clocks edge of a Ticket.
+func (c *TicketClient) QuerySLAClocks(_m *Ticket) *SLAClockQuery {
+	query := (&SLAClockClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, id),
+			sqlgraph.To(slaclock.Table, slaclock.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ticket.SLAClocksTable, ticket.SLAClocksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TicketClient) Hooks() []Hook {
 	return c.hooks.Ticket
@@ -3121,13 +3294,13 @@ func (c *TicketEventClient) mutate(ctx context.Context, m *TicketEventMutation) 
 type (
 	hooks struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket,
-		TicketEvent []ent.Hook
+		Customer, Notification, SLAClock, SLAPolicy, Setting, Tag, Team,
+		TeamMembership, Ticket, TicketEvent []ent.Hook
 	}
 	inters struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket,
-		TicketEvent []ent.Interceptor
+		Customer, Notification, SLAClock, SLAPolicy, Setting, Tag, Team,
+		TeamMembership, Ticket, TicketEvent []ent.Interceptor
 	}
 )
 

@@ -16,6 +16,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -97,6 +98,7 @@ func checkColumn(t, c string) error {
 			counter.Table:          counter.ValidColumn,
 			customer.Table:         customer.ValidColumn,
 			notification.Table:     notification.ValidColumn,
+			slaclock.Table:         slaclock.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
 			setting.Table:          setting.ValidColumn,
 			tag.Table:              tag.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -217,6 +218,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   slaclock.Table,
+			Columns: slaclock.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: slaclock.FieldID,
+			},
+		},
+		Type: "SLAClock",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			slaclock.FieldTicketID:      {Type: field.TypeString, Column: slaclock.FieldTicketID},
+			slaclock.FieldMetric:        {Type: field.TypeEnum, Column: slaclock.FieldMetric},
+			slaclock.FieldTargetSeconds: {Type: field.TypeInt, Column: slaclock.FieldTargetSeconds},
+			slaclock.FieldStartedAt:     {Type: field.TypeTime, Column: slaclock.FieldStartedAt},
+			slaclock.FieldPauses:        {Type: field.TypeJSON, Column: slaclock.FieldPauses},
+			slaclock.FieldPausedSince:   {Type: field.TypeTime, Column: slaclock.FieldPausedSince},
+			slaclock.FieldDueAt:         {Type: field.TypeTime, Column: slaclock.FieldDueAt},
+			slaclock.FieldMetAt:         {Type: field.TypeTime, Column: slaclock.FieldMetAt},
+			slaclock.FieldBreachedAt:    {Type: field.TypeTime, Column: slaclock.FieldBreachedAt},
+			slaclock.FieldStoppedAt:     {Type: field.TypeTime, Column: slaclock.FieldStoppedAt},
+			slaclock.FieldFiredPercent:  {Type: field.TypeInt, Column: slaclock.FieldFiredPercent},
+			slaclock.FieldVersion:       {Type: field.TypeInt, Column: slaclock.FieldVersion},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   slapolicy.Table,
 			Columns: slapolicy.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -235,9 +261,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slapolicy.FieldTargets:          {Type: field.TypeJSON, Column: slapolicy.FieldTargets},
 			slapolicy.FieldReminderPercents: {Type: field.TypeJSON, Column: slapolicy.FieldReminderPercents},
 			slapolicy.FieldBreachActions:    {Type: field.TypeJSON, Column: slapolicy.FieldBreachActions},
+			slapolicy.FieldConditions:       {Type: field.TypeJSON, Column: slapolicy.FieldConditions},
+			slapolicy.FieldPosition:         {Type: field.TypeInt, Column: slapolicy.FieldPosition},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -251,7 +279,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldValue: {Type: field.TypeString, Column: setting.FieldValue},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tag.Table,
 			Columns: tag.Columns,
@@ -267,7 +295,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tag.FieldName:      {Type: field.TypeString, Column: tag.FieldName},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -286,7 +314,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldAssignmentStrategy: {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   teammembership.Table,
 			Columns: teammembership.Columns,
@@ -304,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			teammembership.FieldPriority:  {Type: field.TypeInt, Column: teammembership.FieldPriority},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
@@ -330,6 +358,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldCustomFields:       {Type: field.TypeJSON, Column: ticket.FieldCustomFields},
 			ticket.FieldFirstResponseDueAt: {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
 			ticket.FieldResolutionDueAt:    {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
+			ticket.FieldSLAState:           {Type: field.TypeEnum, Column: ticket.FieldSLAState},
+			ticket.FieldNextDueAt:          {Type: field.TypeTime, Column: ticket.FieldNextDueAt},
+			ticket.FieldSLAPolicyExplicit:  {Type: field.TypeBool, Column: ticket.FieldSLAPolicyExplicit},
 			ticket.FieldStatusChangedAt:    {Type: field.TypeTime, Column: ticket.FieldStatusChangedAt},
 			ticket.FieldFirstRespondedAt:   {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
 			ticket.FieldResolvedAt:         {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
@@ -344,7 +375,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldCreatedByID:        {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticketevent.Table,
 			Columns: ticketevent.Columns,
@@ -605,6 +636,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Agent",
 	)
 	graph.MustAddE(
+		"ticket",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   slaclock.TicketTable,
+			Columns: []string{slaclock.TicketColumn},
+			Bidi:    false,
+		},
+		"SLAClock",
+		"Ticket",
+	)
+	graph.MustAddE(
 		"calendar",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -819,6 +862,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Ticket",
 		"TicketEvent",
+	)
+	graph.MustAddE(
+		"sla_clocks",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+		},
+		"Ticket",
+		"SLAClock",
 	)
 	graph.MustAddE(
 		"ticket",
@@ -1846,6 +1901,120 @@ func (f *NotificationFilter) WhereHasActorWith(preds ...predicate.Agent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SLAClockQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SLAClockQuery builder.
+func (_q *SLAClockQuery) Filter() *SLAClockFilter {
+	return &SLAClockFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SLAClockMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SLAClockMutation builder.
+func (m *SLAClockMutation) Filter() *SLAClockFilter {
+	return &SLAClockFilter{config: m.config, predicateAdder: m}
+}
+
+// SLAClockFilter provides a generic filtering capability at runtime for SLAClockQuery.
+type SLAClockFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SLAClockFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SLAClockFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(slaclock.FieldID))
+}
+
+// WhereTicketID applies the entql string predicate on the ticket_id field.
+func (f *SLAClockFilter) WhereTicketID(p entql.StringP) {
+	f.Where(p.Field(slaclock.FieldTicketID))
+}
+
+// WhereMetric applies the entql string predicate on the metric field.
+func (f *SLAClockFilter) WhereMetric(p entql.StringP) {
+	f.Where(p.Field(slaclock.FieldMetric))
+}
+
+// WhereTargetSeconds applies the entql int predicate on the target_seconds field.
+func (f *SLAClockFilter) WhereTargetSeconds(p entql.IntP) {
+	f.Where(p.Field(slaclock.FieldTargetSeconds))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *SLAClockFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldStartedAt))
+}
+
+// WherePauses applies the entql json.RawMessage predicate on the pauses field.
+func (f *SLAClockFilter) WherePauses(p entql.BytesP) {
+	f.Where(p.Field(slaclock.FieldPauses))
+}
+
+// WherePausedSince applies the entql time.Time predicate on the paused_since field.
+func (f *SLAClockFilter) WherePausedSince(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldPausedSince))
+}
+
+// WhereDueAt applies the entql time.Time predicate on the due_at field.
+func (f *SLAClockFilter) WhereDueAt(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldDueAt))
+}
+
+// WhereMetAt applies the entql time.Time predicate on the met_at field.
+func (f *SLAClockFilter) WhereMetAt(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldMetAt))
+}
+
+// WhereBreachedAt applies the entql time.Time predicate on the breached_at field.
+func (f *SLAClockFilter) WhereBreachedAt(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldBreachedAt))
+}
+
+// WhereStoppedAt applies the entql time.Time predicate on the stopped_at field.
+func (f *SLAClockFilter) WhereStoppedAt(p entql.TimeP) {
+	f.Where(p.Field(slaclock.FieldStoppedAt))
+}
+
+// WhereFiredPercent applies the entql int predicate on the fired_percent field.
+func (f *SLAClockFilter) WhereFiredPercent(p entql.IntP) {
+	f.Where(p.Field(slaclock.FieldFiredPercent))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *SLAClockFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(slaclock.FieldVersion))
+}
+
+// WhereHasTicket applies a predicate to check if query has an edge ticket.
+func (f *SLAClockFilter) WhereHasTicket() {
+	f.Where(entql.HasEdge("ticket"))
+}
+
+// WhereHasTicketWith applies a predicate to check if query has an edge ticket with a given conditions (other predicates).
+func (f *SLAClockFilter) WhereHasTicketWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("ticket", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SLAPolicyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1874,7 +2043,7 @@ type SLAPolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SLAPolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1930,6 +2099,16 @@ func (f *SLAPolicyFilter) WhereBreachActions(p entql.BytesP) {
 	f.Where(p.Field(slapolicy.FieldBreachActions))
 }
 
+// WhereConditions applies the entql json.RawMessage predicate on the conditions field.
+func (f *SLAPolicyFilter) WhereConditions(p entql.BytesP) {
+	f.Where(p.Field(slapolicy.FieldConditions))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *SLAPolicyFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(slapolicy.FieldPosition))
+}
+
 // WhereHasCalendar applies a predicate to check if query has an edge calendar.
 func (f *SLAPolicyFilter) WhereHasCalendar() {
 	f.Where(entql.HasEdge("calendar"))
@@ -1973,7 +2152,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2018,7 +2197,7 @@ type TagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2087,7 +2266,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2213,7 +2392,7 @@ type TeamMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2306,7 +2485,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2390,6 +2569,21 @@ func (f *TicketFilter) WhereFirstResponseDueAt(p entql.TimeP) {
 // WhereResolutionDueAt applies the entql time.Time predicate on the resolution_due_at field.
 func (f *TicketFilter) WhereResolutionDueAt(p entql.TimeP) {
 	f.Where(p.Field(ticket.FieldResolutionDueAt))
+}
+
+// WhereSLAState applies the entql string predicate on the sla_state field.
+func (f *TicketFilter) WhereSLAState(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldSLAState))
+}
+
+// WhereNextDueAt applies the entql time.Time predicate on the next_due_at field.
+func (f *TicketFilter) WhereNextDueAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldNextDueAt))
+}
+
+// WhereSLAPolicyExplicit applies the entql bool predicate on the sla_policy_explicit field.
+func (f *TicketFilter) WhereSLAPolicyExplicit(p entql.BoolP) {
+	f.Where(p.Field(ticket.FieldSLAPolicyExplicit))
 }
 
 // WhereStatusChangedAt applies the entql time.Time predicate on the status_changed_at field.
@@ -2592,6 +2786,20 @@ func (f *TicketFilter) WhereHasEventsWith(preds ...predicate.TicketEvent) {
 	})))
 }
 
+// WhereHasSLAClocks applies a predicate to check if query has an edge sla_clocks.
+func (f *TicketFilter) WhereHasSLAClocks() {
+	f.Where(entql.HasEdge("sla_clocks"))
+}
+
+// WhereHasSLAClocksWith applies a predicate to check if query has an edge sla_clocks with a given conditions (other predicates).
+func (f *TicketFilter) WhereHasSLAClocksWith(preds ...predicate.SLAClock) {
+	f.Where(entql.HasEdgeWith("sla_clocks", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *TicketEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2621,7 +2829,7 @@ type TicketEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -1577,6 +1577,16 @@ func (_q *SLAPolicyQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, slapolicy.FieldBreachActions)
 				fieldSeen[slapolicy.FieldBreachActions] = struct{}{}
 			}
+		case "conditions":
+			if _, ok := fieldSeen[slapolicy.FieldConditions]; !ok {
+				selectedFields = append(selectedFields, slapolicy.FieldConditions)
+				fieldSeen[slapolicy.FieldConditions] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[slapolicy.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, slapolicy.FieldPosition)
+				fieldSeen[slapolicy.FieldPosition] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2512,6 +2522,21 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[ticket.FieldResolutionDueAt]; !ok {
 				selectedFields = append(selectedFields, ticket.FieldResolutionDueAt)
 				fieldSeen[ticket.FieldResolutionDueAt] = struct{}{}
+			}
+		case "slaState":
+			if _, ok := fieldSeen[ticket.FieldSLAState]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldSLAState)
+				fieldSeen[ticket.FieldSLAState] = struct{}{}
+			}
+		case "nextDueAt":
+			if _, ok := fieldSeen[ticket.FieldNextDueAt]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldNextDueAt)
+				fieldSeen[ticket.FieldNextDueAt] = struct{}{}
+			}
+		case "slaPolicyExplicit":
+			if _, ok := fieldSeen[ticket.FieldSLAPolicyExplicit]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldSLAPolicyExplicit)
+				fieldSeen[ticket.FieldSLAPolicyExplicit] = struct{}{}
 			}
 		case "statusChangedAt":
 			if _, ok := fieldSeen[ticket.FieldStatusChangedAt]; !ok {

@@ -2920,6 +2920,20 @@ var (
 			}
 		},
 	}
+	// SLAPolicyOrderFieldPosition orders SLAPolicy by position.
+	SLAPolicyOrderFieldPosition = &SLAPolicyOrderField{
+		Value: func(_m *SLAPolicy) (ent.Value, error) {
+			return _m.Position, nil
+		},
+		column: slapolicy.FieldPosition,
+		toTerm: slapolicy.ByPosition,
+		toCursor: func(_m *SLAPolicy) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Position,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -2932,6 +2946,8 @@ func (f SLAPolicyOrderField) String() string {
 		str = "UPDATED_AT"
 	case SLAPolicyOrderFieldName.column:
 		str = "NAME"
+	case SLAPolicyOrderFieldPosition.column:
+		str = "POSITION"
 	}
 	return str
 }
@@ -2954,6 +2970,8 @@ func (f *SLAPolicyOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *SLAPolicyOrderFieldUpdatedAt
 	case "NAME":
 		*f = *SLAPolicyOrderFieldName
+	case "POSITION":
+		*f = *SLAPolicyOrderFieldPosition
 	default:
 		return fmt.Errorf("%s is not a valid SLAPolicyOrderField", str)
 	}
@@ -4386,6 +4404,20 @@ var (
 			}
 		},
 	}
+	// TicketOrderFieldNextDueAt orders Ticket by next_due_at.
+	TicketOrderFieldNextDueAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.NextDueAt, nil
+		},
+		column: ticket.FieldNextDueAt,
+		toTerm: ticket.ByNextDueAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.NextDueAt,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -4410,6 +4442,8 @@ func (f TicketOrderField) String() string {
 		str = "FIRST_RESPONSE_DUE_AT"
 	case TicketOrderFieldResolutionDueAt.column:
 		str = "RESOLUTION_DUE_AT"
+	case TicketOrderFieldNextDueAt.column:
+		str = "NEXT_DUE_AT"
 	}
 	return str
 }
@@ -4444,6 +4478,8 @@ func (f *TicketOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *TicketOrderFieldFirstResponseDueAt
 	case "RESOLUTION_DUE_AT":
 		*f = *TicketOrderFieldResolutionDueAt
+	case "NEXT_DUE_AT":
+		*f = *TicketOrderFieldNextDueAt
 	default:
 		return fmt.Errorf("%s is not a valid TicketOrderField", str)
 	}

@@ -3599,6 +3599,16 @@ type SLAPolicyWhereInput struct {
 	IsDefault    *bool `json:"isDefault,omitempty"`
 	IsDefaultNEQ *bool `json:"isDefaultNEQ,omitempty"`
 
+	// "position" field predicates.
+	Position      *int  `json:"position,omitempty"`
+	PositionNEQ   *int  `json:"positionNEQ,omitempty"`
+	PositionIn    []int `json:"positionIn,omitempty"`
+	PositionNotIn []int `json:"positionNotIn,omitempty"`
+	PositionGT    *int  `json:"positionGT,omitempty"`
+	PositionGTE   *int  `json:"positionGTE,omitempty"`
+	PositionLT    *int  `json:"positionLT,omitempty"`
+	PositionLTE   *int  `json:"positionLTE,omitempty"`
+
 	// "calendar" edge predicates.
 	HasCalendar     *bool                         `json:"hasCalendar,omitempty"`
 	HasCalendarWith []*BusinessCalendarWhereInput `json:"hasCalendarWith,omitempty"`
@@ -3836,6 +3846,30 @@ func (i *SLAPolicyWhereInput) P() (predicate.SLAPolicy, error) {
 	}
 	if i.IsDefaultNEQ != nil {
 		predicates = append(predicates, slapolicy.IsDefaultNEQ(*i.IsDefaultNEQ))
+	}
+	if i.Position != nil {
+		predicates = append(predicates, slapolicy.PositionEQ(*i.Position))
+	}
+	if i.PositionNEQ != nil {
+		predicates = append(predicates, slapolicy.PositionNEQ(*i.PositionNEQ))
+	}
+	if len(i.PositionIn) > 0 {
+		predicates = append(predicates, slapolicy.PositionIn(i.PositionIn...))
+	}
+	if len(i.PositionNotIn) > 0 {
+		predicates = append(predicates, slapolicy.PositionNotIn(i.PositionNotIn...))
+	}
+	if i.PositionGT != nil {
+		predicates = append(predicates, slapolicy.PositionGT(*i.PositionGT))
+	}
+	if i.PositionGTE != nil {
+		predicates = append(predicates, slapolicy.PositionGTE(*i.PositionGTE))
+	}
+	if i.PositionLT != nil {
+		predicates = append(predicates, slapolicy.PositionLT(*i.PositionLT))
+	}
+	if i.PositionLTE != nil {
+		predicates = append(predicates, slapolicy.PositionLTE(*i.PositionLTE))
 	}
 
 	if i.HasCalendar != nil {
@@ -5056,6 +5090,28 @@ type TicketWhereInput struct {
 	ResolutionDueAtIsNil  bool        `json:"resolutionDueAtIsNil,omitempty"`
 	ResolutionDueAtNotNil bool        `json:"resolutionDueAtNotNil,omitempty"`
 
+	// "sla_state" field predicates.
+	SLAState      *ticket.SLAState  `json:"slaState,omitempty"`
+	SLAStateNEQ   *ticket.SLAState  `json:"slaStateNEQ,omitempty"`
+	SLAStateIn    []ticket.SLAState `json:"slaStateIn,omitempty"`
+	SLAStateNotIn []ticket.SLAState `json:"slaStateNotIn,omitempty"`
+
+	// "next_due_at" field predicates.
+	NextDueAt       *time.Time  `json:"nextDueAt,omitempty"`
+	NextDueAtNEQ    *time.Time  `json:"nextDueAtNEQ,omitempty"`
+	NextDueAtIn     []time.Time `json:"nextDueAtIn,omitempty"`
+	NextDueAtNotIn  []time.Time `json:"nextDueAtNotIn,omitempty"`
+	NextDueAtGT     *time.Time  `json:"nextDueAtGT,omitempty"`
+	NextDueAtGTE    *time.Time  `json:"nextDueAtGTE,omitempty"`
+	NextDueAtLT     *time.Time  `json:"nextDueAtLT,omitempty"`
+	NextDueAtLTE    *time.Time  `json:"nextDueAtLTE,omitempty"`
+	NextDueAtIsNil  bool        `json:"nextDueAtIsNil,omitempty"`
+	NextDueAtNotNil bool        `json:"nextDueAtNotNil,omitempty"`
+
+	// "sla_policy_explicit" field predicates.
+	SLAPolicyExplicit    *bool `json:"slaPolicyExplicit,omitempty"`
+	SLAPolicyExplicitNEQ *bool `json:"slaPolicyExplicitNEQ,omitempty"`
+
 	// "status_changed_at" field predicates.
 	StatusChangedAt       *time.Time  `json:"statusChangedAt,omitempty"`
 	StatusChangedAtNEQ    *time.Time  `json:"statusChangedAtNEQ,omitempty"`
@@ -5682,6 +5738,54 @@ func (i *TicketWhereInput) P() (predicate.Ticket, error) {
 	}
 	if i.ResolutionDueAtNotNil {
 		predicates = append(predicates, ticket.ResolutionDueAtNotNil())
+	}
+	if i.SLAState != nil {
+		predicates = append(predicates, ticket.SLAStateEQ(*i.SLAState))
+	}
+	if i.SLAStateNEQ != nil {
+		predicates = append(predicates, ticket.SLAStateNEQ(*i.SLAStateNEQ))
+	}
+	if len(i.SLAStateIn) > 0 {
+		predicates = append(predicates, ticket.SLAStateIn(i.SLAStateIn...))
+	}
+	if len(i.SLAStateNotIn) > 0 {
+		predicates = append(predicates, ticket.SLAStateNotIn(i.SLAStateNotIn...))
+	}
+	if i.NextDueAt != nil {
+		predicates = append(predicates, ticket.NextDueAtEQ(*i.NextDueAt))
+	}
+	if i.NextDueAtNEQ != nil {
+		predicates = append(predicates, ticket.NextDueAtNEQ(*i.NextDueAtNEQ))
+	}
+	if len(i.NextDueAtIn) > 0 {
+		predicates = append(predicates, ticket.NextDueAtIn(i.NextDueAtIn...))
+	}
+	if len(i.NextDueAtNotIn) > 0 {
+		predicates = append(predicates, ticket.NextDueAtNotIn(i.NextDueAtNotIn...))
+	}
+	if i.NextDueAtGT != nil {
+		predicates = append(predicates, ticket.NextDueAtGT(*i.NextDueAtGT))
+	}
+	if i.NextDueAtGTE != nil {
+		predicates = append(predicates, ticket.NextDueAtGTE(*i.NextDueAtGTE))
+	}
+	if i.NextDueAtLT != nil {
+		predicates = append(predicates, ticket.NextDueAtLT(*i.NextDueAtLT))
+	}
+	if i.NextDueAtLTE != nil {
+		predicates = append(predicates, ticket.NextDueAtLTE(*i.NextDueAtLTE))
+	}
+	if i.NextDueAtIsNil {
+		predicates = append(predicates, ticket.NextDueAtIsNil())
+	}
+	if i.NextDueAtNotNil {
+		predicates = append(predicates, ticket.NextDueAtNotNil())
+	}
+	if i.SLAPolicyExplicit != nil {
+		predicates = append(predicates, ticket.SLAPolicyExplicitEQ(*i.SLAPolicyExplicit))
+	}
+	if i.SLAPolicyExplicitNEQ != nil {
+		predicates = append(predicates, ticket.SLAPolicyExplicitNEQ(*i.SLAPolicyExplicitNEQ))
 	}
 	if i.StatusChangedAt != nil {
 		predicates = append(predicates, ticket.StatusChangedAtEQ(*i.StatusChangedAt))

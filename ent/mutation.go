@@ -18,6 +18,7 @@ import (
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -50,6 +51,7 @@ const (
 	TypeCounter          = "Counter"
 	TypeCustomer         = "Customer"
 	TypeNotification     = "Notification"
+	TypeSLAClock         = "SLAClock"
 	TypeSLAPolicy        = "SLAPolicy"
 	TypeSetting          = "Setting"
 	TypeTag              = "Tag"
@@ -8066,6 +8068,1221 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
+// SLAClockMutation represents an operation that mutates the SLAClock nodes in the graph.
+type SLAClockMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *gid.ID
+	metric            *slaclock.Metric
+	target_seconds    *int
+	addtarget_seconds *int
+	started_at        *time.Time
+	pauses            *[]schematype.Interval
+	appendpauses      []schematype.Interval
+	paused_since      *time.Time
+	due_at            *time.Time
+	met_at            *time.Time
+	breached_at       *time.Time
+	stopped_at        *time.Time
+	fired_percent     *int
+	addfired_percent  *int
+	version           *int
+	addversion        *int
+	clearedFields     map[string]struct{}
+	ticket            *gid.ID
+	clearedticket     bool
+	done              bool
+	oldValue          func(context.Context) (*SLAClock, error)
+	predicates        []predicate.SLAClock
+}
+
+var _ ent.Mutation = (*SLAClockMutation)(nil)
+
+// slaclockOption allows management of the mutation configuration using functional options.
+type slaclockOption func(*SLAClockMutation)
+
+// newSLAClockMutation creates new mutation for the SLAClock entity.
+func newSLAClockMutation(c config, op Op, opts ...slaclockOption) *SLAClockMutation {
+	m := &SLAClockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSLAClock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSLAClockID sets the ID field of the mutation.
+func withSLAClockID(id gid.ID) slaclockOption {
+	return func(m *SLAClockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SLAClock
+		)
+		m.oldValue = func(ctx context.Context) (*SLAClock, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SLAClock.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSLAClock sets the old SLAClock of the mutation.
+func withSLAClock(node *SLAClock) slaclockOption {
+	return func(m *SLAClockMutation) {
+		m.oldValue = func(context.Context) (*SLAClock, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SLAClockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SLAClockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SLAClock entities.
+func (m *SLAClockMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SLAClockMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SLAClockMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SLAClock.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTicketID sets the "ticket_id" field.
+func (m *SLAClockMutation) SetTicketID(gi gid.ID) {
+	m.ticket = &gi
+}
+
+// TicketID returns the value of the "ticket_id" field in the mutation.
+func (m *SLAClockMutation) TicketID() (r gid.ID, exists bool) {
+	v := m.ticket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTicketID returns the old "ticket_id" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldTicketID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTicketID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTicketID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTicketID: %w", err)
+	}
+	return oldValue.TicketID, nil
+}
+
+// ResetTicketID resets all changes to the "ticket_id" field.
+func (m *SLAClockMutation) ResetTicketID() {
+	m.ticket = nil
+}
+
+// SetMetric sets the "metric" field.
+func (m *SLAClockMutation) SetMetric(s slaclock.Metric) {
+	m.metric = &s
+}
+
+// Metric returns the value of the "metric" field in the mutation.
+func (m *SLAClockMutation) Metric() (r slaclock.Metric, exists bool) {
+	v := m.metric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetric returns the old "metric" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldMetric(ctx context.Context) (v slaclock.Metric, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetric: %w", err)
+	}
+	return oldValue.Metric, nil
+}
+
+// ResetMetric resets all changes to the "metric" field.
+func (m *SLAClockMutation) ResetMetric() {
+	m.metric = nil
+}
+
+// SetTargetSeconds sets the "target_seconds" field.
+func (m *SLAClockMutation) SetTargetSeconds(i int) {
+	m.target_seconds = &i
+	m.addtarget_seconds = nil
+}
+
+// TargetSeconds returns the value of the "target_seconds" field in the mutation.
+func (m *SLAClockMutation) TargetSeconds() (r int, exists bool) {
+	v := m.target_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetSeconds returns the old "target_seconds" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldTargetSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetSeconds: %w", err)
+	}
+	return oldValue.TargetSeconds, nil
+}
+
+// AddTargetSeconds adds i to the "target_seconds" field.
+func (m *SLAClockMutation) AddTargetSeconds(i int) {
+	if m.addtarget_seconds != nil {
+		*m.addtarget_seconds += i
+	} else {
+		m.addtarget_seconds = &i
+	}
+}
+
+// AddedTargetSeconds returns the value that was added to the "target_seconds" field in this mutation.
+func (m *SLAClockMutation) AddedTargetSeconds() (r int, exists bool) {
+	v := m.addtarget_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTargetSeconds resets all changes to the "target_seconds" field.
+func (m *SLAClockMutation) ResetTargetSeconds() {
+	m.target_seconds = nil
+	m.addtarget_seconds = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *SLAClockMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *SLAClockMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *SLAClockMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[slaclock.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *SLAClockMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *SLAClockMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, slaclock.FieldStartedAt)
+}
+
+// SetPauses sets the "pauses" field.
+func (m *SLAClockMutation) SetPauses(s []schematype.Interval) {
+	m.pauses = &s
+	m.appendpauses = nil
+}
+
+// Pauses returns the value of the "pauses" field in the mutation.
+func (m *SLAClockMutation) Pauses() (r []schematype.Interval, exists bool) {
+	v := m.pauses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPauses returns the old "pauses" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldPauses(ctx context.Context) (v []schematype.Interval, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPauses is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPauses requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPauses: %w", err)
+	}
+	return oldValue.Pauses, nil
+}
+
+// AppendPauses adds s to the "pauses" field.
+func (m *SLAClockMutation) AppendPauses(s []schematype.Interval) {
+	m.appendpauses = append(m.appendpauses, s...)
+}
+
+// AppendedPauses returns the list of values that were appended to the "pauses" field in this mutation.
+func (m *SLAClockMutation) AppendedPauses() ([]schematype.Interval, bool) {
+	if len(m.appendpauses) == 0 {
+		return nil, false
+	}
+	return m.appendpauses, true
+}
+
+// ResetPauses resets all changes to the "pauses" field.
+func (m *SLAClockMutation) ResetPauses() {
+	m.pauses = nil
+	m.appendpauses = nil
+}
+
+// SetPausedSince sets the "paused_since" field.
+func (m *SLAClockMutation) SetPausedSince(t time.Time) {
+	m.paused_since = &t
+}
+
+// PausedSince returns the value of the "paused_since" field in the mutation.
+func (m *SLAClockMutation) PausedSince() (r time.Time, exists bool) {
+	v := m.paused_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPausedSince returns the old "paused_since" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldPausedSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPausedSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPausedSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPausedSince: %w", err)
+	}
+	return oldValue.PausedSince, nil
+}
+
+// ClearPausedSince clears the value of the "paused_since" field.
+func (m *SLAClockMutation) ClearPausedSince() {
+	m.paused_since = nil
+	m.clearedFields[slaclock.FieldPausedSince] = struct{}{}
+}
+
+// PausedSinceCleared returns if the "paused_since" field was cleared in this mutation.
+func (m *SLAClockMutation) PausedSinceCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldPausedSince]
+	return ok
+}
+
+// ResetPausedSince resets all changes to the "paused_since" field.
+func (m *SLAClockMutation) ResetPausedSince() {
+	m.paused_since = nil
+	delete(m.clearedFields, slaclock.FieldPausedSince)
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *SLAClockMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *SLAClockMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldDueAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (m *SLAClockMutation) ClearDueAt() {
+	m.due_at = nil
+	m.clearedFields[slaclock.FieldDueAt] = struct{}{}
+}
+
+// DueAtCleared returns if the "due_at" field was cleared in this mutation.
+func (m *SLAClockMutation) DueAtCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldDueAt]
+	return ok
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *SLAClockMutation) ResetDueAt() {
+	m.due_at = nil
+	delete(m.clearedFields, slaclock.FieldDueAt)
+}
+
+// SetMetAt sets the "met_at" field.
+func (m *SLAClockMutation) SetMetAt(t time.Time) {
+	m.met_at = &t
+}
+
+// MetAt returns the value of the "met_at" field in the mutation.
+func (m *SLAClockMutation) MetAt() (r time.Time, exists bool) {
+	v := m.met_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetAt returns the old "met_at" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldMetAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetAt: %w", err)
+	}
+	return oldValue.MetAt, nil
+}
+
+// ClearMetAt clears the value of the "met_at" field.
+func (m *SLAClockMutation) ClearMetAt() {
+	m.met_at = nil
+	m.clearedFields[slaclock.FieldMetAt] = struct{}{}
+}
+
+// MetAtCleared returns if the "met_at" field was cleared in this mutation.
+func (m *SLAClockMutation) MetAtCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldMetAt]
+	return ok
+}
+
+// ResetMetAt resets all changes to the "met_at" field.
+func (m *SLAClockMutation) ResetMetAt() {
+	m.met_at = nil
+	delete(m.clearedFields, slaclock.FieldMetAt)
+}
+
+// SetBreachedAt sets the "breached_at" field.
+func (m *SLAClockMutation) SetBreachedAt(t time.Time) {
+	m.breached_at = &t
+}
+
+// BreachedAt returns the value of the "breached_at" field in the mutation.
+func (m *SLAClockMutation) BreachedAt() (r time.Time, exists bool) {
+	v := m.breached_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBreachedAt returns the old "breached_at" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldBreachedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBreachedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBreachedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBreachedAt: %w", err)
+	}
+	return oldValue.BreachedAt, nil
+}
+
+// ClearBreachedAt clears the value of the "breached_at" field.
+func (m *SLAClockMutation) ClearBreachedAt() {
+	m.breached_at = nil
+	m.clearedFields[slaclock.FieldBreachedAt] = struct{}{}
+}
+
+// BreachedAtCleared returns if the "breached_at" field was cleared in this mutation.
+func (m *SLAClockMutation) BreachedAtCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldBreachedAt]
+	return ok
+}
+
+// ResetBreachedAt resets all changes to the "breached_at" field.
+func (m *SLAClockMutation) ResetBreachedAt() {
+	m.breached_at = nil
+	delete(m.clearedFields, slaclock.FieldBreachedAt)
+}
+
+// SetStoppedAt sets the "stopped_at" field.
+func (m *SLAClockMutation) SetStoppedAt(t time.Time) {
+	m.stopped_at = &t
+}
+
+// StoppedAt returns the value of the "stopped_at" field in the mutation.
+func (m *SLAClockMutation) StoppedAt() (r time.Time, exists bool) {
+	v := m.stopped_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStoppedAt returns the old "stopped_at" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldStoppedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStoppedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStoppedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStoppedAt: %w", err)
+	}
+	return oldValue.StoppedAt, nil
+}
+
+// ClearStoppedAt clears the value of the "stopped_at" field.
+func (m *SLAClockMutation) ClearStoppedAt() {
+	m.stopped_at = nil
+	m.clearedFields[slaclock.FieldStoppedAt] = struct{}{}
+}
+
+// StoppedAtCleared returns if the "stopped_at" field was cleared in this mutation.
+func (m *SLAClockMutation) StoppedAtCleared() bool {
+	_, ok := m.clearedFields[slaclock.FieldStoppedAt]
+	return ok
+}
+
+// ResetStoppedAt resets all changes to the "stopped_at" field.
+func (m *SLAClockMutation) ResetStoppedAt() {
+	m.stopped_at = nil
+	delete(m.clearedFields, slaclock.FieldStoppedAt)
+}
+
+// SetFiredPercent sets the "fired_percent" field.
+func (m *SLAClockMutation) SetFiredPercent(i int) {
+	m.fired_percent = &i
+	m.addfired_percent = nil
+}
+
+// FiredPercent returns the value of the "fired_percent" field in the mutation.
+func (m *SLAClockMutation) FiredPercent() (r int, exists bool) {
+	v := m.fired_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFiredPercent returns the old "fired_percent" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldFiredPercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFiredPercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFiredPercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFiredPercent: %w", err)
+	}
+	return oldValue.FiredPercent, nil
+}
+
+// AddFiredPercent adds i to the "fired_percent" field.
+func (m *SLAClockMutation) AddFiredPercent(i int) {
+	if m.addfired_percent != nil {
+		*m.addfired_percent += i
+	} else {
+		m.addfired_percent = &i
+	}
+}
+
+// AddedFiredPercent returns the value that was added to the "fired_percent" field in this mutation.
+func (m *SLAClockMutation) AddedFiredPercent() (r int, exists bool) {
+	v := m.addfired_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFiredPercent resets all changes to the "fired_percent" field.
+func (m *SLAClockMutation) ResetFiredPercent() {
+	m.fired_percent = nil
+	m.addfired_percent = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *SLAClockMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *SLAClockMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the SLAClock entity.
+// If the SLAClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAClockMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *SLAClockMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *SLAClockMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *SLAClockMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// ClearTicket clears the "ticket" edge to the Ticket entity.
+func (m *SLAClockMutation) ClearTicket() {
+	m.clearedticket = true
+	m.clearedFields[slaclock.FieldTicketID] = struct{}{}
+}
+
+// TicketCleared reports if the "ticket" edge to the Ticket entity was cleared.
+func (m *SLAClockMutation) TicketCleared() bool {
+	return m.clearedticket
+}
+
+// TicketIDs returns the "ticket" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TicketID instead. It exists only for internal usage by the builders.
+func (m *SLAClockMutation) TicketIDs() (ids []gid.ID) {
+	if id := m.ticket; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTicket resets all changes to the "ticket" edge.
+func (m *SLAClockMutation) ResetTicket() {
+	m.ticket = nil
+	m.clearedticket = false
+}
+
+// Where appends a list predicates to the SLAClockMutation builder.
+func (m *SLAClockMutation) Where(ps ...predicate.SLAClock) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SLAClockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SLAClockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SLAClock, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SLAClockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SLAClockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SLAClock).
+func (m *SLAClockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SLAClockMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.ticket != nil {
+		fields = append(fields, slaclock.FieldTicketID)
+	}
+	if m.metric != nil {
+		fields = append(fields, slaclock.FieldMetric)
+	}
+	if m.target_seconds != nil {
+		fields = append(fields, slaclock.FieldTargetSeconds)
+	}
+	if m.started_at != nil {
+		fields = append(fields, slaclock.FieldStartedAt)
+	}
+	if m.pauses != nil {
+		fields = append(fields, slaclock.FieldPauses)
+	}
+	if m.paused_since != nil {
+		fields = append(fields, slaclock.FieldPausedSince)
+	}
+	if m.due_at != nil {
+		fields = append(fields, slaclock.FieldDueAt)
+	}
+	if m.met_at != nil {
+		fields = append(fields, slaclock.FieldMetAt)
+	}
+	if m.breached_at != nil {
+		fields = append(fields, slaclock.FieldBreachedAt)
+	}
+	if m.stopped_at != nil {
+		fields = append(fields, slaclock.FieldStoppedAt)
+	}
+	if m.fired_percent != nil {
+		fields = append(fields, slaclock.FieldFiredPercent)
+	}
+	if m.version != nil {
+		fields = append(fields, slaclock.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SLAClockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case slaclock.FieldTicketID:
+		return m.TicketID()
+	case slaclock.FieldMetric:
+		return m.Metric()
+	case slaclock.FieldTargetSeconds:
+		return m.TargetSeconds()
+	case slaclock.FieldStartedAt:
+		return m.StartedAt()
+	case slaclock.FieldPauses:
+		return m.Pauses()
+	case slaclock.FieldPausedSince:
+		return m.PausedSince()
+	case slaclock.FieldDueAt:
+		return m.DueAt()
+	case slaclock.FieldMetAt:
+		return m.MetAt()
+	case slaclock.FieldBreachedAt:
+		return m.BreachedAt()
+	case slaclock.FieldStoppedAt:
+		return m.StoppedAt()
+	case slaclock.FieldFiredPercent:
+		return m.FiredPercent()
+	case slaclock.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SLAClockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case slaclock.FieldTicketID:
+		return m.OldTicketID(ctx)
+	case slaclock.FieldMetric:
+		return m.OldMetric(ctx)
+	case slaclock.FieldTargetSeconds:
+		return m.OldTargetSeconds(ctx)
+	case slaclock.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case slaclock.FieldPauses:
+		return m.OldPauses(ctx)
+	case slaclock.FieldPausedSince:
+		return m.OldPausedSince(ctx)
+	case slaclock.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case slaclock.FieldMetAt:
+		return m.OldMetAt(ctx)
+	case slaclock.FieldBreachedAt:
+		return m.OldBreachedAt(ctx)
+	case slaclock.FieldStoppedAt:
+		return m.OldStoppedAt(ctx)
+	case slaclock.FieldFiredPercent:
+		return m.OldFiredPercent(ctx)
+	case slaclock.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown SLAClock field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SLAClockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case slaclock.FieldTicketID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTicketID(v)
+		return nil
+	case slaclock.FieldMetric:
+		v, ok := value.(slaclock.Metric)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetric(v)
+		return nil
+	case slaclock.FieldTargetSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetSeconds(v)
+		return nil
+	case slaclock.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case slaclock.FieldPauses:
+		v, ok := value.([]schematype.Interval)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPauses(v)
+		return nil
+	case slaclock.FieldPausedSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPausedSince(v)
+		return nil
+	case slaclock.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case slaclock.FieldMetAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetAt(v)
+		return nil
+	case slaclock.FieldBreachedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBreachedAt(v)
+		return nil
+	case slaclock.FieldStoppedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStoppedAt(v)
+		return nil
+	case slaclock.FieldFiredPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFiredPercent(v)
+		return nil
+	case slaclock.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SLAClockMutation) AddedFields() []string {
+	var fields []string
+	if m.addtarget_seconds != nil {
+		fields = append(fields, slaclock.FieldTargetSeconds)
+	}
+	if m.addfired_percent != nil {
+		fields = append(fields, slaclock.FieldFiredPercent)
+	}
+	if m.addversion != nil {
+		fields = append(fields, slaclock.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SLAClockMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case slaclock.FieldTargetSeconds:
+		return m.AddedTargetSeconds()
+	case slaclock.FieldFiredPercent:
+		return m.AddedFiredPercent()
+	case slaclock.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SLAClockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case slaclock.FieldTargetSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTargetSeconds(v)
+		return nil
+	case slaclock.FieldFiredPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFiredPercent(v)
+		return nil
+	case slaclock.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SLAClockMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(slaclock.FieldStartedAt) {
+		fields = append(fields, slaclock.FieldStartedAt)
+	}
+	if m.FieldCleared(slaclock.FieldPausedSince) {
+		fields = append(fields, slaclock.FieldPausedSince)
+	}
+	if m.FieldCleared(slaclock.FieldDueAt) {
+		fields = append(fields, slaclock.FieldDueAt)
+	}
+	if m.FieldCleared(slaclock.FieldMetAt) {
+		fields = append(fields, slaclock.FieldMetAt)
+	}
+	if m.FieldCleared(slaclock.FieldBreachedAt) {
+		fields = append(fields, slaclock.FieldBreachedAt)
+	}
+	if m.FieldCleared(slaclock.FieldStoppedAt) {
+		fields = append(fields, slaclock.FieldStoppedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SLAClockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SLAClockMutation) ClearField(name string) error {
+	switch name {
+	case slaclock.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case slaclock.FieldPausedSince:
+		m.ClearPausedSince()
+		return nil
+	case slaclock.FieldDueAt:
+		m.ClearDueAt()
+		return nil
+	case slaclock.FieldMetAt:
+		m.ClearMetAt()
+		return nil
+	case slaclock.FieldBreachedAt:
+		m.ClearBreachedAt()
+		return nil
+	case slaclock.FieldStoppedAt:
+		m.ClearStoppedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SLAClockMutation) ResetField(name string) error {
+	switch name {
+	case slaclock.FieldTicketID:
+		m.ResetTicketID()
+		return nil
+	case slaclock.FieldMetric:
+		m.ResetMetric()
+		return nil
+	case slaclock.FieldTargetSeconds:
+		m.ResetTargetSeconds()
+		return nil
+	case slaclock.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case slaclock.FieldPauses:
+		m.ResetPauses()
+		return nil
+	case slaclock.FieldPausedSince:
+		m.ResetPausedSince()
+		return nil
+	case slaclock.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case slaclock.FieldMetAt:
+		m.ResetMetAt()
+		return nil
+	case slaclock.FieldBreachedAt:
+		m.ResetBreachedAt()
+		return nil
+	case slaclock.FieldStoppedAt:
+		m.ResetStoppedAt()
+		return nil
+	case slaclock.FieldFiredPercent:
+		m.ResetFiredPercent()
+		return nil
+	case slaclock.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SLAClockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.ticket != nil {
+		edges = append(edges, slaclock.EdgeTicket)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SLAClockMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case slaclock.EdgeTicket:
+		if id := m.ticket; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SLAClockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SLAClockMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SLAClockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedticket {
+		edges = append(edges, slaclock.EdgeTicket)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SLAClockMutation) EdgeCleared(name string) bool {
+	switch name {
+	case slaclock.EdgeTicket:
+		return m.clearedticket
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SLAClockMutation) ClearEdge(name string) error {
+	switch name {
+	case slaclock.EdgeTicket:
+		m.ClearTicket()
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SLAClockMutation) ResetEdge(name string) error {
+	switch name {
+	case slaclock.EdgeTicket:
+		m.ResetTicket()
+		return nil
+	}
+	return fmt.Errorf("unknown SLAClock edge %s", name)
+}
+
 // SLAPolicyMutation represents an operation that mutates the SLAPolicy nodes in the graph.
 type SLAPolicyMutation struct {
 	config
@@ -8084,6 +9301,9 @@ type SLAPolicyMutation struct {
 	appendreminder_percents []int
 	breach_actions          *[]string
 	appendbreach_actions    []string
+	conditions              *schematype.SLAConditions
+	position                *int
+	addposition             *int
 	clearedFields           map[string]struct{}
 	calendar                *gid.ID
 	clearedcalendar         bool
@@ -8565,6 +9785,111 @@ func (m *SLAPolicyMutation) ResetBreachActions() {
 	m.appendbreach_actions = nil
 }
 
+// SetConditions sets the "conditions" field.
+func (m *SLAPolicyMutation) SetConditions(sc schematype.SLAConditions) {
+	m.conditions = &sc
+}
+
+// Conditions returns the value of the "conditions" field in the mutation.
+func (m *SLAPolicyMutation) Conditions() (r schematype.SLAConditions, exists bool) {
+	v := m.conditions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConditions returns the old "conditions" field's value of the SLAPolicy entity.
+// If the SLAPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAPolicyMutation) OldConditions(ctx context.Context) (v schematype.SLAConditions, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConditions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConditions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConditions: %w", err)
+	}
+	return oldValue.Conditions, nil
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (m *SLAPolicyMutation) ClearConditions() {
+	m.conditions = nil
+	m.clearedFields[slapolicy.FieldConditions] = struct{}{}
+}
+
+// ConditionsCleared returns if the "conditions" field was cleared in this mutation.
+func (m *SLAPolicyMutation) ConditionsCleared() bool {
+	_, ok := m.clearedFields[slapolicy.FieldConditions]
+	return ok
+}
+
+// ResetConditions resets all changes to the "conditions" field.
+func (m *SLAPolicyMutation) ResetConditions() {
+	m.conditions = nil
+	delete(m.clearedFields, slapolicy.FieldConditions)
+}
+
+// SetPosition sets the "position" field.
+func (m *SLAPolicyMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *SLAPolicyMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the SLAPolicy entity.
+// If the SLAPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SLAPolicyMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *SLAPolicyMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *SLAPolicyMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *SLAPolicyMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
 // SetCalendarID sets the "calendar" edge to the BusinessCalendar entity by id.
 func (m *SLAPolicyMutation) SetCalendarID(id gid.ID) {
 	m.calendar = &id
@@ -8638,7 +9963,7 @@ func (m *SLAPolicyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SLAPolicyMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, slapolicy.FieldCreatedAt)
 	}
@@ -8666,6 +9991,12 @@ func (m *SLAPolicyMutation) Fields() []string {
 	if m.breach_actions != nil {
 		fields = append(fields, slapolicy.FieldBreachActions)
 	}
+	if m.conditions != nil {
+		fields = append(fields, slapolicy.FieldConditions)
+	}
+	if m.position != nil {
+		fields = append(fields, slapolicy.FieldPosition)
+	}
 	return fields
 }
 
@@ -8692,6 +10023,10 @@ func (m *SLAPolicyMutation) Field(name string) (ent.Value, bool) {
 		return m.ReminderPercents()
 	case slapolicy.FieldBreachActions:
 		return m.BreachActions()
+	case slapolicy.FieldConditions:
+		return m.Conditions()
+	case slapolicy.FieldPosition:
+		return m.Position()
 	}
 	return nil, false
 }
@@ -8719,6 +10054,10 @@ func (m *SLAPolicyMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldReminderPercents(ctx)
 	case slapolicy.FieldBreachActions:
 		return m.OldBreachActions(ctx)
+	case slapolicy.FieldConditions:
+		return m.OldConditions(ctx)
+	case slapolicy.FieldPosition:
+		return m.OldPosition(ctx)
 	}
 	return nil, fmt.Errorf("unknown SLAPolicy field %s", name)
 }
@@ -8791,6 +10130,20 @@ func (m *SLAPolicyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBreachActions(v)
 		return nil
+	case slapolicy.FieldConditions:
+		v, ok := value.(schematype.SLAConditions)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConditions(v)
+		return nil
+	case slapolicy.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SLAPolicy field %s", name)
 }
@@ -8798,13 +10151,21 @@ func (m *SLAPolicyMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *SLAPolicyMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, slapolicy.FieldPosition)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *SLAPolicyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case slapolicy.FieldPosition:
+		return m.AddedPosition()
+	}
 	return nil, false
 }
 
@@ -8813,6 +10174,13 @@ func (m *SLAPolicyMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SLAPolicyMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case slapolicy.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SLAPolicy numeric field %s", name)
 }
@@ -8820,7 +10188,11 @@ func (m *SLAPolicyMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *SLAPolicyMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(slapolicy.FieldConditions) {
+		fields = append(fields, slapolicy.FieldConditions)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -8833,6 +10205,11 @@ func (m *SLAPolicyMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *SLAPolicyMutation) ClearField(name string) error {
+	switch name {
+	case slapolicy.FieldConditions:
+		m.ClearConditions()
+		return nil
+	}
 	return fmt.Errorf("unknown SLAPolicy nullable field %s", name)
 }
 
@@ -8866,6 +10243,12 @@ func (m *SLAPolicyMutation) ResetField(name string) error {
 		return nil
 	case slapolicy.FieldBreachActions:
 		m.ResetBreachActions()
+		return nil
+	case slapolicy.FieldConditions:
+		m.ResetConditions()
+		return nil
+	case slapolicy.FieldPosition:
+		m.ResetPosition()
 		return nil
 	}
 	return fmt.Errorf("unknown SLAPolicy field %s", name)
@@ -11414,6 +12797,9 @@ type TicketMutation struct {
 	custom_fields         *map[string]interface{}
 	first_response_due_at *time.Time
 	resolution_due_at     *time.Time
+	sla_state             *ticket.SLAState
+	next_due_at           *time.Time
+	sla_policy_explicit   *bool
 	status_changed_at     *time.Time
 	first_responded_at    *time.Time
 	resolved_at           *time.Time
@@ -11447,6 +12833,9 @@ type TicketMutation struct {
 	events                map[gid.ID]struct{}
 	removedevents         map[gid.ID]struct{}
 	clearedevents         bool
+	sla_clocks            map[gid.ID]struct{}
+	removedsla_clocks     map[gid.ID]struct{}
+	clearedsla_clocks     bool
 	done                  bool
 	oldValue              func(context.Context) (*Ticket, error)
 	predicates            []predicate.Ticket
@@ -12193,6 +13582,127 @@ func (m *TicketMutation) ResolutionDueAtCleared() bool {
 func (m *TicketMutation) ResetResolutionDueAt() {
 	m.resolution_due_at = nil
 	delete(m.clearedFields, ticket.FieldResolutionDueAt)
+}
+
+// SetSLAState sets the "sla_state" field.
+func (m *TicketMutation) SetSLAState(ts ticket.SLAState) {
+	m.sla_state = &ts
+}
+
+// SLAState returns the value of the "sla_state" field in the mutation.
+func (m *TicketMutation) SLAState() (r ticket.SLAState, exists bool) {
+	v := m.sla_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLAState returns the old "sla_state" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldSLAState(ctx context.Context) (v ticket.SLAState, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLAState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLAState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLAState: %w", err)
+	}
+	return oldValue.SLAState, nil
+}
+
+// ResetSLAState resets all changes to the "sla_state" field.
+func (m *TicketMutation) ResetSLAState() {
+	m.sla_state = nil
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (m *TicketMutation) SetNextDueAt(t time.Time) {
+	m.next_due_at = &t
+}
+
+// NextDueAt returns the value of the "next_due_at" field in the mutation.
+func (m *TicketMutation) NextDueAt() (r time.Time, exists bool) {
+	v := m.next_due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextDueAt returns the old "next_due_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldNextDueAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextDueAt: %w", err)
+	}
+	return oldValue.NextDueAt, nil
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (m *TicketMutation) ClearNextDueAt() {
+	m.next_due_at = nil
+	m.clearedFields[ticket.FieldNextDueAt] = struct{}{}
+}
+
+// NextDueAtCleared returns if the "next_due_at" field was cleared in this mutation.
+func (m *TicketMutation) NextDueAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldNextDueAt]
+	return ok
+}
+
+// ResetNextDueAt resets all changes to the "next_due_at" field.
+func (m *TicketMutation) ResetNextDueAt() {
+	m.next_due_at = nil
+	delete(m.clearedFields, ticket.FieldNextDueAt)
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (m *TicketMutation) SetSLAPolicyExplicit(b bool) {
+	m.sla_policy_explicit = &b
+}
+
+// SLAPolicyExplicit returns the value of the "sla_policy_explicit" field in the mutation.
+func (m *TicketMutation) SLAPolicyExplicit() (r bool, exists bool) {
+	v := m.sla_policy_explicit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLAPolicyExplicit returns the old "sla_policy_explicit" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldSLAPolicyExplicit(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLAPolicyExplicit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLAPolicyExplicit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLAPolicyExplicit: %w", err)
+	}
+	return oldValue.SLAPolicyExplicit, nil
+}
+
+// ResetSLAPolicyExplicit resets all changes to the "sla_policy_explicit" field.
+func (m *TicketMutation) ResetSLAPolicyExplicit() {
+	m.sla_policy_explicit = nil
 }
 
 // SetStatusChangedAt sets the "status_changed_at" field.
@@ -13175,6 +14685,60 @@ func (m *TicketMutation) ResetEvents() {
 	m.removedevents = nil
 }
 
+// AddSLAClockIDs adds the "sla_clocks" edge to the SLAClock entity by ids.
+func (m *TicketMutation) AddSLAClockIDs(ids ...gid.ID) {
+	if m.sla_clocks == nil {
+		m.sla_clocks = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		m.sla_clocks[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSLAClocks clears the "sla_clocks" edge to the SLAClock entity.
+func (m *TicketMutation) ClearSLAClocks() {
+	m.clearedsla_clocks = true
+}
+
+// SLAClocksCleared reports if the "sla_clocks" edge to the SLAClock entity was cleared.
+func (m *TicketMutation) SLAClocksCleared() bool {
+	return m.clearedsla_clocks
+}
+
+// RemoveSLAClockIDs removes the "sla_clocks" edge to the SLAClock entity by IDs.
+func (m *TicketMutation) RemoveSLAClockIDs(ids ...gid.ID) {
+	if m.removedsla_clocks == nil {
+		m.removedsla_clocks = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.sla_clocks, ids[i])
+		m.removedsla_clocks[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSLAClocks returns the removed IDs of the "sla_clocks" edge to the SLAClock entity.
+func (m *TicketMutation) RemovedSLAClocksIDs() (ids []gid.ID) {
+	for id := range m.removedsla_clocks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SLAClocksIDs returns the "sla_clocks" edge IDs in the mutation.
+func (m *TicketMutation) SLAClocksIDs() (ids []gid.ID) {
+	for id := range m.sla_clocks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSLAClocks resets all changes to the "sla_clocks" edge.
+func (m *TicketMutation) ResetSLAClocks() {
+	m.sla_clocks = nil
+	m.clearedsla_clocks = false
+	m.removedsla_clocks = nil
+}
+
 // Where appends a list predicates to the TicketMutation builder.
 func (m *TicketMutation) Where(ps ...predicate.Ticket) {
 	m.predicates = append(m.predicates, ps...)
@@ -13209,7 +14773,7 @@ func (m *TicketMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TicketMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 30)
 	if m.created_at != nil {
 		fields = append(fields, ticket.FieldCreatedAt)
 	}
@@ -13254,6 +14818,15 @@ func (m *TicketMutation) Fields() []string {
 	}
 	if m.resolution_due_at != nil {
 		fields = append(fields, ticket.FieldResolutionDueAt)
+	}
+	if m.sla_state != nil {
+		fields = append(fields, ticket.FieldSLAState)
+	}
+	if m.next_due_at != nil {
+		fields = append(fields, ticket.FieldNextDueAt)
+	}
+	if m.sla_policy_explicit != nil {
+		fields = append(fields, ticket.FieldSLAPolicyExplicit)
 	}
 	if m.status_changed_at != nil {
 		fields = append(fields, ticket.FieldStatusChangedAt)
@@ -13329,6 +14902,12 @@ func (m *TicketMutation) Field(name string) (ent.Value, bool) {
 		return m.FirstResponseDueAt()
 	case ticket.FieldResolutionDueAt:
 		return m.ResolutionDueAt()
+	case ticket.FieldSLAState:
+		return m.SLAState()
+	case ticket.FieldNextDueAt:
+		return m.NextDueAt()
+	case ticket.FieldSLAPolicyExplicit:
+		return m.SLAPolicyExplicit()
 	case ticket.FieldStatusChangedAt:
 		return m.StatusChangedAt()
 	case ticket.FieldFirstRespondedAt:
@@ -13392,6 +14971,12 @@ func (m *TicketMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldFirstResponseDueAt(ctx)
 	case ticket.FieldResolutionDueAt:
 		return m.OldResolutionDueAt(ctx)
+	case ticket.FieldSLAState:
+		return m.OldSLAState(ctx)
+	case ticket.FieldNextDueAt:
+		return m.OldNextDueAt(ctx)
+	case ticket.FieldSLAPolicyExplicit:
+		return m.OldSLAPolicyExplicit(ctx)
 	case ticket.FieldStatusChangedAt:
 		return m.OldStatusChangedAt(ctx)
 	case ticket.FieldFirstRespondedAt:
@@ -13529,6 +15114,27 @@ func (m *TicketMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetResolutionDueAt(v)
+		return nil
+	case ticket.FieldSLAState:
+		v, ok := value.(ticket.SLAState)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLAState(v)
+		return nil
+	case ticket.FieldNextDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextDueAt(v)
+		return nil
+	case ticket.FieldSLAPolicyExplicit:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLAPolicyExplicit(v)
 		return nil
 	case ticket.FieldStatusChangedAt:
 		v, ok := value.(time.Time)
@@ -13716,6 +15322,9 @@ func (m *TicketMutation) ClearedFields() []string {
 	if m.FieldCleared(ticket.FieldResolutionDueAt) {
 		fields = append(fields, ticket.FieldResolutionDueAt)
 	}
+	if m.FieldCleared(ticket.FieldNextDueAt) {
+		fields = append(fields, ticket.FieldNextDueAt)
+	}
 	if m.FieldCleared(ticket.FieldStatusChangedAt) {
 		fields = append(fields, ticket.FieldStatusChangedAt)
 	}
@@ -13768,6 +15377,9 @@ func (m *TicketMutation) ClearField(name string) error {
 		return nil
 	case ticket.FieldResolutionDueAt:
 		m.ClearResolutionDueAt()
+		return nil
+	case ticket.FieldNextDueAt:
+		m.ClearNextDueAt()
 		return nil
 	case ticket.FieldStatusChangedAt:
 		m.ClearStatusChangedAt()
@@ -13852,6 +15464,15 @@ func (m *TicketMutation) ResetField(name string) error {
 	case ticket.FieldResolutionDueAt:
 		m.ResetResolutionDueAt()
 		return nil
+	case ticket.FieldSLAState:
+		m.ResetSLAState()
+		return nil
+	case ticket.FieldNextDueAt:
+		m.ResetNextDueAt()
+		return nil
+	case ticket.FieldSLAPolicyExplicit:
+		m.ResetSLAPolicyExplicit()
+		return nil
 	case ticket.FieldStatusChangedAt:
 		m.ResetStatusChangedAt()
 		return nil
@@ -13894,7 +15515,7 @@ func (m *TicketMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TicketMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.customer != nil {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -13924,6 +15545,9 @@ func (m *TicketMutation) AddedEdges() []string {
 	}
 	if m.events != nil {
 		edges = append(edges, ticket.EdgeEvents)
+	}
+	if m.sla_clocks != nil {
+		edges = append(edges, ticket.EdgeSLAClocks)
 	}
 	return edges
 }
@@ -13980,13 +15604,19 @@ func (m *TicketMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeSLAClocks:
+		ids := make([]ent.Value, 0, len(m.sla_clocks))
+		for id := range m.sla_clocks {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TicketMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedtags != nil {
 		edges = append(edges, ticket.EdgeTags)
 	}
@@ -13998,6 +15628,9 @@ func (m *TicketMutation) RemovedEdges() []string {
 	}
 	if m.removedevents != nil {
 		edges = append(edges, ticket.EdgeEvents)
+	}
+	if m.removedsla_clocks != nil {
+		edges = append(edges, ticket.EdgeSLAClocks)
 	}
 	return edges
 }
@@ -14030,13 +15663,19 @@ func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeSLAClocks:
+		ids := make([]ent.Value, 0, len(m.removedsla_clocks))
+		for id := range m.removedsla_clocks {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TicketMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedcustomer {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -14067,6 +15706,9 @@ func (m *TicketMutation) ClearedEdges() []string {
 	if m.clearedevents {
 		edges = append(edges, ticket.EdgeEvents)
 	}
+	if m.clearedsla_clocks {
+		edges = append(edges, ticket.EdgeSLAClocks)
+	}
 	return edges
 }
 
@@ -14094,6 +15736,8 @@ func (m *TicketMutation) EdgeCleared(name string) bool {
 		return m.clearedcomments
 	case ticket.EdgeEvents:
 		return m.clearedevents
+	case ticket.EdgeSLAClocks:
+		return m.clearedsla_clocks
 	}
 	return false
 }
@@ -14157,6 +15801,9 @@ func (m *TicketMutation) ResetEdge(name string) error {
 		return nil
 	case ticket.EdgeEvents:
 		m.ResetEvents()
+		return nil
+	case ticket.EdgeSLAClocks:
+		m.ResetSLAClocks()
 		return nil
 	}
 	return fmt.Errorf("unknown Ticket edge %s", name)

@@ -15,6 +15,7 @@ import (
 	"helpdesk/ent/schema"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -446,6 +447,37 @@ func init() {
 	notification.DefaultID = notificationDescID.Default.(func() gid.ID)
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	slaclockMixin := schema.SLAClock{}.Mixin()
+	slaclockMixinFields0 := slaclockMixin[0].Fields()
+	_ = slaclockMixinFields0
+	slaclockFields := schema.SLAClock{}.Fields()
+	_ = slaclockFields
+	// slaclockDescTargetSeconds is the schema descriptor for target_seconds field.
+	slaclockDescTargetSeconds := slaclockFields[2].Descriptor()
+	// slaclock.TargetSecondsValidator is a validator for the "target_seconds" field. It is called by the builders before save.
+	slaclock.TargetSecondsValidator = slaclockDescTargetSeconds.Validators[0].(func(int) error)
+	// slaclockDescPauses is the schema descriptor for pauses field.
+	slaclockDescPauses := slaclockFields[4].Descriptor()
+	// slaclock.DefaultPauses holds the default value on creation for the pauses field.
+	slaclock.DefaultPauses = slaclockDescPauses.Default.([]schematype.Interval)
+	// slaclockDescFiredPercent is the schema descriptor for fired_percent field.
+	slaclockDescFiredPercent := slaclockFields[10].Descriptor()
+	// slaclock.DefaultFiredPercent holds the default value on creation for the fired_percent field.
+	slaclock.DefaultFiredPercent = slaclockDescFiredPercent.Default.(int)
+	// slaclock.FiredPercentValidator is a validator for the "fired_percent" field. It is called by the builders before save.
+	slaclock.FiredPercentValidator = slaclockDescFiredPercent.Validators[0].(func(int) error)
+	// slaclockDescVersion is the schema descriptor for version field.
+	slaclockDescVersion := slaclockFields[11].Descriptor()
+	// slaclock.DefaultVersion holds the default value on creation for the version field.
+	slaclock.DefaultVersion = slaclockDescVersion.Default.(int)
+	// slaclock.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	slaclock.VersionValidator = slaclockDescVersion.Validators[0].(func(int) error)
+	// slaclockDescID is the schema descriptor for id field.
+	slaclockDescID := slaclockMixinFields0[0].Descriptor()
+	// slaclock.DefaultID holds the default value on creation for the id field.
+	slaclock.DefaultID = slaclockDescID.Default.(func() gid.ID)
+	// slaclock.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	slaclock.IDValidator = slaclockDescID.Validators[0].(func(string) error)
 	slapolicyMixin := schema.SLAPolicy{}.Mixin()
 	slapolicyMixinFields0 := slapolicyMixin[0].Fields()
 	_ = slapolicyMixinFields0
@@ -505,6 +537,10 @@ func init() {
 	slapolicyDescBreachActions := slapolicyFields[6].Descriptor()
 	// slapolicy.DefaultBreachActions holds the default value on creation for the breach_actions field.
 	slapolicy.DefaultBreachActions = slapolicyDescBreachActions.Default.([]string)
+	// slapolicyDescPosition is the schema descriptor for position field.
+	slapolicyDescPosition := slapolicyFields[8].Descriptor()
+	// slapolicy.DefaultPosition holds the default value on creation for the position field.
+	slapolicy.DefaultPosition = slapolicyDescPosition.Default.(int)
 	// slapolicyDescID is the schema descriptor for id field.
 	slapolicyDescID := slapolicyMixinFields0[0].Descriptor()
 	// slapolicy.DefaultID holds the default value on creation for the id field.
@@ -711,14 +747,18 @@ func init() {
 	ticketDescCustomFields := ticketFields[10].Descriptor()
 	// ticket.DefaultCustomFields holds the default value on creation for the custom_fields field.
 	ticket.DefaultCustomFields = ticketDescCustomFields.Default.(map[string]interface{})
+	// ticketDescSLAPolicyExplicit is the schema descriptor for sla_policy_explicit field.
+	ticketDescSLAPolicyExplicit := ticketFields[15].Descriptor()
+	// ticket.DefaultSLAPolicyExplicit holds the default value on creation for the sla_policy_explicit field.
+	ticket.DefaultSLAPolicyExplicit = ticketDescSLAPolicyExplicit.Default.(bool)
 	// ticketDescWorkingSeconds is the schema descriptor for working_seconds field.
-	ticketDescWorkingSeconds := ticketFields[17].Descriptor()
+	ticketDescWorkingSeconds := ticketFields[20].Descriptor()
 	// ticket.DefaultWorkingSeconds holds the default value on creation for the working_seconds field.
 	ticket.DefaultWorkingSeconds = ticketDescWorkingSeconds.Default.(int)
 	// ticket.WorkingSecondsValidator is a validator for the "working_seconds" field. It is called by the builders before save.
 	ticket.WorkingSecondsValidator = ticketDescWorkingSeconds.Validators[0].(func(int) error)
 	// ticketDescWaitingSeconds is the schema descriptor for waiting_seconds field.
-	ticketDescWaitingSeconds := ticketFields[18].Descriptor()
+	ticketDescWaitingSeconds := ticketFields[21].Descriptor()
 	// ticket.DefaultWaitingSeconds holds the default value on creation for the waiting_seconds field.
 	ticket.DefaultWaitingSeconds = ticketDescWaitingSeconds.Default.(int)
 	// ticket.WaitingSecondsValidator is a validator for the "waiting_seconds" field. It is called by the builders before save.

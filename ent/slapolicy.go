@@ -39,6 +39,10 @@ type SLAPolicy struct {
 	ReminderPercents []int `json:"reminder_percents,omitempty"`
 	// BreachActions holds the value of the "breach_actions" field.
 	BreachActions []string `json:"breach_actions,omitempty"`
+	// Conditions holds the value of the "conditions" field.
+	Conditions schematype.SLAConditions `json:"conditions,omitempty"`
+	// Position holds the value of the "position" field.
+	Position int `json:"position,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SLAPolicyQuery when eager-loading is set.
 	Edges               SLAPolicyEdges `json:"edges"`
@@ -73,12 +77,14 @@ func (*SLAPolicy) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case slapolicy.FieldTargets, slapolicy.FieldReminderPercents, slapolicy.FieldBreachActions:
+		case slapolicy.FieldTargets, slapolicy.FieldReminderPercents, slapolicy.FieldBreachActions, slapolicy.FieldConditions:
 			values[i] = new([]byte)
 		case slapolicy.FieldID:
 			values[i] = new(gid.ID)
 		case slapolicy.FieldActive, slapolicy.FieldIsDefault:
 			values[i] = new(sql.NullBool)
+		case slapolicy.FieldPosition:
+			values[i] = new(sql.NullInt64)
 		case slapolicy.FieldName, slapolicy.FieldDescription:
 			values[i] = new(sql.NullString)
 		case slapolicy.FieldCreatedAt, slapolicy.FieldUpdatedAt:
@@ -166,6 +172,20 @@ func (_m *SLAPolicy) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field breach_actions: %w", err)
 				}
 			}
+		case slapolicy.FieldConditions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field conditions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Conditions); err != nil {
+					return fmt.Errorf("unmarshal field conditions: %w", err)
+				}
+			}
+		case slapolicy.FieldPosition:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field position", values[i])
+			} else if value.Valid {
+				_m.Position = int(value.Int64)
+			}
 		case slapolicy.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field sla_policy_calendar", values[i])
@@ -240,6 +260,12 @@ func (_m *SLAPolicy) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("breach_actions=")
 	builder.WriteString(fmt.Sprintf("%v", _m.BreachActions))
+	builder.WriteString(", ")
+	builder.WriteString("conditions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Conditions))
+	builder.WriteString(", ")
+	builder.WriteString("position=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Position))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -120,6 +120,34 @@ func (_c *SLAPolicyCreate) SetBreachActions(v []string) *SLAPolicyCreate {
 	return _c
 }
 
+// SetConditions sets the "conditions" field.
+func (_c *SLAPolicyCreate) SetConditions(v schematype.SLAConditions) *SLAPolicyCreate {
+	_c.mutation.SetConditions(v)
+	return _c
+}
+
+// SetNillableConditions sets the "conditions" field if the given value is not nil.
+func (_c *SLAPolicyCreate) SetNillableConditions(v *schematype.SLAConditions) *SLAPolicyCreate {
+	if v != nil {
+		_c.SetConditions(*v)
+	}
+	return _c
+}
+
+// SetPosition sets the "position" field.
+func (_c *SLAPolicyCreate) SetPosition(v int) *SLAPolicyCreate {
+	_c.mutation.SetPosition(v)
+	return _c
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_c *SLAPolicyCreate) SetNillablePosition(v *int) *SLAPolicyCreate {
+	if v != nil {
+		_c.SetPosition(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SLAPolicyCreate) SetID(v gid.ID) *SLAPolicyCreate {
 	_c.mutation.SetID(v)
@@ -220,6 +248,10 @@ func (_c *SLAPolicyCreate) defaults() {
 		v := slapolicy.DefaultBreachActions
 		_c.mutation.SetBreachActions(v)
 	}
+	if _, ok := _c.mutation.Position(); !ok {
+		v := slapolicy.DefaultPosition
+		_c.mutation.SetPosition(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := slapolicy.DefaultID()
 		_c.mutation.SetID(v)
@@ -259,6 +291,9 @@ func (_c *SLAPolicyCreate) check() error {
 	}
 	if _, ok := _c.mutation.BreachActions(); !ok {
 		return &ValidationError{Name: "breach_actions", err: errors.New(`ent: missing required field "SLAPolicy.breach_actions"`)}
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "SLAPolicy.position"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := slapolicy.IDValidator(string(v)); err != nil {
@@ -336,6 +371,14 @@ func (_c *SLAPolicyCreate) createSpec() (*SLAPolicy, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BreachActions(); ok {
 		_spec.SetField(slapolicy.FieldBreachActions, field.TypeJSON, value)
 		_node.BreachActions = value
+	}
+	if value, ok := _c.mutation.Conditions(); ok {
+		_spec.SetField(slapolicy.FieldConditions, field.TypeJSON, value)
+		_node.Conditions = value
+	}
+	if value, ok := _c.mutation.Position(); ok {
+		_spec.SetField(slapolicy.FieldPosition, field.TypeInt, value)
+		_node.Position = value
 	}
 	if nodes := _c.mutation.CalendarIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -502,6 +545,42 @@ func (u *SLAPolicyUpsert) UpdateBreachActions() *SLAPolicyUpsert {
 	return u
 }
 
+// SetConditions sets the "conditions" field.
+func (u *SLAPolicyUpsert) SetConditions(v schematype.SLAConditions) *SLAPolicyUpsert {
+	u.Set(slapolicy.FieldConditions, v)
+	return u
+}
+
+// UpdateConditions sets the "conditions" field to the value that was provided on create.
+func (u *SLAPolicyUpsert) UpdateConditions() *SLAPolicyUpsert {
+	u.SetExcluded(slapolicy.FieldConditions)
+	return u
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (u *SLAPolicyUpsert) ClearConditions() *SLAPolicyUpsert {
+	u.SetNull(slapolicy.FieldConditions)
+	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *SLAPolicyUpsert) SetPosition(v int) *SLAPolicyUpsert {
+	u.Set(slapolicy.FieldPosition, v)
+	return u
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *SLAPolicyUpsert) UpdatePosition() *SLAPolicyUpsert {
+	u.SetExcluded(slapolicy.FieldPosition)
+	return u
+}
+
+// AddPosition adds v to the "position" field.
+func (u *SLAPolicyUpsert) AddPosition(v int) *SLAPolicyUpsert {
+	u.Add(slapolicy.FieldPosition, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -662,6 +741,48 @@ func (u *SLAPolicyUpsertOne) SetBreachActions(v []string) *SLAPolicyUpsertOne {
 func (u *SLAPolicyUpsertOne) UpdateBreachActions() *SLAPolicyUpsertOne {
 	return u.Update(func(s *SLAPolicyUpsert) {
 		s.UpdateBreachActions()
+	})
+}
+
+// SetConditions sets the "conditions" field.
+func (u *SLAPolicyUpsertOne) SetConditions(v schematype.SLAConditions) *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetConditions(v)
+	})
+}
+
+// UpdateConditions sets the "conditions" field to the value that was provided on create.
+func (u *SLAPolicyUpsertOne) UpdateConditions() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdateConditions()
+	})
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (u *SLAPolicyUpsertOne) ClearConditions() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.ClearConditions()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *SLAPolicyUpsertOne) SetPosition(v int) *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *SLAPolicyUpsertOne) AddPosition(v int) *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *SLAPolicyUpsertOne) UpdatePosition() *SLAPolicyUpsertOne {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdatePosition()
 	})
 }
 
@@ -992,6 +1113,48 @@ func (u *SLAPolicyUpsertBulk) SetBreachActions(v []string) *SLAPolicyUpsertBulk 
 func (u *SLAPolicyUpsertBulk) UpdateBreachActions() *SLAPolicyUpsertBulk {
 	return u.Update(func(s *SLAPolicyUpsert) {
 		s.UpdateBreachActions()
+	})
+}
+
+// SetConditions sets the "conditions" field.
+func (u *SLAPolicyUpsertBulk) SetConditions(v schematype.SLAConditions) *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetConditions(v)
+	})
+}
+
+// UpdateConditions sets the "conditions" field to the value that was provided on create.
+func (u *SLAPolicyUpsertBulk) UpdateConditions() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdateConditions()
+	})
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (u *SLAPolicyUpsertBulk) ClearConditions() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.ClearConditions()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *SLAPolicyUpsertBulk) SetPosition(v int) *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *SLAPolicyUpsertBulk) AddPosition(v int) *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *SLAPolicyUpsertBulk) UpdatePosition() *SLAPolicyUpsertBulk {
+	return u.Update(func(s *SLAPolicyUpsert) {
+		s.UpdatePosition()
 	})
 }
 

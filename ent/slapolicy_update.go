@@ -130,6 +130,47 @@ func (_u *SLAPolicyUpdate) AppendBreachActions(v []string) *SLAPolicyUpdate {
 	return _u
 }
 
+// SetConditions sets the "conditions" field.
+func (_u *SLAPolicyUpdate) SetConditions(v schematype.SLAConditions) *SLAPolicyUpdate {
+	_u.mutation.SetConditions(v)
+	return _u
+}
+
+// SetNillableConditions sets the "conditions" field if the given value is not nil.
+func (_u *SLAPolicyUpdate) SetNillableConditions(v *schematype.SLAConditions) *SLAPolicyUpdate {
+	if v != nil {
+		_u.SetConditions(*v)
+	}
+	return _u
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (_u *SLAPolicyUpdate) ClearConditions() *SLAPolicyUpdate {
+	_u.mutation.ClearConditions()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *SLAPolicyUpdate) SetPosition(v int) *SLAPolicyUpdate {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *SLAPolicyUpdate) SetNillablePosition(v *int) *SLAPolicyUpdate {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *SLAPolicyUpdate) AddPosition(v int) *SLAPolicyUpdate {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
 // SetCalendarID sets the "calendar" edge to the BusinessCalendar entity by ID.
 func (_u *SLAPolicyUpdate) SetCalendarID(id gid.ID) *SLAPolicyUpdate {
 	_u.mutation.SetCalendarID(id)
@@ -256,6 +297,18 @@ func (_u *SLAPolicyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, slapolicy.FieldBreachActions, value)
 		})
+	}
+	if value, ok := _u.mutation.Conditions(); ok {
+		_spec.SetField(slapolicy.FieldConditions, field.TypeJSON, value)
+	}
+	if _u.mutation.ConditionsCleared() {
+		_spec.ClearField(slapolicy.FieldConditions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(slapolicy.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(slapolicy.FieldPosition, field.TypeInt, value)
 	}
 	if _u.mutation.CalendarCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -401,6 +454,47 @@ func (_u *SLAPolicyUpdateOne) SetBreachActions(v []string) *SLAPolicyUpdateOne {
 // AppendBreachActions appends value to the "breach_actions" field.
 func (_u *SLAPolicyUpdateOne) AppendBreachActions(v []string) *SLAPolicyUpdateOne {
 	_u.mutation.AppendBreachActions(v)
+	return _u
+}
+
+// SetConditions sets the "conditions" field.
+func (_u *SLAPolicyUpdateOne) SetConditions(v schematype.SLAConditions) *SLAPolicyUpdateOne {
+	_u.mutation.SetConditions(v)
+	return _u
+}
+
+// SetNillableConditions sets the "conditions" field if the given value is not nil.
+func (_u *SLAPolicyUpdateOne) SetNillableConditions(v *schematype.SLAConditions) *SLAPolicyUpdateOne {
+	if v != nil {
+		_u.SetConditions(*v)
+	}
+	return _u
+}
+
+// ClearConditions clears the value of the "conditions" field.
+func (_u *SLAPolicyUpdateOne) ClearConditions() *SLAPolicyUpdateOne {
+	_u.mutation.ClearConditions()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *SLAPolicyUpdateOne) SetPosition(v int) *SLAPolicyUpdateOne {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *SLAPolicyUpdateOne) SetNillablePosition(v *int) *SLAPolicyUpdateOne {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *SLAPolicyUpdateOne) AddPosition(v int) *SLAPolicyUpdateOne {
+	_u.mutation.AddPosition(v)
 	return _u
 }
 
@@ -560,6 +654,18 @@ func (_u *SLAPolicyUpdateOne) sqlSave(ctx context.Context) (_node *SLAPolicy, er
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, slapolicy.FieldBreachActions, value)
 		})
+	}
+	if value, ok := _u.mutation.Conditions(); ok {
+		_spec.SetField(slapolicy.FieldConditions, field.TypeJSON, value)
+	}
+	if _u.mutation.ConditionsCleared() {
+		_spec.ClearField(slapolicy.FieldConditions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(slapolicy.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(slapolicy.FieldPosition, field.TypeInt, value)
 	}
 	if _u.mutation.CalendarCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -55,6 +55,12 @@ type Ticket struct {
 	FirstResponseDueAt *time.Time `json:"first_response_due_at,omitempty"`
 	// ResolutionDueAt holds the value of the "resolution_due_at" field.
 	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty"`
+	// SLAState holds the value of the "sla_state" field.
+	SLAState ticket.SLAState `json:"sla_state,omitempty"`
+	// NextDueAt holds the value of the "next_due_at" field.
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+	// SLAPolicyExplicit holds the value of the "sla_policy_explicit" field.
+	SLAPolicyExplicit bool `json:"sla_policy_explicit,omitempty"`
 	// StatusChangedAt holds the value of the "status_changed_at" field.
 	StatusChangedAt *time.Time `json:"status_changed_at,omitempty"`
 	// FirstRespondedAt holds the value of the "first_responded_at" field.
@@ -107,16 +113,19 @@ type TicketEdges struct {
 	Comments []*Comment `json:"comments,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*TicketEvent `json:"events,omitempty"`
+	// SLAClocks holds the value of the sla_clocks edge.
+	SLAClocks []*SLAClock `json:"sla_clocks,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
 	totalCount [10]map[string]int
 
-	namedTags     map[string][]*Tag
-	namedWatchers map[string][]*Agent
-	namedComments map[string][]*Comment
-	namedEvents   map[string][]*TicketEvent
+	namedTags      map[string][]*Tag
+	namedWatchers  map[string][]*Agent
+	namedComments  map[string][]*Comment
+	namedEvents    map[string][]*TicketEvent
+	namedSLAClocks map[string][]*SLAClock
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -221,6 +230,15 @@ func (e TicketEdges) EventsOrErr() ([]*TicketEvent, error) {
 	return nil, &NotLoadedError{edge: "events"}
 }
 
+// SLAClocksOrErr returns the SLAClocks value or an error if the edge
+// was not loaded in eager-loading.
+func (e TicketEdges) SLAClocksOrErr() ([]*SLAClock, error) {
+	if e.loadedTypes[10] {
+		return e.SLAClocks, nil
+	}
+	return nil, &NotLoadedError{edge: "sla_clocks"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Ticket) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -232,13 +250,13 @@ func (*Ticket) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case ticket.FieldID:
 			values[i] = new(gid.ID)
-		case ticket.FieldInternal:
+		case ticket.FieldInternal, ticket.FieldSLAPolicyExplicit:
 			values[i] = new(sql.NullBool)
 		case ticket.FieldNumber, ticket.FieldPriorityRank, ticket.FieldVersion, ticket.FieldWorkingSeconds, ticket.FieldWaitingSeconds:
 			values[i] = new(sql.NullInt64)
-		case ticket.FieldTitle, ticket.FieldDescription, ticket.FieldStatus, ticket.FieldPriority, ticket.FieldChannel, ticket.FieldOrderReference:
+		case ticket.FieldTitle, ticket.FieldDescription, ticket.FieldStatus, ticket.FieldPriority, ticket.FieldChannel, ticket.FieldOrderReference, ticket.FieldSLAState:
 			values[i] = new(sql.NullString)
-		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldStatusChangedAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt:
+		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldNextDueAt, ticket.FieldStatusChangedAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -355,6 +373,25 @@ func (_m *Ticket) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ResolutionDueAt = new(time.Time)
 				*_m.ResolutionDueAt = value.Time
+			}
+		case ticket.FieldSLAState:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sla_state", values[i])
+			} else if value.Valid {
+				_m.SLAState = ticket.SLAState(value.String)
+			}
+		case ticket.FieldNextDueAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_due_at", values[i])
+			} else if value.Valid {
+				_m.NextDueAt = new(time.Time)
+				*_m.NextDueAt = value.Time
+			}
+		case ticket.FieldSLAPolicyExplicit:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field sla_policy_explicit", values[i])
+			} else if value.Valid {
+				_m.SLAPolicyExplicit = value.Bool
 			}
 		case ticket.FieldStatusChangedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -501,6 +538,11 @@ func (_m *Ticket) QueryEvents() *TicketEventQuery {
 	return NewTicketClient(_m.config).QueryEvents(_m)
 }
 
+// QuerySLAClocks queries the "sla_clocks" edge of the Ticket entity.
+func (_m *Ticket) QuerySLAClocks() *SLAClockQuery {
+	return NewTicketClient(_m.config).QuerySLAClocks(_m)
+}
+
 // Update returns a builder for updating this Ticket.
 // Note that you need to call Ticket.Unwrap() before calling this method if this Ticket
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -574,6 +616,17 @@ func (_m *Ticket) String() string {
 		builder.WriteString("resolution_due_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("sla_state=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SLAState))
+	builder.WriteString(", ")
+	if v := _m.NextDueAt; v != nil {
+		builder.WriteString("next_due_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("sla_policy_explicit=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SLAPolicyExplicit))
 	builder.WriteString(", ")
 	if v := _m.StatusChangedAt; v != nil {
 		builder.WriteString("status_changed_at=")
@@ -727,6 +780,30 @@ func (_m *Ticket) appendNamedEvents(name string, edges ...*TicketEvent) {
 		_m.Edges.namedEvents[name] = []*TicketEvent{}
 	} else {
 		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
+}
+
+// NamedSLAClocks returns the SLAClocks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Ticket) NamedSLAClocks(name string) ([]*SLAClock, error) {
+	if _m.Edges.namedSLAClocks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSLAClocks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Ticket) appendNamedSLAClocks(name string, edges ...*SLAClock) {
+	if _m.Edges.namedSLAClocks == nil {
+		_m.Edges.namedSLAClocks = make(map[string][]*SLAClock)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSLAClocks[name] = []*SLAClock{}
+	} else {
+		_m.Edges.namedSLAClocks[name] = append(_m.Edges.namedSLAClocks[name], edges...)
 	}
 }
 

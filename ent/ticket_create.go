@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -199,6 +200,48 @@ func (_c *TicketCreate) SetResolutionDueAt(v time.Time) *TicketCreate {
 func (_c *TicketCreate) SetNillableResolutionDueAt(v *time.Time) *TicketCreate {
 	if v != nil {
 		_c.SetResolutionDueAt(*v)
+	}
+	return _c
+}
+
+// SetSLAState sets the "sla_state" field.
+func (_c *TicketCreate) SetSLAState(v ticket.SLAState) *TicketCreate {
+	_c.mutation.SetSLAState(v)
+	return _c
+}
+
+// SetNillableSLAState sets the "sla_state" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableSLAState(v *ticket.SLAState) *TicketCreate {
+	if v != nil {
+		_c.SetSLAState(*v)
+	}
+	return _c
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (_c *TicketCreate) SetNextDueAt(v time.Time) *TicketCreate {
+	_c.mutation.SetNextDueAt(v)
+	return _c
+}
+
+// SetNillableNextDueAt sets the "next_due_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableNextDueAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetNextDueAt(*v)
+	}
+	return _c
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (_c *TicketCreate) SetSLAPolicyExplicit(v bool) *TicketCreate {
+	_c.mutation.SetSLAPolicyExplicit(v)
+	return _c
+}
+
+// SetNillableSLAPolicyExplicit sets the "sla_policy_explicit" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableSLAPolicyExplicit(v *bool) *TicketCreate {
+	if v != nil {
+		_c.SetSLAPolicyExplicit(*v)
 	}
 	return _c
 }
@@ -475,6 +518,21 @@ func (_c *TicketCreate) AddEvents(v ...*TicketEvent) *TicketCreate {
 	return _c.AddEventIDs(ids...)
 }
 
+// AddSLAClockIDs adds the "sla_clocks" edge to the SLAClock entity by IDs.
+func (_c *TicketCreate) AddSLAClockIDs(ids ...gid.ID) *TicketCreate {
+	_c.mutation.AddSLAClockIDs(ids...)
+	return _c
+}
+
+// AddSLAClocks adds the "sla_clocks" edges to the SLAClock entity.
+func (_c *TicketCreate) AddSLAClocks(v ...*SLAClock) *TicketCreate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSLAClockIDs(ids...)
+}
+
 // Mutation returns the TicketMutation object of the builder.
 func (_c *TicketCreate) Mutation() *TicketMutation {
 	return _c.mutation
@@ -541,6 +599,14 @@ func (_c *TicketCreate) defaults() {
 	if _, ok := _c.mutation.CustomFields(); !ok {
 		v := ticket.DefaultCustomFields
 		_c.mutation.SetCustomFields(v)
+	}
+	if _, ok := _c.mutation.SLAState(); !ok {
+		v := ticket.DefaultSLAState
+		_c.mutation.SetSLAState(v)
+	}
+	if _, ok := _c.mutation.SLAPolicyExplicit(); !ok {
+		v := ticket.DefaultSLAPolicyExplicit
+		_c.mutation.SetSLAPolicyExplicit(v)
 	}
 	if _, ok := _c.mutation.WorkingSeconds(); !ok {
 		v := ticket.DefaultWorkingSeconds
@@ -628,6 +694,17 @@ func (_c *TicketCreate) check() error {
 	}
 	if _, ok := _c.mutation.CustomFields(); !ok {
 		return &ValidationError{Name: "custom_fields", err: errors.New(`ent: missing required field "Ticket.custom_fields"`)}
+	}
+	if _, ok := _c.mutation.SLAState(); !ok {
+		return &ValidationError{Name: "sla_state", err: errors.New(`ent: missing required field "Ticket.sla_state"`)}
+	}
+	if v, ok := _c.mutation.SLAState(); ok {
+		if err := ticket.SLAStateValidator(v); err != nil {
+			return &ValidationError{Name: "sla_state", err: fmt.Errorf(`ent: validator failed for field "Ticket.sla_state": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SLAPolicyExplicit(); !ok {
+		return &ValidationError{Name: "sla_policy_explicit", err: errors.New(`ent: missing required field "Ticket.sla_policy_explicit"`)}
 	}
 	if _, ok := _c.mutation.WorkingSeconds(); !ok {
 		return &ValidationError{Name: "working_seconds", err: errors.New(`ent: missing required field "Ticket.working_seconds"`)}
@@ -745,6 +822,18 @@ func (_c *TicketCreate) createSpec() (*Ticket, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ResolutionDueAt(); ok {
 		_spec.SetField(ticket.FieldResolutionDueAt, field.TypeTime, value)
 		_node.ResolutionDueAt = &value
+	}
+	if value, ok := _c.mutation.SLAState(); ok {
+		_spec.SetField(ticket.FieldSLAState, field.TypeEnum, value)
+		_node.SLAState = value
+	}
+	if value, ok := _c.mutation.NextDueAt(); ok {
+		_spec.SetField(ticket.FieldNextDueAt, field.TypeTime, value)
+		_node.NextDueAt = &value
+	}
+	if value, ok := _c.mutation.SLAPolicyExplicit(); ok {
+		_spec.SetField(ticket.FieldSLAPolicyExplicit, field.TypeBool, value)
+		_node.SLAPolicyExplicit = value
 	}
 	if value, ok := _c.mutation.StatusChangedAt(); ok {
 		_spec.SetField(ticket.FieldStatusChangedAt, field.TypeTime, value)
@@ -929,6 +1018,22 @@ func (_c *TicketCreate) createSpec() (*Ticket, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(ticketevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SLAClocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1171,6 +1276,48 @@ func (u *TicketUpsert) UpdateResolutionDueAt() *TicketUpsert {
 // ClearResolutionDueAt clears the value of the "resolution_due_at" field.
 func (u *TicketUpsert) ClearResolutionDueAt() *TicketUpsert {
 	u.SetNull(ticket.FieldResolutionDueAt)
+	return u
+}
+
+// SetSLAState sets the "sla_state" field.
+func (u *TicketUpsert) SetSLAState(v ticket.SLAState) *TicketUpsert {
+	u.Set(ticket.FieldSLAState, v)
+	return u
+}
+
+// UpdateSLAState sets the "sla_state" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateSLAState() *TicketUpsert {
+	u.SetExcluded(ticket.FieldSLAState)
+	return u
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (u *TicketUpsert) SetNextDueAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldNextDueAt, v)
+	return u
+}
+
+// UpdateNextDueAt sets the "next_due_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateNextDueAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldNextDueAt)
+	return u
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (u *TicketUpsert) ClearNextDueAt() *TicketUpsert {
+	u.SetNull(ticket.FieldNextDueAt)
+	return u
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (u *TicketUpsert) SetSLAPolicyExplicit(v bool) *TicketUpsert {
+	u.Set(ticket.FieldSLAPolicyExplicit, v)
+	return u
+}
+
+// UpdateSLAPolicyExplicit sets the "sla_policy_explicit" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateSLAPolicyExplicit() *TicketUpsert {
+	u.SetExcluded(ticket.FieldSLAPolicyExplicit)
 	return u
 }
 
@@ -1643,6 +1790,55 @@ func (u *TicketUpsertOne) UpdateResolutionDueAt() *TicketUpsertOne {
 func (u *TicketUpsertOne) ClearResolutionDueAt() *TicketUpsertOne {
 	return u.Update(func(s *TicketUpsert) {
 		s.ClearResolutionDueAt()
+	})
+}
+
+// SetSLAState sets the "sla_state" field.
+func (u *TicketUpsertOne) SetSLAState(v ticket.SLAState) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetSLAState(v)
+	})
+}
+
+// UpdateSLAState sets the "sla_state" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateSLAState() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateSLAState()
+	})
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (u *TicketUpsertOne) SetNextDueAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetNextDueAt(v)
+	})
+}
+
+// UpdateNextDueAt sets the "next_due_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateNextDueAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateNextDueAt()
+	})
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (u *TicketUpsertOne) ClearNextDueAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearNextDueAt()
+	})
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (u *TicketUpsertOne) SetSLAPolicyExplicit(v bool) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetSLAPolicyExplicit(v)
+	})
+}
+
+// UpdateSLAPolicyExplicit sets the "sla_policy_explicit" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateSLAPolicyExplicit() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateSLAPolicyExplicit()
 	})
 }
 
@@ -2315,6 +2511,55 @@ func (u *TicketUpsertBulk) UpdateResolutionDueAt() *TicketUpsertBulk {
 func (u *TicketUpsertBulk) ClearResolutionDueAt() *TicketUpsertBulk {
 	return u.Update(func(s *TicketUpsert) {
 		s.ClearResolutionDueAt()
+	})
+}
+
+// SetSLAState sets the "sla_state" field.
+func (u *TicketUpsertBulk) SetSLAState(v ticket.SLAState) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetSLAState(v)
+	})
+}
+
+// UpdateSLAState sets the "sla_state" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateSLAState() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateSLAState()
+	})
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (u *TicketUpsertBulk) SetNextDueAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetNextDueAt(v)
+	})
+}
+
+// UpdateNextDueAt sets the "next_due_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateNextDueAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateNextDueAt()
+	})
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (u *TicketUpsertBulk) ClearNextDueAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearNextDueAt()
+	})
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (u *TicketUpsertBulk) SetSLAPolicyExplicit(v bool) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetSLAPolicyExplicit(v)
+	})
+}
+
+// UpdateSLAPolicyExplicit sets the "sla_policy_explicit" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateSLAPolicyExplicit() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateSLAPolicyExplicit()
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -29,26 +30,28 @@ import (
 // TicketQuery is the builder for querying Ticket entities.
 type TicketQuery struct {
 	config
-	ctx               *QueryContext
-	order             []ticket.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Ticket
-	withCustomer      *CustomerQuery
-	withCategory      *CategoryQuery
-	withTeam          *TeamQuery
-	withAssignee      *AgentQuery
-	withSLAPolicy     *SLAPolicyQuery
-	withCreatedBy     *AgentQuery
-	withTags          *TagQuery
-	withWatchers      *AgentQuery
-	withComments      *CommentQuery
-	withEvents        *TicketEventQuery
-	loadTotal         []func(context.Context, []*Ticket) error
-	modifiers         []func(*sql.Selector)
-	withNamedTags     map[string]*TagQuery
-	withNamedWatchers map[string]*AgentQuery
-	withNamedComments map[string]*CommentQuery
-	withNamedEvents   map[string]*TicketEventQuery
+	ctx                *QueryContext
+	order              []ticket.OrderOption
+	inters             []Interceptor
+	predicates         []predicate.Ticket
+	withCustomer       *CustomerQuery
+	withCategory       *CategoryQuery
+	withTeam           *TeamQuery
+	withAssignee       *AgentQuery
+	withSLAPolicy      *SLAPolicyQuery
+	withCreatedBy      *AgentQuery
+	withTags           *TagQuery
+	withWatchers       *AgentQuery
+	withComments       *CommentQuery
+	withEvents         *TicketEventQuery
+	withSLAClocks      *SLAClockQuery
+	loadTotal          []func(context.Context, []*Ticket) error
+	modifiers          []func(*sql.Selector)
+	withNamedTags      map[string]*TagQuery
+	withNamedWatchers  map[string]*AgentQuery
+	withNamedComments  map[string]*CommentQuery
+	withNamedEvents    map[string]*TicketEventQuery
+	withNamedSLAClocks map[string]*SLAClockQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -305,6 +308,28 @@ func (_q *TicketQuery) QueryEvents() *TicketEventQuery {
 	return query
 }
 
+// QuerySLAClocks chains the current query on the "sla_clocks" edge.
+func (_q *TicketQuery) QuerySLAClocks() *SLAClockQuery {
+	query := (&SLAClockClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, selector),
+			sqlgraph.To(slaclock.Table, slaclock.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ticket.SLAClocksTable, ticket.SLAClocksColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Ticket entity from the query.
 // Returns a *NotFoundError when no Ticket was found.
 func (_q *TicketQuery) First(ctx context.Context) (*Ticket, error) {
@@ -507,6 +532,7 @@ func (_q *TicketQuery) Clone() *TicketQuery {
 		withWatchers:  _q.withWatchers.Clone(),
 		withComments:  _q.withComments.Clone(),
 		withEvents:    _q.withEvents.Clone(),
+		withSLAClocks: _q.withSLAClocks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -623,6 +649,17 @@ func (_q *TicketQuery) WithEvents(opts ...func(*TicketEventQuery)) *TicketQuery 
 	return _q
 }
 
+// WithSLAClocks tells the query-builder to eager-load the nodes that are connected to
+// the "sla_clocks" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketQuery) WithSLAClocks(opts ...func(*SLAClockQuery)) *TicketQuery {
+	query := (&SLAClockClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSLAClocks = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -701,7 +738,7 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 	var (
 		nodes       = []*Ticket{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [11]bool{
 			_q.withCustomer != nil,
 			_q.withCategory != nil,
 			_q.withTeam != nil,
@@ -712,6 +749,7 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 			_q.withWatchers != nil,
 			_q.withComments != nil,
 			_q.withEvents != nil,
+			_q.withSLAClocks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -799,6 +837,13 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 			return nil, err
 		}
 	}
+	if query := _q.withSLAClocks; query != nil {
+		if err := _q.loadSLAClocks(ctx, query, nodes,
+			func(n *Ticket) { n.Edges.SLAClocks = []*SLAClock{} },
+			func(n *Ticket, e *SLAClock) { n.Edges.SLAClocks = append(n.Edges.SLAClocks, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTags {
 		if err := _q.loadTags(ctx, query, nodes,
 			func(n *Ticket) { n.appendNamedTags(name) },
@@ -824,6 +869,13 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Ticket) { n.appendNamedEvents(name) },
 			func(n *Ticket, e *TicketEvent) { n.appendNamedEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSLAClocks {
+		if err := _q.loadSLAClocks(ctx, query, nodes,
+			func(n *Ticket) { n.appendNamedSLAClocks(name) },
+			func(n *Ticket, e *SLAClock) { n.appendNamedSLAClocks(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1209,6 +1261,36 @@ func (_q *TicketQuery) loadEvents(ctx context.Context, query *TicketEventQuery, 
 	}
 	return nil
 }
+func (_q *TicketQuery) loadSLAClocks(ctx context.Context, query *SLAClockQuery, nodes []*Ticket, init func(*Ticket), assign func(*Ticket, *SLAClock)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[gid.ID]*Ticket)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(slaclock.FieldTicketID)
+	}
+	query.Where(predicate.SLAClock(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(ticket.SLAClocksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TicketID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "ticket_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *TicketQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1394,6 +1476,20 @@ func (_q *TicketQuery) WithNamedEvents(name string, opts ...func(*TicketEventQue
 		_q.withNamedEvents = make(map[string]*TicketEventQuery)
 	}
 	_q.withNamedEvents[name] = query
+	return _q
+}
+
+// WithNamedSLAClocks tells the query-builder to eager-load the nodes that are connected to the "sla_clocks"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketQuery) WithNamedSLAClocks(name string, opts ...func(*SLAClockQuery)) *TicketQuery {
+	query := (&SLAClockClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSLAClocks == nil {
+		_q.withNamedSLAClocks = make(map[string]*SLAClockQuery)
+	}
+	_q.withNamedSLAClocks[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -233,6 +234,54 @@ func (_u *TicketUpdate) SetNillableResolutionDueAt(v *time.Time) *TicketUpdate {
 // ClearResolutionDueAt clears the value of the "resolution_due_at" field.
 func (_u *TicketUpdate) ClearResolutionDueAt() *TicketUpdate {
 	_u.mutation.ClearResolutionDueAt()
+	return _u
+}
+
+// SetSLAState sets the "sla_state" field.
+func (_u *TicketUpdate) SetSLAState(v ticket.SLAState) *TicketUpdate {
+	_u.mutation.SetSLAState(v)
+	return _u
+}
+
+// SetNillableSLAState sets the "sla_state" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableSLAState(v *ticket.SLAState) *TicketUpdate {
+	if v != nil {
+		_u.SetSLAState(*v)
+	}
+	return _u
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (_u *TicketUpdate) SetNextDueAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetNextDueAt(v)
+	return _u
+}
+
+// SetNillableNextDueAt sets the "next_due_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableNextDueAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetNextDueAt(*v)
+	}
+	return _u
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (_u *TicketUpdate) ClearNextDueAt() *TicketUpdate {
+	_u.mutation.ClearNextDueAt()
+	return _u
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (_u *TicketUpdate) SetSLAPolicyExplicit(v bool) *TicketUpdate {
+	_u.mutation.SetSLAPolicyExplicit(v)
+	return _u
+}
+
+// SetNillableSLAPolicyExplicit sets the "sla_policy_explicit" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableSLAPolicyExplicit(v *bool) *TicketUpdate {
+	if v != nil {
+		_u.SetSLAPolicyExplicit(*v)
+	}
 	return _u
 }
 
@@ -543,6 +592,21 @@ func (_u *TicketUpdate) AddEvents(v ...*TicketEvent) *TicketUpdate {
 	return _u.AddEventIDs(ids...)
 }
 
+// AddSLAClockIDs adds the "sla_clocks" edge to the SLAClock entity by IDs.
+func (_u *TicketUpdate) AddSLAClockIDs(ids ...gid.ID) *TicketUpdate {
+	_u.mutation.AddSLAClockIDs(ids...)
+	return _u
+}
+
+// AddSLAClocks adds the "sla_clocks" edges to the SLAClock entity.
+func (_u *TicketUpdate) AddSLAClocks(v ...*SLAClock) *TicketUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSLAClockIDs(ids...)
+}
+
 // Mutation returns the TicketMutation object of the builder.
 func (_u *TicketUpdate) Mutation() *TicketMutation {
 	return _u.mutation
@@ -662,6 +726,27 @@ func (_u *TicketUpdate) RemoveEvents(v ...*TicketEvent) *TicketUpdate {
 	return _u.RemoveEventIDs(ids...)
 }
 
+// ClearSLAClocks clears all "sla_clocks" edges to the SLAClock entity.
+func (_u *TicketUpdate) ClearSLAClocks() *TicketUpdate {
+	_u.mutation.ClearSLAClocks()
+	return _u
+}
+
+// RemoveSLAClockIDs removes the "sla_clocks" edge to SLAClock entities by IDs.
+func (_u *TicketUpdate) RemoveSLAClockIDs(ids ...gid.ID) *TicketUpdate {
+	_u.mutation.RemoveSLAClockIDs(ids...)
+	return _u
+}
+
+// RemoveSLAClocks removes "sla_clocks" edges to SLAClock entities.
+func (_u *TicketUpdate) RemoveSLAClocks(v ...*SLAClock) *TicketUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSLAClockIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TicketUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -728,6 +813,11 @@ func (_u *TicketUpdate) check() error {
 	if v, ok := _u.mutation.OrderReference(); ok {
 		if err := ticket.OrderReferenceValidator(v); err != nil {
 			return &ValidationError{Name: "order_reference", err: fmt.Errorf(`ent: validator failed for field "Ticket.order_reference": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SLAState(); ok {
+		if err := ticket.SLAStateValidator(v); err != nil {
+			return &ValidationError{Name: "sla_state", err: fmt.Errorf(`ent: validator failed for field "Ticket.sla_state": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.WorkingSeconds(); ok {
@@ -808,6 +898,18 @@ func (_u *TicketUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ResolutionDueAtCleared() {
 		_spec.ClearField(ticket.FieldResolutionDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SLAState(); ok {
+		_spec.SetField(ticket.FieldSLAState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.NextDueAt(); ok {
+		_spec.SetField(ticket.FieldNextDueAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextDueAtCleared() {
+		_spec.ClearField(ticket.FieldNextDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SLAPolicyExplicit(); ok {
+		_spec.SetField(ticket.FieldSLAPolicyExplicit, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.StatusChangedAt(); ok {
 		_spec.SetField(ticket.FieldStatusChangedAt, field.TypeTime, value)
@@ -1170,6 +1272,51 @@ func (_u *TicketUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.SLAClocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSLAClocksIDs(); len(nodes) > 0 && !_u.mutation.SLAClocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SLAClocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{ticket.Label}
@@ -1385,6 +1532,54 @@ func (_u *TicketUpdateOne) SetNillableResolutionDueAt(v *time.Time) *TicketUpdat
 // ClearResolutionDueAt clears the value of the "resolution_due_at" field.
 func (_u *TicketUpdateOne) ClearResolutionDueAt() *TicketUpdateOne {
 	_u.mutation.ClearResolutionDueAt()
+	return _u
+}
+
+// SetSLAState sets the "sla_state" field.
+func (_u *TicketUpdateOne) SetSLAState(v ticket.SLAState) *TicketUpdateOne {
+	_u.mutation.SetSLAState(v)
+	return _u
+}
+
+// SetNillableSLAState sets the "sla_state" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableSLAState(v *ticket.SLAState) *TicketUpdateOne {
+	if v != nil {
+		_u.SetSLAState(*v)
+	}
+	return _u
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (_u *TicketUpdateOne) SetNextDueAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetNextDueAt(v)
+	return _u
+}
+
+// SetNillableNextDueAt sets the "next_due_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableNextDueAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetNextDueAt(*v)
+	}
+	return _u
+}
+
+// ClearNextDueAt clears the value of the "next_due_at" field.
+func (_u *TicketUpdateOne) ClearNextDueAt() *TicketUpdateOne {
+	_u.mutation.ClearNextDueAt()
+	return _u
+}
+
+// SetSLAPolicyExplicit sets the "sla_policy_explicit" field.
+func (_u *TicketUpdateOne) SetSLAPolicyExplicit(v bool) *TicketUpdateOne {
+	_u.mutation.SetSLAPolicyExplicit(v)
+	return _u
+}
+
+// SetNillableSLAPolicyExplicit sets the "sla_policy_explicit" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableSLAPolicyExplicit(v *bool) *TicketUpdateOne {
+	if v != nil {
+		_u.SetSLAPolicyExplicit(*v)
+	}
 	return _u
 }
 
@@ -1695,6 +1890,21 @@ func (_u *TicketUpdateOne) AddEvents(v ...*TicketEvent) *TicketUpdateOne {
 	return _u.AddEventIDs(ids...)
 }
 
+// AddSLAClockIDs adds the "sla_clocks" edge to the SLAClock entity by IDs.
+func (_u *TicketUpdateOne) AddSLAClockIDs(ids ...gid.ID) *TicketUpdateOne {
+	_u.mutation.AddSLAClockIDs(ids...)
+	return _u
+}
+
+// AddSLAClocks adds the "sla_clocks" edges to the SLAClock entity.
+func (_u *TicketUpdateOne) AddSLAClocks(v ...*SLAClock) *TicketUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSLAClockIDs(ids...)
+}
+
 // Mutation returns the TicketMutation object of the builder.
 func (_u *TicketUpdateOne) Mutation() *TicketMutation {
 	return _u.mutation
@@ -1814,6 +2024,27 @@ func (_u *TicketUpdateOne) RemoveEvents(v ...*TicketEvent) *TicketUpdateOne {
 	return _u.RemoveEventIDs(ids...)
 }
 
+// ClearSLAClocks clears all "sla_clocks" edges to the SLAClock entity.
+func (_u *TicketUpdateOne) ClearSLAClocks() *TicketUpdateOne {
+	_u.mutation.ClearSLAClocks()
+	return _u
+}
+
+// RemoveSLAClockIDs removes the "sla_clocks" edge to SLAClock entities by IDs.
+func (_u *TicketUpdateOne) RemoveSLAClockIDs(ids ...gid.ID) *TicketUpdateOne {
+	_u.mutation.RemoveSLAClockIDs(ids...)
+	return _u
+}
+
+// RemoveSLAClocks removes "sla_clocks" edges to SLAClock entities.
+func (_u *TicketUpdateOne) RemoveSLAClocks(v ...*SLAClock) *TicketUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSLAClockIDs(ids...)
+}
+
 // Where appends a list predicates to the TicketUpdate builder.
 func (_u *TicketUpdateOne) Where(ps ...predicate.Ticket) *TicketUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1893,6 +2124,11 @@ func (_u *TicketUpdateOne) check() error {
 	if v, ok := _u.mutation.OrderReference(); ok {
 		if err := ticket.OrderReferenceValidator(v); err != nil {
 			return &ValidationError{Name: "order_reference", err: fmt.Errorf(`ent: validator failed for field "Ticket.order_reference": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SLAState(); ok {
+		if err := ticket.SLAStateValidator(v); err != nil {
+			return &ValidationError{Name: "sla_state", err: fmt.Errorf(`ent: validator failed for field "Ticket.sla_state": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.WorkingSeconds(); ok {
@@ -1990,6 +2226,18 @@ func (_u *TicketUpdateOne) sqlSave(ctx context.Context) (_node *Ticket, err erro
 	}
 	if _u.mutation.ResolutionDueAtCleared() {
 		_spec.ClearField(ticket.FieldResolutionDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SLAState(); ok {
+		_spec.SetField(ticket.FieldSLAState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.NextDueAt(); ok {
+		_spec.SetField(ticket.FieldNextDueAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextDueAtCleared() {
+		_spec.ClearField(ticket.FieldNextDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SLAPolicyExplicit(); ok {
+		_spec.SetField(ticket.FieldSLAPolicyExplicit, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.StatusChangedAt(); ok {
 		_spec.SetField(ticket.FieldStatusChangedAt, field.TypeTime, value)
@@ -2345,6 +2593,51 @@ func (_u *TicketUpdateOne) sqlSave(ctx context.Context) (_node *Ticket, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(ticketevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SLAClocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSLAClocksIDs(); len(nodes) > 0 && !_u.mutation.SLAClocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SLAClocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.SLAClocksTable,
+			Columns: []string{ticket.SLAClocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(slaclock.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -27,6 +27,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/ticketing"
 )
 
@@ -45,6 +46,8 @@ type Resolver struct {
 	Presence *presence.Service
 	// Notify reads and marks the viewer's notifications.
 	Notify *notify.Service
+	// SLA configures policies and calendars and shows SLA clocks.
+	SLA *sla.Engine
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

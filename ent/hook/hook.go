@@ -116,6 +116,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The SLAClockFunc type is an adapter to allow the use of ordinary
+// function as SLAClock mutator.
+type SLAClockFunc func(context.Context, *ent.SLAClockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SLAClockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SLAClockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SLAClockMutation", m)
+}
+
 // The SLAPolicyFunc type is an adapter to allow the use of ordinary
 // function as SLAPolicy mutator.
 type SLAPolicyFunc func(context.Context, *ent.SLAPolicyMutation) (ent.Value, error)

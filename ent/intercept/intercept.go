@@ -18,6 +18,7 @@ import (
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/setting"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -327,6 +328,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The SLAClockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SLAClockFunc func(context.Context, *ent.SLAClockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SLAClockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SLAClockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SLAClockQuery", q)
+}
+
+// The TraverseSLAClock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSLAClock func(context.Context, *ent.SLAClockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSLAClock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSLAClock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SLAClockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SLAClockQuery", q)
+}
+
 // The SLAPolicyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SLAPolicyFunc func(context.Context, *ent.SLAPolicyQuery) (ent.Value, error)
 
@@ -537,6 +565,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.SLAClockQuery:
+		return &query[*ent.SLAClockQuery, predicate.SLAClock, slaclock.OrderOption]{typ: ent.TypeSLAClock, tq: q}, nil
 	case *ent.SLAPolicyQuery:
 		return &query[*ent.SLAPolicyQuery, predicate.SLAPolicy, slapolicy.OrderOption]{typ: ent.TypeSLAPolicy, tq: q}, nil
 	case *ent.SettingQuery:

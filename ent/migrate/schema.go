@@ -247,7 +247,7 @@ var (
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MENTIONED", "ASSIGNED", "WATCHED_TICKET_UPDATED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MENTIONED", "ASSIGNED", "WATCHED_TICKET_UPDATED", "SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED"}},
 		{Name: "sequence", Type: field.TypeInt64},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},
@@ -300,6 +300,43 @@ var (
 			},
 		},
 	}
+	// SLAClocksColumns holds the columns for the "sla_clocks" table.
+	SLAClocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "metric", Type: field.TypeEnum, Enums: []string{"FIRST_ASSIGNMENT", "FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION"}},
+		{Name: "target_seconds", Type: field.TypeInt},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pauses", Type: field.TypeJSON},
+		{Name: "paused_since", Type: field.TypeTime, Nullable: true},
+		{Name: "due_at", Type: field.TypeTime, Nullable: true},
+		{Name: "met_at", Type: field.TypeTime, Nullable: true},
+		{Name: "breached_at", Type: field.TypeTime, Nullable: true},
+		{Name: "stopped_at", Type: field.TypeTime, Nullable: true},
+		{Name: "fired_percent", Type: field.TypeInt, Default: 0},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "ticket_id", Type: field.TypeString, Size: 40},
+	}
+	// SLAClocksTable holds the schema information for the "sla_clocks" table.
+	SLAClocksTable = &schema.Table{
+		Name:       "sla_clocks",
+		Columns:    SLAClocksColumns,
+		PrimaryKey: []*schema.Column{SLAClocksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sla_clocks_tickets_ticket",
+				Columns:    []*schema.Column{SLAClocksColumns[12]},
+				RefColumns: []*schema.Column{TicketsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "slaclock_ticket_id_metric",
+				Unique:  true,
+				Columns: []*schema.Column{SLAClocksColumns[12], SLAClocksColumns[1]},
+			},
+		},
+	}
 	// SLAPoliciesColumns holds the columns for the "sla_policies" table.
 	SLAPoliciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -312,6 +349,8 @@ var (
 		{Name: "targets", Type: field.TypeJSON},
 		{Name: "reminder_percents", Type: field.TypeJSON},
 		{Name: "breach_actions", Type: field.TypeJSON},
+		{Name: "conditions", Type: field.TypeJSON, Nullable: true},
+		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "sla_policy_calendar", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// SLAPoliciesTable holds the schema information for the "sla_policies" table.
@@ -322,7 +361,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sla_policies_business_calendars_calendar",
-				Columns:    []*schema.Column{SLAPoliciesColumns[10]},
+				Columns:    []*schema.Column{SLAPoliciesColumns[12]},
 				RefColumns: []*schema.Column{BusinessCalendarsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -443,6 +482,9 @@ var (
 		{Name: "custom_fields", Type: field.TypeJSON},
 		{Name: "first_response_due_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution_due_at", Type: field.TypeTime, Nullable: true},
+		{Name: "sla_state", Type: field.TypeEnum, Enums: []string{"ON_TRACK", "AT_RISK", "BREACHED", "MET", "PAUSED", "NONE"}, Default: "NONE"},
+		{Name: "next_due_at", Type: field.TypeTime, Nullable: true},
+		{Name: "sla_policy_explicit", Type: field.TypeBool, Default: false},
 		{Name: "status_changed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "first_responded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
@@ -464,37 +506,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tickets_customers_customer",
-				Columns:    []*schema.Column{TicketsColumns[22]},
+				Columns:    []*schema.Column{TicketsColumns[25]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_categories_category",
-				Columns:    []*schema.Column{TicketsColumns[23]},
+				Columns:    []*schema.Column{TicketsColumns[26]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_teams_team",
-				Columns:    []*schema.Column{TicketsColumns[24]},
+				Columns:    []*schema.Column{TicketsColumns[27]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_agents_assignee",
-				Columns:    []*schema.Column{TicketsColumns[25]},
+				Columns:    []*schema.Column{TicketsColumns[28]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_sla_policies_sla_policy",
-				Columns:    []*schema.Column{TicketsColumns[26]},
+				Columns:    []*schema.Column{TicketsColumns[29]},
 				RefColumns: []*schema.Column{SLAPoliciesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_agents_created_by",
-				Columns:    []*schema.Column{TicketsColumns[27]},
+				Columns:    []*schema.Column{TicketsColumns[30]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -508,22 +550,22 @@ var (
 			{
 				Name:    "ticket_team_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[24], TicketsColumns[6]},
+				Columns: []*schema.Column{TicketsColumns[27], TicketsColumns[6]},
 			},
 			{
 				Name:    "ticket_assignee_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[25], TicketsColumns[6]},
+				Columns: []*schema.Column{TicketsColumns[28], TicketsColumns[6]},
 			},
 			{
 				Name:    "ticket_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[22]},
+				Columns: []*schema.Column{TicketsColumns[25]},
 			},
 			{
 				Name:    "ticket_category_id",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[23]},
+				Columns: []*schema.Column{TicketsColumns[26]},
 			},
 			{
 				Name:    "ticket_created_at",
@@ -535,13 +577,23 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TicketsColumns[2]},
 			},
+			{
+				Name:    "ticket_next_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[17]},
+			},
+			{
+				Name:    "ticket_sla_state",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[16]},
+			},
 		},
 	}
 	// TicketEventsColumns holds the columns for the "ticket_events" table.
 	TicketEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "sequence", Type: field.TypeInt64, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED", "SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED"}},
 		{Name: "changes", Type: field.TypeJSON},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "ticket_id", Type: field.TypeString, Size: 40},
@@ -667,6 +719,7 @@ var (
 		CountersTable,
 		CustomersTable,
 		NotificationsTable,
+		SLAClocksTable,
 		SLAPoliciesTable,
 		SettingsTable,
 		TagsTable,
@@ -693,6 +746,7 @@ func init() {
 	NotificationsTable.ForeignKeys[1].RefTable = TicketsTable
 	NotificationsTable.ForeignKeys[2].RefTable = CommentsTable
 	NotificationsTable.ForeignKeys[3].RefTable = AgentsTable
+	SLAClocksTable.ForeignKeys[0].RefTable = TicketsTable
 	SLAPoliciesTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
 	TeamsTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
 	TeamsTable.ForeignKeys[1].RefTable = TeamsTable

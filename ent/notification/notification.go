@@ -113,6 +113,9 @@ const (
 	KindMENTIONED              Kind = "MENTIONED"
 	KindASSIGNED               Kind = "ASSIGNED"
 	KindWATCHED_TICKET_UPDATED Kind = "WATCHED_TICKET_UPDATED"
+	KindSLA_REMINDER           Kind = "SLA_REMINDER"
+	KindSLA_WARNING            Kind = "SLA_WARNING"
+	KindSLA_BREACHED           Kind = "SLA_BREACHED"
 )
 
 func (k Kind) String() string {
@@ -122,7 +125,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindMENTIONED, KindASSIGNED, KindWATCHED_TICKET_UPDATED:
+	case KindMENTIONED, KindASSIGNED, KindWATCHED_TICKET_UPDATED, KindSLA_REMINDER, KindSLA_WARNING, KindSLA_BREACHED:
 		return nil
 	default:
 		return fmt.Errorf("notification: invalid enum value for kind field: %q", k)

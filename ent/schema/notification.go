@@ -26,7 +26,7 @@ func (Notification) Mixin() []ent.Mixin {
 // Fields of the Notification.
 func (Notification) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("MENTIONED", "ASSIGNED", "WATCHED_TICKET_UPDATED").Immutable(),
+		field.Enum("kind").Values("MENTIONED", "ASSIGNED", "WATCHED_TICKET_UPDATED", "SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED").Immutable(),
 		// sequence is the sequence of the ticket event that caused it.
 		field.Int64("sequence").Positive().Immutable().
 			Annotations(entgql.OrderField("SEQUENCE")),

@@ -36,6 +36,13 @@ func (SLAPolicy) Fields() []ent.Field {
 		field.Ints("reminder_percents").Default([]int{75, 90}),
 		// breach_actions say what happens on breach: NOTIFY, RAISE_PRIORITY, ESCALATE.
 		field.Strings("breach_actions").Default([]string{"NOTIFY"}),
+		// conditions choose this policy for the tickets they match; the
+		// policies with conditions are tried by ascending position and the
+		// first match wins.
+		field.JSON("conditions", schematype.SLAConditions{}).Optional().
+			Annotations(entgql.Type("SLAConditions")),
+		field.Int("position").Default(0).
+			Annotations(entgql.OrderField("POSITION")),
 	}
 }
 

@@ -57,6 +57,15 @@ func (Ticket) Fields() []ent.Field {
 			Annotations(entgql.OrderField("FIRST_RESPONSE_DUE_AT")),
 		field.Time("resolution_due_at").Optional().Nillable().
 			Annotations(entgql.OrderField("RESOLUTION_DUE_AT")),
+		// sla_state summarises the ticket's SLA clocks (see internal/sla);
+		// next_due_at is the soonest due time of its open clocks.
+		field.Enum("sla_state").Values("ON_TRACK", "AT_RISK", "BREACHED", "MET", "PAUSED", "NONE").Default("NONE").
+			Annotations(entgql.Type("SLAState")),
+		field.Time("next_due_at").Optional().Nillable().
+			Annotations(entgql.OrderField("NEXT_DUE_AT")),
+		// sla_policy_explicit is set when someone chose the ticket's SLA
+		// policy; conditions then no longer change it.
+		field.Bool("sla_policy_explicit").Default(false),
 		// status_changed_at is when the status last changed; the time since
 		// then is added to working or waiting time on the next change.
 		field.Time("status_changed_at").Optional().Nillable(),
@@ -91,6 +100,8 @@ func (Ticket) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.From("events", TicketEvent.Type).Ref("ticket").
 			Annotations(entgql.RelayConnection()),
+		edge.From("sla_clocks", SLAClock.Type).Ref("ticket").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -104,6 +115,8 @@ func (Ticket) Indexes() []ent.Index {
 		index.Fields("category_id"),
 		index.Fields("created_at"),
 		index.Fields("updated_at"),
+		index.Fields("next_due_at"),
+		index.Fields("sla_state"),
 	}
 }
 

@@ -34,6 +34,10 @@ const (
 	FieldReminderPercents = "reminder_percents"
 	// FieldBreachActions holds the string denoting the breach_actions field in the database.
 	FieldBreachActions = "breach_actions"
+	// FieldConditions holds the string denoting the conditions field in the database.
+	FieldConditions = "conditions"
+	// FieldPosition holds the string denoting the position field in the database.
+	FieldPosition = "position"
 	// EdgeCalendar holds the string denoting the calendar edge name in mutations.
 	EdgeCalendar = "calendar"
 	// Table holds the table name of the slapolicy in the database.
@@ -59,6 +63,8 @@ var Columns = []string{
 	FieldTargets,
 	FieldReminderPercents,
 	FieldBreachActions,
+	FieldConditions,
+	FieldPosition,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "sla_policies"
@@ -103,6 +109,8 @@ var (
 	DefaultReminderPercents []int
 	// DefaultBreachActions holds the default value on creation for the "breach_actions" field.
 	DefaultBreachActions []string
+	// DefaultPosition holds the default value on creation for the "position" field.
+	DefaultPosition int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -145,6 +153,11 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 // ByIsDefault orders the results by the is_default field.
 func ByIsDefault(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsDefault, opts...).ToFunc()
+}
+
+// ByPosition orders the results by the position field.
+func ByPosition(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPosition, opts...).ToFunc()
 }
 
 // ByCalendarField orders the results by calendar field.

@@ -86,6 +86,11 @@ func IsDefault(v bool) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldEQ(FieldIsDefault, v))
 }
 
+// Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
+func Position(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldPosition, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldEQ(FieldCreatedAt, v))
@@ -314,6 +319,56 @@ func IsDefaultEQ(v bool) predicate.SLAPolicy {
 // IsDefaultNEQ applies the NEQ predicate on the "is_default" field.
 func IsDefaultNEQ(v bool) predicate.SLAPolicy {
 	return predicate.SLAPolicy(sql.FieldNEQ(FieldIsDefault, v))
+}
+
+// ConditionsIsNil applies the IsNil predicate on the "conditions" field.
+func ConditionsIsNil() predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldIsNull(FieldConditions))
+}
+
+// ConditionsNotNil applies the NotNil predicate on the "conditions" field.
+func ConditionsNotNil() predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNotNull(FieldConditions))
+}
+
+// PositionEQ applies the EQ predicate on the "position" field.
+func PositionEQ(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldEQ(FieldPosition, v))
+}
+
+// PositionNEQ applies the NEQ predicate on the "position" field.
+func PositionNEQ(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNEQ(FieldPosition, v))
+}
+
+// PositionIn applies the In predicate on the "position" field.
+func PositionIn(vs ...int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldIn(FieldPosition, vs...))
+}
+
+// PositionNotIn applies the NotIn predicate on the "position" field.
+func PositionNotIn(vs ...int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldNotIn(FieldPosition, vs...))
+}
+
+// PositionGT applies the GT predicate on the "position" field.
+func PositionGT(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldGT(FieldPosition, v))
+}
+
+// PositionGTE applies the GTE predicate on the "position" field.
+func PositionGTE(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldGTE(FieldPosition, v))
+}
+
+// PositionLT applies the LT predicate on the "position" field.
+func PositionLT(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldLT(FieldPosition, v))
+}
+
+// PositionLTE applies the LTE predicate on the "position" field.
+func PositionLTE(v int) predicate.SLAPolicy {
+	return predicate.SLAPolicy(sql.FieldLTE(FieldPosition, v))
 }
 
 // HasCalendar applies the HasEdge predicate on the "calendar" edge.

@@ -50,6 +50,12 @@ const (
 	FieldFirstResponseDueAt = "first_response_due_at"
 	// FieldResolutionDueAt holds the string denoting the resolution_due_at field in the database.
 	FieldResolutionDueAt = "resolution_due_at"
+	// FieldSLAState holds the string denoting the sla_state field in the database.
+	FieldSLAState = "sla_state"
+	// FieldNextDueAt holds the string denoting the next_due_at field in the database.
+	FieldNextDueAt = "next_due_at"
+	// FieldSLAPolicyExplicit holds the string denoting the sla_policy_explicit field in the database.
+	FieldSLAPolicyExplicit = "sla_policy_explicit"
 	// FieldStatusChangedAt holds the string denoting the status_changed_at field in the database.
 	FieldStatusChangedAt = "status_changed_at"
 	// FieldFirstRespondedAt holds the string denoting the first_responded_at field in the database.
@@ -94,6 +100,8 @@ const (
 	EdgeComments = "comments"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
+	// EdgeSLAClocks holds the string denoting the sla_clocks edge name in mutations.
+	EdgeSLAClocks = "sla_clocks"
 	// Table holds the table name of the ticket in the database.
 	Table = "tickets"
 	// CustomerTable is the table that holds the customer relation/edge.
@@ -162,6 +170,13 @@ const (
 	EventsInverseTable = "ticket_events"
 	// EventsColumn is the table column denoting the events relation/edge.
 	EventsColumn = "ticket_id"
+	// SLAClocksTable is the table that holds the sla_clocks relation/edge.
+	SLAClocksTable = "sla_clocks"
+	// SLAClocksInverseTable is the table name for the SLAClock entity.
+	// It exists in this package in order to avoid circular dependency with the "slaclock" package.
+	SLAClocksInverseTable = "sla_clocks"
+	// SLAClocksColumn is the table column denoting the sla_clocks relation/edge.
+	SLAClocksColumn = "ticket_id"
 )
 
 // Columns holds all SQL columns for ticket fields.
@@ -182,6 +197,9 @@ var Columns = []string{
 	FieldCustomFields,
 	FieldFirstResponseDueAt,
 	FieldResolutionDueAt,
+	FieldSLAState,
+	FieldNextDueAt,
+	FieldSLAPolicyExplicit,
 	FieldStatusChangedAt,
 	FieldFirstRespondedAt,
 	FieldResolvedAt,
@@ -238,6 +256,8 @@ var (
 	OrderReferenceValidator func(string) error
 	// DefaultCustomFields holds the default value on creation for the "custom_fields" field.
 	DefaultCustomFields map[string]interface{}
+	// DefaultSLAPolicyExplicit holds the default value on creation for the "sla_policy_explicit" field.
+	DefaultSLAPolicyExplicit bool
 	// DefaultWorkingSeconds holds the default value on creation for the "working_seconds" field.
 	DefaultWorkingSeconds int
 	// WorkingSecondsValidator is a validator for the "working_seconds" field. It is called by the builders before save.
@@ -323,6 +343,36 @@ func ChannelValidator(c Channel) error {
 	}
 }
 
+// SLAState defines the type for the "sla_state" enum field.
+type SLAState string
+
+// SLAStateNONE is the default value of the SLAState enum.
+const DefaultSLAState = SLAStateNONE
+
+// SLAState values.
+const (
+	SLAStateON_TRACK SLAState = "ON_TRACK"
+	SLAStateAT_RISK  SLAState = "AT_RISK"
+	SLAStateBREACHED SLAState = "BREACHED"
+	SLAStateMET      SLAState = "MET"
+	SLAStatePAUSED   SLAState = "PAUSED"
+	SLAStateNONE     SLAState = "NONE"
+)
+
+func (ss SLAState) String() string {
+	return string(ss)
+}
+
+// SLAStateValidator is a validator for the "sla_state" field enum values. It is called by the builders before save.
+func SLAStateValidator(ss SLAState) error {
+	switch ss {
+	case SLAStateON_TRACK, SLAStateAT_RISK, SLAStateBREACHED, SLAStateMET, SLAStatePAUSED, SLAStateNONE:
+		return nil
+	default:
+		return fmt.Errorf("ticket: invalid enum value for sla_state field: %q", ss)
+	}
+}
+
 // OrderOption defines the ordering options for the Ticket queries.
 type OrderOption func(*sql.Selector)
 
@@ -399,6 +449,21 @@ func ByFirstResponseDueAt(opts ...sql.OrderTermOption) OrderOption {
 // ByResolutionDueAt orders the results by the resolution_due_at field.
 func ByResolutionDueAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResolutionDueAt, opts...).ToFunc()
+}
+
+// BySLAState orders the results by the sla_state field.
+func BySLAState(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSLAState, opts...).ToFunc()
+}
+
+// ByNextDueAt orders the results by the next_due_at field.
+func ByNextDueAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextDueAt, opts...).ToFunc()
+}
+
+// BySLAPolicyExplicit orders the results by the sla_policy_explicit field.
+func BySLAPolicyExplicit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSLAPolicyExplicit, opts...).ToFunc()
 }
 
 // ByStatusChangedAt orders the results by the status_changed_at field.
@@ -558,6 +623,20 @@ func ByEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySLAClocksCount orders the results by sla_clocks count.
+func BySLAClocksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSLAClocksStep(), opts...)
+	}
+}
+
+// BySLAClocks orders the results by sla_clocks terms.
+func BySLAClocks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSLAClocksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -628,6 +707,13 @@ func newEventsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, true, EventsTable, EventsColumn),
 	)
 }
+func newSLAClocksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SLAClocksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, SLAClocksTable, SLAClocksColumn),
+	)
+}
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
@@ -668,6 +754,24 @@ func (e *Channel) UnmarshalGQL(val interface{}) error {
 	*e = Channel(str)
 	if err := ChannelValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Channel", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e SLAState) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *SLAState) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = SLAState(str)
+	if err := SLAStateValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid SLAState", str)
 	}
 	return nil
 }

@@ -112,6 +112,16 @@ func ResolutionDueAt(v time.Time) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldResolutionDueAt, v))
 }
 
+// NextDueAt applies equality check predicate on the "next_due_at" field. It's identical to NextDueAtEQ.
+func NextDueAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldNextDueAt, v))
+}
+
+// SLAPolicyExplicit applies equality check predicate on the "sla_policy_explicit" field. It's identical to SLAPolicyExplicitEQ.
+func SLAPolicyExplicit(v bool) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldSLAPolicyExplicit, v))
+}
+
 // StatusChangedAt applies equality check predicate on the "status_changed_at" field. It's identical to StatusChangedAtEQ.
 func StatusChangedAt(v time.Time) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldStatusChangedAt, v))
@@ -755,6 +765,86 @@ func ResolutionDueAtIsNil() predicate.Ticket {
 // ResolutionDueAtNotNil applies the NotNil predicate on the "resolution_due_at" field.
 func ResolutionDueAtNotNil() predicate.Ticket {
 	return predicate.Ticket(sql.FieldNotNull(FieldResolutionDueAt))
+}
+
+// SLAStateEQ applies the EQ predicate on the "sla_state" field.
+func SLAStateEQ(v SLAState) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldSLAState, v))
+}
+
+// SLAStateNEQ applies the NEQ predicate on the "sla_state" field.
+func SLAStateNEQ(v SLAState) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldSLAState, v))
+}
+
+// SLAStateIn applies the In predicate on the "sla_state" field.
+func SLAStateIn(vs ...SLAState) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldSLAState, vs...))
+}
+
+// SLAStateNotIn applies the NotIn predicate on the "sla_state" field.
+func SLAStateNotIn(vs ...SLAState) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldSLAState, vs...))
+}
+
+// NextDueAtEQ applies the EQ predicate on the "next_due_at" field.
+func NextDueAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldNextDueAt, v))
+}
+
+// NextDueAtNEQ applies the NEQ predicate on the "next_due_at" field.
+func NextDueAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldNextDueAt, v))
+}
+
+// NextDueAtIn applies the In predicate on the "next_due_at" field.
+func NextDueAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldNextDueAt, vs...))
+}
+
+// NextDueAtNotIn applies the NotIn predicate on the "next_due_at" field.
+func NextDueAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldNextDueAt, vs...))
+}
+
+// NextDueAtGT applies the GT predicate on the "next_due_at" field.
+func NextDueAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldNextDueAt, v))
+}
+
+// NextDueAtGTE applies the GTE predicate on the "next_due_at" field.
+func NextDueAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldNextDueAt, v))
+}
+
+// NextDueAtLT applies the LT predicate on the "next_due_at" field.
+func NextDueAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldNextDueAt, v))
+}
+
+// NextDueAtLTE applies the LTE predicate on the "next_due_at" field.
+func NextDueAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldNextDueAt, v))
+}
+
+// NextDueAtIsNil applies the IsNil predicate on the "next_due_at" field.
+func NextDueAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldNextDueAt))
+}
+
+// NextDueAtNotNil applies the NotNil predicate on the "next_due_at" field.
+func NextDueAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldNextDueAt))
+}
+
+// SLAPolicyExplicitEQ applies the EQ predicate on the "sla_policy_explicit" field.
+func SLAPolicyExplicitEQ(v bool) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldSLAPolicyExplicit, v))
+}
+
+// SLAPolicyExplicitNEQ applies the NEQ predicate on the "sla_policy_explicit" field.
+func SLAPolicyExplicitNEQ(v bool) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldSLAPolicyExplicit, v))
 }
 
 // StatusChangedAtEQ applies the EQ predicate on the "status_changed_at" field.
@@ -1739,6 +1829,29 @@ func HasEvents() predicate.Ticket {
 func HasEventsWith(preds ...predicate.TicketEvent) predicate.Ticket {
 	return predicate.Ticket(func(s *sql.Selector) {
 		step := newEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSLAClocks applies the HasEdge predicate on the "sla_clocks" edge.
+func HasSLAClocks() predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, SLAClocksTable, SLAClocksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSLAClocksWith applies the HasEdge predicate on the "sla_clocks" edge with a given conditions (other predicates).
+func HasSLAClocksWith(preds ...predicate.SLAClock) predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := newSLAClocksStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

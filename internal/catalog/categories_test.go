@@ -29,6 +29,7 @@ func TestCheckWeeklyHours(t *testing.T) {
 		{Weekday: "monday", Start: "08:00", End: "12:00"},
 		{Weekday: "MONDAY", Start: "13:00", End: "17:30"},
 		{Weekday: "SATURDAY", Start: "00:00", End: "24:00"},
+		{Weekday: "SUNDAY", Start: "22:00", End: "06:00"}, // overnight, into Monday
 	}
 	got, err := CheckWeeklyHours(ok)
 	if err != nil || got[0].Weekday != "MONDAY" {
@@ -40,7 +41,11 @@ func TestCheckWeeklyHours(t *testing.T) {
 	}{
 		"bad weekday": {[]schematype.WorkingHours{{Weekday: "FUNDAY", Start: "08:00", End: "09:00"}}, "input.weeklyHours[0].weekday"},
 		"bad start":   {[]schematype.WorkingHours{{Weekday: "MONDAY", Start: "8am", End: "09:00"}}, "input.weeklyHours[0].start"},
-		"end first":   {[]schematype.WorkingHours{{Weekday: "MONDAY", Start: "10:00", End: "09:00"}}, "input.weeklyHours[0].end"},
+		"empty shift": {[]schematype.WorkingHours{{Weekday: "MONDAY", Start: "10:00", End: "10:00"}}, "input.weeklyHours[0].end"},
+		"overnight overlaps": {[]schematype.WorkingHours{
+			{Weekday: "FRIDAY", Start: "22:00", End: "06:00"},
+			{Weekday: "FRIDAY", Start: "23:00", End: "23:30"},
+		}, "input.weeklyHours[1]"},
 		"overlap": {[]schematype.WorkingHours{
 			{Weekday: "MONDAY", Start: "08:00", End: "12:00"},
 			{Weekday: "MONDAY", Start: "11:00", End: "13:00"},

@@ -11,6 +11,7 @@ import (
 	"helpdesk/ent/businesscalendar"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
+	"helpdesk/ent/ticket"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
@@ -34,6 +35,10 @@ type CreateSLAPolicyInput struct {
 	ReminderPercents []int
 	BreachActions    []string
 	IsDefault        *bool
+	// Conditions choose the policy for matching tickets, tried by
+	// ascending Position.
+	Conditions *schematype.SLAConditions
+	Position   *int
 }
 
 var weekdays = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
@@ -113,8 +118,11 @@ func CheckWeeklyHours(hours []schematype.WorkingHours) ([]schematype.WorkingHour
 		if err != nil {
 			return nil, err
 		}
-		if end <= start {
-			return nil, apperr.Invalid(field+".end", "must be after start")
+		if end == start {
+			return nil, apperr.Invalid(field+".end", "must differ from start (an end before the start is an overnight shift)")
+		}
+		if end < start {
+			end += 24 * 60 // an overnight shift, ending the next morning
 		}
 		for _, o := range out {
 			if o.Weekday != h.Weekday {
@@ -122,6 +130,9 @@ func CheckWeeklyHours(hours []schematype.WorkingHours) ([]schematype.WorkingHour
 			}
 			os, _ := clock("", o.Start)
 			oe, _ := clock("", o.End)
+			if oe <= os {
+				oe += 24 * 60
+			}
 			if start < oe && os < end {
 				return nil, apperr.Invalid(field, "overlaps %s %s–%s", o.Weekday, o.Start, o.End)
 			}
@@ -160,13 +171,23 @@ func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) 
 	}
 	reminders := []int{75, 90}
 	if in.ReminderPercents != nil {
-		if reminders, err = checkReminders(in.ReminderPercents); err != nil {
+		if reminders, err = CheckReminders(in.ReminderPercents); err != nil {
 			return nil, err
 		}
 	}
 	actions := []string{"NOTIFY"}
 	if in.BreachActions != nil {
 		actions = dedupeStrings(in.BreachActions)
+	}
+	var conditions schematype.SLAConditions
+	if in.Conditions != nil {
+		if conditions, err = CheckConditions("input.conditions", *in.Conditions); err != nil {
+			return nil, err
+		}
+	}
+	position := 0
+	if in.Position != nil {
+		position = *in.Position
 	}
 	var created *ent.SLAPolicy
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
@@ -200,6 +221,8 @@ func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) 
 			SetTargets(targets).
 			SetReminderPercents(reminders).
 			SetBreachActions(actions).
+			SetConditions(conditions).
+			SetPosition(position).
 			SetIsDefault(isDefault).
 			SetCreatedAt(now).SetUpdatedAt(now).
 			Save(ctx)
@@ -247,7 +270,9 @@ func CheckTargets(targets []schematype.SLATarget) ([]schematype.SLATarget, error
 	return out, nil
 }
 
-func checkReminders(percents []int) ([]int, error) {
+// CheckReminders validates reminder levels and returns them ascending,
+// without duplicates.
+func CheckReminders(percents []int) ([]int, error) {
 	out := slices.Clone(percents)
 	slices.Sort(out)
 	out = slices.Compact(out)
@@ -267,4 +292,39 @@ func dedupeStrings(in []string) []string {
 		}
 	}
 	return out
+}
+
+// CheckConditions validates policy conditions: known priorities and
+// channels, ids of the right kind; lists are deduplicated.
+func CheckConditions(field string, c schematype.SLAConditions) (schematype.SLAConditions, error) {
+	for i, p := range c.Priorities {
+		if !p.Valid() {
+			return c, apperr.Invalid(fmt.Sprintf("%s.priorities[%d]", field, i), "%q is not a valid priority", p)
+		}
+	}
+	for i, ch := range c.Channels {
+		if err := ticket.ChannelValidator(ticket.Channel(ch)); err != nil {
+			return c, apperr.Invalid(fmt.Sprintf("%s.channels[%d]", field, i), "%q is not a valid channel", ch)
+		}
+	}
+	for _, ids := range []struct {
+		name   string
+		list   []gid.ID
+		prefix string
+	}{{"categoryIDs", c.CategoryIDs, gid.Category}, {"customerIDs", c.CustomerIDs, gid.Customer}, {"teamIDs", c.TeamIDs, gid.Team}} {
+		for i, id := range ids.list {
+			if !id.Valid(ids.prefix) {
+				return c, apperr.Invalid(fmt.Sprintf("%s.%s[%d]", field, ids.name, i), "%q is not a %s id", id, ids.prefix)
+			}
+		}
+	}
+	for i, o := range c.Organizations {
+		if strings.TrimSpace(o) == "" {
+			return c, apperr.Invalid(fmt.Sprintf("%s.organizations[%d]", field, i), "must not be empty")
+		}
+	}
+	c.Priorities = slices.Compact(slices.Clone(c.Priorities))
+	c.Channels = dedupeStrings(c.Channels)
+	c.Organizations = dedupeStrings(c.Organizations)
+	return c, nil
 }

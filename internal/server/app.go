@@ -22,6 +22,7 @@ import (
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -86,6 +87,8 @@ type App struct {
 	Catalog   *catalog.Service
 	// Events is the change pipeline of every ticket change.
 	Events *events.Pipeline
+	// SLA keeps the tickets' SLA clocks and fires their timers.
+	SLA *sla.Engine
 	// Jobs is the durable job queue; its jobs run between Start and Close.
 	Jobs *jobs.Queue
 	// Realtime fans committed ticket events out to subscriptions; it
@@ -195,8 +198,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	}
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	pipeline.React(&notify.Reactor{Authz: enforcer})
+	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now}
+	pipeline.React(a.SLA.Reactor())
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
+	river.AddWorker(workers, &sla.TimerWorker{Engine: a.SLA})
 	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
 		return nil, err
 	}
@@ -211,6 +217,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Realtime:  &realtime.Feed{Client: db.Client, Dialect: db.Dialect, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
+		SLA:       a.SLA,
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger, a.sockets)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))

@@ -1,0 +1,439 @@
+package sla
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"helpdesk/ent"
+	"helpdesk/ent/businesscalendar"
+	"helpdesk/ent/category"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/slaclock"
+	"helpdesk/ent/slapolicy"
+	"helpdesk/ent/team"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
+	"helpdesk/internal/catalog"
+	"helpdesk/internal/events"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/input"
+	"helpdesk/internal/workflow"
+)
+
+// Timeline returns a ticket's SLA clocks, in metric order. The caller has
+// read the ticket as the viewer, so the viewer may see them.
+func (e *Engine) Timeline(ctx context.Context, t *ent.Ticket) ([]*TimelineEntry, error) {
+	ctx = auth.WithViewer(ctx, auth.System)
+	rows, err := e.Client.SLAClock.Query().Where(slaclock.TicketID(t.ID)).All(ctx)
+	if err != nil || len(rows) == 0 {
+		return []*TimelineEntry{}, err
+	}
+	_, cal, err := policyAndCalendar(ctx, e.Client, t)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	out := make([]*TimelineEntry, 0, len(rows))
+	for _, m := range Metrics {
+		i := slices.IndexFunc(rows, func(r *ent.SLAClock) bool { return r.Metric == m })
+		if i < 0 {
+			continue
+		}
+		cl := ClockOf(rows[i])
+		entry := &TimelineEntry{
+			Metric: cl.Metric, TargetMinutes: int(cl.Target / time.Minute), StartedAt: cl.StartedAt,
+			PausedIntervals: []PausedInterval{}, DueAt: cl.DueAt, MetAt: cl.MetAt, BreachedAt: cl.BreachedAt,
+			StoppedAt: cl.StoppedAt, State: cl.State(),
+		}
+		for _, p := range cl.Pauses {
+			end := p.End
+			entry.PausedIntervals = append(entry.PausedIntervals, PausedInterval{Start: p.Start, End: &end})
+		}
+		if cl.PausedSince != nil {
+			entry.PausedIntervals = append(entry.PausedIntervals, PausedInterval{Start: *cl.PausedSince})
+		}
+		if left, ok := cl.Remaining(cal, now); ok {
+			secs := int(left / time.Second)
+			entry.RemainingSeconds = &secs
+		}
+		out = append(out, entry)
+	}
+	return out, nil
+}
+
+// Preview returns the due times a policy gives a ticket of the priority
+// created at from (and a customer message then, for NEXT_RESPONSE), in
+// the policy's calendar or 24×7.
+func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*Preview, error) {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActRead, authz.ObjConfig); err != nil {
+		return nil, err
+	}
+	if !priority.Valid() {
+		return nil, apperr.Invalid("priority", "%q is not a valid priority", priority)
+	}
+	p, err := e.Client.SLAPolicy.Query().Where(slapolicy.ID(policyID)).WithCalendar().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Invalid("policyID", "no SLA policy with id %q", policyID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading SLA policy: %w", err)
+	}
+	cal, err := calendarOf(p.Edges.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	from = from.UTC()
+	out := &Preview{Policy: p, Priority: priority, From: from, Timezone: "UTC"}
+	if p.Edges.Calendar != nil {
+		out.Timezone = p.Edges.Calendar.Timezone
+	}
+	for m, target := range Targets(p, priority) {
+		due, ok := cal.Add(from, target, nil)
+		if !ok {
+			continue
+		}
+		switch m {
+		case slaclock.MetricFIRST_ASSIGNMENT:
+			out.FirstAssignmentDueAt = &due
+		case slaclock.MetricFIRST_RESPONSE:
+			out.FirstResponseDueAt = &due
+		case slaclock.MetricNEXT_RESPONSE:
+			out.NextResponseDueAt = &due
+		case slaclock.MetricRESOLUTION:
+			out.ResolutionDueAt = &due
+		}
+	}
+	return out, nil
+}
+
+// SetTicketPolicy chooses a ticket's policy explicitly (nil: back to the
+// conditions) and records the change; its clocks follow.
+func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID *gid.ID) (*ent.Ticket, error) {
+	viewer, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig)
+	if err != nil {
+		return nil, err
+	}
+	err = e.Events.WithTx(ctx, func(tx *events.Tx) error {
+		now := e.now()
+		t, err := e.lockTicket(ctx, tx, ticketID)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no ticket with id %q", ticketID)
+		}
+		if err != nil {
+			return fmt.Errorf("loading ticket: %w", err)
+		}
+		if workflow.IsFinal(t.Status) {
+			return apperr.Conflict("ticket #%d is %s and can no longer change", t.Number, t.Status)
+		}
+		chosen := policyID
+		if policyID != nil {
+			ok, err := tx.SLAPolicy.Query().Where(slapolicy.ID(*policyID), slapolicy.Active(true)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("checking SLA policy: %w", err)
+			}
+			if !ok {
+				return apperr.Invalid("policyID", "no active SLA policy with id %q", *policyID)
+			}
+		} else if chosen, err = PickPolicy(ctx, tx.Tx, t); err != nil {
+			return err
+		}
+		upd := tx.Ticket.UpdateOneID(t.ID).SetSLAPolicyExplicit(policyID != nil)
+		if equalID(chosen, t.SLAPolicyID) {
+			return upd.Exec(ctx)
+		}
+		upd.SetVersion(t.Version + 1).SetUpdatedAt(now)
+		if chosen == nil {
+			upd.ClearSLAPolicyID()
+		} else {
+			upd.SetSLAPolicyID(*chosen)
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return fmt.Errorf("setting the SLA policy of ticket #%d: %w", t.Number, err)
+		}
+		return tx.Record(ctx, events.Change{TicketID: t.ID, ActorID: viewer.ActorID(), Kind: ticketevent.KindUPDATED, At: now,
+			Changes: []schematype.FieldChange{{Field: "slaPolicy", From: idText(t.SLAPolicyID), To: idText(chosen)}}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Client.Ticket.Get(ctx, ticketID)
+}
+
+// UpdatePolicy changes an SLA policy; the open tickets it measures get
+// their clocks recomputed in the same transaction.
+func (e *Engine) UpdatePolicy(ctx context.Context, id gid.ID, in UpdatePolicyInput) (*ent.SLAPolicy, error) {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
+	err := e.Events.WithTx(ctx, func(tx *events.Tx) error {
+		p, err := tx.SLAPolicy.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no SLA policy with id %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("loading SLA policy: %w", err)
+		}
+		upd := tx.SLAPolicy.UpdateOneID(id).SetUpdatedAt(e.now())
+		if in.Name != nil {
+			name, err := input.Text("input.name", *in.Name, 200)
+			if err != nil {
+				return err
+			}
+			taken, err := tx.SLAPolicy.Query().Where(slapolicy.NameEqualFold(name), slapolicy.IDNEQ(id)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("checking SLA policy name: %w", err)
+			}
+			if taken {
+				return apperr.Conflict("an SLA policy named %q already exists", name)
+			}
+			upd.SetName(name)
+		}
+		if in.Description != nil {
+			upd.SetDescription(*in.Description)
+		}
+		switch {
+		case in.CalendarID != nil:
+			ok, err := tx.BusinessCalendar.Query().Where(businesscalendar.ID(*in.CalendarID)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("checking calendar: %w", err)
+			}
+			if !ok {
+				return apperr.Invalid("input.calendarID", "no business calendar with this id")
+			}
+			upd.SetCalendarID(*in.CalendarID)
+		case in.ClearCalendar != nil && *in.ClearCalendar:
+			upd.ClearCalendar()
+		}
+		if in.Targets != nil {
+			targets, err := catalog.CheckTargets(in.Targets)
+			if err != nil {
+				return err
+			}
+			upd.SetTargets(targets)
+		}
+		if in.ReminderPercents != nil {
+			levels, err := catalog.CheckReminders(in.ReminderPercents)
+			if err != nil {
+				return err
+			}
+			upd.SetReminderPercents(levels)
+		}
+		if in.BreachActions != nil {
+			upd.SetBreachActions(dedupe(in.BreachActions))
+		}
+		if in.Conditions != nil {
+			c, err := catalog.CheckConditions("input.conditions", *in.Conditions)
+			if err != nil {
+				return err
+			}
+			upd.SetConditions(c)
+		}
+		if in.Position != nil {
+			upd.SetPosition(*in.Position)
+		}
+		if in.Active != nil {
+			upd.SetActive(*in.Active)
+			if !*in.Active {
+				upd.SetIsDefault(false)
+			}
+		}
+		if in.IsDefault != nil {
+			if *in.IsDefault && (!p.Active && (in.Active == nil || !*in.Active)) {
+				return apperr.Invalid("input.isDefault", "a retired policy cannot be the default")
+			}
+			if *in.IsDefault {
+				if err := tx.SLAPolicy.Update().Where(slapolicy.IsDefault(true), slapolicy.IDNEQ(id)).SetIsDefault(false).Exec(ctx); err != nil {
+					return fmt.Errorf("unmarking default SLA policy: %w", err)
+				}
+			}
+			upd.SetIsDefault(*in.IsDefault)
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return fmt.Errorf("updating SLA policy: %w", err)
+		}
+		return e.refresh(ctx, tx, ticket.SLAPolicyID(id))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Client.SLAPolicy.Get(ctx, id)
+}
+
+// DeletePolicy deletes an SLA policy, or retires it (inactive, not the
+// default) when tickets or categories still name it.
+func (e *Engine) DeletePolicy(ctx context.Context, id gid.ID) (*DeletePolicyResult, error) {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
+	out := &DeletePolicyResult{ID: id}
+	err := e.Events.WithTx(auth.WithViewer(ctx, auth.System), func(tx *events.Tx) error {
+		ok, err := tx.SLAPolicy.Query().Where(slapolicy.ID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("loading SLA policy: %w", err)
+		}
+		if !ok {
+			return apperr.NotFound("no SLA policy with id %q", id)
+		}
+		used, err := tx.Ticket.Query().Where(ticket.SLAPolicyID(id)).Exist(auth.WithViewer(ctx, auth.System))
+		if err != nil {
+			return fmt.Errorf("checking the policy's tickets: %w", err)
+		}
+		if !used {
+			if used, err = tx.Category.Query().Where(category.HasSLAPolicyWith(slapolicy.ID(id))).Exist(ctx); err != nil {
+				return fmt.Errorf("checking the policy's categories: %w", err)
+			}
+		}
+		if used {
+			out.Retired = true
+			return tx.SLAPolicy.UpdateOneID(id).SetActive(false).SetIsDefault(false).SetUpdatedAt(e.now()).Exec(ctx)
+		}
+		return tx.SLAPolicy.DeleteOneID(id).Exec(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateCalendar changes a business calendar; the open tickets measured
+// in it get their clocks recomputed in the same transaction.
+func (e *Engine) UpdateCalendar(ctx context.Context, id gid.ID, in UpdateCalendarInput) (*ent.BusinessCalendar, error) {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return nil, err
+	}
+	err := e.Events.WithTx(ctx, func(tx *events.Tx) error {
+		ok, err := tx.BusinessCalendar.Query().Where(businesscalendar.ID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("loading business calendar: %w", err)
+		}
+		if !ok {
+			return apperr.NotFound("no business calendar with id %q", id)
+		}
+		upd := tx.BusinessCalendar.UpdateOneID(id).SetUpdatedAt(e.now())
+		if in.Name != nil {
+			name, err := input.Text("input.name", *in.Name, 200)
+			if err != nil {
+				return err
+			}
+			taken, err := tx.BusinessCalendar.Query().Where(businesscalendar.NameEqualFold(name), businesscalendar.IDNEQ(id)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("checking calendar name: %w", err)
+			}
+			if taken {
+				return apperr.Conflict("a business calendar named %q already exists", name)
+			}
+			upd.SetName(name)
+		}
+		if in.Timezone != nil {
+			tz, err := input.TimeZone("input.timezone", *in.Timezone)
+			if err != nil {
+				return err
+			}
+			upd.SetTimezone(tz)
+		}
+		if in.WeeklyHours != nil {
+			hours, err := catalog.CheckWeeklyHours(in.WeeklyHours)
+			if err != nil {
+				return err
+			}
+			upd.SetWeeklyHours(hours)
+		}
+		if in.Holidays != nil {
+			holidays := []string{}
+			for i, h := range in.Holidays {
+				if _, err := time.Parse(time.DateOnly, h); err != nil {
+					return apperr.Invalid(fmt.Sprintf("input.holidays[%d]", i), "%q is not a date (YYYY-MM-DD)", h)
+				}
+				holidays = append(holidays, h)
+			}
+			slices.Sort(holidays)
+			upd.SetHolidays(slices.Compact(holidays))
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return fmt.Errorf("updating business calendar: %w", err)
+		}
+		return e.refresh(ctx, tx, ticket.Or(
+			ticket.HasSLAPolicyWith(slapolicy.HasCalendarWith(businesscalendar.ID(id))),
+			ticket.HasTeamWith(team.HasCalendarWith(businesscalendar.ID(id))),
+		))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Client.BusinessCalendar.Get(ctx, id)
+}
+
+// DeleteCalendar deletes a business calendar that no policy or team uses.
+func (e *Engine) DeleteCalendar(ctx context.Context, id gid.ID) (gid.ID, error) {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+		return "", err
+	}
+	err := e.Events.WithTx(ctx, func(tx *events.Tx) error {
+		ok, err := tx.BusinessCalendar.Query().Where(businesscalendar.ID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("loading business calendar: %w", err)
+		}
+		if !ok {
+			return apperr.NotFound("no business calendar with id %q", id)
+		}
+		usedByPolicy, err := tx.SLAPolicy.Query().Where(slapolicy.HasCalendarWith(businesscalendar.ID(id))).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("checking the calendar's policies: %w", err)
+		}
+		usedByTeam, err := tx.Team.Query().Where(team.HasCalendarWith(businesscalendar.ID(id))).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("checking the calendar's teams: %w", err)
+		}
+		if usedByPolicy || usedByTeam {
+			return apperr.Conflict("the business calendar is used by an SLA policy or a team; change those first")
+		}
+		return tx.BusinessCalendar.DeleteOneID(id).Exec(ctx)
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// refresh recomputes the clocks of the open tickets matching where after
+// a policy or calendar changed, recording a change for each ticket whose
+// SLA summary moved so live views see it.
+func (e *Engine) refresh(ctx context.Context, tx *events.Tx, where ...ticketPredicate) error {
+	ctx = auth.WithViewer(ctx, auth.System)
+	ids, err := tx.Ticket.Query().Where(append(where, ticket.StatusNotIn(ticket.StatusCLOSED, ticket.StatusCANCELLED))...).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("finding the tickets to recompute: %w", err)
+	}
+	now := e.now()
+	for _, id := range ids {
+		t, err := e.lockTicket(ctx, tx, id)
+		if err != nil {
+			return fmt.Errorf("loading ticket: %w", err)
+		}
+		changes, err := e.apply(ctx, tx, t, events.Change{TicketID: id, Kind: ticketevent.KindUPDATED, At: now}, facts{})
+		if err != nil {
+			return err
+		}
+		if len(changes) > 0 {
+			if err := tx.Record(ctx, events.Change{TicketID: id, Kind: ticketevent.KindUPDATED, At: now, Changes: changes}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func dedupe(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+package sla
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
+
+	"helpdesk/ent"
+	"helpdesk/ent/notification"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/slaclock"
+	"helpdesk/ent/team"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/events"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/workflow"
+)
+
+// TimerArgs is the durable job that fires when an SLA clock reaches
+// Percent of its target (100: the breach). It carries the clock's
+// version: when the due time moves the version changes and the job does
+// nothing; the clock remembers the levels announced, so a job that runs
+// twice announces once.
+type TimerArgs struct {
+	ClockID gid.ID `json:"clock_id"`
+	Version int    `json:"version"`
+	Percent int    `json:"percent"`
+}
+
+// Kind implements river.JobArgs.
+func (TimerArgs) Kind() string { return "sla_timer" }
+
+// TimerWorker runs TimerArgs jobs.
+type TimerWorker struct {
+	river.WorkerDefaults[TimerArgs]
+	Engine *Engine
+}
+
+// Work fires the timer; see Engine.Fire.
+func (w *TimerWorker) Work(ctx context.Context, job *river.Job[TimerArgs]) error {
+	return w.Engine.Fire(ctx, job.Args)
+}
+
+// Fire announces that a clock reached a level, through the change
+// pipeline: it records SLA_REMINDER (levels below the warning),
+// SLA_WARNING (the highest reminder level) or SLA_BREACHED (100 %); the
+// reactor then notifies the assignee (and the team's leads for warnings
+// and breaches). A breach also runs the policy's breach actions: raise
+// the priority one step, move the ticket to its team's escalation team.
+// A timer of an older version, of a clock no longer running, or of a
+// level already announced does nothing; one that is early waits.
+func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
+	ctx = auth.WithViewer(ctx, auth.System)
+	var snooze time.Duration
+	err := e.Events.WithTx(ctx, func(tx *events.Tx) error {
+		now := e.now()
+		row, err := tx.SLAClock.Query().Where(slaclock.ID(args.ClockID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("loading SLA clock: %w", err)
+		}
+		// Lock the ticket, then read the clock again: ticket changes take
+		// the same lock before they move clocks.
+		t, err := e.lockTicket(ctx, tx, row.TicketID)
+		if err != nil {
+			return notFoundIsDone(err)
+		}
+		q := tx.SLAClock.Query().Where(slaclock.ID(args.ClockID))
+		if e.Dialect == dialect.Postgres {
+			q = q.ForUpdate()
+		}
+		if row, err = q.Only(ctx); err != nil {
+			return notFoundIsDone(err)
+		}
+		cl := ClockOf(row)
+		if cl.Version != args.Version || !cl.Running() || cl.FiredPercent >= args.Percent {
+			return nil
+		}
+		policy, cal, err := policyAndCalendar(ctx, tx.Client(), t)
+		if err != nil {
+			return err
+		}
+		fireAt, ok := cl.At(cal, args.Percent)
+		if !ok {
+			return nil
+		}
+		if now.Before(fireAt) {
+			snooze = fireAt.Sub(now)
+			return nil
+		}
+		upd := tx.SLAClock.UpdateOneID(row.ID).SetFiredPercent(args.Percent)
+		if args.Percent >= 100 {
+			upd.SetBreachedAt(now)
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return fmt.Errorf("marking SLA level: %w", err)
+		}
+		kind := firingKind(args.Percent, Levels(policy))
+		if err := tx.Record(ctx, events.Change{TicketID: t.ID, Kind: kind, At: now, Changes: []schematype.FieldChange{
+			{Field: "slaMetric", To: strPtr(string(cl.Metric))},
+			{Field: "slaPercent", To: intText(args.Percent)},
+		}}); err != nil {
+			return err
+		}
+		if kind == ticketevent.KindSLA_BREACHED {
+			return e.breachActions(ctx, tx, t.ID, policy, now)
+		}
+		return nil
+	})
+	if err == nil && snooze > 0 {
+		return river.JobSnooze(snooze)
+	}
+	return err
+}
+
+// firingKind names the event of a level: the breach at 100, the warning
+// at the highest level below it, reminders below that.
+func firingKind(percent int, levels []int) ticketevent.Kind {
+	switch {
+	case percent >= 100:
+		return ticketevent.KindSLA_BREACHED
+	case len(levels) >= 2 && percent == levels[len(levels)-2]:
+		return ticketevent.KindSLA_WARNING
+	default:
+		return ticketevent.KindSLA_REMINDER
+	}
+}
+
+func isFiring(k ticketevent.Kind) bool {
+	return k == ticketevent.KindSLA_REMINDER || k == ticketevent.KindSLA_WARNING || k == ticketevent.KindSLA_BREACHED
+}
+
+// breachActions runs the policy's actions on breach, each as its own
+// change of the ticket.
+func (e *Engine) breachActions(ctx context.Context, tx *events.Tx, ticketID gid.ID, policy *ent.SLAPolicy, now time.Time) error {
+	if policy == nil {
+		return nil
+	}
+	if slices.Contains(policy.BreachActions, "RAISE_PRIORITY") {
+		if err := e.raisePriority(ctx, tx, ticketID, now); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(policy.BreachActions, "ESCALATE") {
+		if err := e.escalate(ctx, tx, ticketID, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// raisePriority moves the ticket one priority up (URGENT stays).
+func (e *Engine) raisePriority(ctx context.Context, tx *events.Tx, ticketID gid.ID, now time.Time) error {
+	t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
+	if err != nil {
+		return fmt.Errorf("loading ticket: %w", err)
+	}
+	rank := t.Priority.Rank()
+	if rank <= 1 {
+		return nil
+	}
+	raised := schematype.Priority(t.Priority.Values()[rank-2])
+	if err := tx.Ticket.UpdateOneID(t.ID).SetPriority(raised).SetPriorityRank(raised.Rank()).
+		SetVersion(t.Version + 1).SetUpdatedAt(now).Exec(ctx); err != nil {
+		return fmt.Errorf("raising the priority of ticket #%d: %w", t.Number, err)
+	}
+	return tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindUPDATED, At: now,
+		Changes: []schematype.FieldChange{{Field: "priority", From: strPtr(string(t.Priority)), To: strPtr(string(raised))}}})
+}
+
+// escalate moves the ticket to its team's escalation team, into that
+// team's queue (no assignee).
+func (e *Engine) escalate(ctx context.Context, tx *events.Tx, ticketID gid.ID, now time.Time) error {
+	t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
+	if err != nil {
+		return fmt.Errorf("loading ticket: %w", err)
+	}
+	if t.TeamID == nil || workflow.IsFinal(t.Status) {
+		return nil
+	}
+	to, err := tx.Team.Query().Where(team.ID(*t.TeamID)).QueryEscalationTeam().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("finding the escalation team: %w", err)
+	}
+	if to.ID == *t.TeamID {
+		return nil
+	}
+	upd := tx.Ticket.UpdateOneID(t.ID).SetTeamID(to.ID).SetVersion(t.Version + 1).SetUpdatedAt(now)
+	changes := []schematype.FieldChange{{Field: "team", From: idText(t.TeamID), To: idText(&to.ID)}}
+	if t.AssigneeID != nil {
+		upd.ClearAssigneeID()
+		changes = append(changes, schematype.FieldChange{Field: "assignee", From: idText(t.AssigneeID)})
+	}
+	if workflow.NeedsAssignee(t.Status) {
+		since := t.CreatedAt
+		if t.StatusChangedAt != nil {
+			since = *t.StatusChangedAt
+		}
+		before := workflow.TimeTotals{WorkingSeconds: t.WorkingSeconds, WaitingSeconds: t.WaitingSeconds}
+		after := workflow.Accrue(before, t.Status, since, now)
+		if after.WorkingSeconds != before.WorkingSeconds {
+			upd.SetWorkingSeconds(after.WorkingSeconds)
+			changes = append(changes, schematype.FieldChange{Field: "workingSeconds", From: intText(before.WorkingSeconds), To: intText(after.WorkingSeconds)})
+		}
+		if after.WaitingSeconds != before.WaitingSeconds {
+			upd.SetWaitingSeconds(after.WaitingSeconds)
+			changes = append(changes, schematype.FieldChange{Field: "waitingSeconds", From: intText(before.WaitingSeconds), To: intText(after.WaitingSeconds)})
+		}
+		upd.SetStatus(ticket.StatusUNASSIGNED).SetStatusChangedAt(now)
+		changes = append(changes, schematype.FieldChange{Field: "status", From: strPtr(string(t.Status)), To: strPtr(string(ticket.StatusUNASSIGNED))})
+	}
+	if err := upd.Exec(ctx); err != nil {
+		return fmt.Errorf("escalating ticket #%d: %w", t.Number, err)
+	}
+	return tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindTEAM_CHANGED, At: now, Changes: changes})
+}
+
+// notifyFiring writes the notifications of an SLA event: to the
+// assignee, and for warnings and breaches to the leads of the ticket's
+// team; only agents who may read the ticket are notified.
+func (e *Engine) notifyFiring(ctx context.Context, tx *events.Tx, c events.Change) error {
+	t, err := tx.Ticket.Query().Where(ticket.ID(c.TicketID)).Only(ctx)
+	if err != nil {
+		return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
+	}
+	kind := notification.Kind(c.Kind)
+	var recipients []gid.ID
+	if t.AssigneeID != nil {
+		recipients = append(recipients, *t.AssigneeID)
+	}
+	if c.Kind != ticketevent.KindSLA_REMINDER && t.TeamID != nil && e.Authz != nil {
+		leads, err := e.Authz.TeamLeads()
+		if err != nil {
+			return err
+		}
+		for _, l := range leads {
+			if l[1] == *t.TeamID && !slices.Contains(recipients, l[0]) {
+				recipients = append(recipients, l[0])
+			}
+		}
+	}
+	var allowed []gid.ID
+	for _, id := range recipients {
+		ok, err := e.Authz.AgentCanRead(ctx, tx.Client(), id, t)
+		if err != nil {
+			return err
+		}
+		if ok {
+			allowed = append(allowed, id)
+		}
+	}
+	if len(allowed) == 0 {
+		return nil
+	}
+	return tx.OnEvent(func(ctx context.Context, ev *ent.TicketEvent) error {
+		bulk := make([]*ent.NotificationCreate, len(allowed))
+		for i, id := range allowed {
+			bulk[i] = tx.Notification.Create().SetKind(kind).SetSequence(ev.Sequence).SetCreatedAt(c.At).
+				SetRecipientID(id).SetTicketID(t.ID)
+		}
+		if err := tx.Notification.CreateBulk(bulk...).Exec(ctx); err != nil {
+			return fmt.Errorf("writing SLA notifications: %w", err)
+		}
+		return nil
+	})
+}
+
+func notFoundIsDone(err error) error {
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func strPtr(s string) *string { return &s }
