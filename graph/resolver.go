@@ -27,6 +27,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
 )
 
@@ -45,6 +46,8 @@ type Resolver struct {
 	Presence *presence.Service
 	// Notify reads and marks the viewer's notifications.
 	Notify *notify.Service
+	// Stats computes dashboard statistics.
+	Stats *stats.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -23,6 +23,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
 	"math"
 	"strconv"
@@ -56,6 +57,7 @@ type ResolverRoot interface {
 	Team() TeamResolver
 	Ticket() TicketResolver
 	TicketEvent() TicketEventResolver
+	TicketStatsBucket() TicketStatsBucketResolver
 	TicketWhereInput() TicketWhereInputResolver
 }
 
@@ -229,6 +231,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DurationStats struct {
+		Average func(childComplexity int) int
+		Count   func(childComplexity int) int
+		Median  func(childComplexity int) int
+		P90     func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		Field func(childComplexity int) int
 		From  func(childComplexity int) int
@@ -321,6 +330,7 @@ type ComplexityRoot struct {
 		Tags                    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) int
 		Teams                   func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		TicketByNumber          func(childComplexity int, number int) int
+		TicketStats             func(childComplexity int, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) int
 		Tickets                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
 		UnreadNotificationCount func(childComplexity int) int
 		Viewer                  func(childComplexity int) int
@@ -355,6 +365,13 @@ type ComplexityRoot struct {
 	SLAPolicyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SLAStats struct {
+		Breached   func(childComplexity int) int
+		Compliance func(childComplexity int) int
+		Met        func(childComplexity int) int
+		Pending    func(childComplexity int) int
 	}
 
 	SLATarget struct {
@@ -513,6 +530,37 @@ type ComplexityRoot struct {
 		TotalCount  func(childComplexity int) int
 	}
 
+	TicketStatsBucket struct {
+		Assignee      func(childComplexity int) int
+		Category      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		Count         func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		FirstResponse func(childComplexity int) int
+		Open          func(childComplexity int) int
+		Period        func(childComplexity int) int
+		Priority      func(childComplexity int) int
+		Resolution    func(childComplexity int) int
+		Resolved      func(childComplexity int) int
+		SLA           func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Tag           func(childComplexity int) int
+		Team          func(childComplexity int) int
+		WaitingTime   func(childComplexity int) int
+		Where         func(childComplexity int) int
+		WorkingTime   func(childComplexity int) int
+	}
+
+	TimePeriod struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
+	TimeTotal struct {
+		Average func(childComplexity int) int
+		Seconds func(childComplexity int) int
+	}
+
 	WorkingHours struct {
 		End     func(childComplexity int) int
 		Start   func(childComplexity int) int
@@ -579,6 +627,7 @@ type QueryResolver interface {
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	TicketStats(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) ([]*stats.Bucket, error)
 }
 type RoleAssignmentResolver interface {
 	Agent(ctx context.Context, obj *authz.RoleAssignment) (*ent.Agent, error)
@@ -599,6 +648,13 @@ type TicketResolver interface {
 }
 type TicketEventResolver interface {
 	Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error)
+}
+type TicketStatsBucketResolver interface {
+	Team(ctx context.Context, obj *stats.Bucket) (*ent.Team, error)
+	Assignee(ctx context.Context, obj *stats.Bucket) (*ent.Agent, error)
+	Category(ctx context.Context, obj *stats.Bucket) (*ent.Category, error)
+	Customer(ctx context.Context, obj *stats.Bucket) (*ent.Customer, error)
+	Tag(ctx context.Context, obj *stats.Bucket) (*ent.Tag, error)
 }
 
 type TicketWhereInputResolver interface {
@@ -1299,6 +1355,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "DurationStats.average":
+		if e.ComplexityRoot.DurationStats.Average == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.Average(childComplexity), true
+	case "DurationStats.count":
+		if e.ComplexityRoot.DurationStats.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.Count(childComplexity), true
+	case "DurationStats.median":
+		if e.ComplexityRoot.DurationStats.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.Median(childComplexity), true
+	case "DurationStats.p90":
+		if e.ComplexityRoot.DurationStats.P90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.P90(childComplexity), true
+
 	case "FieldChange.field":
 		if e.ComplexityRoot.FieldChange.Field == nil {
 			break
@@ -1922,6 +2003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TicketByNumber(childComplexity, args["number"].(int)), true
+	case "Query.ticketStats":
+		if e.ComplexityRoot.Query.TicketStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ticketStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TicketStats(childComplexity, args["where"].(*ent.TicketWhereInput), args["groupBy"].([]stats.Dimension), args["categoryLevel"].(*int), args["timeBucket"].(*stats.TimeBucket), args["timezone"].(*string)), true
 	case "Query.tickets":
 		if e.ComplexityRoot.Query.Tickets == nil {
 			break
@@ -2063,6 +2155,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicyEdge.Node(childComplexity), true
+
+	case "SLAStats.breached":
+		if e.ComplexityRoot.SLAStats.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAStats.Breached(childComplexity), true
+	case "SLAStats.compliance":
+		if e.ComplexityRoot.SLAStats.Compliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAStats.Compliance(childComplexity), true
+	case "SLAStats.met":
+		if e.ComplexityRoot.SLAStats.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAStats.Met(childComplexity), true
+	case "SLAStats.pending":
+		if e.ComplexityRoot.SLAStats.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAStats.Pending(childComplexity), true
 
 	case "SLATarget.firstResponseMinutes":
 		if e.ComplexityRoot.SLATarget.FirstResponseMinutes == nil {
@@ -2758,6 +2875,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TicketQueueEvent.TotalCount(childComplexity), true
 
+	case "TicketStatsBucket.assignee":
+		if e.ComplexityRoot.TicketStatsBucket.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Assignee(childComplexity), true
+	case "TicketStatsBucket.category":
+		if e.ComplexityRoot.TicketStatsBucket.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Category(childComplexity), true
+	case "TicketStatsBucket.channel":
+		if e.ComplexityRoot.TicketStatsBucket.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Channel(childComplexity), true
+	case "TicketStatsBucket.count":
+		if e.ComplexityRoot.TicketStatsBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Count(childComplexity), true
+	case "TicketStatsBucket.customer":
+		if e.ComplexityRoot.TicketStatsBucket.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Customer(childComplexity), true
+	case "TicketStatsBucket.firstResponse":
+		if e.ComplexityRoot.TicketStatsBucket.FirstResponse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.FirstResponse(childComplexity), true
+	case "TicketStatsBucket.open":
+		if e.ComplexityRoot.TicketStatsBucket.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Open(childComplexity), true
+	case "TicketStatsBucket.period":
+		if e.ComplexityRoot.TicketStatsBucket.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Period(childComplexity), true
+	case "TicketStatsBucket.priority":
+		if e.ComplexityRoot.TicketStatsBucket.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Priority(childComplexity), true
+	case "TicketStatsBucket.resolution":
+		if e.ComplexityRoot.TicketStatsBucket.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Resolution(childComplexity), true
+	case "TicketStatsBucket.resolved":
+		if e.ComplexityRoot.TicketStatsBucket.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Resolved(childComplexity), true
+	case "TicketStatsBucket.sla":
+		if e.ComplexityRoot.TicketStatsBucket.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.SLA(childComplexity), true
+	case "TicketStatsBucket.status":
+		if e.ComplexityRoot.TicketStatsBucket.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Status(childComplexity), true
+	case "TicketStatsBucket.tag":
+		if e.ComplexityRoot.TicketStatsBucket.Tag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Tag(childComplexity), true
+	case "TicketStatsBucket.team":
+		if e.ComplexityRoot.TicketStatsBucket.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Team(childComplexity), true
+	case "TicketStatsBucket.waitingTime":
+		if e.ComplexityRoot.TicketStatsBucket.WaitingTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.WaitingTime(childComplexity), true
+	case "TicketStatsBucket.where":
+		if e.ComplexityRoot.TicketStatsBucket.Where == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Where(childComplexity), true
+	case "TicketStatsBucket.workingTime":
+		if e.ComplexityRoot.TicketStatsBucket.WorkingTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.WorkingTime(childComplexity), true
+
+	case "TimePeriod.end":
+		if e.ComplexityRoot.TimePeriod.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimePeriod.End(childComplexity), true
+	case "TimePeriod.start":
+		if e.ComplexityRoot.TimePeriod.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimePeriod.Start(childComplexity), true
+
+	case "TimeTotal.average":
+		if e.ComplexityRoot.TimeTotal.Average == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeTotal.Average(childComplexity), true
+	case "TimeTotal.seconds":
+		if e.ComplexityRoot.TimeTotal.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeTotal.Seconds(childComplexity), true
+
 	case "WorkingHours.end":
 		if e.ComplexityRoot.WorkingHours.End == nil {
 			break
@@ -2821,6 +3073,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TicketEventOrder", ec.unmarshalInputTicketEventOrder),
 			graphql.NewInputUnmarshaler("TicketEventWhereInput", ec.unmarshalInputTicketEventWhereInput),
 			graphql.NewInputUnmarshaler("TicketOrder", ec.unmarshalInputTicketOrder),
+			graphql.NewInputUnmarshaler("TicketTimeBucket", ec.unmarshalInputTicketTimeBucket),
 			graphql.NewInputUnmarshaler("TicketWhereInput", ec.unmarshalInputTicketWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAgentInput", ec.unmarshalInputUpdateAgentInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
@@ -6656,6 +6909,124 @@ extend type Subscription {
   notificationAdded: Notification!
 }
 `, BuiltIn: false},
+	{Name: "../schema/stats.graphql", Input: `# Dashboard statistics: ticketStats (and its live form, ticketStatsChanged)
+# groups and measures the tickets the viewer may read.
+
+"""A ticket attribute ticketStats groups by."""
+enum TicketDimension {
+  STATUS
+  PRIORITY
+  CHANNEL
+  TEAM
+  ASSIGNEE
+  """The category at ` + "`" + `categoryLevel` + "`" + `: sub-categories roll up into their ancestor at that level."""
+  CATEGORY
+  CUSTOMER
+  """Each tag: a ticket with several tags counts under each, one without under none (a null tag)."""
+  TAG
+}
+
+"""The length of a time bucket, on the calendar of the requested time zone (weeks start on Monday)."""
+enum TimeBucketUnit {
+  HOUR
+  DAY
+  WEEK
+  MONTH
+}
+
+"""The time of a ticket a time bucket groups by."""
+enum TicketTimeField {
+  CREATED
+  """Resolution time; tickets not resolved fall in a bucket with a null period."""
+  RESOLVED
+}
+
+"""Group by a calendar period too."""
+input TicketTimeBucket {
+  unit: TimeBucketUnit!
+  field: TicketTimeField! = CREATED
+}
+
+extend type Query {
+  """
+  Counts and measures the tickets matching ` + "`" + `where` + "`" + ` that the viewer may read (exactly those
+  ` + "`" + `tickets(where:)` + "`" + ` lists), in one bucket per combination of the ` + "`" + `groupBy` + "`" + ` dimensions and the
+  time bucket. Each bucket's ` + "`" + `where` + "`" + ` lists exactly its tickets. Not available to customers'
+  or integrations' tokens.
+  """
+  ticketStats(
+    where: TicketWhereInput
+    groupBy: [TicketDimension!]!
+    """The category level (1–3) of the CATEGORY dimension."""
+    categoryLevel: Int = 1
+    timeBucket: TicketTimeBucket
+    """The IANA time zone of the time buckets, e.g. Asia/Ho_Chi_Minh."""
+    timezone: String = "UTC"
+  ): [TicketStatsBucket!]!
+}
+
+"""One group of tickets. A key is null when the request does not group by it, or the tickets have none."""
+type TicketStatsBucket {
+  status: TicketStatus
+  priority: TicketPriority
+  channel: TicketChannel
+  team: Team
+  assignee: Agent
+  category: Category
+  customer: Customer
+  tag: Tag
+  """The time bucket: [start, end) in UTC, the bounds of a local calendar period."""
+  period: TimePeriod
+  """A TicketWhereInput value that lists exactly this bucket's tickets: pass it to ` + "`" + `tickets(where:)` + "`" + `."""
+  where: Map!
+  count: Int!
+  """Tickets UNASSIGNED, OPEN, IN_PROGRESS or WAITING."""
+  open: Int!
+  """Tickets resolved (and not reopened since)."""
+  resolved: Int!
+  """Creation to first public agent reply, of the tickets that have one."""
+  firstResponse: DurationStats!
+  """Creation to resolution, of the resolved tickets."""
+  resolution: DurationStats!
+  """Time spent IN_PROGRESS."""
+  workingTime: TimeTotal!
+  """Time spent WAITING."""
+  waitingTime: TimeTotal!
+  sla: SLAStats!
+}
+
+"""A calendar period: [start, end)."""
+type TimePeriod {
+  start: Time!
+  end: Time!
+}
+
+"""Durations in seconds; null when count is 0."""
+type DurationStats {
+  count: Int!
+  average: Float
+  median: Float
+  p90: Float
+}
+
+"""A total of seconds, and its average per ticket."""
+type TimeTotal {
+  seconds: Int!
+  average: Float
+}
+
+"""
+The tickets under an SLA, by outcome: breached when a target was missed or is overdue, met
+when every target was reached in time, pending otherwise.
+"""
+type SLAStats {
+  met: Int!
+  breached: Int!
+  pending: Int!
+  """met / (met + breached), in percent; null when none is decided."""
+  compliance: Float
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -6995,6 +7366,20 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DurationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DurationStats_count(ctx, field)
+	case "average":
+		return ec.fieldContext_DurationStats_average(ctx, field)
+	case "median":
+		return ec.fieldContext_DurationStats_median(ctx, field)
+	case "p90":
+		return ec.fieldContext_DurationStats_p90(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DurationStats", field.Name)
+}
+
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -7151,6 +7536,20 @@ func (ec *executionContext) childFields_SLAPolicyEdge(ctx context.Context, field
 		return ec.fieldContext_SLAPolicyEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLAPolicyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "met":
+		return ec.fieldContext_SLAStats_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_SLAStats_breached(ctx, field)
+	case "pending":
+		return ec.fieldContext_SLAStats_pending(ctx, field)
+	case "compliance":
+		return ec.fieldContext_SLAStats_compliance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAStats", field.Name)
 }
 
 func (ec *executionContext) childFields_SLATarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7449,6 +7848,68 @@ func (ec *executionContext) childFields_TicketQueueEvent(ctx context.Context, fi
 		return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketQueueEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TicketStatsBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TicketStatsBucket_status(ctx, field)
+	case "priority":
+		return ec.fieldContext_TicketStatsBucket_priority(ctx, field)
+	case "channel":
+		return ec.fieldContext_TicketStatsBucket_channel(ctx, field)
+	case "team":
+		return ec.fieldContext_TicketStatsBucket_team(ctx, field)
+	case "assignee":
+		return ec.fieldContext_TicketStatsBucket_assignee(ctx, field)
+	case "category":
+		return ec.fieldContext_TicketStatsBucket_category(ctx, field)
+	case "customer":
+		return ec.fieldContext_TicketStatsBucket_customer(ctx, field)
+	case "tag":
+		return ec.fieldContext_TicketStatsBucket_tag(ctx, field)
+	case "period":
+		return ec.fieldContext_TicketStatsBucket_period(ctx, field)
+	case "where":
+		return ec.fieldContext_TicketStatsBucket_where(ctx, field)
+	case "count":
+		return ec.fieldContext_TicketStatsBucket_count(ctx, field)
+	case "open":
+		return ec.fieldContext_TicketStatsBucket_open(ctx, field)
+	case "resolved":
+		return ec.fieldContext_TicketStatsBucket_resolved(ctx, field)
+	case "firstResponse":
+		return ec.fieldContext_TicketStatsBucket_firstResponse(ctx, field)
+	case "resolution":
+		return ec.fieldContext_TicketStatsBucket_resolution(ctx, field)
+	case "workingTime":
+		return ec.fieldContext_TicketStatsBucket_workingTime(ctx, field)
+	case "waitingTime":
+		return ec.fieldContext_TicketStatsBucket_waitingTime(ctx, field)
+	case "sla":
+		return ec.fieldContext_TicketStatsBucket_sla(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TicketStatsBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_TimePeriod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TimePeriod_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TimePeriod_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimePeriod", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seconds":
+		return ec.fieldContext_TimeTotal_seconds(ctx, field)
+	case "average":
+		return ec.fieldContext_TimeTotal_average(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeTotal", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkingHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8864,6 +9325,52 @@ func (ec *executionContext) field_Query_ticketByNumber_args(ctx context.Context,
 		return nil, err
 	}
 	args["number"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ticketStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
+			return ec.unmarshalOTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]stats.Dimension, error) {
+			return ec.unmarshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "categoryLevel",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "timeBucket",
+		func(ctx context.Context, v any) (*stats.TimeBucket, error) {
+			return ec.unmarshalOTicketTimeBucket2ᚖhelpdeskᚋinternalᚋstatsᚐTimeBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timeBucket"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "timezone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timezone"] = arg4
 	return args, nil
 }
 
@@ -12025,6 +12532,98 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _DurationStats_count(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DurationStats_average(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_average(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Average, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_average(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_median(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_p90(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_p90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_p90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14634,6 +15233,50 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_ticketStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ticketStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TicketStats(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["groupBy"].([]stats.Dimension), fc.Args["categoryLevel"].(*int), fc.Args["timeBucket"].(*stats.TimeBucket), fc.Args["timezone"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
+			return ec.marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ticketStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketStatsBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ticketStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15208,6 +15851,98 @@ func (ec *executionContext) _SLAPolicyEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SLAPolicyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SLAPolicyEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SLAStats_met(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAStats_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAStats_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAStats_breached(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAStats_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAStats_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAStats_pending(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAStats_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAStats_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAStats_compliance(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAStats_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compliance(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAStats_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SLATarget_priority(ctx context.Context, field graphql.CollectedField, obj *schematype.SLATarget) (ret graphql.Marshaler) {
@@ -18115,6 +18850,611 @@ func (ec *executionContext) _TicketQueueEvent_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_TicketQueueEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_status(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ticket.Status) graphql.Marshaler {
+			return ec.marshalOTicketStatus2ᚖhelpdeskᚋentᚋticketᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketStatus")
+}
+
+func (ec *executionContext) _TicketStatsBucket_priority(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.Priority) graphql.Marshaler {
+			return ec.marshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _TicketStatsBucket_channel(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ticket.Channel) graphql.Marshaler {
+			return ec.marshalOTicketChannel2ᚖhelpdeskᚋentᚋticketᚐChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketChannel")
+}
+
+func (ec *executionContext) _TicketStatsBucket_team(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Team(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalOTeam2ᚖhelpdeskᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_assignee(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalOAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_category(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Category) graphql.Marshaler {
+			return ec.marshalOCategory2ᚖhelpdeskᚋentᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_customer(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖhelpdeskᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_tag(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_tag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Tag(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tag) graphql.Marshaler {
+			return ec.marshalOTag2ᚖhelpdeskᚋentᚐTag(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_tag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_period(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Period) graphql.Marshaler {
+			return ec.marshalOTimePeriod2ᚖhelpdeskᚋinternalᚋstatsᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimePeriod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_where(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_where(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Where, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_where(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Map")
+}
+
+func (ec *executionContext) _TicketStatsBucket_count(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_open(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_resolved(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_firstResponse(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_firstResponse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+			return ec.marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_firstResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_resolution(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+			return ec.marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_workingTime(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_workingTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkingTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Total) graphql.Marshaler {
+			return ec.marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_workingTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_waitingTime(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_waitingTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitingTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Total) graphql.Marshaler {
+			return ec.marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_waitingTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_sla(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.SLA) graphql.Marshaler {
+			return ec.marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimePeriod_start(ctx context.Context, field graphql.CollectedField, obj *stats.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimePeriod_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimePeriod_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimePeriod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimePeriod_end(ctx context.Context, field graphql.CollectedField, obj *stats.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimePeriod_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimePeriod_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimePeriod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimeTotal_seconds(ctx context.Context, field graphql.CollectedField, obj *stats.Total) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeTotal_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeTotal_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TimeTotal_average(ctx context.Context, field graphql.CollectedField, obj *stats.Total) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeTotal_average(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Average, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeTotal_average(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeTotal", field, false, false, "Float")
 }
 
 func (ec *executionContext) _WorkingHours_weekday(ctx context.Context, field graphql.CollectedField, obj *schematype.WorkingHours) (ret graphql.Marshaler) {
@@ -27834,6 +29174,59 @@ func UnmarshalTicketOrder(ctx context.Context, raw any) (ent.TicketOrder, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTicketTimeBucket(ctx context.Context, obj any) (stats.TimeBucket, error) {
+	var it stats.TimeBucket
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "CREATED"
+	}
+
+	fieldsInOrder := [...]string{"unit", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTicketTimeBucket unmarshals raw into the TicketTimeBucket input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTicketTimeBucket(ctx context.Context, raw any) (stats.TimeBucket, error) {
+	var out stats.TimeBucket
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TicketTimeBucket", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, obj any) (ent.TicketWhereInput, error) {
 	var it ent.TicketWhereInput
 	if obj == nil {
@@ -31626,6 +33019,54 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var durationStatsImplementors = []string{"DurationStats"}
+
+func (ec *executionContext) _DurationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Durations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, durationStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DurationStats")
+		case "count":
+			out.Values[i] = ec._DurationStats_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "average":
+			out.Values[i] = ec._DurationStats_average(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._DurationStats_median(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90":
+			out.Values[i] = ec._DurationStats_p90(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldChange) graphql.Marshaler {
@@ -32289,6 +33730,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
+		case "ticketStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ticketStats(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -32511,6 +33958,54 @@ func (ec *executionContext) _SLAPolicyEdge(ctx context.Context, sel ast.Selectio
 		case "cursor":
 			out.Values[i] = ec._SLAPolicyEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAStatsImplementors = []string{"SLAStats"}
+
+func (ec *executionContext) _SLAStats(ctx context.Context, sel ast.SelectionSet, obj *stats.SLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAStats")
+		case "met":
+			out.Values[i] = ec._SLAStats_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._SLAStats_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._SLAStats_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compliance":
+			out.Values[i] = ec._SLAStats_compliance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -33518,6 +35013,205 @@ func (ec *executionContext) _TicketQueueEvent(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var ticketStatsBucketImplementors = []string{"TicketStatsBucket"}
+
+func (ec *executionContext) _TicketStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *stats.Bucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketStatsBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TicketStatsBucket")
+		case "status":
+			out.Values[i] = ec._TicketStatsBucket_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._TicketStatsBucket_priority(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.Values[i] = ec._TicketStatsBucket_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_team(ctx, field, obj)
+				})
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_assignee(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_category(ctx, field, obj)
+				})
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_customer(ctx, field, obj)
+				})
+		case "tag":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_tag(ctx, field, obj)
+				})
+		case "period":
+			out.Values[i] = ec._TicketStatsBucket_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "where":
+			out.Values[i] = ec._TicketStatsBucket_where(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._TicketStatsBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "open":
+			out.Values[i] = ec._TicketStatsBucket_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolved":
+			out.Values[i] = ec._TicketStatsBucket_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstResponse":
+			out.Values[i] = ec._TicketStatsBucket_firstResponse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			out.Values[i] = ec._TicketStatsBucket_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "workingTime":
+			out.Values[i] = ec._TicketStatsBucket_workingTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "waitingTime":
+			out.Values[i] = ec._TicketStatsBucket_waitingTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sla":
+			out.Values[i] = ec._TicketStatsBucket_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timePeriodImplementors = []string{"TimePeriod"}
+
+func (ec *executionContext) _TimePeriod(ctx context.Context, sel ast.SelectionSet, obj *stats.Period) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timePeriodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimePeriod")
+		case "start":
+			out.Values[i] = ec._TimePeriod_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TimePeriod_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timeTotalImplementors = []string{"TimeTotal"}
+
+func (ec *executionContext) _TimeTotal(ctx context.Context, sel ast.SelectionSet, obj *stats.Total) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeTotal")
+		case "seconds":
+			out.Values[i] = ec._TimeTotal_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "average":
+			out.Values[i] = ec._TimeTotal_average(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var workingHoursImplementors = []string{"WorkingHours"}
 
 func (ec *executionContext) _WorkingHours(ctx context.Context, sel ast.SelectionSet, obj *schematype.WorkingHours) graphql.Marshaler {
@@ -34322,6 +36016,10 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx context.Context, sel ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+	return ec._DurationStats(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
 	return ec._FieldChange(ctx, sel, &v)
 }
@@ -34657,6 +36355,10 @@ func (ec *executionContext) unmarshalNSLAPolicyWhereInput2ᚖhelpdeskᚋentᚐSL
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx context.Context, sel ast.SelectionSet, v stats.SLA) graphql.Marshaler {
+	return ec._SLAStats(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNSLATarget2helpdeskᚋentᚋschematypeᚐSLATarget(ctx context.Context, sel ast.SelectionSet, v schematype.SLATarget) graphql.Marshaler {
 	return ec._SLATarget(ctx, sel, &v)
 }
@@ -34893,6 +36595,51 @@ func (ec *executionContext) marshalNTicketConnection2ᚖhelpdeskᚋentᚐTicketC
 	return ec._TicketConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx context.Context, v any) (stats.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.Dimension(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx context.Context, sel ast.SelectionSet, v stats.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TicketDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx context.Context, v any) ([]stats.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]stats.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx context.Context, sel ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TicketEvent!")
@@ -34980,6 +36727,30 @@ func (ec *executionContext) marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋre
 	return ec._TicketQueueEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicketStatsBucket2ᚖhelpdeskᚋinternalᚋstatsᚐBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTicketStatsBucket2ᚖhelpdeskᚋinternalᚋstatsᚐBucket(ctx context.Context, sel ast.SelectionSet, v *stats.Bucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketStatsBucket!")
+		return graphql.Null
+	}
+	return ec._TicketStatsBucket(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, v any) (ticket.Status, error) {
 	var res ticket.Status
 	err := res.UnmarshalGQL(v)
@@ -34988,6 +36759,21 @@ func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐSta
 
 func (ec *executionContext) marshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, sel ast.SelectionSet, v ticket.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx context.Context, v any) (stats.TimeField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.TimeField(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx context.Context, sel ast.SelectionSet, v stats.TimeField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TicketTimeField!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
@@ -35007,6 +36793,25 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx context.Context, v any) (stats.TimeUnit, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.TimeUnit(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx context.Context, sel ast.SelectionSet, v stats.TimeUnit) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TimeBucketUnit!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx context.Context, sel ast.SelectionSet, v stats.Total) graphql.Marshaler {
+	return ec._TimeTotal(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNUpdateAgentInput2helpdeskᚋinternalᚋdirectoryᚐUpdateAgentInput(ctx context.Context, v any) (directory.UpdateAgentInput, error) {
@@ -35947,6 +37752,23 @@ func (ec *executionContext) unmarshalOCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	}
 	res, err := ec.unmarshalInputCustomerWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx context.Context, v any) ([]gid.ID, error) {
@@ -36975,6 +38797,14 @@ func (ec *executionContext) marshalOTicketStatus2ᚖhelpdeskᚋentᚋticketᚐSt
 	return v
 }
 
+func (ec *executionContext) unmarshalOTicketTimeBucket2ᚖhelpdeskᚋinternalᚋstatsᚐTimeBucket(ctx context.Context, v any) (*stats.TimeBucket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTicketTimeBucket(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTicketWhereInput2ᚕᚖhelpdeskᚋentᚐTicketWhereInputᚄ(ctx context.Context, v any) ([]*ent.TicketWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -37051,6 +38881,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTimePeriod2ᚖhelpdeskᚋinternalᚋstatsᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *stats.Period) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimePeriod(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -22,6 +22,7 @@ import (
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -205,6 +206,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
+		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
