@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,7 +10,11 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"helpdesk/ent"
+	"helpdesk/ent/agent"
 	"helpdesk/ent/category"
+	"helpdesk/ent/customer"
+	"helpdesk/ent/tag"
+	"helpdesk/ent/team"
 	"helpdesk/ent/teammembership"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/gid"
@@ -21,6 +26,12 @@ import (
 type loaders struct {
 	categories *dataloadgen.Loader[gid.ID, *ent.Category]
 	members    *dataloadgen.Loader[gid.ID, []*ent.TeamMembership]
+	// teams, agents, customers and tags resolve statistics' keys; rows
+	// the viewer may not read are missing (the client's scopes apply).
+	teams     *dataloadgen.Loader[gid.ID, *ent.Team]
+	agents    *dataloadgen.Loader[gid.ID, *ent.Agent]
+	customers *dataloadgen.Loader[gid.ID, *ent.Customer]
+	tags      *dataloadgen.Loader[gid.ID, *ent.Tag]
 }
 
 type loadersKey struct{}
@@ -58,9 +69,49 @@ func withLoaders(client *ent.Client) graphql.OperationMiddleware {
 				}
 				return out, nil
 			}, dataloadgen.WithWait(time.Millisecond)),
+			teams: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Team, error) {
+				return client.Team.Query().Where(team.IDIn(ids...)).All(ctx)
+			}, func(t *ent.Team) gid.ID { return t.ID }),
+			agents: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Agent, error) {
+				return client.Agent.Query().Where(agent.IDIn(ids...)).All(ctx)
+			}, func(a *ent.Agent) gid.ID { return a.ID }),
+			customers: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Customer, error) {
+				return client.Customer.Query().Where(customer.IDIn(ids...)).All(ctx)
+			}, func(c *ent.Customer) gid.ID { return c.ID }),
+			tags: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Tag, error) {
+				return client.Tag.Query().Where(tag.IDIn(ids...)).All(ctx)
+			}, func(t *ent.Tag) gid.ID { return t.ID }),
 		}
 		return next(context.WithValue(ctx, loadersKey{}, l))
 	}
+}
+
+// byID is a loader of rows by id, one query per batch.
+func byID[T any](query func(context.Context, []gid.ID) ([]T, error), idOf func(T) gid.ID) *dataloadgen.Loader[gid.ID, T] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []gid.ID) (map[gid.ID]T, error) {
+		rows, err := query(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("loading %T: %w", rows, err)
+		}
+		out := make(map[gid.ID]T, len(rows))
+		for _, r := range rows {
+			out[idOf(r)] = r
+		}
+		return out, nil
+	}, dataloadgen.WithWait(time.Millisecond))
+}
+
+// loadOptional loads the row with id (nil when id is nil, or the row is
+// missing or hidden from the viewer).
+func loadOptional[T any](ctx context.Context, l *dataloadgen.Loader[gid.ID, *T], id *gid.ID) (*T, error) {
+	if id == nil {
+		return nil, nil
+	}
+	v, err := l.Load(ctx, *id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
 }
 
 func loadersFrom(ctx context.Context) *loaders {

@@ -28,6 +28,7 @@ import (
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
 )
 
@@ -48,6 +49,8 @@ type Resolver struct {
 	Notify *notify.Service
 	// SLA configures policies and calendars and shows SLA clocks.
 	SLA *sla.Engine
+	// Stats computes dashboard statistics.
+	Stats *stats.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -13,7 +13,6 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/schematype"
-	"helpdesk/ent/slaclock"
 	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
@@ -24,7 +23,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
-	"helpdesk/internal/sla"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
 	"math"
 	"strconv"
@@ -58,6 +57,7 @@ type ResolverRoot interface {
 	Team() TeamResolver
 	Ticket() TicketResolver
 	TicketEvent() TicketEventResolver
+	TicketStatsBucket() TicketStatsBucketResolver
 	TicketWhereInput() TicketWhereInputResolver
 }
 
@@ -231,9 +231,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
-	DeleteSLAPolicyPayload struct {
-		ID      func(childComplexity int) int
-		Retired func(childComplexity int) int
+	DurationStats struct {
+		Average func(childComplexity int) int
+		Count   func(childComplexity int) int
+		Median  func(childComplexity int) int
+		P90     func(childComplexity int) int
 	}
 
 	FieldChange struct {
@@ -253,8 +255,6 @@ type ComplexityRoot struct {
 		CreateSLAPolicy        func(childComplexity int, input catalog.CreateSLAPolicyInput) int
 		CreateTeam             func(childComplexity int, input directory.CreateTeamInput) int
 		CreateTicket           func(childComplexity int, input ticketing.CreateTicketInput) int
-		DeleteBusinessCalendar func(childComplexity int, id gid.ID) int
-		DeleteSLAPolicy        func(childComplexity int, id gid.ID) int
 		GrantRole              func(childComplexity int, agentID gid.ID, role agent.Role) int
 		Login                  func(childComplexity int, email string, password string) int
 		MarkNotificationsRead  func(childComplexity int, ids []gid.ID) int
@@ -265,14 +265,11 @@ type ComplexityRoot struct {
 		SetTeamLead            func(childComplexity int, teamID gid.ID, agentID gid.ID, lead bool) int
 		SetTeamMemberPriority  func(childComplexity int, teamID gid.ID, agentID gid.ID, priority int) int
 		SetTicketPresence      func(childComplexity int, ticketID gid.ID, state presence.State) int
-		SetTicketSLAPolicy     func(childComplexity int, id gid.ID, policyID *gid.ID) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
 		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
-		UpdateBusinessCalendar func(childComplexity int, id gid.ID, input sla.UpdateCalendarInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
-		UpdateSLAPolicy        func(childComplexity int, id gid.ID, input sla.UpdatePolicyInput) int
 		UpdateTeam             func(childComplexity int, id gid.ID, input directory.UpdateTeamInput) int
 		UpdateTicket           func(childComplexity int, id gid.ID, input ticketing.UpdateTicketInput) int
 	}
@@ -330,10 +327,10 @@ type ComplexityRoot struct {
 		Notifications           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) int
 		RoleAssignments         func(childComplexity int) int
 		SLAPolicies             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.SLAPolicyOrder, where *ent.SLAPolicyWhereInput) int
-		SLAPreview              func(childComplexity int, policyID gid.ID, priority schematype.Priority, from time.Time) int
 		Tags                    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) int
 		Teams                   func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		TicketByNumber          func(childComplexity int, number int) int
+		TicketStats             func(childComplexity int, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) int
 		Tickets                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
 		UnreadNotificationCount func(childComplexity int) int
 		Viewer                  func(childComplexity int) int
@@ -345,31 +342,15 @@ type ComplexityRoot struct {
 		Team  func(childComplexity int) int
 	}
 
-	SLAConditions struct {
-		CategoryIDs   func(childComplexity int) int
-		Channels      func(childComplexity int) int
-		CustomerIDs   func(childComplexity int) int
-		Organizations func(childComplexity int) int
-		Priorities    func(childComplexity int) int
-		TeamIDs       func(childComplexity int) int
-	}
-
-	SLAInterval struct {
-		End   func(childComplexity int) int
-		Start func(childComplexity int) int
-	}
-
 	SLAPolicy struct {
 		Active           func(childComplexity int) int
 		BreachActions    func(childComplexity int) int
 		Calendar         func(childComplexity int) int
-		Conditions       func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		ID               func(childComplexity int) int
 		IsDefault        func(childComplexity int) int
 		Name             func(childComplexity int) int
-		Position         func(childComplexity int) int
 		ReminderPercents func(childComplexity int) int
 		Targets          func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
@@ -386,36 +367,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
-	SLAPreview struct {
-		FirstAssignmentDueAt func(childComplexity int) int
-		FirstResponseDueAt   func(childComplexity int) int
-		From                 func(childComplexity int) int
-		NextResponseDueAt    func(childComplexity int) int
-		Policy               func(childComplexity int) int
-		Priority             func(childComplexity int) int
-		ResolutionDueAt      func(childComplexity int) int
-		Timezone             func(childComplexity int) int
+	SLAStats struct {
+		Breached   func(childComplexity int) int
+		Compliance func(childComplexity int) int
+		Met        func(childComplexity int) int
+		Pending    func(childComplexity int) int
 	}
 
 	SLATarget struct {
-		FirstAssignmentMinutes func(childComplexity int) int
-		FirstResponseMinutes   func(childComplexity int) int
-		NextResponseMinutes    func(childComplexity int) int
-		Priority               func(childComplexity int) int
-		ResolutionMinutes      func(childComplexity int) int
-	}
-
-	SLATimelineEntry struct {
-		BreachedAt       func(childComplexity int) int
-		DueAt            func(childComplexity int) int
-		MetAt            func(childComplexity int) int
-		Metric           func(childComplexity int) int
-		PausedIntervals  func(childComplexity int) int
-		RemainingSeconds func(childComplexity int) int
-		StartedAt        func(childComplexity int) int
-		State            func(childComplexity int) int
-		StoppedAt        func(childComplexity int) int
-		TargetMinutes    func(childComplexity int) int
+		FirstResponseMinutes func(childComplexity int) int
+		NextResponseMinutes  func(childComplexity int) int
+		Priority             func(childComplexity int) int
+		ResolutionMinutes    func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -501,17 +464,13 @@ type ComplexityRoot struct {
 		FirstResponseDueAt func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Internal           func(childComplexity int) int
-		NextDueAt          func(childComplexity int) int
 		Number             func(childComplexity int) int
 		OrderReference     func(childComplexity int) int
 		Priority           func(childComplexity int) int
 		ResolutionDueAt    func(childComplexity int) int
 		ResolvedAt         func(childComplexity int) int
 		SLAPolicy          func(childComplexity int) int
-		SLAPolicyExplicit  func(childComplexity int) int
 		SLAPolicyID        func(childComplexity int) int
-		SLAState           func(childComplexity int) int
-		SLATimeline        func(childComplexity int) int
 		Status             func(childComplexity int) int
 		StatusChangedAt    func(childComplexity int) int
 		Tags               func(childComplexity int) int
@@ -537,20 +496,18 @@ type ComplexityRoot struct {
 	}
 
 	TicketEvent struct {
-		Actor       func(childComplexity int) int
-		ActorID     func(childComplexity int) int
-		Changes     func(childComplexity int) int
-		Comment     func(childComplexity int) int
-		CommentID   func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Cursor      func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		QueueChange func(childComplexity int) int
-		Sequence    func(childComplexity int) int
-		Ticket      func(childComplexity int) int
-		TicketID    func(childComplexity int) int
-		TotalCount  func(childComplexity int) int
+		Actor     func(childComplexity int) int
+		ActorID   func(childComplexity int) int
+		Changes   func(childComplexity int) int
+		Comment   func(childComplexity int) int
+		CommentID func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Cursor    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Sequence  func(childComplexity int) int
+		Ticket    func(childComplexity int) int
+		TicketID  func(childComplexity int) int
 	}
 
 	TicketEventConnection struct {
@@ -562,6 +519,46 @@ type ComplexityRoot struct {
 	TicketEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TicketQueueEvent struct {
+		Cursor      func(childComplexity int) int
+		Event       func(childComplexity int) int
+		QueueChange func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		TicketID    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
+	}
+
+	TicketStatsBucket struct {
+		Assignee      func(childComplexity int) int
+		Category      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		Count         func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		FirstResponse func(childComplexity int) int
+		Open          func(childComplexity int) int
+		Period        func(childComplexity int) int
+		Priority      func(childComplexity int) int
+		Resolution    func(childComplexity int) int
+		Resolved      func(childComplexity int) int
+		SLA           func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Tag           func(childComplexity int) int
+		Team          func(childComplexity int) int
+		WaitingTime   func(childComplexity int) int
+		Where         func(childComplexity int) int
+		WorkingTime   func(childComplexity int) int
+	}
+
+	TimePeriod struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
+	TimeTotal struct {
+		Average func(childComplexity int) int
+		Seconds func(childComplexity int) int
 	}
 
 	WorkingHours struct {
@@ -609,11 +606,6 @@ type MutationResolver interface {
 	SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error)
 	SetTicketPresence(ctx context.Context, ticketID gid.ID, state presence.State) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []gid.ID) (int, error)
-	UpdateSLAPolicy(ctx context.Context, id gid.ID, input sla.UpdatePolicyInput) (*ent.SLAPolicy, error)
-	DeleteSLAPolicy(ctx context.Context, id gid.ID) (*sla.DeletePolicyResult, error)
-	UpdateBusinessCalendar(ctx context.Context, id gid.ID, input sla.UpdateCalendarInput) (*ent.BusinessCalendar, error)
-	DeleteBusinessCalendar(ctx context.Context, id gid.ID) (gid.ID, error)
-	SetTicketSLAPolicy(ctx context.Context, id gid.ID, policyID *gid.ID) (*ent.Ticket, error)
 }
 type NotificationConnectionResolver interface {
 	UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error)
@@ -635,7 +627,7 @@ type QueryResolver interface {
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
-	SLAPreview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*sla.Preview, error)
+	TicketStats(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) ([]*stats.Bucket, error)
 }
 type RoleAssignmentResolver interface {
 	Agent(ctx context.Context, obj *authz.RoleAssignment) (*ent.Agent, error)
@@ -643,7 +635,7 @@ type RoleAssignmentResolver interface {
 	Team(ctx context.Context, obj *authz.RoleAssignment) (*ent.Team, error)
 }
 type SubscriptionResolver interface {
-	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
+	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error)
 	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error)
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
@@ -653,19 +645,16 @@ type TeamResolver interface {
 }
 type TicketResolver interface {
 	CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*ent.Category, error)
-	SLATimeline(ctx context.Context, obj *ent.Ticket) ([]*sla.TimelineEntry, error)
 }
 type TicketEventResolver interface {
-	Kind(ctx context.Context, obj *ent.TicketEvent) (*ticketevent.Kind, error)
-	Changes(ctx context.Context, obj *ent.TicketEvent) ([]*schematype.FieldChange, error)
-	CreatedAt(ctx context.Context, obj *ent.TicketEvent) (*time.Time, error)
-
-	Ticket(ctx context.Context, obj *ent.TicketEvent) (*ent.Ticket, error)
-	Actor(ctx context.Context, obj *ent.TicketEvent) (*ent.Agent, error)
-	Comment(ctx context.Context, obj *ent.TicketEvent) (*ent.Comment, error)
 	Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error)
-	QueueChange(ctx context.Context, obj *ent.TicketEvent) (*realtime.QueueChange, error)
-	TotalCount(ctx context.Context, obj *ent.TicketEvent) (*int, error)
+}
+type TicketStatsBucketResolver interface {
+	Team(ctx context.Context, obj *stats.Bucket) (*ent.Team, error)
+	Assignee(ctx context.Context, obj *stats.Bucket) (*ent.Agent, error)
+	Category(ctx context.Context, obj *stats.Bucket) (*ent.Category, error)
+	Customer(ctx context.Context, obj *stats.Bucket) (*ent.Customer, error)
+	Tag(ctx context.Context, obj *stats.Bucket) (*ent.Tag, error)
 }
 
 type TicketWhereInputResolver interface {
@@ -1366,18 +1355,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
-	case "DeleteSLAPolicyPayload.id":
-		if e.ComplexityRoot.DeleteSLAPolicyPayload.ID == nil {
+	case "DurationStats.average":
+		if e.ComplexityRoot.DurationStats.Average == nil {
 			break
 		}
 
-		return e.ComplexityRoot.DeleteSLAPolicyPayload.ID(childComplexity), true
-	case "DeleteSLAPolicyPayload.retired":
-		if e.ComplexityRoot.DeleteSLAPolicyPayload.Retired == nil {
+		return e.ComplexityRoot.DurationStats.Average(childComplexity), true
+	case "DurationStats.count":
+		if e.ComplexityRoot.DurationStats.Count == nil {
 			break
 		}
 
-		return e.ComplexityRoot.DeleteSLAPolicyPayload.Retired(childComplexity), true
+		return e.ComplexityRoot.DurationStats.Count(childComplexity), true
+	case "DurationStats.median":
+		if e.ComplexityRoot.DurationStats.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.Median(childComplexity), true
+	case "DurationStats.p90":
+		if e.ComplexityRoot.DurationStats.P90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationStats.P90(childComplexity), true
 
 	case "FieldChange.field":
 		if e.ComplexityRoot.FieldChange.Field == nil {
@@ -1508,28 +1509,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(ticketing.CreateTicketInput)), true
-	case "Mutation.deleteBusinessCalendar":
-		if e.ComplexityRoot.Mutation.DeleteBusinessCalendar == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_deleteBusinessCalendar_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.DeleteBusinessCalendar(childComplexity, args["id"].(gid.ID)), true
-	case "Mutation.deleteSLAPolicy":
-		if e.ComplexityRoot.Mutation.DeleteSLAPolicy == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_deleteSLAPolicy_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.DeleteSLAPolicy(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -1640,17 +1619,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTicketPresence(childComplexity, args["ticketID"].(gid.ID), args["state"].(presence.State)), true
-	case "Mutation.setTicketSLAPolicy":
-		if e.ComplexityRoot.Mutation.SetTicketSLAPolicy == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_setTicketSLAPolicy_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.SetTicketSLAPolicy(childComplexity, args["id"].(gid.ID), args["policyID"].(*gid.ID)), true
 	case "Mutation.setTicketStatus":
 		if e.ComplexityRoot.Mutation.SetTicketStatus == nil {
 			break
@@ -1684,17 +1652,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAgent(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateAgentInput)), true
-	case "Mutation.updateBusinessCalendar":
-		if e.ComplexityRoot.Mutation.UpdateBusinessCalendar == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updateBusinessCalendar_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdateBusinessCalendar(childComplexity, args["id"].(gid.ID), args["input"].(sla.UpdateCalendarInput)), true
 	case "Mutation.updateCategory":
 		if e.ComplexityRoot.Mutation.UpdateCategory == nil {
 			break
@@ -1717,17 +1674,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateCustomerInput)), true
-	case "Mutation.updateSLAPolicy":
-		if e.ComplexityRoot.Mutation.UpdateSLAPolicy == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_updateSLAPolicy_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UpdateSLAPolicy(childComplexity, args["id"].(gid.ID), args["input"].(sla.UpdatePolicyInput)), true
 	case "Mutation.updateTeam":
 		if e.ComplexityRoot.Mutation.UpdateTeam == nil {
 			break
@@ -2024,17 +1970,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SLAPolicies(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.SLAPolicyOrder), args["where"].(*ent.SLAPolicyWhereInput)), true
-	case "Query.slaPreview":
-		if e.ComplexityRoot.Query.SLAPreview == nil {
-			break
-		}
-
-		args, err := ec.field_Query_slaPreview_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.SLAPreview(childComplexity, args["policyID"].(gid.ID), args["priority"].(schematype.Priority), args["from"].(time.Time)), true
 	case "Query.tags":
 		if e.ComplexityRoot.Query.Tags == nil {
 			break
@@ -2068,6 +2003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TicketByNumber(childComplexity, args["number"].(int)), true
+	case "Query.ticketStats":
+		if e.ComplexityRoot.Query.TicketStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ticketStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TicketStats(childComplexity, args["where"].(*ent.TicketWhereInput), args["groupBy"].([]stats.Dimension), args["categoryLevel"].(*int), args["timeBucket"].(*stats.TimeBucket), args["timezone"].(*string)), true
 	case "Query.tickets":
 		if e.ComplexityRoot.Query.Tickets == nil {
 			break
@@ -2111,56 +2057,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleAssignment.Team(childComplexity), true
 
-	case "SLAConditions.categoryIDs":
-		if e.ComplexityRoot.SLAConditions.CategoryIDs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.CategoryIDs(childComplexity), true
-	case "SLAConditions.channels":
-		if e.ComplexityRoot.SLAConditions.Channels == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.Channels(childComplexity), true
-	case "SLAConditions.customerIDs":
-		if e.ComplexityRoot.SLAConditions.CustomerIDs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.CustomerIDs(childComplexity), true
-	case "SLAConditions.organizations":
-		if e.ComplexityRoot.SLAConditions.Organizations == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.Organizations(childComplexity), true
-	case "SLAConditions.priorities":
-		if e.ComplexityRoot.SLAConditions.Priorities == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.Priorities(childComplexity), true
-	case "SLAConditions.teamIDs":
-		if e.ComplexityRoot.SLAConditions.TeamIDs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAConditions.TeamIDs(childComplexity), true
-
-	case "SLAInterval.end":
-		if e.ComplexityRoot.SLAInterval.End == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAInterval.End(childComplexity), true
-	case "SLAInterval.start":
-		if e.ComplexityRoot.SLAInterval.Start == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAInterval.Start(childComplexity), true
-
 	case "SLAPolicy.active":
 		if e.ComplexityRoot.SLAPolicy.Active == nil {
 			break
@@ -2179,12 +2075,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.Calendar(childComplexity), true
-	case "SLAPolicy.conditions":
-		if e.ComplexityRoot.SLAPolicy.Conditions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAPolicy.Conditions(childComplexity), true
 	case "SLAPolicy.createdAt":
 		if e.ComplexityRoot.SLAPolicy.CreatedAt == nil {
 			break
@@ -2215,12 +2105,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.Name(childComplexity), true
-	case "SLAPolicy.position":
-		if e.ComplexityRoot.SLAPolicy.Position == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAPolicy.Position(childComplexity), true
 	case "SLAPolicy.reminderPercents":
 		if e.ComplexityRoot.SLAPolicy.ReminderPercents == nil {
 			break
@@ -2272,61 +2156,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SLAPolicyEdge.Node(childComplexity), true
 
-	case "SLAPreview.firstAssignmentDueAt":
-		if e.ComplexityRoot.SLAPreview.FirstAssignmentDueAt == nil {
+	case "SLAStats.breached":
+		if e.ComplexityRoot.SLAStats.Breached == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SLAPreview.FirstAssignmentDueAt(childComplexity), true
-	case "SLAPreview.firstResponseDueAt":
-		if e.ComplexityRoot.SLAPreview.FirstResponseDueAt == nil {
+		return e.ComplexityRoot.SLAStats.Breached(childComplexity), true
+	case "SLAStats.compliance":
+		if e.ComplexityRoot.SLAStats.Compliance == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SLAPreview.FirstResponseDueAt(childComplexity), true
-	case "SLAPreview.from":
-		if e.ComplexityRoot.SLAPreview.From == nil {
+		return e.ComplexityRoot.SLAStats.Compliance(childComplexity), true
+	case "SLAStats.met":
+		if e.ComplexityRoot.SLAStats.Met == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SLAPreview.From(childComplexity), true
-	case "SLAPreview.nextResponseDueAt":
-		if e.ComplexityRoot.SLAPreview.NextResponseDueAt == nil {
+		return e.ComplexityRoot.SLAStats.Met(childComplexity), true
+	case "SLAStats.pending":
+		if e.ComplexityRoot.SLAStats.Pending == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SLAPreview.NextResponseDueAt(childComplexity), true
-	case "SLAPreview.policy":
-		if e.ComplexityRoot.SLAPreview.Policy == nil {
-			break
-		}
+		return e.ComplexityRoot.SLAStats.Pending(childComplexity), true
 
-		return e.ComplexityRoot.SLAPreview.Policy(childComplexity), true
-	case "SLAPreview.priority":
-		if e.ComplexityRoot.SLAPreview.Priority == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAPreview.Priority(childComplexity), true
-	case "SLAPreview.resolutionDueAt":
-		if e.ComplexityRoot.SLAPreview.ResolutionDueAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAPreview.ResolutionDueAt(childComplexity), true
-	case "SLAPreview.timezone":
-		if e.ComplexityRoot.SLAPreview.Timezone == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLAPreview.Timezone(childComplexity), true
-
-	case "SLATarget.firstAssignmentMinutes":
-		if e.ComplexityRoot.SLATarget.FirstAssignmentMinutes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATarget.FirstAssignmentMinutes(childComplexity), true
 	case "SLATarget.firstResponseMinutes":
 		if e.ComplexityRoot.SLATarget.FirstResponseMinutes == nil {
 			break
@@ -2351,67 +2205,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLATarget.ResolutionMinutes(childComplexity), true
-
-	case "SLATimelineEntry.breachedAt":
-		if e.ComplexityRoot.SLATimelineEntry.BreachedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.BreachedAt(childComplexity), true
-	case "SLATimelineEntry.dueAt":
-		if e.ComplexityRoot.SLATimelineEntry.DueAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.DueAt(childComplexity), true
-	case "SLATimelineEntry.metAt":
-		if e.ComplexityRoot.SLATimelineEntry.MetAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.MetAt(childComplexity), true
-	case "SLATimelineEntry.metric":
-		if e.ComplexityRoot.SLATimelineEntry.Metric == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.Metric(childComplexity), true
-	case "SLATimelineEntry.pausedIntervals":
-		if e.ComplexityRoot.SLATimelineEntry.PausedIntervals == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.PausedIntervals(childComplexity), true
-	case "SLATimelineEntry.remainingSeconds":
-		if e.ComplexityRoot.SLATimelineEntry.RemainingSeconds == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.RemainingSeconds(childComplexity), true
-	case "SLATimelineEntry.startedAt":
-		if e.ComplexityRoot.SLATimelineEntry.StartedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.StartedAt(childComplexity), true
-	case "SLATimelineEntry.state":
-		if e.ComplexityRoot.SLATimelineEntry.State == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.State(childComplexity), true
-	case "SLATimelineEntry.stoppedAt":
-		if e.ComplexityRoot.SLATimelineEntry.StoppedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.StoppedAt(childComplexity), true
-	case "SLATimelineEntry.targetMinutes":
-		if e.ComplexityRoot.SLATimelineEntry.TargetMinutes == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SLATimelineEntry.TargetMinutes(childComplexity), true
 
 	case "Subscription.notificationAdded":
 		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
@@ -2799,12 +2592,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.Internal(childComplexity), true
-	case "Ticket.nextDueAt":
-		if e.ComplexityRoot.Ticket.NextDueAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Ticket.NextDueAt(childComplexity), true
 	case "Ticket.number":
 		if e.ComplexityRoot.Ticket.Number == nil {
 			break
@@ -2841,30 +2628,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.SLAPolicy(childComplexity), true
-	case "Ticket.slaPolicyExplicit":
-		if e.ComplexityRoot.Ticket.SLAPolicyExplicit == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Ticket.SLAPolicyExplicit(childComplexity), true
 	case "Ticket.slaPolicyID":
 		if e.ComplexityRoot.Ticket.SLAPolicyID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Ticket.SLAPolicyID(childComplexity), true
-	case "Ticket.slaState":
-		if e.ComplexityRoot.Ticket.SLAState == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Ticket.SLAState(childComplexity), true
-	case "Ticket.slaTimeline":
-		if e.ComplexityRoot.Ticket.SLATimeline == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Ticket.SLATimeline(childComplexity), true
 	case "Ticket.status":
 		if e.ComplexityRoot.Ticket.Status == nil {
 			break
@@ -3018,12 +2787,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.Kind(childComplexity), true
-	case "TicketEvent.queueChange":
-		if e.ComplexityRoot.TicketEvent.QueueChange == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketEvent.QueueChange(childComplexity), true
 	case "TicketEvent.sequence":
 		if e.ComplexityRoot.TicketEvent.Sequence == nil {
 			break
@@ -3042,12 +2805,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.TicketID(childComplexity), true
-	case "TicketEvent.totalCount":
-		if e.ComplexityRoot.TicketEvent.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketEvent.TotalCount(childComplexity), true
 
 	case "TicketEventConnection.edges":
 		if e.ComplexityRoot.TicketEventConnection.Edges == nil {
@@ -3080,6 +2837,178 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEventEdge.Node(childComplexity), true
+
+	case "TicketQueueEvent.cursor":
+		if e.ComplexityRoot.TicketQueueEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Cursor(childComplexity), true
+	case "TicketQueueEvent.event":
+		if e.ComplexityRoot.TicketQueueEvent.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Event(childComplexity), true
+	case "TicketQueueEvent.queueChange":
+		if e.ComplexityRoot.TicketQueueEvent.QueueChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.QueueChange(childComplexity), true
+	case "TicketQueueEvent.sequence":
+		if e.ComplexityRoot.TicketQueueEvent.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.Sequence(childComplexity), true
+	case "TicketQueueEvent.ticketID":
+		if e.ComplexityRoot.TicketQueueEvent.TicketID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.TicketID(childComplexity), true
+	case "TicketQueueEvent.totalCount":
+		if e.ComplexityRoot.TicketQueueEvent.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketQueueEvent.TotalCount(childComplexity), true
+
+	case "TicketStatsBucket.assignee":
+		if e.ComplexityRoot.TicketStatsBucket.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Assignee(childComplexity), true
+	case "TicketStatsBucket.category":
+		if e.ComplexityRoot.TicketStatsBucket.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Category(childComplexity), true
+	case "TicketStatsBucket.channel":
+		if e.ComplexityRoot.TicketStatsBucket.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Channel(childComplexity), true
+	case "TicketStatsBucket.count":
+		if e.ComplexityRoot.TicketStatsBucket.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Count(childComplexity), true
+	case "TicketStatsBucket.customer":
+		if e.ComplexityRoot.TicketStatsBucket.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Customer(childComplexity), true
+	case "TicketStatsBucket.firstResponse":
+		if e.ComplexityRoot.TicketStatsBucket.FirstResponse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.FirstResponse(childComplexity), true
+	case "TicketStatsBucket.open":
+		if e.ComplexityRoot.TicketStatsBucket.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Open(childComplexity), true
+	case "TicketStatsBucket.period":
+		if e.ComplexityRoot.TicketStatsBucket.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Period(childComplexity), true
+	case "TicketStatsBucket.priority":
+		if e.ComplexityRoot.TicketStatsBucket.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Priority(childComplexity), true
+	case "TicketStatsBucket.resolution":
+		if e.ComplexityRoot.TicketStatsBucket.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Resolution(childComplexity), true
+	case "TicketStatsBucket.resolved":
+		if e.ComplexityRoot.TicketStatsBucket.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Resolved(childComplexity), true
+	case "TicketStatsBucket.sla":
+		if e.ComplexityRoot.TicketStatsBucket.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.SLA(childComplexity), true
+	case "TicketStatsBucket.status":
+		if e.ComplexityRoot.TicketStatsBucket.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Status(childComplexity), true
+	case "TicketStatsBucket.tag":
+		if e.ComplexityRoot.TicketStatsBucket.Tag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Tag(childComplexity), true
+	case "TicketStatsBucket.team":
+		if e.ComplexityRoot.TicketStatsBucket.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Team(childComplexity), true
+	case "TicketStatsBucket.waitingTime":
+		if e.ComplexityRoot.TicketStatsBucket.WaitingTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.WaitingTime(childComplexity), true
+	case "TicketStatsBucket.where":
+		if e.ComplexityRoot.TicketStatsBucket.Where == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.Where(childComplexity), true
+	case "TicketStatsBucket.workingTime":
+		if e.ComplexityRoot.TicketStatsBucket.WorkingTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketStatsBucket.WorkingTime(childComplexity), true
+
+	case "TimePeriod.end":
+		if e.ComplexityRoot.TimePeriod.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimePeriod.End(childComplexity), true
+	case "TimePeriod.start":
+		if e.ComplexityRoot.TimePeriod.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimePeriod.Start(childComplexity), true
+
+	case "TimeTotal.average":
+		if e.ComplexityRoot.TimeTotal.Average == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeTotal.Average(childComplexity), true
+	case "TimeTotal.seconds":
+		if e.ComplexityRoot.TimeTotal.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeTotal.Seconds(childComplexity), true
 
 	case "WorkingHours.end":
 		if e.ComplexityRoot.WorkingHours.End == nil {
@@ -3132,7 +3061,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
-			graphql.NewInputUnmarshaler("SLAConditionsInput", ec.unmarshalInputSLAConditionsInput),
 			graphql.NewInputUnmarshaler("SLAPolicyOrder", ec.unmarshalInputSLAPolicyOrder),
 			graphql.NewInputUnmarshaler("SLAPolicyWhereInput", ec.unmarshalInputSLAPolicyWhereInput),
 			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
@@ -3145,12 +3073,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TicketEventOrder", ec.unmarshalInputTicketEventOrder),
 			graphql.NewInputUnmarshaler("TicketEventWhereInput", ec.unmarshalInputTicketEventWhereInput),
 			graphql.NewInputUnmarshaler("TicketOrder", ec.unmarshalInputTicketOrder),
+			graphql.NewInputUnmarshaler("TicketTimeBucket", ec.unmarshalInputTicketTimeBucket),
 			graphql.NewInputUnmarshaler("TicketWhereInput", ec.unmarshalInputTicketWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAgentInput", ec.unmarshalInputUpdateAgentInput),
-			graphql.NewInputUnmarshaler("UpdateBusinessCalendarInput", ec.unmarshalInputUpdateBusinessCalendarInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
-			graphql.NewInputUnmarshaler("UpdateSLAPolicyInput", ec.unmarshalInputUpdateSLAPolicyInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateTicketInput", ec.unmarshalInputUpdateTicketInput),
 			graphql.NewInputUnmarshaler("WorkingHoursInput", ec.unmarshalInputWorkingHoursInput),
@@ -4622,9 +4549,6 @@ enum NotificationKind @goModel(model: "helpdesk/ent/notification.Kind") {
   MENTIONED
   ASSIGNED
   WATCHED_TICKET_UPDATED
-  SLA_REMINDER
-  SLA_WARNING
-  SLA_BREACHED
 }
 """
 Ordering options for Notification connections
@@ -5141,8 +5065,6 @@ type SLAPolicy implements Node {
   targets: [SLATarget!]!
   reminderPercents: [Int!]!
   breachActions: [String!]!
-  conditions: SLAConditions
-  position: Int!
   calendar: BusinessCalendar
 }
 """
@@ -5195,7 +5117,6 @@ enum SLAPolicyOrderField {
   CREATED_AT
   UPDATED_AT
   NAME
-  POSITION
 }
 """
 SLAPolicyWhereInput is used for filtering SLAPolicy objects.
@@ -5281,32 +5202,10 @@ input SLAPolicyWhereInput {
   isDefault: Boolean
   isDefaultNEQ: Boolean
   """
-  position field predicates
-  """
-  position: Int
-  positionNEQ: Int
-  positionIn: [Int!]
-  positionNotIn: [Int!]
-  positionGT: Int
-  positionGTE: Int
-  positionLT: Int
-  positionLTE: Int
-  """
   calendar edge predicates
   """
   hasCalendar: Boolean
   hasCalendarWith: [BusinessCalendarWhereInput!]
-}
-"""
-SLAState is enum for the field sla_state
-"""
-enum SLAState @goModel(model: "helpdesk/ent/ticket.SLAState") {
-  ON_TRACK
-  AT_RISK
-  BREACHED
-  MET
-  PAUSED
-  NONE
 }
 type Tag implements Node {
   id: ID!
@@ -5773,9 +5672,6 @@ type Ticket implements Node {
   customFields: Map!
   firstResponseDueAt: Time
   resolutionDueAt: Time
-  slaState: SLAState!
-  nextDueAt: Time
-  slaPolicyExplicit: Boolean!
   statusChangedAt: Time
   firstRespondedAt: Time
   resolvedAt: Time
@@ -5904,25 +5800,13 @@ type TicketEdge {
 type TicketEvent implements Node {
   id: ID!
   sequence: Int!
-  """
-  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
-  """
-  kind: TicketEventKind
-  """
-  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
-  """
-  changes: [FieldChange!]
-  """
-  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
-  """
-  createdAt: Time
+  kind: TicketEventKind!
+  changes: [FieldChange!]!
+  createdAt: Time!
   ticketID: ID!
   actorID: ID
   commentID: ID
-  """
-  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
-  """
-  ticket: Ticket
+  ticket: Ticket!
   actor: Agent
   comment: Comment
 }
@@ -5967,9 +5851,6 @@ enum TicketEventKind @goModel(model: "helpdesk/ent/ticketevent.Kind") {
   ASSIGNED
   UNASSIGNED
   TEAM_CHANGED
-  SLA_REMINDER
-  SLA_WARNING
-  SLA_BREACHED
 }
 """
 Ordering options for TicketEvent connections
@@ -6133,7 +6014,6 @@ enum TicketOrderField {
   CHANNEL
   FIRST_RESPONSE_DUE_AT
   RESOLUTION_DUE_AT
-  NEXT_DUE_AT
 }
 """
 TicketPriority is enum for the field default_priority
@@ -6321,31 +6201,6 @@ input TicketWhereInput {
   resolutionDueAtLTE: Time
   resolutionDueAtIsNil: Boolean
   resolutionDueAtNotNil: Boolean
-  """
-  sla_state field predicates
-  """
-  slaState: SLAState
-  slaStateNEQ: SLAState
-  slaStateIn: [SLAState!]
-  slaStateNotIn: [SLAState!]
-  """
-  next_due_at field predicates
-  """
-  nextDueAt: Time
-  nextDueAtNEQ: Time
-  nextDueAtIn: [Time!]
-  nextDueAtNotIn: [Time!]
-  nextDueAtGT: Time
-  nextDueAtGTE: Time
-  nextDueAtLT: Time
-  nextDueAtLTE: Time
-  nextDueAtIsNil: Boolean
-  nextDueAtNotNil: Boolean
-  """
-  sla_policy_explicit field predicates
-  """
-  slaPolicyExplicit: Boolean
-  slaPolicyExplicitNEQ: Boolean
   """
   status_changed_at field predicates
   """
@@ -6921,18 +6776,12 @@ with ` + "`" + `after` + "`" + ` to resume, with no gap and no duplicate.
 type Subscription {
   """
   A live queue: the events of the tickets matching ` + "`" + `where` + "`" + ` (the filter of
-  ` + "`" + `tickets` + "`" + `), in sequence order. Each delivery's ` + "`" + `queueChange` + "`" + ` says whether
-  its ticket ENTERED, LEFT or CHANGED in the queue, and ` + "`" + `totalCount` + "`" + ` is the
-  queue's size after it. A ticket that leaves the queue is delivered once
-  as LEFT: with the event when the viewer may still read the ticket (it
-  stopped matching the filter), and withheld when it may not (only ` + "`" + `id` + "`" + `,
-  ` + "`" + `sequence` + "`" + `, ` + "`" + `ticketID` + "`" + `, ` + "`" + `cursor` + "`" + `, ` + "`" + `queueChange` + "`" + ` and ` + "`" + `totalCount` + "`" + ` are set;
-  ` + "`" + `kind` + "`" + `, ` + "`" + `changes` + "`" + `, ` + "`" + `createdAt` + "`" + `, ` + "`" + `ticket` + "`" + `, ` + "`" + `actor` + "`" + `, ` + "`" + `comment` + "`" + ` are null).
-  With ` + "`" + `after` + "`" + ` (any event's cursor), the events committed after it are
-  replayed first. Customers' tokens receive no ticket history and are
-  refused.
+  ` + "`" + `tickets` + "`" + `), each saying whether the ticket entered, left or changed in
+  the queue, with the queue's size. With ` + "`" + `after` + "`" + ` (any event's cursor), the
+  events committed after it are replayed first. Customers' tokens receive
+  no ticket history and are refused.
   """
-  ticketEvents(where: TicketWhereInput, after: Cursor): TicketEvent!
+  ticketEvents(where: TicketWhereInput, after: Cursor): TicketQueueEvent!
   """
   The events of one ticket (its detail page), replayed from ` + "`" + `after` + "`" + ` first
   when given. Ends with FORBIDDEN when the ticket becomes invisible to the
@@ -6949,6 +6798,20 @@ enum QueueChange {
   LEFT
   """The ticket was and is in the queue: update it."""
   CHANGED
+}
+
+"""One delivery of a live queue (` + "`" + `ticketEvents` + "`" + `)."""
+type TicketQueueEvent {
+  queueChange: QueueChange!
+  """The event; null when the ticket LEFT the queue (its content is not delivered)."""
+  event: TicketEvent
+  ticketID: ID!
+  """The event's position in the log: deliveries come in increasing sequence."""
+  sequence: Int!
+  """Resume after this delivery: subscribe again with ` + "`" + `after: cursor` + "`" + `."""
+  cursor: Cursor!
+  """How many tickets are in the queue after this event."""
+  totalCount: Int!
 }
 
 extend type TicketEvent {
@@ -7046,168 +6909,122 @@ extend type Subscription {
   notificationAdded: Notification!
 }
 `, BuiltIn: false},
-	{Name: "../schema/realtime.graphql", Input: `# Live queues: how a delivered event changes the subscriber's queue.
+	{Name: "../schema/stats.graphql", Input: `# Dashboard statistics: ticketStats (and its live form, ticketStatsChanged)
+# groups and measures the tickets the viewer may read.
 
-extend type TicketEvent {
-  """
-  How this event changes the live queue that delivered it (ticketEvents);
-  null on events read any other way (queries, ticketChanged).
-  """
-  queueChange: QueueChange
-  """
-  How many tickets are in the live queue after this event (ticketEvents);
-  null on events read any other way.
-  """
-  totalCount: Int
-}
-`, BuiltIn: false},
-	{Name: "../schema/sla.graphql", Input: `# SLA: which policy a ticket gets, its clocks and due times, and the
-# configuration of policies and calendars. Ticket.slaState, nextDueAt,
-# firstResponseDueAt and resolutionDueAt are ticket fields (filterable in
-# TicketWhereInput, NEXT_DUE_AT sortable); slaTimeline shows every clock.
-
-"""
-Conditions that choose an SLA policy: every list that is set must contain
-the ticket's value (a category matches its whole subtree). Channels are
-TicketChannel names.
-"""
-type SLAConditions {
-  priorities: [TicketPriority!]
-  categoryIDs: [ID!]
-  channels: [String!]
-  customerIDs: [ID!]
-  organizations: [String!]
-  teamIDs: [ID!]
+"""A ticket attribute ticketStats groups by."""
+enum TicketDimension {
+  STATUS
+  PRIORITY
+  CHANNEL
+  TEAM
+  ASSIGNEE
+  """The category at ` + "`" + `categoryLevel` + "`" + `: sub-categories roll up into their ancestor at that level."""
+  CATEGORY
+  CUSTOMER
+  """Each tag: a ticket with several tags counts under each, one without under none (a null tag)."""
+  TAG
 }
 
-input SLAConditionsInput {
-  priorities: [TicketPriority!]
-  categoryIDs: [ID!]
-  "TicketChannel names."
-  channels: [String!]
-  customerIDs: [ID!]
-  organizations: [String!]
-  teamIDs: [ID!]
+"""The length of a time bucket, on the calendar of the requested time zone (weeks start on Monday)."""
+enum TimeBucketUnit {
+  HOUR
+  DAY
+  WEEK
+  MONTH
 }
 
-extend type SLATarget {
-  "How long a ticket may wait without an assignee."
-  firstAssignmentMinutes: Int
+"""The time of a ticket a time bucket groups by."""
+enum TicketTimeField {
+  CREATED
+  """Resolution time; tickets not resolved fall in a bucket with a null period."""
+  RESOLVED
 }
 
-extend input SLATargetInput {
-  firstAssignmentMinutes: Int
-}
-
-extend input CreateSLAPolicyInput {
-  "Conditions that choose this policy; policies are tried by ascending position, the first match wins."
-  conditions: SLAConditionsInput
-  position: Int
-}
-
-"""What an SLA clock measures."""
-enum SLAMetric {
-  "How long the ticket waits without an assignee."
-  FIRST_ASSIGNMENT
-  "Until the first public agent reply."
-  FIRST_RESPONSE
-  "From a customer's message to the next public agent reply."
-  NEXT_RESPONSE
-  "Until the ticket is RESOLVED."
-  RESOLUTION
-}
-
-"""A span of time; ` + "`" + `end` + "`" + ` is null while it lasts."""
-type SLAInterval {
-  start: Time!
-  end: Time
-}
-
-"""One SLA metric of a ticket, as measured so far."""
-type SLATimelineEntry {
-  metric: SLAMetric!
-  "The business time the metric may take, in minutes."
-  targetMinutes: Int!
-  "Null for NEXT_RESPONSE until a customer writes after the first response."
-  startedAt: Time
-  "The intervals the clock did not count (WAITING, or resolved before a reopen)."
-  pausedIntervals: [SLAInterval!]!
-  "Null while paused, met or stopped."
-  dueAt: Time
-  metAt: Time
-  breachedAt: Time
-  "When the clock stopped without being met (closed, cancelled, resolved without it)."
-  stoppedAt: Time
-  "Business time left until the target, in seconds (negative once overdue); null when the clock does not run."
-  remainingSeconds: Int
-  state: SLAState!
-}
-
-extend type Ticket {
-  "Every SLA clock of the ticket; empty without a policy."
-  slaTimeline: [SLATimelineEntry!]!
-}
-
-"""The due times a policy gives a ticket of one priority created at ` + "`" + `from` + "`" + `."""
-type SLAPreview {
-  policy: SLAPolicy!
-  priority: TicketPriority!
-  from: Time!
-  "The calendar's time zone (UTC for 24×7)."
-  timezone: String!
-  firstAssignmentDueAt: Time
-  firstResponseDueAt: Time
-  "For a customer message at ` + "`" + `from` + "`" + `."
-  nextResponseDueAt: Time
-  resolutionDueAt: Time
-}
-
-input UpdateSLAPolicyInput {
-  name: String
-  description: String
-  calendarID: ID
-  "Count in 24×7 instead of a calendar."
-  clearCalendar: Boolean
-  targets: [SLATargetInput!]
-  reminderPercents: [Int!]
-  breachActions: [SLABreachAction!]
-  isDefault: Boolean
-  "A retired (inactive) policy is no longer chosen for new tickets."
-  active: Boolean
-  conditions: SLAConditionsInput
-  position: Int
-}
-
-input UpdateBusinessCalendarInput {
-  name: String
-  timezone: String
-  weeklyHours: [WorkingHoursInput!]
-  holidays: [String!]
-}
-
-"""What deleting an SLA policy did."""
-type DeleteSLAPolicyPayload {
-  id: ID!
-  "True when tickets still use the policy: it was retired (made inactive) instead of deleted."
-  retired: Boolean!
+"""Group by a calendar period too."""
+input TicketTimeBucket {
+  unit: TimeBucketUnit!
+  field: TicketTimeField! = CREATED
 }
 
 extend type Query {
-  "The due times a policy would give a ticket of this priority created at ` + "`" + `from` + "`" + ` (administrators)."
-  slaPreview(policyID: ID!, priority: TicketPriority!, from: Time!): SLAPreview!
+  """
+  Counts and measures the tickets matching ` + "`" + `where` + "`" + ` that the viewer may read (exactly those
+  ` + "`" + `tickets(where:)` + "`" + ` lists), in one bucket per combination of the ` + "`" + `groupBy` + "`" + ` dimensions and the
+  time bucket. Each bucket's ` + "`" + `where` + "`" + ` lists exactly its tickets. Not available to customers'
+  or integrations' tokens.
+  """
+  ticketStats(
+    where: TicketWhereInput
+    groupBy: [TicketDimension!]!
+    """The category level (1–3) of the CATEGORY dimension."""
+    categoryLevel: Int = 1
+    timeBucket: TicketTimeBucket
+    """The IANA time zone of the time buckets, e.g. Asia/Ho_Chi_Minh."""
+    timezone: String = "UTC"
+  ): [TicketStatsBucket!]!
 }
 
-extend type Mutation {
-  "Change an SLA policy; the open tickets it measures get new due times (administrators)."
-  updateSLAPolicy(id: ID!, input: UpdateSLAPolicyInput!): SLAPolicy!
-  "Delete an SLA policy, or retire it when tickets or categories use it (administrators)."
-  deleteSLAPolicy(id: ID!): DeleteSLAPolicyPayload!
-  "Change a business calendar; open tickets measured in it get new due times (administrators)."
-  updateBusinessCalendar(id: ID!, input: UpdateBusinessCalendarInput!): BusinessCalendar!
-  "Delete a business calendar no policy or team uses (administrators)."
-  deleteBusinessCalendar(id: ID!): ID!
-  "Choose a ticket's SLA policy explicitly; null goes back to choosing it by conditions (administrators)."
-  setTicketSLAPolicy(id: ID!, policyID: ID): Ticket!
+"""One group of tickets. A key is null when the request does not group by it, or the tickets have none."""
+type TicketStatsBucket {
+  status: TicketStatus
+  priority: TicketPriority
+  channel: TicketChannel
+  team: Team
+  assignee: Agent
+  category: Category
+  customer: Customer
+  tag: Tag
+  """The time bucket: [start, end) in UTC, the bounds of a local calendar period."""
+  period: TimePeriod
+  """A TicketWhereInput value that lists exactly this bucket's tickets: pass it to ` + "`" + `tickets(where:)` + "`" + `."""
+  where: Map!
+  count: Int!
+  """Tickets UNASSIGNED, OPEN, IN_PROGRESS or WAITING."""
+  open: Int!
+  """Tickets resolved (and not reopened since)."""
+  resolved: Int!
+  """Creation to first public agent reply, of the tickets that have one."""
+  firstResponse: DurationStats!
+  """Creation to resolution, of the resolved tickets."""
+  resolution: DurationStats!
+  """Time spent IN_PROGRESS."""
+  workingTime: TimeTotal!
+  """Time spent WAITING."""
+  waitingTime: TimeTotal!
+  sla: SLAStats!
+}
+
+"""A calendar period: [start, end)."""
+type TimePeriod {
+  start: Time!
+  end: Time!
+}
+
+"""Durations in seconds; null when count is 0."""
+type DurationStats {
+  count: Int!
+  average: Float
+  median: Float
+  p90: Float
+}
+
+"""A total of seconds, and its average per ticket."""
+type TimeTotal {
+  seconds: Int!
+  average: Float
+}
+
+"""
+The tickets under an SLA, by outcome: breached when a target was missed or is overdue, met
+when every target was reached in time, pending otherwise.
+"""
+type SLAStats {
+  met: Int!
+  breached: Int!
+  pending: Int!
+  """met / (met + breached), in percent; null when none is decided."""
+  compliance: Float
 }
 `, BuiltIn: false},
 }
@@ -7549,14 +7366,18 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_DeleteSLAPolicyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func (ec *executionContext) childFields_DurationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "id":
-		return ec.fieldContext_DeleteSLAPolicyPayload_id(ctx, field)
-	case "retired":
-		return ec.fieldContext_DeleteSLAPolicyPayload_retired(ctx, field)
+	case "count":
+		return ec.fieldContext_DurationStats_count(ctx, field)
+	case "average":
+		return ec.fieldContext_DurationStats_average(ctx, field)
+	case "median":
+		return ec.fieldContext_DurationStats_median(ctx, field)
+	case "p90":
+		return ec.fieldContext_DurationStats_p90(ctx, field)
 	}
-	return nil, fmt.Errorf("no field named %q was found under type DeleteSLAPolicyPayload", field.Name)
+	return nil, fmt.Errorf("no field named %q was found under type DurationStats", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7667,34 +7488,6 @@ func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RoleAssignment", field.Name)
 }
 
-func (ec *executionContext) childFields_SLAConditions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "priorities":
-		return ec.fieldContext_SLAConditions_priorities(ctx, field)
-	case "categoryIDs":
-		return ec.fieldContext_SLAConditions_categoryIDs(ctx, field)
-	case "channels":
-		return ec.fieldContext_SLAConditions_channels(ctx, field)
-	case "customerIDs":
-		return ec.fieldContext_SLAConditions_customerIDs(ctx, field)
-	case "organizations":
-		return ec.fieldContext_SLAConditions_organizations(ctx, field)
-	case "teamIDs":
-		return ec.fieldContext_SLAConditions_teamIDs(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SLAConditions", field.Name)
-}
-
-func (ec *executionContext) childFields_SLAInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "start":
-		return ec.fieldContext_SLAInterval_start(ctx, field)
-	case "end":
-		return ec.fieldContext_SLAInterval_end(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SLAInterval", field.Name)
-}
-
 func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7717,10 +7510,6 @@ func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field gra
 		return ec.fieldContext_SLAPolicy_reminderPercents(ctx, field)
 	case "breachActions":
 		return ec.fieldContext_SLAPolicy_breachActions(ctx, field)
-	case "conditions":
-		return ec.fieldContext_SLAPolicy_conditions(ctx, field)
-	case "position":
-		return ec.fieldContext_SLAPolicy_position(ctx, field)
 	case "calendar":
 		return ec.fieldContext_SLAPolicy_calendar(ctx, field)
 	}
@@ -7749,26 +7538,18 @@ func (ec *executionContext) childFields_SLAPolicyEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SLAPolicyEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_SLAPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func (ec *executionContext) childFields_SLAStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "policy":
-		return ec.fieldContext_SLAPreview_policy(ctx, field)
-	case "priority":
-		return ec.fieldContext_SLAPreview_priority(ctx, field)
-	case "from":
-		return ec.fieldContext_SLAPreview_from(ctx, field)
-	case "timezone":
-		return ec.fieldContext_SLAPreview_timezone(ctx, field)
-	case "firstAssignmentDueAt":
-		return ec.fieldContext_SLAPreview_firstAssignmentDueAt(ctx, field)
-	case "firstResponseDueAt":
-		return ec.fieldContext_SLAPreview_firstResponseDueAt(ctx, field)
-	case "nextResponseDueAt":
-		return ec.fieldContext_SLAPreview_nextResponseDueAt(ctx, field)
-	case "resolutionDueAt":
-		return ec.fieldContext_SLAPreview_resolutionDueAt(ctx, field)
+	case "met":
+		return ec.fieldContext_SLAStats_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_SLAStats_breached(ctx, field)
+	case "pending":
+		return ec.fieldContext_SLAStats_pending(ctx, field)
+	case "compliance":
+		return ec.fieldContext_SLAStats_compliance(ctx, field)
 	}
-	return nil, fmt.Errorf("no field named %q was found under type SLAPreview", field.Name)
+	return nil, fmt.Errorf("no field named %q was found under type SLAStats", field.Name)
 }
 
 func (ec *executionContext) childFields_SLATarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7781,36 +7562,8 @@ func (ec *executionContext) childFields_SLATarget(ctx context.Context, field gra
 		return ec.fieldContext_SLATarget_nextResponseMinutes(ctx, field)
 	case "resolutionMinutes":
 		return ec.fieldContext_SLATarget_resolutionMinutes(ctx, field)
-	case "firstAssignmentMinutes":
-		return ec.fieldContext_SLATarget_firstAssignmentMinutes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLATarget", field.Name)
-}
-
-func (ec *executionContext) childFields_SLATimelineEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "metric":
-		return ec.fieldContext_SLATimelineEntry_metric(ctx, field)
-	case "targetMinutes":
-		return ec.fieldContext_SLATimelineEntry_targetMinutes(ctx, field)
-	case "startedAt":
-		return ec.fieldContext_SLATimelineEntry_startedAt(ctx, field)
-	case "pausedIntervals":
-		return ec.fieldContext_SLATimelineEntry_pausedIntervals(ctx, field)
-	case "dueAt":
-		return ec.fieldContext_SLATimelineEntry_dueAt(ctx, field)
-	case "metAt":
-		return ec.fieldContext_SLATimelineEntry_metAt(ctx, field)
-	case "breachedAt":
-		return ec.fieldContext_SLATimelineEntry_breachedAt(ctx, field)
-	case "stoppedAt":
-		return ec.fieldContext_SLATimelineEntry_stoppedAt(ctx, field)
-	case "remainingSeconds":
-		return ec.fieldContext_SLATimelineEntry_remainingSeconds(ctx, field)
-	case "state":
-		return ec.fieldContext_SLATimelineEntry_state(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type SLATimelineEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7955,12 +7708,6 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_firstResponseDueAt(ctx, field)
 	case "resolutionDueAt":
 		return ec.fieldContext_Ticket_resolutionDueAt(ctx, field)
-	case "slaState":
-		return ec.fieldContext_Ticket_slaState(ctx, field)
-	case "nextDueAt":
-		return ec.fieldContext_Ticket_nextDueAt(ctx, field)
-	case "slaPolicyExplicit":
-		return ec.fieldContext_Ticket_slaPolicyExplicit(ctx, field)
 	case "statusChangedAt":
 		return ec.fieldContext_Ticket_statusChangedAt(ctx, field)
 	case "firstRespondedAt":
@@ -8007,8 +7754,6 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_events(ctx, field)
 	case "categoryPath":
 		return ec.fieldContext_Ticket_categoryPath(ctx, field)
-	case "slaTimeline":
-		return ec.fieldContext_Ticket_slaTimeline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
 }
@@ -8061,10 +7806,6 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_comment(ctx, field)
 	case "cursor":
 		return ec.fieldContext_TicketEvent_cursor(ctx, field)
-	case "queueChange":
-		return ec.fieldContext_TicketEvent_queueChange(ctx, field)
-	case "totalCount":
-		return ec.fieldContext_TicketEvent_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
 }
@@ -8089,6 +7830,86 @@ func (ec *executionContext) childFields_TicketEventEdge(ctx context.Context, fie
 		return ec.fieldContext_TicketEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TicketQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "queueChange":
+		return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
+	case "event":
+		return ec.fieldContext_TicketQueueEvent_event(ctx, field)
+	case "ticketID":
+		return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
+	case "sequence":
+		return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TicketQueueEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TicketStatsBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TicketStatsBucket_status(ctx, field)
+	case "priority":
+		return ec.fieldContext_TicketStatsBucket_priority(ctx, field)
+	case "channel":
+		return ec.fieldContext_TicketStatsBucket_channel(ctx, field)
+	case "team":
+		return ec.fieldContext_TicketStatsBucket_team(ctx, field)
+	case "assignee":
+		return ec.fieldContext_TicketStatsBucket_assignee(ctx, field)
+	case "category":
+		return ec.fieldContext_TicketStatsBucket_category(ctx, field)
+	case "customer":
+		return ec.fieldContext_TicketStatsBucket_customer(ctx, field)
+	case "tag":
+		return ec.fieldContext_TicketStatsBucket_tag(ctx, field)
+	case "period":
+		return ec.fieldContext_TicketStatsBucket_period(ctx, field)
+	case "where":
+		return ec.fieldContext_TicketStatsBucket_where(ctx, field)
+	case "count":
+		return ec.fieldContext_TicketStatsBucket_count(ctx, field)
+	case "open":
+		return ec.fieldContext_TicketStatsBucket_open(ctx, field)
+	case "resolved":
+		return ec.fieldContext_TicketStatsBucket_resolved(ctx, field)
+	case "firstResponse":
+		return ec.fieldContext_TicketStatsBucket_firstResponse(ctx, field)
+	case "resolution":
+		return ec.fieldContext_TicketStatsBucket_resolution(ctx, field)
+	case "workingTime":
+		return ec.fieldContext_TicketStatsBucket_workingTime(ctx, field)
+	case "waitingTime":
+		return ec.fieldContext_TicketStatsBucket_waitingTime(ctx, field)
+	case "sla":
+		return ec.fieldContext_TicketStatsBucket_sla(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TicketStatsBucket", field.Name)
+}
+
+func (ec *executionContext) childFields_TimePeriod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TimePeriod_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TimePeriod_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimePeriod", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seconds":
+		return ec.fieldContext_TimeTotal_seconds(ctx, field)
+	case "average":
+		return ec.fieldContext_TimeTotal_average(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeTotal", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkingHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8591,34 +8412,6 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_deleteBusinessCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Mutation_deleteSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8839,28 +8632,6 @@ func (ec *executionContext) field_Mutation_setTicketPresence_args(ctx context.Co
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_setTicketSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "policyID",
-		func(ctx context.Context, v any) (*gid.ID, error) {
-			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["policyID"] = arg1
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_setTicketStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8927,28 +8698,6 @@ func (ec *executionContext) field_Mutation_updateAgent_args(ctx context.Context,
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_updateBusinessCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (sla.UpdateCalendarInput, error) {
-			return ec.unmarshalNUpdateBusinessCalendarInput2helpdeskᚋinternalᚋslaᚐUpdateCalendarInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["input"] = arg1
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_updateCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8985,28 +8734,6 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 			return ec.unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["input"] = arg1
-	return args, nil
-}
-
-func (ec *executionContext) field_Mutation_updateSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (sla.UpdatePolicyInput, error) {
-			return ec.unmarshalNUpdateSLAPolicyInput2helpdeskᚋinternalᚋslaᚐUpdatePolicyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9479,36 +9206,6 @@ func (ec *executionContext) field_Query_slaPolicies_args(ctx context.Context, ra
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_slaPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "policyID",
-		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["policyID"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "priority",
-		func(ctx context.Context, v any) (schematype.Priority, error) {
-			return ec.unmarshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["priority"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
-		func(ctx context.Context, v any) (time.Time, error) {
-			return ec.unmarshalNTime2timeᚐTime(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["from"] = arg2
-	return args, nil
-}
-
 func (ec *executionContext) field_Query_tags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9628,6 +9325,52 @@ func (ec *executionContext) field_Query_ticketByNumber_args(ctx context.Context,
 		return nil, err
 	}
 	args["number"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ticketStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
+			return ec.unmarshalOTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]stats.Dimension, error) {
+			return ec.unmarshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "categoryLevel",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "timeBucket",
+		func(ctx context.Context, v any) (*stats.TimeBucket, error) {
+			return ec.unmarshalOTicketTimeBucket2ᚖhelpdeskᚋinternalᚋstatsᚐTimeBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timeBucket"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "timezone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timezone"] = arg4
 	return args, nil
 }
 
@@ -12789,50 +12532,96 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _DeleteSLAPolicyPayload_id(ctx context.Context, field graphql.CollectedField, obj *sla.DeletePolicyResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _DurationStats_count(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteSLAPolicyPayload_id(ctx, field)
+			return ec.fieldContext_DurationStats_count(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.Count, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DeleteSLAPolicyPayload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeleteSLAPolicyPayload", field, false, false, "ID")
+func (ec *executionContext) fieldContext_DurationStats_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DeleteSLAPolicyPayload_retired(ctx context.Context, field graphql.CollectedField, obj *sla.DeletePolicyResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _DurationStats_average(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteSLAPolicyPayload_retired(ctx, field)
+			return ec.fieldContext_DurationStats_average(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Retired, nil
+			return obj.Average, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_DeleteSLAPolicyPayload_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeleteSLAPolicyPayload", field, false, false, "Boolean")
+func (ec *executionContext) fieldContext_DurationStats_average(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_median(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DurationStats_p90(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationStats_p90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationStats_p90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldChange) (ret graphql.Marshaler) {
@@ -14086,226 +13875,6 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_markNotificationsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateSLAPolicy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateSLAPolicy(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(sla.UpdatePolicyInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
-			return ec.marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLAPolicy(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_deleteSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteSLAPolicy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteSLAPolicy(ctx, fc.Args["id"].(gid.ID))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *sla.DeletePolicyResult) graphql.Marshaler {
-			return ec.marshalNDeleteSLAPolicyPayload2ᚖhelpdeskᚋinternalᚋslaᚐDeletePolicyResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_deleteSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_DeleteSLAPolicyPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateBusinessCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateBusinessCalendar(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateBusinessCalendar(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(sla.UpdateCalendarInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessCalendar) graphql.Marshaler {
-			return ec.marshalNBusinessCalendar2ᚖhelpdeskᚋentᚐBusinessCalendar(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateBusinessCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_BusinessCalendar(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateBusinessCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_deleteBusinessCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_deleteBusinessCalendar(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DeleteBusinessCalendar(ctx, fc.Args["id"].(gid.ID))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_deleteBusinessCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return nil, errors.New("field of type ID does not have child fields")
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteBusinessCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_setTicketSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_setTicketSLAPolicy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetTicketSLAPolicy(ctx, fc.Args["id"].(gid.ID), fc.Args["policyID"].(*gid.ID))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
-			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_setTicketSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Ticket(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_setTicketSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15664,34 +15233,34 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
-func (ec *executionContext) _Query_slaPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_ticketStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_slaPreview(ctx, field)
+			return ec.fieldContext_Query_ticketStats(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SLAPreview(ctx, fc.Args["policyID"].(gid.ID), fc.Args["priority"].(schematype.Priority), fc.Args["from"].(time.Time))
+			return ec.Resolvers.Query().TicketStats(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["groupBy"].([]stats.Dimension), fc.Args["categoryLevel"].(*int), fc.Args["timeBucket"].(*stats.TimeBucket), fc.Args["timezone"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *sla.Preview) graphql.Marshaler {
-			return ec.marshalNSLAPreview2ᚖhelpdeskᚋinternalᚋslaᚐPreview(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
+			return ec.marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_slaPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_ticketStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLAPreview(ctx, field)
+			return ec.childFields_TicketStatsBucket(ctx, field)
 		},
 	}
 	defer func() {
@@ -15701,7 +15270,7 @@ func (ec *executionContext) fieldContext_Query_slaPreview(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_slaPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Query_ticketStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15869,190 +15438,6 @@ func (ec *executionContext) fieldContext_RoleAssignment_team(_ context.Context, 
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _SLAConditions_priorities(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_priorities(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Priorities, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.Priority) graphql.Marshaler {
-			return ec.marshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_priorities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "TicketPriority")
-}
-
-func (ec *executionContext) _SLAConditions_categoryIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_categoryIDs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryIDs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_categoryIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
-}
-
-func (ec *executionContext) _SLAConditions_channels(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_channels(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channels, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "String")
-}
-
-func (ec *executionContext) _SLAConditions_customerIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_customerIDs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerIDs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_customerIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
-}
-
-func (ec *executionContext) _SLAConditions_organizations(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_organizations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Organizations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "String")
-}
-
-func (ec *executionContext) _SLAConditions_teamIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAConditions_teamIDs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamIDs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAConditions_teamIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
-}
-
-func (ec *executionContext) _SLAInterval_start(ctx context.Context, field graphql.CollectedField, obj *sla.PausedInterval) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAInterval_start(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Start, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLAInterval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAInterval", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLAInterval_end(ctx context.Context, field graphql.CollectedField, obj *sla.PausedInterval) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAInterval_end(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.End, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAInterval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAInterval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SLAPolicy_id(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
@@ -16294,61 +15679,6 @@ func (ec *executionContext) fieldContext_SLAPolicy_breachActions(_ context.Conte
 	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "String")
 }
 
-func (ec *executionContext) _SLAPolicy_conditions(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPolicy_conditions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Conditions, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v schematype.SLAConditions) graphql.Marshaler {
-			return ec.marshalOSLAConditions2helpdeskᚋentᚋschematypeᚐSLAConditions(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPolicy_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SLAPolicy",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLAConditions(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _SLAPolicy_position(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPolicy_position(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPolicy_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "Int")
-}
-
 func (ec *executionContext) _SLAPolicy_calendar(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16523,197 +15853,96 @@ func (ec *executionContext) fieldContext_SLAPolicyEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("SLAPolicyEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _SLAPreview_policy(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+func (ec *executionContext) _SLAStats_met(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_policy(ctx, field)
+			return ec.fieldContext_SLAStats_met(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Policy, nil
+			return obj.Met, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
-			return ec.marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SLAPreview_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SLAPreview",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLAPolicy(ctx, field)
-		},
-	}
-	return fc, nil
+func (ec *executionContext) fieldContext_SLAStats_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SLAPreview_priority(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+func (ec *executionContext) _SLAStats_breached(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_priority(ctx, field)
+			return ec.fieldContext_SLAStats_breached(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
+			return obj.Breached, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v schematype.Priority) graphql.Marshaler {
-			return ec.marshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SLAPreview_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "TicketPriority")
+func (ec *executionContext) fieldContext_SLAStats_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SLAPreview_from(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+func (ec *executionContext) _SLAStats_pending(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_from(ctx, field)
+			return ec.fieldContext_SLAStats_pending(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.From, nil
+			return obj.Pending, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SLAPreview_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+func (ec *executionContext) fieldContext_SLAStats_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SLAPreview_timezone(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+func (ec *executionContext) _SLAStats_compliance(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_timezone(ctx, field)
+			return ec.fieldContext_SLAStats_compliance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Timezone, nil
+			return obj.Compliance(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPreview_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "String")
-}
-
-func (ec *executionContext) _SLAPreview_firstAssignmentDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_firstAssignmentDueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstAssignmentDueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SLAPreview_firstAssignmentDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLAPreview_firstResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_firstResponseDueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstResponseDueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPreview_firstResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLAPreview_nextResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_nextResponseDueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NextResponseDueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPreview_nextResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLAPreview_resolutionDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLAPreview_resolutionDueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResolutionDueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLAPreview_resolutionDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+func (ec *executionContext) fieldContext_SLAStats_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAStats", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SLATarget_priority(ctx context.Context, field graphql.CollectedField, obj *schematype.SLATarget) (ret graphql.Marshaler) {
@@ -16808,268 +16037,6 @@ func (ec *executionContext) fieldContext_SLATarget_resolutionMinutes(_ context.C
 	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SLATarget_firstAssignmentMinutes(ctx context.Context, field graphql.CollectedField, obj *schematype.SLATarget) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATarget_firstAssignmentMinutes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstAssignmentMinutes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATarget_firstAssignmentMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SLATimelineEntry_metric(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_metric(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Metric, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v slaclock.Metric) graphql.Marshaler {
-			return ec.marshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "SLAMetric")
-}
-
-func (ec *executionContext) _SLATimelineEntry_targetMinutes(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_targetMinutes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetMinutes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_targetMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SLATimelineEntry_startedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_startedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLATimelineEntry_pausedIntervals(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_pausedIntervals(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PausedIntervals, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []sla.PausedInterval) graphql.Marshaler {
-			return ec.marshalNSLAInterval2ᚕhelpdeskᚋinternalᚋslaᚐPausedIntervalᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_pausedIntervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SLATimelineEntry",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLAInterval(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _SLATimelineEntry_dueAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_dueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLATimelineEntry_metAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_metAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MetAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_metAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLATimelineEntry_breachedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_breachedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BreachedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_breachedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLATimelineEntry_stoppedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_stoppedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StoppedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_stoppedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
-}
-
-func (ec *executionContext) _SLATimelineEntry_remainingSeconds(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_remainingSeconds(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RemainingSeconds, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_remainingSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Int")
-}
-
-func (ec *executionContext) _SLATimelineEntry_state(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SLATimelineEntry_state(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
-			return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SLATimelineEntry_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "SLAState")
-}
-
 func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -17083,8 +16050,8 @@ func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, fiel
 			return ec.Resolvers.Subscription().TicketEvents(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["after"].(*entgql.Cursor[gid.ID]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
-			return ec.marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
+			return ec.marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17097,7 +16064,7 @@ func (ec *executionContext) fieldContext_Subscription_ticketEvents(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TicketEvent(ctx, field)
+			return ec.childFields_TicketQueueEvent(ctx, field)
 		},
 	}
 	defer func() {
@@ -18490,75 +17457,6 @@ func (ec *executionContext) fieldContext_Ticket_resolutionDueAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Ticket_slaState(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Ticket_slaState(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SLAState, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
-			return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Ticket_slaState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Ticket", field, false, false, "SLAState")
-}
-
-func (ec *executionContext) _Ticket_nextDueAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Ticket_nextDueAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NextDueAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Ticket_nextDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
-}
-
-func (ec *executionContext) _Ticket_slaPolicyExplicit(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Ticket_slaPolicyExplicit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SLAPolicyExplicit, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Ticket_slaPolicyExplicit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Boolean")
-}
-
 func (ec *executionContext) _Ticket_statusChangedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19211,38 +18109,6 @@ func (ec *executionContext) fieldContext_Ticket_categoryPath(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Ticket_slaTimeline(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Ticket_slaTimeline(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Ticket().SLATimeline(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*sla.TimelineEntry) graphql.Marshaler {
-			return ec.marshalNSLATimelineEntry2ᚕᚖhelpdeskᚋinternalᚋslaᚐTimelineEntryᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Ticket_slaTimeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Ticket",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SLATimelineEntry(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _TicketConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19440,18 +18306,18 @@ func (ec *executionContext) _TicketEvent_kind(ctx context.Context, field graphql
 			return ec.fieldContext_TicketEvent_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().Kind(ctx, obj)
+			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ticketevent.Kind) graphql.Marshaler {
-			return ec.marshalOTicketEventKind2ᚖhelpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v ticketevent.Kind) graphql.Marshaler {
+			return ec.marshalNTicketEventKind2helpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "TicketEventKind")
+	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "TicketEventKind")
 }
 
 func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -19463,22 +18329,22 @@ func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_changes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().Changes(ctx, obj)
+			return obj.Changes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
-			return ec.marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
+			return ec.marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "TicketEvent",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldChange(ctx, field)
 		},
@@ -19495,18 +18361,18 @@ func (ec *executionContext) _TicketEvent_createdAt(ctx context.Context, field gr
 			return ec.fieldContext_TicketEvent_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().CreatedAt(ctx, obj)
+			return obj.CreatedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Time")
+	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TicketEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -19587,14 +18453,14 @@ func (ec *executionContext) _TicketEvent_ticket(ctx context.Context, field graph
 			return ec.fieldContext_TicketEvent_ticket(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().Ticket(ctx, obj)
+			return obj.Ticket(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
-			return ec.marshalOTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19602,7 +18468,7 @@ func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, f
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Ticket(ctx, field)
 		},
@@ -19619,7 +18485,7 @@ func (ec *executionContext) _TicketEvent_actor(ctx context.Context, field graphq
 			return ec.fieldContext_TicketEvent_actor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().Actor(ctx, obj)
+			return obj.Actor(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
@@ -19634,7 +18500,7 @@ func (ec *executionContext) fieldContext_TicketEvent_actor(_ context.Context, fi
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
 		},
@@ -19651,7 +18517,7 @@ func (ec *executionContext) _TicketEvent_comment(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_comment(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().Comment(ctx, obj)
+			return obj.Comment(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Comment) graphql.Marshaler {
@@ -19666,7 +18532,7 @@ func (ec *executionContext) fieldContext_TicketEvent_comment(_ context.Context, 
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Comment(ctx, field)
 		},
@@ -19695,52 +18561,6 @@ func (ec *executionContext) _TicketEvent_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_TicketEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Cursor")
-}
-
-func (ec *executionContext) _TicketEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketEvent_queueChange(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().QueueChange(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
-			return ec.marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_TicketEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "QueueChange")
-}
-
-func (ec *executionContext) _TicketEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketEvent_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TicketEvent().TotalCount(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_TicketEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Int")
 }
 
 func (ec *executionContext) _TicketEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEventConnection) (ret graphql.Marshaler) {
@@ -19883,6 +18703,758 @@ func (ec *executionContext) _TicketEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TicketEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TicketQueueEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
+			return ec.marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "QueueChange")
+}
+
+func (ec *executionContext) _TicketQueueEvent_event(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+			return ec.marshalOTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketQueueEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketQueueEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TicketID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_ticketID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TicketQueueEvent_sequence(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketQueueEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[gid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TicketQueueEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketQueueEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_status(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ticket.Status) graphql.Marshaler {
+			return ec.marshalOTicketStatus2ᚖhelpdeskᚋentᚋticketᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketStatus")
+}
+
+func (ec *executionContext) _TicketStatsBucket_priority(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.Priority) graphql.Marshaler {
+			return ec.marshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _TicketStatsBucket_channel(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ticket.Channel) graphql.Marshaler {
+			return ec.marshalOTicketChannel2ᚖhelpdeskᚋentᚋticketᚐChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "TicketChannel")
+}
+
+func (ec *executionContext) _TicketStatsBucket_team(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Team(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalOTeam2ᚖhelpdeskᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_assignee(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalOAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_category(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Category) graphql.Marshaler {
+			return ec.marshalOCategory2ᚖhelpdeskᚋentᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_customer(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖhelpdeskᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_tag(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_tag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketStatsBucket().Tag(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tag) graphql.Marshaler {
+			return ec.marshalOTag2ᚖhelpdeskᚋentᚐTag(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_tag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_period(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *stats.Period) graphql.Marshaler {
+			return ec.marshalOTimePeriod2ᚖhelpdeskᚋinternalᚋstatsᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimePeriod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_where(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_where(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Where, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_where(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Map")
+}
+
+func (ec *executionContext) _TicketStatsBucket_count(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_open(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_resolved(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketStatsBucket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketStatsBucket_firstResponse(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_firstResponse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+			return ec.marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_firstResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_resolution(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+			return ec.marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_workingTime(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_workingTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkingTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Total) graphql.Marshaler {
+			return ec.marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_workingTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_waitingTime(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_waitingTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitingTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.Total) graphql.Marshaler {
+			return ec.marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_waitingTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TicketStatsBucket_sla(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketStatsBucket_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.SLA) graphql.Marshaler {
+			return ec.marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketStatsBucket_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TicketStatsBucket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimePeriod_start(ctx context.Context, field graphql.CollectedField, obj *stats.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimePeriod_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimePeriod_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimePeriod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimePeriod_end(ctx context.Context, field graphql.CollectedField, obj *stats.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimePeriod_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimePeriod_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimePeriod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimeTotal_seconds(ctx context.Context, field graphql.CollectedField, obj *stats.Total) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeTotal_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeTotal_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TimeTotal_average(ctx context.Context, field graphql.CollectedField, obj *stats.Total) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeTotal_average(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Average, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeTotal_average(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeTotal", field, false, false, "Float")
 }
 
 func (ec *executionContext) _WorkingHours_weekday(ctx context.Context, field graphql.CollectedField, obj *schematype.WorkingHours) (ret graphql.Marshaler) {
@@ -24982,7 +24554,7 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "calendarID", "targets", "reminderPercents", "breachActions", "isDefault", "conditions", "position"}
+	fieldsInOrder := [...]string{"name", "description", "calendarID", "targets", "reminderPercents", "breachActions", "isDefault"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25038,20 +24610,6 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 				return it, err
 			}
 			it.IsDefault = data
-		case "conditions":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
-			data, err := ec.unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Conditions = data
-		case "position":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Position = data
 		}
 	}
 	return it, nil
@@ -26883,83 +26441,6 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputSLAConditionsInput(ctx context.Context, obj any) (schematype.SLAConditions, error) {
-	var it schematype.SLAConditions
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"priorities", "categoryIDs", "channels", "customerIDs", "organizations", "teamIDs"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "priorities":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorities"))
-			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Priorities = data
-		case "categoryIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDs"))
-			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CategoryIDs = data
-		case "channels":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Channels = data
-		case "customerIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDs"))
-			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CustomerIDs = data
-		case "organizations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizations"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Organizations = data
-		case "teamIDs":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
-			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TeamIDs = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalSLAConditionsInput unmarshals raw into the SLAConditionsInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalSLAConditionsInput(ctx context.Context, raw any) (schematype.SLAConditions, error) {
-	var out schematype.SLAConditions
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLAConditionsInput", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputSLAPolicyOrder(ctx context.Context, obj any) (ent.SLAPolicyOrder, error) {
 	var it ent.SLAPolicyOrder
 	if obj == nil {
@@ -27024,7 +26505,7 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "isDefault", "isDefaultNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "hasCalendar", "hasCalendarWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "isDefault", "isDefaultNEQ", "hasCalendar", "hasCalendarWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27430,62 +26911,6 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.IsDefaultNEQ = data
-		case "position":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Position = data
-		case "positionNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionNEQ = data
-		case "positionIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionIn = data
-		case "positionNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionNotIn = data
-		case "positionGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionGT = data
-		case "positionGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionGTE = data
-		case "positionLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionLT = data
-		case "positionLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PositionLTE = data
 		case "hasCalendar":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCalendar"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27528,7 +26953,7 @@ func (ec *executionContext) unmarshalInputSLATargetInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"priority", "firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes", "firstAssignmentMinutes"}
+	fieldsInOrder := [...]string{"priority", "firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27563,13 +26988,6 @@ func (ec *executionContext) unmarshalInputSLATargetInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ResolutionMinutes = data
-		case "firstAssignmentMinutes":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentMinutes"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FirstAssignmentMinutes = data
 		}
 	}
 	return it, nil
@@ -29756,6 +29174,59 @@ func UnmarshalTicketOrder(ctx context.Context, raw any) (ent.TicketOrder, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTicketTimeBucket(ctx context.Context, obj any) (stats.TimeBucket, error) {
+	var it stats.TimeBucket
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "CREATED"
+	}
+
+	fieldsInOrder := [...]string{"unit", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTicketTimeBucket unmarshals raw into the TicketTimeBucket input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTicketTimeBucket(ctx context.Context, raw any) (stats.TimeBucket, error) {
+	var out stats.TimeBucket
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TicketTimeBucket", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, obj any) (ent.TicketWhereInput, error) {
 	var it ent.TicketWhereInput
 	if obj == nil {
@@ -29767,7 +29238,7 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "slaState", "slaStateNEQ", "slaStateIn", "slaStateNotIn", "nextDueAt", "nextDueAtNEQ", "nextDueAtIn", "nextDueAtNotIn", "nextDueAtGT", "nextDueAtGTE", "nextDueAtLT", "nextDueAtLTE", "nextDueAtIsNil", "nextDueAtNotNil", "slaPolicyExplicit", "slaPolicyExplicitNEQ", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30600,118 +30071,6 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.ResolutionDueAtNotNil = data
-		case "slaState":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaState"))
-			data, err := ec.unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAState = data
-		case "slaStateNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateNEQ"))
-			data, err := ec.unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAStateNEQ = data
-		case "slaStateIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateIn"))
-			data, err := ec.unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAStateIn = data
-		case "slaStateNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateNotIn"))
-			data, err := ec.unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAStateNotIn = data
-		case "nextDueAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAt"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAt = data
-		case "nextDueAtNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtNEQ = data
-		case "nextDueAtIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtIn = data
-		case "nextDueAtNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtNotIn = data
-		case "nextDueAtGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtGT = data
-		case "nextDueAtGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtGTE = data
-		case "nextDueAtLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtLT = data
-		case "nextDueAtLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtLTE = data
-		case "nextDueAtIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtIsNil = data
-		case "nextDueAtNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.NextDueAtNotNil = data
-		case "slaPolicyExplicit":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaPolicyExplicit"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAPolicyExplicit = data
-		case "slaPolicyExplicitNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaPolicyExplicitNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SLAPolicyExplicitNEQ = data
 		case "statusChangedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -31977,69 +31336,6 @@ func UnmarshalUpdateAgentInput(ctx context.Context, raw any) (directory.UpdateAg
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUpdateBusinessCalendarInput(ctx context.Context, obj any) (sla.UpdateCalendarInput, error) {
-	var it sla.UpdateCalendarInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"name", "timezone", "weeklyHours", "holidays"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "name":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Name = data
-		case "timezone":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Timezone = data
-		case "weeklyHours":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyHours"))
-			data, err := ec.unmarshalOWorkingHoursInput2ᚕhelpdeskᚋentᚋschematypeᚐWorkingHoursᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.WeeklyHours = data
-		case "holidays":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidays"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Holidays = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalUpdateBusinessCalendarInput unmarshals raw into the UpdateBusinessCalendarInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalUpdateBusinessCalendarInput(ctx context.Context, raw any) (sla.UpdateCalendarInput, error) {
-	var out sla.UpdateCalendarInput
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBusinessCalendarInput", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputUpdateCategoryInput(ctx context.Context, obj any) (catalog.UpdateCategoryInput, error) {
 	var it catalog.UpdateCategoryInput
 	if obj == nil {
@@ -32219,118 +31515,6 @@ func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Contex
 func UnmarshalUpdateCustomerInput(ctx context.Context, raw any) (directory.UpdateCustomerInput, error) {
 	var out directory.UpdateCustomerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerInput", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputUpdateSLAPolicyInput(ctx context.Context, obj any) (sla.UpdatePolicyInput, error) {
-	var it sla.UpdatePolicyInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"name", "description", "calendarID", "clearCalendar", "targets", "reminderPercents", "breachActions", "isDefault", "active", "conditions", "position"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "name":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Name = data
-		case "description":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Description = data
-		case "calendarID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("calendarID"))
-			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CalendarID = data
-		case "clearCalendar":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCalendar"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearCalendar = data
-		case "targets":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
-			data, err := ec.unmarshalOSLATargetInput2ᚕhelpdeskᚋentᚋschematypeᚐSLATargetᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Targets = data
-		case "reminderPercents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminderPercents"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReminderPercents = data
-		case "breachActions":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("breachActions"))
-			data, err := ec.unmarshalOSLABreachAction2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BreachActions = data
-		case "isDefault":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.IsDefault = data
-		case "active":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Active = data
-		case "conditions":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
-			data, err := ec.unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Conditions = data
-		case "position":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Position = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalUpdateSLAPolicyInput unmarshals raw into the UpdateSLAPolicyInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalUpdateSLAPolicyInput(ctx context.Context, raw any) (sla.UpdatePolicyInput, error) {
-	var out sla.UpdatePolicyInput
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSLAPolicyInput", raw, &out)
 	return out, err
 }
 
@@ -33835,25 +33019,35 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var deleteSLAPolicyPayloadImplementors = []string{"DeleteSLAPolicyPayload"}
+var durationStatsImplementors = []string{"DurationStats"}
 
-func (ec *executionContext) _DeleteSLAPolicyPayload(ctx context.Context, sel ast.SelectionSet, obj *sla.DeletePolicyResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deleteSLAPolicyPayloadImplementors)
+func (ec *executionContext) _DurationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Durations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, durationStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
-			out.Values[i] = graphql.MarshalString("DeleteSLAPolicyPayload")
-		case "id":
-			out.Values[i] = ec._DeleteSLAPolicyPayload_id(ctx, field, obj)
+			out.Values[i] = graphql.MarshalString("DurationStats")
+		case "count":
+			out.Values[i] = ec._DurationStats_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "retired":
-			out.Values[i] = ec._DeleteSLAPolicyPayload_retired(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+		case "average":
+			out.Values[i] = ec._DurationStats_average(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._DurationStats_median(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90":
+			out.Values[i] = ec._DurationStats_p90(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -34120,41 +33314,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "markNotificationsRead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markNotificationsRead(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateSLAPolicy":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateSLAPolicy(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "deleteSLAPolicy":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteSLAPolicy(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateBusinessCalendar":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateBusinessCalendar(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "deleteBusinessCalendar":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_deleteBusinessCalendar(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "setTicketSLAPolicy":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_setTicketSLAPolicy(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -34571,11 +33730,11 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
-		case "slaPreview":
+		case "ticketStats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_slaPreview(ctx, field)
+					return ec._Query_ticketStats(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -34653,102 +33812,6 @@ func (ec *executionContext) _RoleAssignment(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var sLAConditionsImplementors = []string{"SLAConditions"}
-
-func (ec *executionContext) _SLAConditions(ctx context.Context, sel ast.SelectionSet, obj *schematype.SLAConditions) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sLAConditionsImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SLAConditions")
-		case "priorities":
-			out.Values[i] = ec._SLAConditions_priorities(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "categoryIDs":
-			out.Values[i] = ec._SLAConditions_categoryIDs(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "channels":
-			out.Values[i] = ec._SLAConditions_channels(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "customerIDs":
-			out.Values[i] = ec._SLAConditions_customerIDs(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "organizations":
-			out.Values[i] = ec._SLAConditions_organizations(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "teamIDs":
-			out.Values[i] = ec._SLAConditions_teamIDs(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var sLAIntervalImplementors = []string{"SLAInterval"}
-
-func (ec *executionContext) _SLAInterval(ctx context.Context, sel ast.SelectionSet, obj *sla.PausedInterval) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sLAIntervalImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SLAInterval")
-		case "start":
-			out.Values[i] = ec._SLAInterval_start(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "end":
-			out.Values[i] = ec._SLAInterval_end(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var sLAPolicyImplementors = []string{"SLAPolicy", "Node"}
 
 func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet, obj *ent.SLAPolicy) graphql.Marshaler {
@@ -34807,16 +33870,6 @@ func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet
 			}
 		case "breachActions":
 			out.Values[i] = ec._SLAPolicy_breachActions(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "conditions":
-			out.Values[i] = ec._SLAPolicy_conditions(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "position":
-			out.Values[i] = ec._SLAPolicy_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -34924,54 +33977,34 @@ func (ec *executionContext) _SLAPolicyEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var sLAPreviewImplementors = []string{"SLAPreview"}
+var sLAStatsImplementors = []string{"SLAStats"}
 
-func (ec *executionContext) _SLAPreview(ctx context.Context, sel ast.SelectionSet, obj *sla.Preview) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sLAPreviewImplementors)
+func (ec *executionContext) _SLAStats(ctx context.Context, sel ast.SelectionSet, obj *stats.SLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
-			out.Values[i] = graphql.MarshalString("SLAPreview")
-		case "policy":
-			out.Values[i] = ec._SLAPreview_policy(ctx, field, obj)
+			out.Values[i] = graphql.MarshalString("SLAStats")
+		case "met":
+			out.Values[i] = ec._SLAStats_met(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "priority":
-			out.Values[i] = ec._SLAPreview_priority(ctx, field, obj)
+		case "breached":
+			out.Values[i] = ec._SLAStats_breached(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "from":
-			out.Values[i] = ec._SLAPreview_from(ctx, field, obj)
+		case "pending":
+			out.Values[i] = ec._SLAStats_pending(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "timezone":
-			out.Values[i] = ec._SLAPreview_timezone(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "firstAssignmentDueAt":
-			out.Values[i] = ec._SLAPreview_firstAssignmentDueAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "firstResponseDueAt":
-			out.Values[i] = ec._SLAPreview_firstResponseDueAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "nextResponseDueAt":
-			out.Values[i] = ec._SLAPreview_nextResponseDueAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "resolutionDueAt":
-			out.Values[i] = ec._SLAPreview_resolutionDueAt(ctx, field, obj)
+		case "compliance":
+			out.Values[i] = ec._SLAStats_compliance(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -35021,89 +34054,6 @@ func (ec *executionContext) _SLATarget(ctx context.Context, sel ast.SelectionSet
 		case "resolutionMinutes":
 			out.Values[i] = ec._SLATarget_resolutionMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "firstAssignmentMinutes":
-			out.Values[i] = ec._SLATarget_firstAssignmentMinutes(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var sLATimelineEntryImplementors = []string{"SLATimelineEntry"}
-
-func (ec *executionContext) _SLATimelineEntry(ctx context.Context, sel ast.SelectionSet, obj *sla.TimelineEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sLATimelineEntryImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("SLATimelineEntry")
-		case "metric":
-			out.Values[i] = ec._SLATimelineEntry_metric(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "targetMinutes":
-			out.Values[i] = ec._SLATimelineEntry_targetMinutes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "startedAt":
-			out.Values[i] = ec._SLATimelineEntry_startedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "pausedIntervals":
-			out.Values[i] = ec._SLATimelineEntry_pausedIntervals(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "dueAt":
-			out.Values[i] = ec._SLATimelineEntry_dueAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "metAt":
-			out.Values[i] = ec._SLATimelineEntry_metAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "breachedAt":
-			out.Values[i] = ec._SLATimelineEntry_breachedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "stoppedAt":
-			out.Values[i] = ec._SLATimelineEntry_stoppedAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "remainingSeconds":
-			out.Values[i] = ec._SLATimelineEntry_remainingSeconds(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "state":
-			out.Values[i] = ec._SLATimelineEntry_state(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -35608,21 +34558,6 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "slaState":
-			out.Values[i] = ec._Ticket_slaState(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "nextDueAt":
-			out.Values[i] = ec._Ticket_nextDueAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "slaPolicyExplicit":
-			out.Values[i] = ec._Ticket_slaPolicyExplicit(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "statusChangedAt":
 			out.Values[i] = ec._Ticket_statusChangedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -35749,12 +34684,6 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_categoryPath(ctx, field, obj)
 				})
-		case "slaTimeline":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Ticket_slaTimeline(ctx, field, obj)
-				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35875,23 +34804,20 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TicketEvent_kind(ctx, field, obj)
-				})
+			out.Values[i] = ec._TicketEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "changes":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TicketEvent_changes(ctx, field, obj)
-				})
+			out.Values[i] = ec._TicketEvent_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TicketEvent_createdAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._TicketEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ticketID":
 			out.Values[i] = ec._TicketEvent_ticketID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35909,7 +34835,7 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "ticket":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_ticket(ctx, field, obj)
 				})
@@ -35930,18 +34856,6 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_cursor(ctx, field, obj)
-				})
-		case "queueChange":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TicketEvent_queueChange(ctx, field, obj)
-				})
-		case "totalCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TicketEvent_totalCount(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36022,6 +34936,263 @@ func (ec *executionContext) _TicketEventEdge(ctx context.Context, sel ast.Select
 		case "cursor":
 			out.Values[i] = ec._TicketEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ticketQueueEventImplementors = []string{"TicketQueueEvent"}
+
+func (ec *executionContext) _TicketQueueEvent(ctx context.Context, sel ast.SelectionSet, obj *realtime.TicketQueueEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketQueueEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TicketQueueEvent")
+		case "queueChange":
+			out.Values[i] = ec._TicketQueueEvent_queueChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._TicketQueueEvent_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ticketID":
+			out.Values[i] = ec._TicketQueueEvent_ticketID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._TicketQueueEvent_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TicketQueueEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TicketQueueEvent_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ticketStatsBucketImplementors = []string{"TicketStatsBucket"}
+
+func (ec *executionContext) _TicketStatsBucket(ctx context.Context, sel ast.SelectionSet, obj *stats.Bucket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketStatsBucketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TicketStatsBucket")
+		case "status":
+			out.Values[i] = ec._TicketStatsBucket_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._TicketStatsBucket_priority(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.Values[i] = ec._TicketStatsBucket_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_team(ctx, field, obj)
+				})
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_assignee(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_category(ctx, field, obj)
+				})
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_customer(ctx, field, obj)
+				})
+		case "tag":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketStatsBucket_tag(ctx, field, obj)
+				})
+		case "period":
+			out.Values[i] = ec._TicketStatsBucket_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "where":
+			out.Values[i] = ec._TicketStatsBucket_where(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._TicketStatsBucket_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "open":
+			out.Values[i] = ec._TicketStatsBucket_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolved":
+			out.Values[i] = ec._TicketStatsBucket_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstResponse":
+			out.Values[i] = ec._TicketStatsBucket_firstResponse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			out.Values[i] = ec._TicketStatsBucket_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "workingTime":
+			out.Values[i] = ec._TicketStatsBucket_workingTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "waitingTime":
+			out.Values[i] = ec._TicketStatsBucket_waitingTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sla":
+			out.Values[i] = ec._TicketStatsBucket_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timePeriodImplementors = []string{"TimePeriod"}
+
+func (ec *executionContext) _TimePeriod(ctx context.Context, sel ast.SelectionSet, obj *stats.Period) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timePeriodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimePeriod")
+		case "start":
+			out.Values[i] = ec._TimePeriod_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TimePeriod_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timeTotalImplementors = []string{"TimeTotal"}
+
+func (ec *executionContext) _TimeTotal(ctx context.Context, sel ast.SelectionSet, obj *stats.Total) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeTotal")
+		case "seconds":
+			out.Values[i] = ec._TimeTotal_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "average":
+			out.Values[i] = ec._TimeTotal_average(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -36845,20 +36016,28 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDeleteSLAPolicyPayload2ᚖhelpdeskᚋinternalᚋslaᚐDeletePolicyResult(ctx context.Context, sel ast.SelectionSet, v *sla.DeletePolicyResult) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DeleteSLAPolicyPayload!")
-		return graphql.Null
-	}
-	return ec._DeleteSLAPolicyPayload(ctx, sel, v)
+func (ec *executionContext) marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx context.Context, sel ast.SelectionSet, v stats.Durations) graphql.Marshaler {
+	return ec._DurationStats(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v *schematype.FieldChange) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "FieldChange!")
-		return graphql.Null
+func (ec *executionContext) marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
+	return ec._FieldChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
 	}
-	return ec._FieldChange(ctx, sel, v)
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx context.Context, v any) (gid.ID, error) {
@@ -37088,6 +36267,16 @@ func (ec *executionContext) marshalNPresenceState2helpdeskᚋinternalᚋpresence
 	return res
 }
 
+func (ec *executionContext) unmarshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (realtime.QueueChange, error) {
+	var res realtime.QueueChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNRoleAssignment2ᚕᚖhelpdeskᚋinternalᚋauthzᚐRoleAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*authz.RoleAssignment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37124,36 +36313,6 @@ func (ec *executionContext) marshalNSLABreachAction2string(ctx context.Context, 
 		graphql.AddInvalidNullFromMarshaler(ctx, "SLABreachAction!")
 	}
 	return res
-}
-
-func (ec *executionContext) marshalNSLAInterval2helpdeskᚋinternalᚋslaᚐPausedInterval(ctx context.Context, sel ast.SelectionSet, v sla.PausedInterval) graphql.Marshaler {
-	return ec._SLAInterval(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNSLAInterval2ᚕhelpdeskᚋinternalᚋslaᚐPausedIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []sla.PausedInterval) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSLAInterval2helpdeskᚋinternalᚋslaᚐPausedInterval(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx context.Context, v any) (slaclock.Metric, error) {
-	var res slaclock.Metric
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx context.Context, sel ast.SelectionSet, v slaclock.Metric) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx context.Context, sel ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
@@ -37196,22 +36355,8 @@ func (ec *executionContext) unmarshalNSLAPolicyWhereInput2ᚖhelpdeskᚋentᚐSL
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSLAPreview2ᚖhelpdeskᚋinternalᚋslaᚐPreview(ctx context.Context, sel ast.SelectionSet, v *sla.Preview) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SLAPreview!")
-		return graphql.Null
-	}
-	return ec._SLAPreview(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx context.Context, v any) (ticket.SLAState, error) {
-	var res ticket.SLAState
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx context.Context, sel ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx context.Context, sel ast.SelectionSet, v stats.SLA) graphql.Marshaler {
+	return ec._SLAStats(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNSLATarget2helpdeskᚋentᚋschematypeᚐSLATarget(ctx context.Context, sel ast.SelectionSet, v schematype.SLATarget) graphql.Marshaler {
@@ -37251,30 +36396,6 @@ func (ec *executionContext) unmarshalNSLATargetInput2ᚕhelpdeskᚋentᚋschemat
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) marshalNSLATimelineEntry2ᚕᚖhelpdeskᚋinternalᚋslaᚐTimelineEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.TimelineEntry) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSLATimelineEntry2ᚖhelpdeskᚋinternalᚋslaᚐTimelineEntry(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNSLATimelineEntry2ᚖhelpdeskᚋinternalᚋslaᚐTimelineEntry(ctx context.Context, sel ast.SelectionSet, v *sla.TimelineEntry) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SLATimelineEntry!")
-		return graphql.Null
-	}
-	return ec._SLATimelineEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -37474,6 +36595,51 @@ func (ec *executionContext) marshalNTicketConnection2ᚖhelpdeskᚋentᚐTicketC
 	return ec._TicketConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx context.Context, v any) (stats.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.Dimension(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx context.Context, sel ast.SelectionSet, v stats.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TicketDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx context.Context, v any) ([]stats.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]stats.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []stats.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicketDimension2helpdeskᚋinternalᚋstatsᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx context.Context, sel ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TicketEvent!")
@@ -37553,6 +36719,38 @@ func (ec *executionContext) marshalNTicketPriority2helpdeskᚋentᚋschematype�
 	return v
 }
 
+func (ec *executionContext) marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx context.Context, sel ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketQueueEvent!")
+		return graphql.Null
+	}
+	return ec._TicketQueueEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicketStatsBucket2ᚖhelpdeskᚋinternalᚋstatsᚐBucket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTicketStatsBucket2ᚖhelpdeskᚋinternalᚋstatsᚐBucket(ctx context.Context, sel ast.SelectionSet, v *stats.Bucket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketStatsBucket!")
+		return graphql.Null
+	}
+	return ec._TicketStatsBucket(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, v any) (ticket.Status, error) {
 	var res ticket.Status
 	err := res.UnmarshalGQL(v)
@@ -37561,6 +36759,21 @@ func (ec *executionContext) unmarshalNTicketStatus2helpdeskᚋentᚋticketᚐSta
 
 func (ec *executionContext) marshalNTicketStatus2helpdeskᚋentᚋticketᚐStatus(ctx context.Context, sel ast.SelectionSet, v ticket.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx context.Context, v any) (stats.TimeField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.TimeField(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTicketTimeField2helpdeskᚋinternalᚋstatsᚐTimeField(ctx context.Context, sel ast.SelectionSet, v stats.TimeField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TicketTimeField!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
@@ -37582,13 +36795,27 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalNUpdateAgentInput2helpdeskᚋinternalᚋdirectoryᚐUpdateAgentInput(ctx context.Context, v any) (directory.UpdateAgentInput, error) {
-	res, err := ec.unmarshalInputUpdateAgentInput(ctx, v)
+func (ec *executionContext) unmarshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx context.Context, v any) (stats.TimeUnit, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.TimeUnit(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateBusinessCalendarInput2helpdeskᚋinternalᚋslaᚐUpdateCalendarInput(ctx context.Context, v any) (sla.UpdateCalendarInput, error) {
-	res, err := ec.unmarshalInputUpdateBusinessCalendarInput(ctx, v)
+func (ec *executionContext) marshalNTimeBucketUnit2helpdeskᚋinternalᚋstatsᚐTimeUnit(ctx context.Context, sel ast.SelectionSet, v stats.TimeUnit) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TimeBucketUnit!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNTimeTotal2helpdeskᚋinternalᚋstatsᚐTotal(ctx context.Context, sel ast.SelectionSet, v stats.Total) graphql.Marshaler {
+	return ec._TimeTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNUpdateAgentInput2helpdeskᚋinternalᚋdirectoryᚐUpdateAgentInput(ctx context.Context, v any) (directory.UpdateAgentInput, error) {
+	res, err := ec.unmarshalInputUpdateAgentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -37599,11 +36826,6 @@ func (ec *executionContext) unmarshalNUpdateCategoryInput2helpdeskᚋinternalᚋ
 
 func (ec *executionContext) unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 	res, err := ec.unmarshalInputUpdateCustomerInput(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalNUpdateSLAPolicyInput2helpdeskᚋinternalᚋslaᚐUpdatePolicyInput(ctx context.Context, v any) (sla.UpdatePolicyInput, error) {
-	res, err := ec.unmarshalInputUpdateSLAPolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -38532,23 +37754,21 @@ func (ec *executionContext) unmarshalOCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx context.Context, v any) ([]gid.ID, error) {
@@ -38854,22 +38074,6 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖhelpdeskᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (*realtime.QueueChange, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(realtime.QueueChange)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOSLABreachAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -38904,18 +38108,6 @@ func (ec *executionContext) marshalOSLABreachAction2ᚕstringᚄ(ctx context.Con
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalOSLAConditions2helpdeskᚋentᚋschematypeᚐSLAConditions(ctx context.Context, sel ast.SelectionSet, v schematype.SLAConditions) graphql.Marshaler {
-	return ec._SLAConditions(ctx, sel, &v)
-}
-
-func (ec *executionContext) unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx context.Context, v any) (*schematype.SLAConditions, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := ec.unmarshalInputSLAConditionsInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx context.Context, sel ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
@@ -38985,75 +38177,6 @@ func (ec *executionContext) unmarshalOSLAPolicyWhereInput2ᚖhelpdeskᚋentᚐSL
 	}
 	res, err := ec.unmarshalInputSLAPolicyWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx context.Context, v any) ([]ticket.SLAState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]ticket.SLAState, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx context.Context, sel ast.SelectionSet, v []ticket.SLAState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx context.Context, v any) (*ticket.SLAState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(ticket.SLAState)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx context.Context, sel ast.SelectionSet, v *ticket.SLAState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOSLATargetInput2ᚕhelpdeskᚋentᚋschematypeᚐSLATargetᚄ(ctx context.Context, v any) ([]schematype.SLATarget, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]schematype.SLATarget, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSLATargetInput2helpdeskᚋentᚋschematypeᚐSLATarget(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -39674,6 +38797,14 @@ func (ec *executionContext) marshalOTicketStatus2ᚖhelpdeskᚋentᚋticketᚐSt
 	return v
 }
 
+func (ec *executionContext) unmarshalOTicketTimeBucket2ᚖhelpdeskᚋinternalᚋstatsᚐTimeBucket(ctx context.Context, v any) (*stats.TimeBucket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTicketTimeBucket(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTicketWhereInput2ᚕᚖhelpdeskᚋentᚐTicketWhereInputᚄ(ctx context.Context, v any) ([]*ent.TicketWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -39752,21 +38883,11 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) unmarshalOWorkingHoursInput2ᚕhelpdeskᚋentᚋschematypeᚐWorkingHoursᚄ(ctx context.Context, v any) ([]schematype.WorkingHours, error) {
+func (ec *executionContext) marshalOTimePeriod2ᚖhelpdeskᚋinternalᚋstatsᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *stats.Period) graphql.Marshaler {
 	if v == nil {
-		return nil, nil
+		return graphql.Null
 	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]schematype.WorkingHours, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNWorkingHoursInput2helpdeskᚋentᚋschematypeᚐWorkingHours(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+	return ec._TimePeriod(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

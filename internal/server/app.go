@@ -23,6 +23,7 @@ import (
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/sla"
+	"helpdesk/internal/stats"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -218,6 +219,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 		SLA:       a.SLA,
+		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger, a.sockets)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))

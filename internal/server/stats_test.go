@@ -1,0 +1,175 @@
+package server_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"helpdesk/ent/ticket"
+	"helpdesk/internal/catalog"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/testdb"
+	"helpdesk/internal/ticketing"
+)
+
+const statsQuery = `query($where: TicketWhereInput, $groupBy: [TicketDimension!]!, $level: Int, $bucket: TicketTimeBucket, $tz: String) {
+  ticketStats(where: $where, groupBy: $groupBy, categoryLevel: $level, timeBucket: $bucket, timezone: $tz) {
+    status priority team { id name } assignee { id } category { id name } customer { id } tag { id }
+    period { start end }
+    where count open resolved
+    firstResponse { count average median p90 }
+    sla { met breached pending compliance }
+  }
+}`
+
+type statsBucket struct {
+	Status, Priority *string
+	Team             *struct{ ID, Name string }
+	Category         *struct{ ID, Name string }
+	Where            map[string]any
+	Count            int
+	Open, Resolved   int
+}
+
+func ticketStats(t *testing.T, c *gqltest.Client, vars map[string]any) []statsBucket {
+	t.Helper()
+	var out struct{ TicketStats []statsBucket }
+	c.Must(t, statsQuery, vars, &out)
+	return out.TicketStats
+}
+
+// TestTicketStatsDrillDown checks, for several viewers, groupings and
+// filters, that every bucket's `where` lists exactly as many tickets as
+// the bucket counts, and that the buckets add up to the viewer's list.
+func TestTicketStatsDrillDown(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		o.seedVaried(t, 60)
+		o.seedCategoryTree(t)
+		const count = `query($w: TicketWhereInput) { tickets(where: $w) { totalCount } }`
+		filters := []map[string]any{nil, {"priorityIn": []string{"HIGH", "URGENT"}}, {"hasCommentsWith": []any{map[string]any{"visibility": "PUBLIC"}}}}
+		groupings := []map[string]any{
+			{"groupBy": []string{"TEAM", "STATUS"}},
+			{"groupBy": []string{"CATEGORY", "PRIORITY"}},
+			{"groupBy": []string{"CATEGORY"}, "level": 2},
+			{"groupBy": []string{"CATEGORY", "TAG"}, "level": 3},
+			{"groupBy": []string{"ASSIGNEE", "CHANNEL"}},
+			{"groupBy": []string{"CUSTOMER"}},
+			{"groupBy": []string{"TEAM"}, "bucket": map[string]any{"unit": "HOUR"}, "tz": "Asia/Ho_Chi_Minh"},
+			{"groupBy": []string{}, "bucket": map[string]any{"unit": "DAY", "field": "RESOLVED"}, "tz": "America/New_York"},
+		}
+		for _, name := range []string{"admin", "leadA", "agentA", "loner"} {
+			c := o.clients[name]
+			for _, where := range filters {
+				listed := totalOf(t, c, "tickets", count, map[string]any{"w": where})
+				for _, g := range groupings {
+					vars := map[string]any{"where": where}
+					for k, v := range g {
+						vars[k] = v
+					}
+					sum := 0
+					for _, b := range ticketStats(t, c, vars) {
+						if n := totalOf(t, c, "tickets", count, map[string]any{"w": b.Where}); n != b.Count {
+							t.Fatalf("%s %v %v: bucket counts %d, its where %v lists %d", name, where, g, b.Count, b.Where, n)
+						}
+						if b.Open+b.Resolved > b.Count {
+							t.Fatalf("%s: bucket %v has %d open and %d resolved of %d", name, b.Where, b.Open, b.Resolved, b.Count)
+						}
+						sum += b.Count
+					}
+					// A ticket counts under each of its tags.
+					if tagged := slices.Contains(g["groupBy"].([]string), "TAG"); tagged && sum < listed || !tagged && sum != listed {
+						t.Fatalf("%s %v %v: buckets add up to %d, tickets lists %d", name, where, g, sum, listed)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestTicketStatsScope: a team lead's numbers cover what they may read —
+// all of their team's tickets and nothing of other teams' queues — while
+// customers' tokens get no statistics and bad arguments change nothing.
+func TestTicketStatsScope(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		customers := o.seedVaried(t, 40)
+		byTeam := func(name string) (map[string]int, int) {
+			out, total := map[string]int{}, 0
+			for _, b := range ticketStats(t, o.clients[name], map[string]any{"groupBy": []string{"TEAM"}}) {
+				team := ""
+				if b.Team != nil {
+					team = b.Team.Name
+				}
+				out[team] += b.Count
+				total += b.Count
+			}
+			return out, total
+		}
+		all, allTotal := byTeam("admin")
+		lead, leadTotal := byTeam("leadA")
+		if lead["Team A"] != all["Team A"] || lead["Team A"] == 0 {
+			t.Fatalf("the lead of team A counts %d of its tickets, the admin %d", lead["Team A"], all["Team A"])
+		}
+		if leadTotal >= allTotal {
+			t.Fatalf("the lead of team A counts %d tickets, as many as the admin (%d)", leadTotal, allTotal)
+		}
+		const count = `{ tickets { totalCount } }`
+		if n := totalOf(t, o.clients["leadA"], "tickets", count, nil); n != leadTotal {
+			t.Fatalf("the lead's statistics count %d tickets, their list %d", leadTotal, n)
+		}
+		if _, loner := byTeam("loner"); loner != totalOf(t, o.clients["loner"], "tickets", count, nil) {
+			t.Fatalf("an agent without team counts %d tickets in statistics, a different number in their list", loner)
+		}
+
+		portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(customers[0])})
+		portal.MustFail(t, "FORBIDDEN", statsQuery, map[string]any{"groupBy": []string{"STATUS"}})
+		(&gqltest.Client{URL: o.url}).MustFail(t, "UNAUTHENTICATED", statsQuery, map[string]any{"groupBy": []string{"STATUS"}})
+
+		admin := o.clients["admin"]
+		for field, vars := range map[string]map[string]any{
+			"timezone":      {"groupBy": []string{}, "tz": "Mars/Olympus"},
+			"groupBy":       {"groupBy": []string{"TEAM", "TEAM"}},
+			"categoryLevel": {"groupBy": []string{"CATEGORY"}, "level": 4},
+		} {
+			if e := admin.MustFail(t, "BAD_USER_INPUT", statsQuery, vars); e.Field() != field {
+				t.Fatalf("bad %s reported on field %q", field, e.Field())
+			}
+		}
+	})
+}
+
+// seedCategoryTree adds a three-level category branch with tagged
+// tickets at every level, some of them resolved.
+func (o *org) seedCategoryTree(t *testing.T) {
+	t.Helper()
+	var parent *gid.ID
+	for i, name := range []string{"Payments", "Refunds", "Card refunds"} {
+		c, err := o.app.Catalog.CreateCategory(sys(), catalog.CreateCategoryInput{Name: name, ParentID: parent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent = &c.ID
+		for j := range 3 {
+			team := []string{"A", "B"}[(i+j)%2]
+			in := ticketing.CreateTicketInput{
+				Title: name, CategoryID: &c.ID, Tags: []string{name, "money"}[:1+j%2],
+				TeamID: ptr(o.teams[team]), CustomerID: ptr(o.newCustomer(t, name, fmt.Sprintf("tree%d%d@example.com", i, j))),
+			}
+			if j == 0 {
+				in.AssigneeID = ptr(o.agents[map[string]string{"A": "agentA", "B": "agentAB"}[team]])
+			}
+			tk := o.createTicket(t, in)
+			if j == 0 {
+				for _, st := range []ticket.Status{ticket.StatusIN_PROGRESS, ticket.StatusRESOLVED} {
+					if _, err := o.app.Tickets.SetTicketStatus(sys(), tk, st, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+}
