@@ -24,14 +24,16 @@ import (
 // that a page of tickets costs the same number of statements whatever its
 // size. They are made per operation and never shared between viewers.
 type loaders struct {
+	categoryPaths *dataloadgen.Loader[gid.ID, []*ent.Category]
+	members       *dataloadgen.Loader[gid.ID, []*ent.TeamMembership]
+	// categories, teams, agents, customers and tags resolve statistics'
+	// keys; rows the viewer may not read are missing (the client's scopes
+	// apply).
 	categories *dataloadgen.Loader[gid.ID, *ent.Category]
-	members    *dataloadgen.Loader[gid.ID, []*ent.TeamMembership]
-	// teams, agents, customers and tags resolve statistics' keys; rows
-	// the viewer may not read are missing (the client's scopes apply).
-	teams     *dataloadgen.Loader[gid.ID, *ent.Team]
-	agents    *dataloadgen.Loader[gid.ID, *ent.Agent]
-	customers *dataloadgen.Loader[gid.ID, *ent.Customer]
-	tags      *dataloadgen.Loader[gid.ID, *ent.Tag]
+	teams      *dataloadgen.Loader[gid.ID, *ent.Team]
+	agents     *dataloadgen.Loader[gid.ID, *ent.Agent]
+	customers  *dataloadgen.Loader[gid.ID, *ent.Customer]
+	tags       *dataloadgen.Loader[gid.ID, *ent.Tag]
 }
 
 type loadersKey struct{}
@@ -40,16 +42,8 @@ type loadersKey struct{}
 func withLoaders(client *ent.Client) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		l := &loaders{
-			categories: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []gid.ID) (map[gid.ID]*ent.Category, error) {
-				rows, err := client.Category.Query().Where(category.IDIn(ids...)).All(ctx)
-				if err != nil {
-					return nil, fmt.Errorf("loading categories: %w", err)
-				}
-				out := make(map[gid.ID]*ent.Category, len(rows))
-				for _, c := range rows {
-					out[c.ID] = c
-				}
-				return out, nil
+			categoryPaths: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []gid.ID) (map[gid.ID][]*ent.Category, error) {
+				return loadCategoryPaths(ctx, client, ids)
 			}, dataloadgen.WithWait(time.Millisecond)),
 			members: dataloadgen.NewMappedLoader(func(ctx context.Context, teamIDs []gid.ID) (map[gid.ID][]*ent.TeamMembership, error) {
 				rows, err := client.TeamMembership.Query().
@@ -69,6 +63,9 @@ func withLoaders(client *ent.Client) graphql.OperationMiddleware {
 				}
 				return out, nil
 			}, dataloadgen.WithWait(time.Millisecond)),
+			categories: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Category, error) {
+				return client.Category.Query().Where(category.IDIn(ids...)).All(ctx)
+			}, func(c *ent.Category) gid.ID { return c.ID }),
 			teams: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Team, error) {
 				return client.Team.Query().Where(team.IDIn(ids...)).All(ctx)
 			}, func(t *ent.Team) gid.ID { return t.ID }),
@@ -119,19 +116,42 @@ func loadersFrom(ctx context.Context) *loaders {
 	return l
 }
 
-// categoryPath returns a category and its ancestors, root first, one
-// batched lookup per level.
+// categoryPath returns a category and its ancestors, root first. The
+// paths of every ticket on a page are loaded together.
 func categoryPath(ctx context.Context, id gid.ID) ([]*ent.Category, error) {
-	l := loadersFrom(ctx)
-	var path []*ent.Category
-	next := &id
-	for next != nil && len(path) < catalog.MaxCategoryDepth {
-		c, err := l.categories.Load(ctx, *next)
-		if err != nil {
-			return nil, err
-		}
-		path = append([]*ent.Category{c}, path...)
-		next = c.ParentID
+	return loadersFrom(ctx).categoryPaths.Load(ctx, id)
+}
+
+// loadCategoryPaths loads the categories with the given ids and all their
+// ancestors in one statement (the tree is at most catalog.MaxCategoryDepth
+// levels deep, so "is one of them, or the parent or grandparent of one"
+// reaches every ancestor) and returns each one's path, root first.
+func loadCategoryPaths(ctx context.Context, client *ent.Client, ids []gid.ID) (map[gid.ID][]*ent.Category, error) {
+	related := category.IDIn(ids...)
+	for range catalog.MaxCategoryDepth - 1 {
+		related = category.Or(category.IDIn(ids...), category.HasChildrenWith(related))
 	}
-	return path, nil
+	rows, err := client.Category.Query().Where(related).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading categories: %w", err)
+	}
+	byID := make(map[gid.ID]*ent.Category, len(rows))
+	for _, c := range rows {
+		byID[c.ID] = c
+	}
+	out := make(map[gid.ID][]*ent.Category, len(ids))
+	for _, id := range ids {
+		var path []*ent.Category
+		for c := byID[id]; c != nil && len(path) < catalog.MaxCategoryDepth; {
+			path = append([]*ent.Category{c}, path...)
+			if c.ParentID == nil {
+				break
+			}
+			c = byID[*c.ParentID]
+		}
+		if len(path) > 0 {
+			out[id] = path
+		}
+	}
+	return out, nil
 }

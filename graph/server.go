@@ -15,9 +15,12 @@ import (
 // NewServer builds the GraphQL handler: HTTP transports, the error
 // presenter, the authentication guard, the query limits (checked before a
 // query is validated), page-size limits, and automatic persisted queries.
-// Zero limits take their defaults.
+// Zero limits take their defaults. It installs on r.Client the ticket
+// query interceptor that lets a first page count in its own statement
+// (see paginateTickets).
 func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server {
 	limits = limits.WithDefaults()
+	r.Client.Ticket.Intercept(foldCounts())
 	cfg := generated.Config{Resolvers: r}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})

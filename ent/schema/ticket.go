@@ -109,7 +109,8 @@ func (Ticket) Edges() []ent.Edge {
 func (Ticket) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("status", "priority_rank", "created_at"),
-		index.Fields("team_id", "status"),
+		// A team's queue: its open statuses, most urgent and oldest first.
+		index.Fields("team_id", "status", "priority_rank", "created_at"),
 		index.Fields("assignee_id", "status"),
 		index.Fields("customer_id"),
 		index.Fields("category_id"),

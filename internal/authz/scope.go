@@ -42,8 +42,8 @@ func (en *Enforcer) TicketScope(v auth.Viewer) predicate.Ticket {
 	me := v.AgentID
 	or := []predicate.Ticket{
 		ticket.AssigneeID(me),
-		ticket.HasWatchersWith(agent.ID(me)),
-		ticket.HasCommentsWith(comment.HasMentionsWith(agent.ID(me))),
+		watchedBy(me),
+		mentionedIn(me),
 	}
 	if len(v.TeamIDs) > 0 {
 		or = append(or, ticket.And(ticket.AssigneeIDIsNil(), ticket.TeamIDIn(v.TeamIDs...)))

@@ -71,6 +71,10 @@ type Options struct {
 	// PasswordCost is the bcrypt cost passwords are hashed with; zero
 	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// ViewerCacheTTL is how long an authenticated agent is reused without
+	// reading the database (see auth.Service.CacheViewers); zero means
+	// auth.DefaultViewerCacheTTL, negative no cache.
+	ViewerCacheTTL time.Duration
 	// PresenceTimeout is how long a ticket presence entry lives without a
 	// refresh; zero means presence.DefaultTimeout.
 	PresenceTimeout time.Duration
@@ -193,6 +197,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
 		sockets:   &sockets{},
 	}
+	viewerTTL := opts.ViewerCacheTTL
+	if viewerTTL == 0 {
+		viewerTTL = auth.DefaultViewerCacheTTL
+	}
+	a.Auth.CacheViewers(db.Client, viewerTTL)
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
 		return err

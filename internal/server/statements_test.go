@@ -11,10 +11,15 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"helpdesk/ent"
+	"helpdesk/ent/ticket"
+	"helpdesk/internal/catalog"
+	"helpdesk/internal/directory"
+	"helpdesk/internal/gid"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
+	"helpdesk/internal/ticketing"
 )
 
 // countingDriver counts the statements the API sends outside transactions.
@@ -115,4 +120,116 @@ func seedTickets(t *testing.T, e *env, n int) {
 				map[string]any{"id": tk.ID, "b": fmt.Sprintf("reply %d", j)}, nil)
 		}
 	}
+}
+
+// queueQuery is an agent's queue: one team's open tickets, most urgent
+// first and oldest first within a priority, with what a queue shows of
+// each.
+const queueQuery = `query($team: ID!, $n: Int!) {
+	tickets(first: $n, where: {teamID: $team, statusIn: [UNASSIGNED, OPEN, IN_PROGRESS, WAITING]},
+			orderBy: [{field: PRIORITY}, {field: CREATED_AT}]) {
+		totalCount
+		pageInfo { hasNextPage endCursor }
+		edges { node {
+			id number title status priority createdAt firstResponseDueAt resolutionDueAt
+			customer { id name }
+			assignee { id name }
+			categoryPath { id name }
+			tags { name }
+		} }
+	} }`
+
+// TestQueueQueryStatements reads an agent's queue at page sizes 10 and
+// 100: authentication, the read scope, totalCount, the page and every
+// nested field together take at most five statements, whatever the page
+// size, once the agent's viewer is cached (see auth.CacheViewers); the
+// agent's first request reads it in one more.
+func TestQueueQueryStatements(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		db := testdb.Open(t, dial)
+		counter := &countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+		o := newOrgOn(t, &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: db.SQL, Dialect: db.Dialect, DSN: db.DSN})
+		ctx := sys()
+		cus, err := o.app.Directory.CreateCustomer(ctx, directory.CreateCustomerInput{Name: "Queue Customer", Email: ptr("queue@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := o.app.Catalog.CreateCategory(ctx, catalog.CreateCategoryInput{Name: "Orders"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, err := o.app.Catalog.CreateCategory(ctx, catalog.CreateCategoryInput{Name: "Late", ParentID: &root.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		teamA := o.teams["A"]
+		// 110 tickets agentA may read (unassigned in team A, or theirs)
+		// and 20 of team A it may not (someone else's).
+		for i := range 130 {
+			in := ticketing.CreateTicketInput{Title: fmt.Sprintf("Queued %d", i), Channel: ticket.ChannelEMAIL,
+				CustomerID: &cus.ID, TeamID: &teamA, CategoryID: []*gid.ID{&root.ID, &leaf.ID}[i%2], Tags: []string{"queue"}}
+			switch {
+			case i%13 == 0:
+				in.AssigneeID = ptr(o.agents["agentAB"])
+			case i%5 == 0:
+				in.AssigneeID = ptr(o.agents["agentA"])
+			}
+			if _, err := o.app.Tickets.CreateTicket(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		agentA := o.clients["agentA"]
+		statements := func(n int) (int64, int) {
+			var out struct {
+				Tickets struct {
+					TotalCount int
+					Edges      []struct {
+						Node struct {
+							CategoryPath []struct{ Name string }
+							Assignee     *struct{ ID string }
+						}
+					}
+				}
+			}
+			before := counter.n.Load()
+			agentA.Must(t, queueQuery, map[string]any{"team": teamA, "n": n}, &out)
+			used := counter.n.Load() - before
+			if len(out.Tickets.Edges) != n {
+				t.Fatalf("page of %d returned %d tickets", n, len(out.Tickets.Edges))
+			}
+			for _, e := range out.Tickets.Edges {
+				if len(e.Node.CategoryPath) == 0 {
+					t.Fatal("a queued ticket has no category path")
+				}
+				if e.Node.Assignee != nil && e.Node.Assignee.ID != string(o.agents["agentA"]) {
+					t.Fatalf("agentA's queue shows a ticket assigned to %s", e.Node.Assignee.ID)
+				}
+			}
+			return used, out.Tickets.TotalCount
+		}
+		fewest := func(n int) (int64, int) {
+			best, total := statements(n)
+			for range 2 {
+				s, _ := statements(n)
+				best = min(best, s)
+			}
+			return best, total
+		}
+		cold, _ := statements(10)
+		small, total10 := fewest(10)
+		large, total100 := fewest(100)
+		if total10 != 120 || total100 != 120 {
+			t.Fatalf("totalCount %d and %d, want the 120 tickets agentA may read", total10, total100)
+		}
+		if small != large {
+			t.Fatalf("statements: %d for 10 tickets, %d for 100: reads grow with the page size", small, large)
+		}
+		if small > 5 {
+			t.Fatalf("the queue query takes %d statements, want at most 5", small)
+		}
+		if cold > small+1 {
+			t.Fatalf("the first queue query takes %d statements, want at most one more than the %d after it", cold, small)
+		}
+		t.Logf("%d statements for either page size (%d for the first request)", small, cold)
+	})
 }

@@ -34,6 +34,7 @@ func main() {
 	// atlas opens SQLite through the "sqlite3" driver name.
 	sql.Register("sqlite3", &sqlite.Driver{})
 	ctx := context.Background()
+	indexJoinTables()
 	name := "schema"
 	if len(os.Args) > 1 {
 		name = os.Args[1]
@@ -77,6 +78,18 @@ func diffPostgres(ctx context.Context, name string) error {
 	}
 	dev.Path = "/" + scratch
 	return diff(ctx, "postgres", dialect.Postgres, dev.String(), name)
+}
+
+// indexJoinTables adds to the join tables of many-to-many edges, which
+// ent declares with their composite primary key only, the index that
+// looks rows up from the other side: the read scope asks "which tickets
+// does this agent watch / is this agent mentioned on", and tag filters
+// "which tickets carry this tag".
+func indexJoinTables() {
+	for _, t := range []*schema.Table{migrate.TicketWatchersTable, migrate.CommentMentionsTable, migrate.TicketTagsTable} {
+		second := t.PrimaryKey[1]
+		t.Indexes = append(t.Indexes, &schema.Index{Name: t.Name + "_by_" + second.Name, Columns: []*schema.Column{second}})
+	}
 }
 
 func diff(ctx context.Context, dirName, dial, devURL, name string) error {
