@@ -548,9 +548,9 @@ var (
 				Columns: []*schema.Column{TicketsColumns[6], TicketsColumns[8], TicketsColumns[1]},
 			},
 			{
-				Name:    "ticket_team_id_status",
+				Name:    "ticket_team_id_status_priority_rank_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[27], TicketsColumns[6]},
+				Columns: []*schema.Column{TicketsColumns[27], TicketsColumns[6], TicketsColumns[8], TicketsColumns[1]},
 			},
 			{
 				Name:    "ticket_assignee_id_status",

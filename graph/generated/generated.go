@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/slaclock"
 	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
@@ -23,6 +24,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
 	"math"
@@ -231,6 +233,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DeleteSLAPolicyPayload struct {
+		ID      func(childComplexity int) int
+		Retired func(childComplexity int) int
+	}
+
 	DurationStats struct {
 		Average func(childComplexity int) int
 		Count   func(childComplexity int) int
@@ -255,6 +262,8 @@ type ComplexityRoot struct {
 		CreateSLAPolicy        func(childComplexity int, input catalog.CreateSLAPolicyInput) int
 		CreateTeam             func(childComplexity int, input directory.CreateTeamInput) int
 		CreateTicket           func(childComplexity int, input ticketing.CreateTicketInput) int
+		DeleteBusinessCalendar func(childComplexity int, id gid.ID) int
+		DeleteSLAPolicy        func(childComplexity int, id gid.ID) int
 		GrantRole              func(childComplexity int, agentID gid.ID, role agent.Role) int
 		Login                  func(childComplexity int, email string, password string) int
 		MarkNotificationsRead  func(childComplexity int, ids []gid.ID) int
@@ -265,11 +274,14 @@ type ComplexityRoot struct {
 		SetTeamLead            func(childComplexity int, teamID gid.ID, agentID gid.ID, lead bool) int
 		SetTeamMemberPriority  func(childComplexity int, teamID gid.ID, agentID gid.ID, priority int) int
 		SetTicketPresence      func(childComplexity int, ticketID gid.ID, state presence.State) int
+		SetTicketSLAPolicy     func(childComplexity int, id gid.ID, policyID *gid.ID) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
 		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
+		UpdateBusinessCalendar func(childComplexity int, id gid.ID, input sla.UpdateCalendarInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
+		UpdateSLAPolicy        func(childComplexity int, id gid.ID, input sla.UpdatePolicyInput) int
 		UpdateTeam             func(childComplexity int, id gid.ID, input directory.UpdateTeamInput) int
 		UpdateTicket           func(childComplexity int, id gid.ID, input ticketing.UpdateTicketInput) int
 	}
@@ -327,6 +339,7 @@ type ComplexityRoot struct {
 		Notifications           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) int
 		RoleAssignments         func(childComplexity int) int
 		SLAPolicies             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.SLAPolicyOrder, where *ent.SLAPolicyWhereInput) int
+		SLAPreview              func(childComplexity int, policyID gid.ID, priority schematype.Priority, from time.Time) int
 		Tags                    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) int
 		Teams                   func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		TicketByNumber          func(childComplexity int, number int) int
@@ -342,15 +355,31 @@ type ComplexityRoot struct {
 		Team  func(childComplexity int) int
 	}
 
+	SLAConditions struct {
+		CategoryIDs   func(childComplexity int) int
+		Channels      func(childComplexity int) int
+		CustomerIDs   func(childComplexity int) int
+		Organizations func(childComplexity int) int
+		Priorities    func(childComplexity int) int
+		TeamIDs       func(childComplexity int) int
+	}
+
+	SLAInterval struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	SLAPolicy struct {
 		Active           func(childComplexity int) int
 		BreachActions    func(childComplexity int) int
 		Calendar         func(childComplexity int) int
+		Conditions       func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		ID               func(childComplexity int) int
 		IsDefault        func(childComplexity int) int
 		Name             func(childComplexity int) int
+		Position         func(childComplexity int) int
 		ReminderPercents func(childComplexity int) int
 		Targets          func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
@@ -367,6 +396,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SLAPreview struct {
+		FirstAssignmentDueAt func(childComplexity int) int
+		FirstResponseDueAt   func(childComplexity int) int
+		From                 func(childComplexity int) int
+		NextResponseDueAt    func(childComplexity int) int
+		Policy               func(childComplexity int) int
+		Priority             func(childComplexity int) int
+		ResolutionDueAt      func(childComplexity int) int
+		Timezone             func(childComplexity int) int
+	}
+
 	SLAStats struct {
 		Breached   func(childComplexity int) int
 		Compliance func(childComplexity int) int
@@ -375,10 +415,24 @@ type ComplexityRoot struct {
 	}
 
 	SLATarget struct {
-		FirstResponseMinutes func(childComplexity int) int
-		NextResponseMinutes  func(childComplexity int) int
-		Priority             func(childComplexity int) int
-		ResolutionMinutes    func(childComplexity int) int
+		FirstAssignmentMinutes func(childComplexity int) int
+		FirstResponseMinutes   func(childComplexity int) int
+		NextResponseMinutes    func(childComplexity int) int
+		Priority               func(childComplexity int) int
+		ResolutionMinutes      func(childComplexity int) int
+	}
+
+	SLATimelineEntry struct {
+		BreachedAt       func(childComplexity int) int
+		DueAt            func(childComplexity int) int
+		MetAt            func(childComplexity int) int
+		Metric           func(childComplexity int) int
+		PausedIntervals  func(childComplexity int) int
+		RemainingSeconds func(childComplexity int) int
+		StartedAt        func(childComplexity int) int
+		State            func(childComplexity int) int
+		StoppedAt        func(childComplexity int) int
+		TargetMinutes    func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -464,13 +518,17 @@ type ComplexityRoot struct {
 		FirstResponseDueAt func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Internal           func(childComplexity int) int
+		NextDueAt          func(childComplexity int) int
 		Number             func(childComplexity int) int
 		OrderReference     func(childComplexity int) int
 		Priority           func(childComplexity int) int
 		ResolutionDueAt    func(childComplexity int) int
 		ResolvedAt         func(childComplexity int) int
 		SLAPolicy          func(childComplexity int) int
+		SLAPolicyExplicit  func(childComplexity int) int
 		SLAPolicyID        func(childComplexity int) int
+		SLAState           func(childComplexity int) int
+		SLATimeline        func(childComplexity int) int
 		Status             func(childComplexity int) int
 		StatusChangedAt    func(childComplexity int) int
 		Tags               func(childComplexity int) int
@@ -496,18 +554,20 @@ type ComplexityRoot struct {
 	}
 
 	TicketEvent struct {
-		Actor     func(childComplexity int) int
-		ActorID   func(childComplexity int) int
-		Changes   func(childComplexity int) int
-		Comment   func(childComplexity int) int
-		CommentID func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Cursor    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Kind      func(childComplexity int) int
-		Sequence  func(childComplexity int) int
-		Ticket    func(childComplexity int) int
-		TicketID  func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		ActorID     func(childComplexity int) int
+		Changes     func(childComplexity int) int
+		Comment     func(childComplexity int) int
+		CommentID   func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Cursor      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		QueueChange func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		Ticket      func(childComplexity int) int
+		TicketID    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	TicketEventConnection struct {
@@ -519,15 +579,6 @@ type ComplexityRoot struct {
 	TicketEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
-	}
-
-	TicketQueueEvent struct {
-		Cursor      func(childComplexity int) int
-		Event       func(childComplexity int) int
-		QueueChange func(childComplexity int) int
-		Sequence    func(childComplexity int) int
-		TicketID    func(childComplexity int) int
-		TotalCount  func(childComplexity int) int
 	}
 
 	TicketStatsBucket struct {
@@ -606,6 +657,11 @@ type MutationResolver interface {
 	SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error)
 	SetTicketPresence(ctx context.Context, ticketID gid.ID, state presence.State) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []gid.ID) (int, error)
+	UpdateSLAPolicy(ctx context.Context, id gid.ID, input sla.UpdatePolicyInput) (*ent.SLAPolicy, error)
+	DeleteSLAPolicy(ctx context.Context, id gid.ID) (*sla.DeletePolicyResult, error)
+	UpdateBusinessCalendar(ctx context.Context, id gid.ID, input sla.UpdateCalendarInput) (*ent.BusinessCalendar, error)
+	DeleteBusinessCalendar(ctx context.Context, id gid.ID) (gid.ID, error)
+	SetTicketSLAPolicy(ctx context.Context, id gid.ID, policyID *gid.ID) (*ent.Ticket, error)
 }
 type NotificationConnectionResolver interface {
 	UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error)
@@ -627,6 +683,7 @@ type QueryResolver interface {
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	SLAPreview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*sla.Preview, error)
 	TicketStats(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) ([]*stats.Bucket, error)
 }
 type RoleAssignmentResolver interface {
@@ -635,7 +692,7 @@ type RoleAssignmentResolver interface {
 	Team(ctx context.Context, obj *authz.RoleAssignment) (*ent.Team, error)
 }
 type SubscriptionResolver interface {
-	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *realtime.TicketQueueEvent, error)
+	TicketEvents(ctx context.Context, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error)
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
@@ -645,9 +702,19 @@ type TeamResolver interface {
 }
 type TicketResolver interface {
 	CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*ent.Category, error)
+	SLATimeline(ctx context.Context, obj *ent.Ticket) ([]*sla.TimelineEntry, error)
 }
 type TicketEventResolver interface {
+	Kind(ctx context.Context, obj *ent.TicketEvent) (*ticketevent.Kind, error)
+	Changes(ctx context.Context, obj *ent.TicketEvent) ([]*schematype.FieldChange, error)
+	CreatedAt(ctx context.Context, obj *ent.TicketEvent) (*time.Time, error)
+
+	Ticket(ctx context.Context, obj *ent.TicketEvent) (*ent.Ticket, error)
+	Actor(ctx context.Context, obj *ent.TicketEvent) (*ent.Agent, error)
+	Comment(ctx context.Context, obj *ent.TicketEvent) (*ent.Comment, error)
 	Cursor(ctx context.Context, obj *ent.TicketEvent) (*entgql.Cursor[gid.ID], error)
+	QueueChange(ctx context.Context, obj *ent.TicketEvent) (*realtime.QueueChange, error)
+	TotalCount(ctx context.Context, obj *ent.TicketEvent) (*int, error)
 }
 type TicketStatsBucketResolver interface {
 	Team(ctx context.Context, obj *stats.Bucket) (*ent.Team, error)
@@ -1355,6 +1422,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "DeleteSLAPolicyPayload.id":
+		if e.ComplexityRoot.DeleteSLAPolicyPayload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteSLAPolicyPayload.ID(childComplexity), true
+	case "DeleteSLAPolicyPayload.retired":
+		if e.ComplexityRoot.DeleteSLAPolicyPayload.Retired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteSLAPolicyPayload.Retired(childComplexity), true
+
 	case "DurationStats.average":
 		if e.ComplexityRoot.DurationStats.Average == nil {
 			break
@@ -1509,6 +1589,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(ticketing.CreateTicketInput)), true
+	case "Mutation.deleteBusinessCalendar":
+		if e.ComplexityRoot.Mutation.DeleteBusinessCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteBusinessCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteBusinessCalendar(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.deleteSLAPolicy":
+		if e.ComplexityRoot.Mutation.DeleteSLAPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSLAPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSLAPolicy(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -1619,6 +1721,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTicketPresence(childComplexity, args["ticketID"].(gid.ID), args["state"].(presence.State)), true
+	case "Mutation.setTicketSLAPolicy":
+		if e.ComplexityRoot.Mutation.SetTicketSLAPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTicketSLAPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTicketSLAPolicy(childComplexity, args["id"].(gid.ID), args["policyID"].(*gid.ID)), true
 	case "Mutation.setTicketStatus":
 		if e.ComplexityRoot.Mutation.SetTicketStatus == nil {
 			break
@@ -1652,6 +1765,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAgent(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateAgentInput)), true
+	case "Mutation.updateBusinessCalendar":
+		if e.ComplexityRoot.Mutation.UpdateBusinessCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBusinessCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBusinessCalendar(childComplexity, args["id"].(gid.ID), args["input"].(sla.UpdateCalendarInput)), true
 	case "Mutation.updateCategory":
 		if e.ComplexityRoot.Mutation.UpdateCategory == nil {
 			break
@@ -1674,6 +1798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateCustomerInput)), true
+	case "Mutation.updateSLAPolicy":
+		if e.ComplexityRoot.Mutation.UpdateSLAPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSLAPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSLAPolicy(childComplexity, args["id"].(gid.ID), args["input"].(sla.UpdatePolicyInput)), true
 	case "Mutation.updateTeam":
 		if e.ComplexityRoot.Mutation.UpdateTeam == nil {
 			break
@@ -1970,6 +2105,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SLAPolicies(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.SLAPolicyOrder), args["where"].(*ent.SLAPolicyWhereInput)), true
+	case "Query.slaPreview":
+		if e.ComplexityRoot.Query.SLAPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAPreview(childComplexity, args["policyID"].(gid.ID), args["priority"].(schematype.Priority), args["from"].(time.Time)), true
 	case "Query.tags":
 		if e.ComplexityRoot.Query.Tags == nil {
 			break
@@ -2057,6 +2203,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleAssignment.Team(childComplexity), true
 
+	case "SLAConditions.categoryIDs":
+		if e.ComplexityRoot.SLAConditions.CategoryIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.CategoryIDs(childComplexity), true
+	case "SLAConditions.channels":
+		if e.ComplexityRoot.SLAConditions.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.Channels(childComplexity), true
+	case "SLAConditions.customerIDs":
+		if e.ComplexityRoot.SLAConditions.CustomerIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.CustomerIDs(childComplexity), true
+	case "SLAConditions.organizations":
+		if e.ComplexityRoot.SLAConditions.Organizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.Organizations(childComplexity), true
+	case "SLAConditions.priorities":
+		if e.ComplexityRoot.SLAConditions.Priorities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.Priorities(childComplexity), true
+	case "SLAConditions.teamIDs":
+		if e.ComplexityRoot.SLAConditions.TeamIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConditions.TeamIDs(childComplexity), true
+
+	case "SLAInterval.end":
+		if e.ComplexityRoot.SLAInterval.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAInterval.End(childComplexity), true
+	case "SLAInterval.start":
+		if e.ComplexityRoot.SLAInterval.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAInterval.Start(childComplexity), true
+
 	case "SLAPolicy.active":
 		if e.ComplexityRoot.SLAPolicy.Active == nil {
 			break
@@ -2075,6 +2271,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.Calendar(childComplexity), true
+	case "SLAPolicy.conditions":
+		if e.ComplexityRoot.SLAPolicy.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPolicy.Conditions(childComplexity), true
 	case "SLAPolicy.createdAt":
 		if e.ComplexityRoot.SLAPolicy.CreatedAt == nil {
 			break
@@ -2105,6 +2307,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAPolicy.Name(childComplexity), true
+	case "SLAPolicy.position":
+		if e.ComplexityRoot.SLAPolicy.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPolicy.Position(childComplexity), true
 	case "SLAPolicy.reminderPercents":
 		if e.ComplexityRoot.SLAPolicy.ReminderPercents == nil {
 			break
@@ -2156,6 +2364,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SLAPolicyEdge.Node(childComplexity), true
 
+	case "SLAPreview.firstAssignmentDueAt":
+		if e.ComplexityRoot.SLAPreview.FirstAssignmentDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.FirstAssignmentDueAt(childComplexity), true
+	case "SLAPreview.firstResponseDueAt":
+		if e.ComplexityRoot.SLAPreview.FirstResponseDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.FirstResponseDueAt(childComplexity), true
+	case "SLAPreview.from":
+		if e.ComplexityRoot.SLAPreview.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.From(childComplexity), true
+	case "SLAPreview.nextResponseDueAt":
+		if e.ComplexityRoot.SLAPreview.NextResponseDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.NextResponseDueAt(childComplexity), true
+	case "SLAPreview.policy":
+		if e.ComplexityRoot.SLAPreview.Policy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.Policy(childComplexity), true
+	case "SLAPreview.priority":
+		if e.ComplexityRoot.SLAPreview.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.Priority(childComplexity), true
+	case "SLAPreview.resolutionDueAt":
+		if e.ComplexityRoot.SLAPreview.ResolutionDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.ResolutionDueAt(childComplexity), true
+	case "SLAPreview.timezone":
+		if e.ComplexityRoot.SLAPreview.Timezone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPreview.Timezone(childComplexity), true
+
 	case "SLAStats.breached":
 		if e.ComplexityRoot.SLAStats.Breached == nil {
 			break
@@ -2181,6 +2438,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SLAStats.Pending(childComplexity), true
 
+	case "SLATarget.firstAssignmentMinutes":
+		if e.ComplexityRoot.SLATarget.FirstAssignmentMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATarget.FirstAssignmentMinutes(childComplexity), true
 	case "SLATarget.firstResponseMinutes":
 		if e.ComplexityRoot.SLATarget.FirstResponseMinutes == nil {
 			break
@@ -2205,6 +2468,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLATarget.ResolutionMinutes(childComplexity), true
+
+	case "SLATimelineEntry.breachedAt":
+		if e.ComplexityRoot.SLATimelineEntry.BreachedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.BreachedAt(childComplexity), true
+	case "SLATimelineEntry.dueAt":
+		if e.ComplexityRoot.SLATimelineEntry.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.DueAt(childComplexity), true
+	case "SLATimelineEntry.metAt":
+		if e.ComplexityRoot.SLATimelineEntry.MetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.MetAt(childComplexity), true
+	case "SLATimelineEntry.metric":
+		if e.ComplexityRoot.SLATimelineEntry.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.Metric(childComplexity), true
+	case "SLATimelineEntry.pausedIntervals":
+		if e.ComplexityRoot.SLATimelineEntry.PausedIntervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.PausedIntervals(childComplexity), true
+	case "SLATimelineEntry.remainingSeconds":
+		if e.ComplexityRoot.SLATimelineEntry.RemainingSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.RemainingSeconds(childComplexity), true
+	case "SLATimelineEntry.startedAt":
+		if e.ComplexityRoot.SLATimelineEntry.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.StartedAt(childComplexity), true
+	case "SLATimelineEntry.state":
+		if e.ComplexityRoot.SLATimelineEntry.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.State(childComplexity), true
+	case "SLATimelineEntry.stoppedAt":
+		if e.ComplexityRoot.SLATimelineEntry.StoppedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.StoppedAt(childComplexity), true
+	case "SLATimelineEntry.targetMinutes":
+		if e.ComplexityRoot.SLATimelineEntry.TargetMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATimelineEntry.TargetMinutes(childComplexity), true
 
 	case "Subscription.notificationAdded":
 		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
@@ -2592,6 +2916,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.Internal(childComplexity), true
+	case "Ticket.nextDueAt":
+		if e.ComplexityRoot.Ticket.NextDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.NextDueAt(childComplexity), true
 	case "Ticket.number":
 		if e.ComplexityRoot.Ticket.Number == nil {
 			break
@@ -2628,12 +2958,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.SLAPolicy(childComplexity), true
+	case "Ticket.slaPolicyExplicit":
+		if e.ComplexityRoot.Ticket.SLAPolicyExplicit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.SLAPolicyExplicit(childComplexity), true
 	case "Ticket.slaPolicyID":
 		if e.ComplexityRoot.Ticket.SLAPolicyID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Ticket.SLAPolicyID(childComplexity), true
+	case "Ticket.slaState":
+		if e.ComplexityRoot.Ticket.SLAState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.SLAState(childComplexity), true
+	case "Ticket.slaTimeline":
+		if e.ComplexityRoot.Ticket.SLATimeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.SLATimeline(childComplexity), true
 	case "Ticket.status":
 		if e.ComplexityRoot.Ticket.Status == nil {
 			break
@@ -2787,6 +3135,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.Kind(childComplexity), true
+	case "TicketEvent.queueChange":
+		if e.ComplexityRoot.TicketEvent.QueueChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.QueueChange(childComplexity), true
 	case "TicketEvent.sequence":
 		if e.ComplexityRoot.TicketEvent.Sequence == nil {
 			break
@@ -2805,6 +3159,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEvent.TicketID(childComplexity), true
+	case "TicketEvent.totalCount":
+		if e.ComplexityRoot.TicketEvent.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketEvent.TotalCount(childComplexity), true
 
 	case "TicketEventConnection.edges":
 		if e.ComplexityRoot.TicketEventConnection.Edges == nil {
@@ -2837,43 +3197,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TicketEventEdge.Node(childComplexity), true
-
-	case "TicketQueueEvent.cursor":
-		if e.ComplexityRoot.TicketQueueEvent.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Cursor(childComplexity), true
-	case "TicketQueueEvent.event":
-		if e.ComplexityRoot.TicketQueueEvent.Event == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Event(childComplexity), true
-	case "TicketQueueEvent.queueChange":
-		if e.ComplexityRoot.TicketQueueEvent.QueueChange == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.QueueChange(childComplexity), true
-	case "TicketQueueEvent.sequence":
-		if e.ComplexityRoot.TicketQueueEvent.Sequence == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.Sequence(childComplexity), true
-	case "TicketQueueEvent.ticketID":
-		if e.ComplexityRoot.TicketQueueEvent.TicketID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.TicketID(childComplexity), true
-	case "TicketQueueEvent.totalCount":
-		if e.ComplexityRoot.TicketQueueEvent.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.TicketQueueEvent.TotalCount(childComplexity), true
 
 	case "TicketStatsBucket.assignee":
 		if e.ComplexityRoot.TicketStatsBucket.Assignee == nil {
@@ -3061,6 +3384,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("SLAConditionsInput", ec.unmarshalInputSLAConditionsInput),
 			graphql.NewInputUnmarshaler("SLAPolicyOrder", ec.unmarshalInputSLAPolicyOrder),
 			graphql.NewInputUnmarshaler("SLAPolicyWhereInput", ec.unmarshalInputSLAPolicyWhereInput),
 			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
@@ -3076,8 +3400,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TicketTimeBucket", ec.unmarshalInputTicketTimeBucket),
 			graphql.NewInputUnmarshaler("TicketWhereInput", ec.unmarshalInputTicketWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAgentInput", ec.unmarshalInputUpdateAgentInput),
+			graphql.NewInputUnmarshaler("UpdateBusinessCalendarInput", ec.unmarshalInputUpdateBusinessCalendarInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
+			graphql.NewInputUnmarshaler("UpdateSLAPolicyInput", ec.unmarshalInputUpdateSLAPolicyInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateTicketInput", ec.unmarshalInputUpdateTicketInput),
 			graphql.NewInputUnmarshaler("WorkingHoursInput", ec.unmarshalInputWorkingHoursInput),
@@ -4549,6 +4875,9 @@ enum NotificationKind @goModel(model: "helpdesk/ent/notification.Kind") {
   MENTIONED
   ASSIGNED
   WATCHED_TICKET_UPDATED
+  SLA_REMINDER
+  SLA_WARNING
+  SLA_BREACHED
 }
 """
 Ordering options for Notification connections
@@ -5065,6 +5394,8 @@ type SLAPolicy implements Node {
   targets: [SLATarget!]!
   reminderPercents: [Int!]!
   breachActions: [String!]!
+  conditions: SLAConditions
+  position: Int!
   calendar: BusinessCalendar
 }
 """
@@ -5117,6 +5448,7 @@ enum SLAPolicyOrderField {
   CREATED_AT
   UPDATED_AT
   NAME
+  POSITION
 }
 """
 SLAPolicyWhereInput is used for filtering SLAPolicy objects.
@@ -5202,10 +5534,32 @@ input SLAPolicyWhereInput {
   isDefault: Boolean
   isDefaultNEQ: Boolean
   """
+  position field predicates
+  """
+  position: Int
+  positionNEQ: Int
+  positionIn: [Int!]
+  positionNotIn: [Int!]
+  positionGT: Int
+  positionGTE: Int
+  positionLT: Int
+  positionLTE: Int
+  """
   calendar edge predicates
   """
   hasCalendar: Boolean
   hasCalendarWith: [BusinessCalendarWhereInput!]
+}
+"""
+SLAState is enum for the field sla_state
+"""
+enum SLAState @goModel(model: "helpdesk/ent/ticket.SLAState") {
+  ON_TRACK
+  AT_RISK
+  BREACHED
+  MET
+  PAUSED
+  NONE
 }
 type Tag implements Node {
   id: ID!
@@ -5672,6 +6026,9 @@ type Ticket implements Node {
   customFields: Map!
   firstResponseDueAt: Time
   resolutionDueAt: Time
+  slaState: SLAState!
+  nextDueAt: Time
+  slaPolicyExplicit: Boolean!
   statusChangedAt: Time
   firstRespondedAt: Time
   resolvedAt: Time
@@ -5800,13 +6157,25 @@ type TicketEdge {
 type TicketEvent implements Node {
   id: ID!
   sequence: Int!
-  kind: TicketEventKind!
-  changes: [FieldChange!]!
-  createdAt: Time!
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  kind: TicketEventKind
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  changes: [FieldChange!]
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  createdAt: Time
   ticketID: ID!
   actorID: ID
   commentID: ID
-  ticket: Ticket!
+  """
+  Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise.
+  """
+  ticket: Ticket
   actor: Agent
   comment: Comment
 }
@@ -5851,6 +6220,9 @@ enum TicketEventKind @goModel(model: "helpdesk/ent/ticketevent.Kind") {
   ASSIGNED
   UNASSIGNED
   TEAM_CHANGED
+  SLA_REMINDER
+  SLA_WARNING
+  SLA_BREACHED
 }
 """
 Ordering options for TicketEvent connections
@@ -6014,6 +6386,7 @@ enum TicketOrderField {
   CHANNEL
   FIRST_RESPONSE_DUE_AT
   RESOLUTION_DUE_AT
+  NEXT_DUE_AT
 }
 """
 TicketPriority is enum for the field default_priority
@@ -6201,6 +6574,31 @@ input TicketWhereInput {
   resolutionDueAtLTE: Time
   resolutionDueAtIsNil: Boolean
   resolutionDueAtNotNil: Boolean
+  """
+  sla_state field predicates
+  """
+  slaState: SLAState
+  slaStateNEQ: SLAState
+  slaStateIn: [SLAState!]
+  slaStateNotIn: [SLAState!]
+  """
+  next_due_at field predicates
+  """
+  nextDueAt: Time
+  nextDueAtNEQ: Time
+  nextDueAtIn: [Time!]
+  nextDueAtNotIn: [Time!]
+  nextDueAtGT: Time
+  nextDueAtGTE: Time
+  nextDueAtLT: Time
+  nextDueAtLTE: Time
+  nextDueAtIsNil: Boolean
+  nextDueAtNotNil: Boolean
+  """
+  sla_policy_explicit field predicates
+  """
+  slaPolicyExplicit: Boolean
+  slaPolicyExplicitNEQ: Boolean
   """
   status_changed_at field predicates
   """
@@ -6776,12 +7174,18 @@ with ` + "`" + `after` + "`" + ` to resume, with no gap and no duplicate.
 type Subscription {
   """
   A live queue: the events of the tickets matching ` + "`" + `where` + "`" + ` (the filter of
-  ` + "`" + `tickets` + "`" + `), each saying whether the ticket entered, left or changed in
-  the queue, with the queue's size. With ` + "`" + `after` + "`" + ` (any event's cursor), the
-  events committed after it are replayed first. Customers' tokens receive
-  no ticket history and are refused.
+  ` + "`" + `tickets` + "`" + `), in sequence order. Each delivery's ` + "`" + `queueChange` + "`" + ` says whether
+  its ticket ENTERED, LEFT or CHANGED in the queue, and ` + "`" + `totalCount` + "`" + ` is the
+  queue's size after it. A ticket that leaves the queue is delivered once
+  as LEFT: with the event when the viewer may still read the ticket (it
+  stopped matching the filter), and withheld when it may not (only ` + "`" + `id` + "`" + `,
+  ` + "`" + `sequence` + "`" + `, ` + "`" + `ticketID` + "`" + `, ` + "`" + `cursor` + "`" + `, ` + "`" + `queueChange` + "`" + ` and ` + "`" + `totalCount` + "`" + ` are set;
+  ` + "`" + `kind` + "`" + `, ` + "`" + `changes` + "`" + `, ` + "`" + `createdAt` + "`" + `, ` + "`" + `ticket` + "`" + `, ` + "`" + `actor` + "`" + `, ` + "`" + `comment` + "`" + ` are null).
+  With ` + "`" + `after` + "`" + ` (any event's cursor), the events committed after it are
+  replayed first. Customers' tokens receive no ticket history and are
+  refused.
   """
-  ticketEvents(where: TicketWhereInput, after: Cursor): TicketQueueEvent!
+  ticketEvents(where: TicketWhereInput, after: Cursor): TicketEvent!
   """
   The events of one ticket (its detail page), replayed from ` + "`" + `after` + "`" + ` first
   when given. Ends with FORBIDDEN when the ticket becomes invisible to the
@@ -6798,20 +7202,6 @@ enum QueueChange {
   LEFT
   """The ticket was and is in the queue: update it."""
   CHANGED
-}
-
-"""One delivery of a live queue (` + "`" + `ticketEvents` + "`" + `)."""
-type TicketQueueEvent {
-  queueChange: QueueChange!
-  """The event; null when the ticket LEFT the queue (its content is not delivered)."""
-  event: TicketEvent
-  ticketID: ID!
-  """The event's position in the log: deliveries come in increasing sequence."""
-  sequence: Int!
-  """Resume after this delivery: subscribe again with ` + "`" + `after: cursor` + "`" + `."""
-  cursor: Cursor!
-  """How many tickets are in the queue after this event."""
-  totalCount: Int!
 }
 
 extend type TicketEvent {
@@ -6907,6 +7297,170 @@ extend type Subscription {
   The viewer's new notifications, as their changes commit (agents only).
   """
   notificationAdded: Notification!
+}
+`, BuiltIn: false},
+	{Name: "../schema/realtime.graphql", Input: `# Live queues: how a delivered event changes the subscriber's queue.
+
+extend type TicketEvent {
+  """
+  How this event changes the live queue that delivered it (ticketEvents);
+  null on events read any other way (queries, ticketChanged).
+  """
+  queueChange: QueueChange
+  """
+  How many tickets are in the live queue after this event (ticketEvents);
+  null on events read any other way.
+  """
+  totalCount: Int
+}
+`, BuiltIn: false},
+	{Name: "../schema/sla.graphql", Input: `# SLA: which policy a ticket gets, its clocks and due times, and the
+# configuration of policies and calendars. Ticket.slaState, nextDueAt,
+# firstResponseDueAt and resolutionDueAt are ticket fields (filterable in
+# TicketWhereInput, NEXT_DUE_AT sortable); slaTimeline shows every clock.
+
+"""
+Conditions that choose an SLA policy: every list that is set must contain
+the ticket's value (a category matches its whole subtree). Channels are
+TicketChannel names.
+"""
+type SLAConditions {
+  priorities: [TicketPriority!]
+  categoryIDs: [ID!]
+  channels: [String!]
+  customerIDs: [ID!]
+  organizations: [String!]
+  teamIDs: [ID!]
+}
+
+input SLAConditionsInput {
+  priorities: [TicketPriority!]
+  categoryIDs: [ID!]
+  "TicketChannel names."
+  channels: [String!]
+  customerIDs: [ID!]
+  organizations: [String!]
+  teamIDs: [ID!]
+}
+
+extend type SLATarget {
+  "How long a ticket may wait without an assignee."
+  firstAssignmentMinutes: Int
+}
+
+extend input SLATargetInput {
+  firstAssignmentMinutes: Int
+}
+
+extend input CreateSLAPolicyInput {
+  "Conditions that choose this policy; policies are tried by ascending position, the first match wins."
+  conditions: SLAConditionsInput
+  position: Int
+}
+
+"""What an SLA clock measures."""
+enum SLAMetric {
+  "How long the ticket waits without an assignee."
+  FIRST_ASSIGNMENT
+  "Until the first public agent reply."
+  FIRST_RESPONSE
+  "From a customer's message to the next public agent reply."
+  NEXT_RESPONSE
+  "Until the ticket is RESOLVED."
+  RESOLUTION
+}
+
+"""A span of time; ` + "`" + `end` + "`" + ` is null while it lasts."""
+type SLAInterval {
+  start: Time!
+  end: Time
+}
+
+"""One SLA metric of a ticket, as measured so far."""
+type SLATimelineEntry {
+  metric: SLAMetric!
+  "The business time the metric may take, in minutes."
+  targetMinutes: Int!
+  "Null for NEXT_RESPONSE until a customer writes after the first response."
+  startedAt: Time
+  "The intervals the clock did not count (WAITING, or resolved before a reopen)."
+  pausedIntervals: [SLAInterval!]!
+  "Null while paused, met or stopped."
+  dueAt: Time
+  metAt: Time
+  breachedAt: Time
+  "When the clock stopped without being met (closed, cancelled, resolved without it)."
+  stoppedAt: Time
+  "Business time left until the target, in seconds (negative once overdue); null when the clock does not run."
+  remainingSeconds: Int
+  state: SLAState!
+}
+
+extend type Ticket {
+  "Every SLA clock of the ticket; empty without a policy."
+  slaTimeline: [SLATimelineEntry!]!
+}
+
+"""The due times a policy gives a ticket of one priority created at ` + "`" + `from` + "`" + `."""
+type SLAPreview {
+  policy: SLAPolicy!
+  priority: TicketPriority!
+  from: Time!
+  "The calendar's time zone (UTC for 24×7)."
+  timezone: String!
+  firstAssignmentDueAt: Time
+  firstResponseDueAt: Time
+  "For a customer message at ` + "`" + `from` + "`" + `."
+  nextResponseDueAt: Time
+  resolutionDueAt: Time
+}
+
+input UpdateSLAPolicyInput {
+  name: String
+  description: String
+  calendarID: ID
+  "Count in 24×7 instead of a calendar."
+  clearCalendar: Boolean
+  targets: [SLATargetInput!]
+  reminderPercents: [Int!]
+  breachActions: [SLABreachAction!]
+  isDefault: Boolean
+  "A retired (inactive) policy is no longer chosen for new tickets."
+  active: Boolean
+  conditions: SLAConditionsInput
+  position: Int
+}
+
+input UpdateBusinessCalendarInput {
+  name: String
+  timezone: String
+  weeklyHours: [WorkingHoursInput!]
+  holidays: [String!]
+}
+
+"""What deleting an SLA policy did."""
+type DeleteSLAPolicyPayload {
+  id: ID!
+  "True when tickets still use the policy: it was retired (made inactive) instead of deleted."
+  retired: Boolean!
+}
+
+extend type Query {
+  "The due times a policy would give a ticket of this priority created at ` + "`" + `from` + "`" + ` (administrators)."
+  slaPreview(policyID: ID!, priority: TicketPriority!, from: Time!): SLAPreview!
+}
+
+extend type Mutation {
+  "Change an SLA policy; the open tickets it measures get new due times (administrators)."
+  updateSLAPolicy(id: ID!, input: UpdateSLAPolicyInput!): SLAPolicy!
+  "Delete an SLA policy, or retire it when tickets or categories use it (administrators)."
+  deleteSLAPolicy(id: ID!): DeleteSLAPolicyPayload!
+  "Change a business calendar; open tickets measured in it get new due times (administrators)."
+  updateBusinessCalendar(id: ID!, input: UpdateBusinessCalendarInput!): BusinessCalendar!
+  "Delete a business calendar no policy or team uses (administrators)."
+  deleteBusinessCalendar(id: ID!): ID!
+  "Choose a ticket's SLA policy explicitly; null goes back to choosing it by conditions (administrators)."
+  setTicketSLAPolicy(id: ID!, policyID: ID): Ticket!
 }
 `, BuiltIn: false},
 	{Name: "../schema/stats.graphql", Input: `# Dashboard statistics: ticketStats (and its live form, ticketStatsChanged)
@@ -7366,6 +7920,16 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteSLAPolicyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeleteSLAPolicyPayload_id(ctx, field)
+	case "retired":
+		return ec.fieldContext_DeleteSLAPolicyPayload_retired(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteSLAPolicyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DurationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "count":
@@ -7488,6 +8052,34 @@ func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RoleAssignment", field.Name)
 }
 
+func (ec *executionContext) childFields_SLAConditions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priorities":
+		return ec.fieldContext_SLAConditions_priorities(ctx, field)
+	case "categoryIDs":
+		return ec.fieldContext_SLAConditions_categoryIDs(ctx, field)
+	case "channels":
+		return ec.fieldContext_SLAConditions_channels(ctx, field)
+	case "customerIDs":
+		return ec.fieldContext_SLAConditions_customerIDs(ctx, field)
+	case "organizations":
+		return ec.fieldContext_SLAConditions_organizations(ctx, field)
+	case "teamIDs":
+		return ec.fieldContext_SLAConditions_teamIDs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAConditions", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_SLAInterval_start(ctx, field)
+	case "end":
+		return ec.fieldContext_SLAInterval_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAInterval", field.Name)
+}
+
 func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7510,6 +8102,10 @@ func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field gra
 		return ec.fieldContext_SLAPolicy_reminderPercents(ctx, field)
 	case "breachActions":
 		return ec.fieldContext_SLAPolicy_breachActions(ctx, field)
+	case "conditions":
+		return ec.fieldContext_SLAPolicy_conditions(ctx, field)
+	case "position":
+		return ec.fieldContext_SLAPolicy_position(ctx, field)
 	case "calendar":
 		return ec.fieldContext_SLAPolicy_calendar(ctx, field)
 	}
@@ -7538,6 +8134,28 @@ func (ec *executionContext) childFields_SLAPolicyEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SLAPolicyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SLAPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "policy":
+		return ec.fieldContext_SLAPreview_policy(ctx, field)
+	case "priority":
+		return ec.fieldContext_SLAPreview_priority(ctx, field)
+	case "from":
+		return ec.fieldContext_SLAPreview_from(ctx, field)
+	case "timezone":
+		return ec.fieldContext_SLAPreview_timezone(ctx, field)
+	case "firstAssignmentDueAt":
+		return ec.fieldContext_SLAPreview_firstAssignmentDueAt(ctx, field)
+	case "firstResponseDueAt":
+		return ec.fieldContext_SLAPreview_firstResponseDueAt(ctx, field)
+	case "nextResponseDueAt":
+		return ec.fieldContext_SLAPreview_nextResponseDueAt(ctx, field)
+	case "resolutionDueAt":
+		return ec.fieldContext_SLAPreview_resolutionDueAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAPreview", field.Name)
+}
+
 func (ec *executionContext) childFields_SLAStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "met":
@@ -7562,8 +8180,36 @@ func (ec *executionContext) childFields_SLATarget(ctx context.Context, field gra
 		return ec.fieldContext_SLATarget_nextResponseMinutes(ctx, field)
 	case "resolutionMinutes":
 		return ec.fieldContext_SLATarget_resolutionMinutes(ctx, field)
+	case "firstAssignmentMinutes":
+		return ec.fieldContext_SLATarget_firstAssignmentMinutes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLATarget", field.Name)
+}
+
+func (ec *executionContext) childFields_SLATimelineEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_SLATimelineEntry_metric(ctx, field)
+	case "targetMinutes":
+		return ec.fieldContext_SLATimelineEntry_targetMinutes(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_SLATimelineEntry_startedAt(ctx, field)
+	case "pausedIntervals":
+		return ec.fieldContext_SLATimelineEntry_pausedIntervals(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_SLATimelineEntry_dueAt(ctx, field)
+	case "metAt":
+		return ec.fieldContext_SLATimelineEntry_metAt(ctx, field)
+	case "breachedAt":
+		return ec.fieldContext_SLATimelineEntry_breachedAt(ctx, field)
+	case "stoppedAt":
+		return ec.fieldContext_SLATimelineEntry_stoppedAt(ctx, field)
+	case "remainingSeconds":
+		return ec.fieldContext_SLATimelineEntry_remainingSeconds(ctx, field)
+	case "state":
+		return ec.fieldContext_SLATimelineEntry_state(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLATimelineEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7708,6 +8354,12 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_firstResponseDueAt(ctx, field)
 	case "resolutionDueAt":
 		return ec.fieldContext_Ticket_resolutionDueAt(ctx, field)
+	case "slaState":
+		return ec.fieldContext_Ticket_slaState(ctx, field)
+	case "nextDueAt":
+		return ec.fieldContext_Ticket_nextDueAt(ctx, field)
+	case "slaPolicyExplicit":
+		return ec.fieldContext_Ticket_slaPolicyExplicit(ctx, field)
 	case "statusChangedAt":
 		return ec.fieldContext_Ticket_statusChangedAt(ctx, field)
 	case "firstRespondedAt":
@@ -7754,6 +8406,8 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_events(ctx, field)
 	case "categoryPath":
 		return ec.fieldContext_Ticket_categoryPath(ctx, field)
+	case "slaTimeline":
+		return ec.fieldContext_Ticket_slaTimeline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
 }
@@ -7806,6 +8460,10 @@ func (ec *executionContext) childFields_TicketEvent(ctx context.Context, field g
 		return ec.fieldContext_TicketEvent_comment(ctx, field)
 	case "cursor":
 		return ec.fieldContext_TicketEvent_cursor(ctx, field)
+	case "queueChange":
+		return ec.fieldContext_TicketEvent_queueChange(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TicketEvent_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEvent", field.Name)
 }
@@ -7830,24 +8488,6 @@ func (ec *executionContext) childFields_TicketEventEdge(ctx context.Context, fie
 		return ec.fieldContext_TicketEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TicketEventEdge", field.Name)
-}
-
-func (ec *executionContext) childFields_TicketQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "queueChange":
-		return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
-	case "event":
-		return ec.fieldContext_TicketQueueEvent_event(ctx, field)
-	case "ticketID":
-		return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
-	case "sequence":
-		return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
-	case "cursor":
-		return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
-	case "totalCount":
-		return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type TicketQueueEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_TicketStatsBucket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8412,6 +9052,34 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteBusinessCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8632,6 +9300,28 @@ func (ec *executionContext) field_Mutation_setTicketPresence_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setTicketSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "policyID",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["policyID"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTicketStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8698,6 +9388,28 @@ func (ec *executionContext) field_Mutation_updateAgent_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateBusinessCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (sla.UpdateCalendarInput, error) {
+			return ec.unmarshalNUpdateBusinessCalendarInput2helpdeskᚋinternalᚋslaᚐUpdateCalendarInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8734,6 +9446,28 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 			return ec.unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (sla.UpdatePolicyInput, error) {
+			return ec.unmarshalNUpdateSLAPolicyInput2helpdeskᚋinternalᚋslaᚐUpdatePolicyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9203,6 +9937,36 @@ func (ec *executionContext) field_Query_slaPolicies_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slaPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "policyID",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["policyID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "priority",
+		func(ctx context.Context, v any) (schematype.Priority, error) {
+			return ec.unmarshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["priority"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
 	return args, nil
 }
 
@@ -12532,6 +13296,52 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _DeleteSLAPolicyPayload_id(ctx context.Context, field graphql.CollectedField, obj *sla.DeletePolicyResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteSLAPolicyPayload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteSLAPolicyPayload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteSLAPolicyPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteSLAPolicyPayload_retired(ctx context.Context, field graphql.CollectedField, obj *sla.DeletePolicyResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteSLAPolicyPayload_retired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteSLAPolicyPayload_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteSLAPolicyPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _DurationStats_count(ctx context.Context, field graphql.CollectedField, obj *stats.Durations) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13875,6 +14685,226 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_markNotificationsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSLAPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSLAPolicy(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(sla.UpdatePolicyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
+			return ec.marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAPolicy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSLAPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSLAPolicy(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sla.DeletePolicyResult) graphql.Marshaler {
+			return ec.marshalNDeleteSLAPolicyPayload2ᚖhelpdeskᚋinternalᚋslaᚐDeletePolicyResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteSLAPolicyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBusinessCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBusinessCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBusinessCalendar(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(sla.UpdateCalendarInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessCalendar) graphql.Marshaler {
+			return ec.marshalNBusinessCalendar2ᚖhelpdeskᚋentᚐBusinessCalendar(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBusinessCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessCalendar(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBusinessCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteBusinessCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteBusinessCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteBusinessCalendar(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteBusinessCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteBusinessCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTicketSLAPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTicketSLAPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTicketSLAPolicy(ctx, fc.Args["id"].(gid.ID), fc.Args["policyID"].(*gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTicketSLAPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTicketSLAPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15233,6 +16263,50 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_slaPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAPreview(ctx, fc.Args["policyID"].(gid.ID), fc.Args["priority"].(schematype.Priority), fc.Args["from"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *sla.Preview) graphql.Marshaler {
+			return ec.marshalNSLAPreview2ᚖhelpdeskᚋinternalᚋslaᚐPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_ticketStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15438,6 +16512,190 @@ func (ec *executionContext) fieldContext_RoleAssignment_team(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SLAConditions_priorities(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_priorities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priorities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.Priority) graphql.Marshaler {
+			return ec.marshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_priorities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _SLAConditions_categoryIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_categoryIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_categoryIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAConditions_channels(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAConditions_customerIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_customerIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_customerIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAConditions_organizations(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organizations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAConditions_teamIDs(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConditions_teamIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConditions_teamIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConditions", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAInterval_start(ctx context.Context, field graphql.CollectedField, obj *sla.PausedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAInterval_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAInterval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAInterval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAInterval_end(ctx context.Context, field graphql.CollectedField, obj *sla.PausedInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAInterval_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAInterval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAInterval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SLAPolicy_id(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
@@ -15679,6 +16937,61 @@ func (ec *executionContext) fieldContext_SLAPolicy_breachActions(_ context.Conte
 	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "String")
 }
 
+func (ec *executionContext) _SLAPolicy_conditions(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPolicy_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conditions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.SLAConditions) graphql.Marshaler {
+			return ec.marshalOSLAConditions2helpdeskᚋentᚋschematypeᚐSLAConditions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPolicy_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAPolicy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAConditions(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAPolicy_position(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPolicy_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPolicy_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPolicy", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SLAPolicy_calendar(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15851,6 +17164,199 @@ func (ec *executionContext) _SLAPolicyEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SLAPolicyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SLAPolicyEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SLAPreview_policy(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_policy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
+			return ec.marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAPreview_priority(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.Priority) graphql.Marshaler {
+			return ec.marshalNTicketPriority2helpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _SLAPreview_from(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAPreview_timezone(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_timezone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timezone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAPreview_firstAssignmentDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_firstAssignmentDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignmentDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_firstAssignmentDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAPreview_firstResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_firstResponseDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_firstResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAPreview_nextResponseDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_nextResponseDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextResponseDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_nextResponseDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLAPreview_resolutionDueAt(ctx context.Context, field graphql.CollectedField, obj *sla.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPreview_resolutionDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPreview_resolutionDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAPreview", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SLAStats_met(ctx context.Context, field graphql.CollectedField, obj *stats.SLA) (ret graphql.Marshaler) {
@@ -16037,6 +17543,268 @@ func (ec *executionContext) fieldContext_SLATarget_resolutionMinutes(_ context.C
 	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SLATarget_firstAssignmentMinutes(ctx context.Context, field graphql.CollectedField, obj *schematype.SLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATarget_firstAssignmentMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignmentMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATarget_firstAssignmentMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLATimelineEntry_metric(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v slaclock.Metric) graphql.Marshaler {
+			return ec.marshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "SLAMetric")
+}
+
+func (ec *executionContext) _SLATimelineEntry_targetMinutes(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_targetMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_targetMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLATimelineEntry_startedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLATimelineEntry_pausedIntervals(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_pausedIntervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PausedIntervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []sla.PausedInterval) graphql.Marshaler {
+			return ec.marshalNSLAInterval2ᚕhelpdeskᚋinternalᚋslaᚐPausedIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_pausedIntervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLATimelineEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLATimelineEntry_dueAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLATimelineEntry_metAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_metAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_metAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLATimelineEntry_breachedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_breachedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreachedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_breachedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLATimelineEntry_stoppedAt(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_stoppedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_stoppedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SLATimelineEntry_remainingSeconds(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_remainingSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemainingSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_remainingSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLATimelineEntry_state(ctx context.Context, field graphql.CollectedField, obj *sla.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATimelineEntry_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
+			return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATimelineEntry_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATimelineEntry", field, false, false, "SLAState")
+}
+
 func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -16050,8 +17818,8 @@ func (ec *executionContext) _Subscription_ticketEvents(ctx context.Context, fiel
 			return ec.Resolvers.Subscription().TicketEvents(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["after"].(*entgql.Cursor[gid.ID]))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
-			return ec.marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
+			return ec.marshalNTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16064,7 +17832,7 @@ func (ec *executionContext) fieldContext_Subscription_ticketEvents(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TicketQueueEvent(ctx, field)
+			return ec.childFields_TicketEvent(ctx, field)
 		},
 	}
 	defer func() {
@@ -17457,6 +19225,75 @@ func (ec *executionContext) fieldContext_Ticket_resolutionDueAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Ticket_slaState(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_slaState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLAState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
+			return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_slaState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "SLAState")
+}
+
+func (ec *executionContext) _Ticket_nextDueAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_nextDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_nextDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Ticket_slaPolicyExplicit(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_slaPolicyExplicit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLAPolicyExplicit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_slaPolicyExplicit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Ticket_statusChangedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18109,6 +19946,38 @@ func (ec *executionContext) fieldContext_Ticket_categoryPath(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Ticket_slaTimeline(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_slaTimeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().SLATimeline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*sla.TimelineEntry) graphql.Marshaler {
+			return ec.marshalNSLATimelineEntry2ᚕᚖhelpdeskᚋinternalᚋslaᚐTimelineEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_slaTimeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLATimelineEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TicketConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18306,18 +20175,18 @@ func (ec *executionContext) _TicketEvent_kind(ctx context.Context, field graphql
 			return ec.fieldContext_TicketEvent_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+			return ec.Resolvers.TicketEvent().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v ticketevent.Kind) graphql.Marshaler {
-			return ec.marshalNTicketEventKind2helpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ticketevent.Kind) graphql.Marshaler {
+			return ec.marshalOTicketEventKind2ᚖhelpdeskᚋentᚋticketeventᚐKind(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "TicketEventKind")
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "TicketEventKind")
 }
 
 func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -18329,22 +20198,22 @@ func (ec *executionContext) _TicketEvent_changes(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_changes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Changes, nil
+			return ec.Resolvers.TicketEvent().Changes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-			return ec.marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+			return ec.marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "TicketEvent",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldChange(ctx, field)
 		},
@@ -18361,18 +20230,18 @@ func (ec *executionContext) _TicketEvent_createdAt(ctx context.Context, field gr
 			return ec.fieldContext_TicketEvent_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+			return ec.Resolvers.TicketEvent().CreatedAt(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketEvent", field, false, false, "Time")
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Time")
 }
 
 func (ec *executionContext) _TicketEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
@@ -18453,14 +20322,14 @@ func (ec *executionContext) _TicketEvent_ticket(ctx context.Context, field graph
 			return ec.fieldContext_TicketEvent_ticket(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ticket(ctx)
+			return ec.Resolvers.TicketEvent().Ticket(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
-			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+			return ec.marshalOTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18468,7 +20337,7 @@ func (ec *executionContext) fieldContext_TicketEvent_ticket(_ context.Context, f
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Ticket(ctx, field)
 		},
@@ -18485,7 +20354,7 @@ func (ec *executionContext) _TicketEvent_actor(ctx context.Context, field graphq
 			return ec.fieldContext_TicketEvent_actor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Actor(ctx)
+			return ec.Resolvers.TicketEvent().Actor(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
@@ -18500,7 +20369,7 @@ func (ec *executionContext) fieldContext_TicketEvent_actor(_ context.Context, fi
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
 		},
@@ -18517,7 +20386,7 @@ func (ec *executionContext) _TicketEvent_comment(ctx context.Context, field grap
 			return ec.fieldContext_TicketEvent_comment(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Comment(ctx)
+			return ec.Resolvers.TicketEvent().Comment(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Comment) graphql.Marshaler {
@@ -18532,7 +20401,7 @@ func (ec *executionContext) fieldContext_TicketEvent_comment(_ context.Context, 
 		Object:     "TicketEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Comment(ctx, field)
 		},
@@ -18561,6 +20430,52 @@ func (ec *executionContext) _TicketEvent_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_TicketEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Cursor")
+}
+
+func (ec *executionContext) _TicketEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_queueChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketEvent().QueueChange(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
+			return ec.marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "QueueChange")
+}
+
+func (ec *executionContext) _TicketEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketEvent_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketEvent().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketEvent", field, true, true, "Int")
 }
 
 func (ec *executionContext) _TicketEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TicketEventConnection) (ret graphql.Marshaler) {
@@ -18703,153 +20618,6 @@ func (ec *executionContext) _TicketEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TicketEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TicketEventEdge", field, false, false, "Cursor")
-}
-
-func (ec *executionContext) _TicketQueueEvent_queueChange(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_queueChange(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QueueChange, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
-			return ec.marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_queueChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "QueueChange")
-}
-
-func (ec *executionContext) _TicketQueueEvent_event(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_event(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Event, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketEvent) graphql.Marshaler {
-			return ec.marshalOTicketEvent2ᚖhelpdeskᚋentᚐTicketEvent(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "TicketQueueEvent",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TicketEvent(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _TicketQueueEvent_ticketID(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_ticketID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TicketID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_ticketID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "ID")
-}
-
-func (ec *executionContext) _TicketQueueEvent_sequence(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_sequence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sequence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
-}
-
-func (ec *executionContext) _TicketQueueEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[gid.ID]) graphql.Marshaler {
-			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Cursor")
-}
-
-func (ec *executionContext) _TicketQueueEvent_totalCount(ctx context.Context, field graphql.CollectedField, obj *realtime.TicketQueueEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TicketQueueEvent_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_TicketQueueEvent_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TicketQueueEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TicketStatsBucket_status(ctx context.Context, field graphql.CollectedField, obj *stats.Bucket) (ret graphql.Marshaler) {
@@ -24554,7 +26322,7 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "calendarID", "targets", "reminderPercents", "breachActions", "isDefault"}
+	fieldsInOrder := [...]string{"name", "description", "calendarID", "targets", "reminderPercents", "breachActions", "isDefault", "conditions", "position"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24610,6 +26378,20 @@ func (ec *executionContext) unmarshalInputCreateSLAPolicyInput(ctx context.Conte
 				return it, err
 			}
 			it.IsDefault = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
 		}
 	}
 	return it, nil
@@ -26441,6 +28223,83 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSLAConditionsInput(ctx context.Context, obj any) (schematype.SLAConditions, error) {
+	var it schematype.SLAConditions
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"priorities", "categoryIDs", "channels", "customerIDs", "organizations", "teamIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "priorities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorities"))
+			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priorities = data
+		case "categoryIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDs"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDs = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		case "customerIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDs"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDs = data
+		case "organizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizations"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organizations = data
+		case "teamIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLAConditionsInput unmarshals raw into the SLAConditionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLAConditionsInput(ctx context.Context, raw any) (schematype.SLAConditions, error) {
+	var out schematype.SLAConditions
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLAConditionsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSLAPolicyOrder(ctx context.Context, obj any) (ent.SLAPolicyOrder, error) {
 	var it ent.SLAPolicyOrder
 	if obj == nil {
@@ -26505,7 +28364,7 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "isDefault", "isDefaultNEQ", "hasCalendar", "hasCalendarWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "isDefault", "isDefaultNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "hasCalendar", "hasCalendarWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26911,6 +28770,62 @@ func (ec *executionContext) unmarshalInputSLAPolicyWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.IsDefaultNEQ = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "positionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNEQ = data
+		case "positionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionIn = data
+		case "positionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNotIn = data
+		case "positionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGT = data
+		case "positionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGTE = data
+		case "positionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLT = data
+		case "positionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLTE = data
 		case "hasCalendar":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCalendar"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -26953,7 +28868,7 @@ func (ec *executionContext) unmarshalInputSLATargetInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"priority", "firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes"}
+	fieldsInOrder := [...]string{"priority", "firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes", "firstAssignmentMinutes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26988,6 +28903,13 @@ func (ec *executionContext) unmarshalInputSLATargetInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ResolutionMinutes = data
+		case "firstAssignmentMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentMinutes = data
 		}
 	}
 	return it, nil
@@ -29238,7 +31160,7 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "slaState", "slaStateNEQ", "slaStateIn", "slaStateNotIn", "nextDueAt", "nextDueAtNEQ", "nextDueAtIn", "nextDueAtNotIn", "nextDueAtGT", "nextDueAtGTE", "nextDueAtLT", "nextDueAtLTE", "nextDueAtIsNil", "nextDueAtNotNil", "slaPolicyExplicit", "slaPolicyExplicitNEQ", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30071,6 +31993,118 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.ResolutionDueAtNotNil = data
+		case "slaState":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaState"))
+			data, err := ec.unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAState = data
+		case "slaStateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateNEQ"))
+			data, err := ec.unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAStateNEQ = data
+		case "slaStateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateIn"))
+			data, err := ec.unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAStateIn = data
+		case "slaStateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaStateNotIn"))
+			data, err := ec.unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAStateNotIn = data
+		case "nextDueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAt = data
+		case "nextDueAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtNEQ = data
+		case "nextDueAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtIn = data
+		case "nextDueAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtNotIn = data
+		case "nextDueAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtGT = data
+		case "nextDueAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtGTE = data
+		case "nextDueAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtLT = data
+		case "nextDueAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtLTE = data
+		case "nextDueAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtIsNil = data
+		case "nextDueAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDueAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDueAtNotNil = data
+		case "slaPolicyExplicit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaPolicyExplicit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAPolicyExplicit = data
+		case "slaPolicyExplicitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaPolicyExplicitNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAPolicyExplicitNEQ = data
 		case "statusChangedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -31336,6 +33370,69 @@ func UnmarshalUpdateAgentInput(ctx context.Context, raw any) (directory.UpdateAg
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateBusinessCalendarInput(ctx context.Context, obj any) (sla.UpdateCalendarInput, error) {
+	var it sla.UpdateCalendarInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "timezone", "weeklyHours", "holidays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "timezone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timezone = data
+		case "weeklyHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyHours"))
+			data, err := ec.unmarshalOWorkingHoursInput2ᚕhelpdeskᚋentᚋschematypeᚐWorkingHoursᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyHours = data
+		case "holidays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidays"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Holidays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateBusinessCalendarInput unmarshals raw into the UpdateBusinessCalendarInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateBusinessCalendarInput(ctx context.Context, raw any) (sla.UpdateCalendarInput, error) {
+	var out sla.UpdateCalendarInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBusinessCalendarInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCategoryInput(ctx context.Context, obj any) (catalog.UpdateCategoryInput, error) {
 	var it catalog.UpdateCategoryInput
 	if obj == nil {
@@ -31515,6 +33612,118 @@ func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Contex
 func UnmarshalUpdateCustomerInput(ctx context.Context, raw any) (directory.UpdateCustomerInput, error) {
 	var out directory.UpdateCustomerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSLAPolicyInput(ctx context.Context, obj any) (sla.UpdatePolicyInput, error) {
+	var it sla.UpdatePolicyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "calendarID", "clearCalendar", "targets", "reminderPercents", "breachActions", "isDefault", "active", "conditions", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "calendarID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("calendarID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CalendarID = data
+		case "clearCalendar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCalendar"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCalendar = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOSLATargetInput2ᚕhelpdeskᚋentᚋschematypeᚐSLATargetᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "reminderPercents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminderPercents"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReminderPercents = data
+		case "breachActions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("breachActions"))
+			data, err := ec.unmarshalOSLABreachAction2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BreachActions = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSLAPolicyInput unmarshals raw into the UpdateSLAPolicyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSLAPolicyInput(ctx context.Context, raw any) (sla.UpdatePolicyInput, error) {
+	var out sla.UpdatePolicyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSLAPolicyInput", raw, &out)
 	return out, err
 }
 
@@ -33019,6 +35228,44 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var deleteSLAPolicyPayloadImplementors = []string{"DeleteSLAPolicyPayload"}
+
+func (ec *executionContext) _DeleteSLAPolicyPayload(ctx context.Context, sel ast.SelectionSet, obj *sla.DeletePolicyResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteSLAPolicyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteSLAPolicyPayload")
+		case "id":
+			out.Values[i] = ec._DeleteSLAPolicyPayload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retired":
+			out.Values[i] = ec._DeleteSLAPolicyPayload_retired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var durationStatsImplementors = []string{"DurationStats"}
 
 func (ec *executionContext) _DurationStats(ctx context.Context, sel ast.SelectionSet, obj *stats.Durations) graphql.Marshaler {
@@ -33314,6 +35561,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "markNotificationsRead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markNotificationsRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSLAPolicy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSLAPolicy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSLAPolicy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSLAPolicy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBusinessCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBusinessCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteBusinessCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteBusinessCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTicketSLAPolicy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTicketSLAPolicy(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -33730,6 +36012,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
+		case "slaPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaPreview(ctx, field)
+				})
 		case "ticketStats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -33812,6 +36100,102 @@ func (ec *executionContext) _RoleAssignment(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var sLAConditionsImplementors = []string{"SLAConditions"}
+
+func (ec *executionContext) _SLAConditions(ctx context.Context, sel ast.SelectionSet, obj *schematype.SLAConditions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAConditionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAConditions")
+		case "priorities":
+			out.Values[i] = ec._SLAConditions_priorities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categoryIDs":
+			out.Values[i] = ec._SLAConditions_categoryIDs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._SLAConditions_channels(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerIDs":
+			out.Values[i] = ec._SLAConditions_customerIDs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organizations":
+			out.Values[i] = ec._SLAConditions_organizations(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "teamIDs":
+			out.Values[i] = ec._SLAConditions_teamIDs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAIntervalImplementors = []string{"SLAInterval"}
+
+func (ec *executionContext) _SLAInterval(ctx context.Context, sel ast.SelectionSet, obj *sla.PausedInterval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAInterval")
+		case "start":
+			out.Values[i] = ec._SLAInterval_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._SLAInterval_end(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sLAPolicyImplementors = []string{"SLAPolicy", "Node"}
 
 func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet, obj *ent.SLAPolicy) graphql.Marshaler {
@@ -33870,6 +36254,16 @@ func (ec *executionContext) _SLAPolicy(ctx context.Context, sel ast.SelectionSet
 			}
 		case "breachActions":
 			out.Values[i] = ec._SLAPolicy_breachActions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conditions":
+			out.Values[i] = ec._SLAPolicy_conditions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._SLAPolicy_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -33977,6 +36371,74 @@ func (ec *executionContext) _SLAPolicyEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var sLAPreviewImplementors = []string{"SLAPreview"}
+
+func (ec *executionContext) _SLAPreview(ctx context.Context, sel ast.SelectionSet, obj *sla.Preview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAPreview")
+		case "policy":
+			out.Values[i] = ec._SLAPreview_policy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._SLAPreview_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._SLAPreview_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timezone":
+			out.Values[i] = ec._SLAPreview_timezone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstAssignmentDueAt":
+			out.Values[i] = ec._SLAPreview_firstAssignmentDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstResponseDueAt":
+			out.Values[i] = ec._SLAPreview_firstResponseDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nextResponseDueAt":
+			out.Values[i] = ec._SLAPreview_nextResponseDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resolutionDueAt":
+			out.Values[i] = ec._SLAPreview_resolutionDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sLAStatsImplementors = []string{"SLAStats"}
 
 func (ec *executionContext) _SLAStats(ctx context.Context, sel ast.SelectionSet, obj *stats.SLA) graphql.Marshaler {
@@ -34054,6 +36516,89 @@ func (ec *executionContext) _SLATarget(ctx context.Context, sel ast.SelectionSet
 		case "resolutionMinutes":
 			out.Values[i] = ec._SLATarget_resolutionMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstAssignmentMinutes":
+			out.Values[i] = ec._SLATarget_firstAssignmentMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLATimelineEntryImplementors = []string{"SLATimelineEntry"}
+
+func (ec *executionContext) _SLATimelineEntry(ctx context.Context, sel ast.SelectionSet, obj *sla.TimelineEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLATimelineEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLATimelineEntry")
+		case "metric":
+			out.Values[i] = ec._SLATimelineEntry_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetMinutes":
+			out.Values[i] = ec._SLATimelineEntry_targetMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._SLATimelineEntry_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pausedIntervals":
+			out.Values[i] = ec._SLATimelineEntry_pausedIntervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._SLATimelineEntry_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "metAt":
+			out.Values[i] = ec._SLATimelineEntry_metAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breachedAt":
+			out.Values[i] = ec._SLATimelineEntry_breachedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stoppedAt":
+			out.Values[i] = ec._SLATimelineEntry_stoppedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "remainingSeconds":
+			out.Values[i] = ec._SLATimelineEntry_remainingSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._SLATimelineEntry_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -34558,6 +37103,21 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "slaState":
+			out.Values[i] = ec._Ticket_slaState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextDueAt":
+			out.Values[i] = ec._Ticket_nextDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slaPolicyExplicit":
+			out.Values[i] = ec._Ticket_slaPolicyExplicit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "statusChangedAt":
 			out.Values[i] = ec._Ticket_statusChangedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -34684,6 +37244,12 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_categoryPath(ctx, field, obj)
 				})
+		case "slaTimeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_slaTimeline(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34804,20 +37370,23 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
-			out.Values[i] = ec._TicketEvent_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_kind(ctx, field, obj)
+				})
 		case "changes":
-			out.Values[i] = ec._TicketEvent_changes(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_changes(ctx, field, obj)
+				})
 		case "createdAt":
-			out.Values[i] = ec._TicketEvent_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_createdAt(ctx, field, obj)
+				})
 		case "ticketID":
 			out.Values[i] = ec._TicketEvent_ticketID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34835,7 +37404,7 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 			}
 		case "ticket":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_ticket(ctx, field, obj)
 				})
@@ -34856,6 +37425,18 @@ func (ec *executionContext) _TicketEvent(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TicketEvent_cursor(ctx, field, obj)
+				})
+		case "queueChange":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_queueChange(ctx, field, obj)
+				})
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketEvent_totalCount(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34935,64 +37516,6 @@ func (ec *executionContext) _TicketEventEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._TicketEventEdge_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var ticketQueueEventImplementors = []string{"TicketQueueEvent"}
-
-func (ec *executionContext) _TicketQueueEvent(ctx context.Context, sel ast.SelectionSet, obj *realtime.TicketQueueEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ticketQueueEventImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("TicketQueueEvent")
-		case "queueChange":
-			out.Values[i] = ec._TicketQueueEvent_queueChange(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "event":
-			out.Values[i] = ec._TicketQueueEvent_event(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "ticketID":
-			out.Values[i] = ec._TicketQueueEvent_ticketID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sequence":
-			out.Values[i] = ec._TicketQueueEvent_sequence(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cursor":
-			out.Values[i] = ec._TicketQueueEvent_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "totalCount":
-			out.Values[i] = ec._TicketQueueEvent_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36016,28 +38539,24 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDeleteSLAPolicyPayload2ᚖhelpdeskᚋinternalᚋslaᚐDeletePolicyResult(ctx context.Context, sel ast.SelectionSet, v *sla.DeletePolicyResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteSLAPolicyPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteSLAPolicyPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDurationStats2helpdeskᚋinternalᚋstatsᚐDurations(ctx context.Context, sel ast.SelectionSet, v stats.Durations) graphql.Marshaler {
 	return ec._DurationStats(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v schematype.FieldChange) graphql.Marshaler {
-	return ec._FieldChange(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNFieldChange2ᚕhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNFieldChange2helpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
+func (ec *executionContext) marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx context.Context, sel ast.SelectionSet, v *schematype.FieldChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldChange!")
+		return graphql.Null
 	}
-
-	return ret
+	return ec._FieldChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx context.Context, v any) (gid.ID, error) {
@@ -36267,16 +38786,6 @@ func (ec *executionContext) marshalNPresenceState2helpdeskᚋinternalᚋpresence
 	return res
 }
 
-func (ec *executionContext) unmarshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (realtime.QueueChange, error) {
-	var res realtime.QueueChange
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNQueueChange2helpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v realtime.QueueChange) graphql.Marshaler {
-	return v
-}
-
 func (ec *executionContext) marshalNRoleAssignment2ᚕᚖhelpdeskᚋinternalᚋauthzᚐRoleAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*authz.RoleAssignment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -36313,6 +38822,36 @@ func (ec *executionContext) marshalNSLABreachAction2string(ctx context.Context, 
 		graphql.AddInvalidNullFromMarshaler(ctx, "SLABreachAction!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSLAInterval2helpdeskᚋinternalᚋslaᚐPausedInterval(ctx context.Context, sel ast.SelectionSet, v sla.PausedInterval) graphql.Marshaler {
+	return ec._SLAInterval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSLAInterval2ᚕhelpdeskᚋinternalᚋslaᚐPausedIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []sla.PausedInterval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAInterval2helpdeskᚋinternalᚋslaᚐPausedInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx context.Context, v any) (slaclock.Metric, error) {
+	var res slaclock.Metric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAMetric2helpdeskᚋentᚋslaclockᚐMetric(ctx context.Context, sel ast.SelectionSet, v slaclock.Metric) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx context.Context, sel ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
@@ -36353,6 +38892,24 @@ func (ec *executionContext) marshalNSLAPolicyOrderField2ᚖhelpdeskᚋentᚐSLAP
 func (ec *executionContext) unmarshalNSLAPolicyWhereInput2ᚖhelpdeskᚋentᚐSLAPolicyWhereInput(ctx context.Context, v any) (*ent.SLAPolicyWhereInput, error) {
 	res, err := ec.unmarshalInputSLAPolicyWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAPreview2ᚖhelpdeskᚋinternalᚋslaᚐPreview(ctx context.Context, sel ast.SelectionSet, v *sla.Preview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAPreview!")
+		return graphql.Null
+	}
+	return ec._SLAPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx context.Context, v any) (ticket.SLAState, error) {
+	var res ticket.SLAState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx context.Context, sel ast.SelectionSet, v ticket.SLAState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx context.Context, sel ast.SelectionSet, v stats.SLA) graphql.Marshaler {
@@ -36396,6 +38953,30 @@ func (ec *executionContext) unmarshalNSLATargetInput2ᚕhelpdeskᚋentᚋschemat
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNSLATimelineEntry2ᚕᚖhelpdeskᚋinternalᚋslaᚐTimelineEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*sla.TimelineEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLATimelineEntry2ᚖhelpdeskᚋinternalᚋslaᚐTimelineEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLATimelineEntry2ᚖhelpdeskᚋinternalᚋslaᚐTimelineEntry(ctx context.Context, sel ast.SelectionSet, v *sla.TimelineEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLATimelineEntry!")
+		return graphql.Null
+	}
+	return ec._SLATimelineEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -36719,14 +39300,6 @@ func (ec *executionContext) marshalNTicketPriority2helpdeskᚋentᚋschematype�
 	return v
 }
 
-func (ec *executionContext) marshalNTicketQueueEvent2ᚖhelpdeskᚋinternalᚋrealtimeᚐTicketQueueEvent(ctx context.Context, sel ast.SelectionSet, v *realtime.TicketQueueEvent) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "TicketQueueEvent!")
-		return graphql.Null
-	}
-	return ec._TicketQueueEvent(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -36819,6 +39392,11 @@ func (ec *executionContext) unmarshalNUpdateAgentInput2helpdeskᚋinternalᚋdir
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateBusinessCalendarInput2helpdeskᚋinternalᚋslaᚐUpdateCalendarInput(ctx context.Context, v any) (sla.UpdateCalendarInput, error) {
+	res, err := ec.unmarshalInputUpdateBusinessCalendarInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateCategoryInput2helpdeskᚋinternalᚋcatalogᚐUpdateCategoryInput(ctx context.Context, v any) (catalog.UpdateCategoryInput, error) {
 	res, err := ec.unmarshalInputUpdateCategoryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36826,6 +39404,11 @@ func (ec *executionContext) unmarshalNUpdateCategoryInput2helpdeskᚋinternalᚋ
 
 func (ec *executionContext) unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 	res, err := ec.unmarshalInputUpdateCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSLAPolicyInput2helpdeskᚋinternalᚋslaᚐUpdatePolicyInput(ctx context.Context, v any) (sla.UpdatePolicyInput, error) {
+	res, err := ec.unmarshalInputUpdateSLAPolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -37754,6 +40337,25 @@ func (ec *executionContext) unmarshalOCustomerWhereInput2ᚖhelpdeskᚋentᚐCus
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOFieldChange2ᚕᚖhelpdeskᚋentᚋschematypeᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.FieldChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldChange2ᚖhelpdeskᚋentᚋschematypeᚐFieldChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -38074,6 +40676,22 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖhelpdeskᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, v any) (*realtime.QueueChange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(realtime.QueueChange)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQueueChange2ᚖhelpdeskᚋinternalᚋrealtimeᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v *realtime.QueueChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOSLABreachAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -38108,6 +40726,18 @@ func (ec *executionContext) marshalOSLABreachAction2ᚕstringᚄ(ctx context.Con
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOSLAConditions2helpdeskᚋentᚋschematypeᚐSLAConditions(ctx context.Context, sel ast.SelectionSet, v schematype.SLAConditions) graphql.Marshaler {
+	return ec._SLAConditions(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalOSLAConditionsInput2ᚖhelpdeskᚋentᚋschematypeᚐSLAConditions(ctx context.Context, v any) (*schematype.SLAConditions, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSLAConditionsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOSLAPolicy2ᚖhelpdeskᚋentᚐSLAPolicy(ctx context.Context, sel ast.SelectionSet, v *ent.SLAPolicy) graphql.Marshaler {
@@ -38177,6 +40807,75 @@ func (ec *executionContext) unmarshalOSLAPolicyWhereInput2ᚖhelpdeskᚋentᚐSL
 	}
 	res, err := ec.unmarshalInputSLAPolicyWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx context.Context, v any) ([]ticket.SLAState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ticket.SLAState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSLAState2ᚕhelpdeskᚋentᚋticketᚐSLAStateᚄ(ctx context.Context, sel ast.SelectionSet, v []ticket.SLAState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAState2helpdeskᚋentᚋticketᚐSLAState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx context.Context, v any) (*ticket.SLAState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ticket.SLAState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSLAState2ᚖhelpdeskᚋentᚋticketᚐSLAState(ctx context.Context, sel ast.SelectionSet, v *ticket.SLAState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSLATargetInput2ᚕhelpdeskᚋentᚋschematypeᚐSLATargetᚄ(ctx context.Context, v any) ([]schematype.SLATarget, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.SLATarget, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLATargetInput2helpdeskᚋentᚋschematypeᚐSLATarget(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -38888,6 +41587,23 @@ func (ec *executionContext) marshalOTimePeriod2ᚖhelpdeskᚋinternalᚋstatsᚐ
 		return graphql.Null
 	}
 	return ec._TimePeriod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWorkingHoursInput2ᚕhelpdeskᚋentᚋschematypeᚐWorkingHoursᚄ(ctx context.Context, v any) ([]schematype.WorkingHours, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.WorkingHours, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWorkingHoursInput2helpdeskᚋentᚋschematypeᚐWorkingHours(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
