@@ -3,6 +3,7 @@
 //
 //	helpdesk [serve]   migrate, load demo data into an empty database, serve
 //	helpdesk migrate   apply pending schema migrations and exit
+//	helpdesk bench     generate a data set and measure the API (see README.md)
 //
 // Configuration comes from flags, each with an environment variable
 // (see README.md).
@@ -26,6 +27,7 @@ import (
 	"helpdesk/ent/agent"
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/bench"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/server"
@@ -70,6 +72,11 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "bench" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return bench.Main(ctx, args[1:], os.Stdout, os.Stderr)
+	}
 	command := "serve"
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
 		command, args = args[0], args[1:]

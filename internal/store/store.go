@@ -31,6 +31,18 @@ type DB struct {
 	// migrationDSN, when not empty, is the DSN without the statement
 	// timeout Open added, for migrations.
 	migrationDSN string
+	// driver is the ent driver Client sends its statements through.
+	driver dialect.Driver
+}
+
+// WithDriver returns a copy of d whose ent client sends its statements
+// through wrap(driver) (instrumentation, such as counting statements);
+// wrap must keep the driver's transactions and its QueryContext and
+// ExecContext methods working.
+func (d *DB) WithDriver(wrap func(dialect.Driver) dialect.Driver) *DB {
+	c := *d
+	c.Client = ent.NewClient(ent.Driver(wrap(d.driver)))
+	return &c
 }
 
 // Options tune how a database is opened.
@@ -78,7 +90,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
 	}
 	drv := txDriver{entsql.OpenDB(dial, db)}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source, migrationDSN: migrationDSN}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source, migrationDSN: migrationDSN, driver: drv}, nil
 }
 
 // withStatementTimeout adds statement_timeout to a PostgreSQL URL that
