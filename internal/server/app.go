@@ -187,7 +187,6 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Events:    pipeline,
 		Realtime:  bus,
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
-		sockets:   &sockets{},
 	}
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
@@ -212,7 +211,9 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
-	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger, a.sockets)))
+	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
+	a.sockets = open
+	gql.AddTransport(withPresenceConnections(ws))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"helpdesk/graph"
 	"helpdesk/internal/apperr"
@@ -63,7 +64,8 @@ func TestWebsocketInitWhenTheTokenCannotBeChecked(t *testing.T) {
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
 			authn := authenticatorFunc(func(context.Context, string) (auth.Viewer, error) { return auth.Viewer{}, tc.err })
 			gql := graph.NewServer(&graph.Resolver{}, graph.Limits{}, logger)
-			gql.AddTransport(websocketTransport(WebsocketConfig{}, authn, logger, &sockets{}))
+			ws, _ := websocketTransport(WebsocketConfig{}, authn, logger)
+			gql.AddTransport(ws)
 			srv := httptest.NewServer(withConnSlot(gql))
 			t.Cleanup(srv.Close)
 
@@ -100,5 +102,61 @@ func TestWebsocketInitWhenTheTokenCannotBeChecked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Open sockets' tokens are re-checked once per token, however many
+// sockets share it; a token that stops authenticating closes all of its
+// sockets (4401) and no other.
+func TestWebsocketRecheckOncePerToken(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	revoked := map[string]bool{}
+	authn := authenticatorFunc(func(_ context.Context, token string) (auth.Viewer, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[token]++
+		if revoked[token] {
+			return auth.Viewer{}, apperr.Unauthenticated("revoked")
+		}
+		return auth.Viewer{AgentID: "agt_01JD00000000000000000000AB", Name: token}, nil
+	})
+	logger := slog.New(slog.NewTextHandler(&lockedBuffer{}, nil))
+	gql := graph.NewServer(&graph.Resolver{}, graph.Limits{}, logger)
+	ws, _ := websocketTransport(WebsocketConfig{RecheckInterval: 20 * time.Millisecond}, authn, logger)
+	gql.AddTransport(ws)
+	srv := httptest.NewServer(withConnSlot(gql))
+	t.Cleanup(srv.Close)
+
+	var shared []*gqltest.Socket
+	for range 4 {
+		shared = append(shared, gqltest.Connect(t, srv.URL, gqltest.TransportWS, "wallboard"))
+	}
+	alone := gqltest.Connect(t, srv.URL, gqltest.TransportWS, "agent")
+	count := func(token string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return calls[token]
+	}
+	for count("agent") < 6 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Each socket was authenticated once at connection_init; after that
+	// both tokens were checked in the same rounds.
+	if a, w := count("agent")-1, count("wallboard")-4; w > a+1 {
+		t.Fatalf("%d re-checks of the token of 4 sockets, %d of the token of 1: want one per token per round", w, a)
+	}
+
+	mu.Lock()
+	revoked["wallboard"] = true
+	mu.Unlock()
+	for i, s := range shared {
+		if _, err := s.Closed(t); gqltest.CloseCode(err) != CloseUnauthorized {
+			t.Fatalf("socket %d of the revoked token closed with %v, want 4401", i, err)
+		}
+	}
+	if err := alone.CloseError(); err != nil {
+		t.Fatalf("the other token's socket closed too: %v", err)
 	}
 }
