@@ -93,9 +93,9 @@ func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.L
 		Implementation: gorillaImplementation{open: open, ping: cfg.PingInterval, upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			CheckOrigin:      originChecker(cfg.AllowedOrigins),
-			// Client messages are small: a small read buffer per socket;
-			// write buffers are taken from a shared pool for each write.
-			ReadBufferSize:  1024,
+			// No read buffer of its own: the socket reads through the
+			// server's (kept for the connection anyway); write buffers
+			// are taken from a shared pool for each write.
 			WriteBufferPool: &sync.Pool{},
 		}},
 		InitFunc:         initFunc(authn, open, logger),
