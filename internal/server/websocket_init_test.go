@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"helpdesk/graph"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
@@ -158,5 +160,65 @@ func TestWebsocketRecheckOncePerToken(t *testing.T) {
 	}
 	if err := alone.CloseError(); err != nil {
 		t.Fatalf("the other token's socket closed too: %v", err)
+	}
+}
+
+// Open sockets are pinged (websocket ping frames); a client that does not
+// answer is closed after two intervals.
+func TestWebsocketKeepAlive(t *testing.T) {
+	t.Parallel()
+	authn := authenticatorFunc(func(context.Context, string) (auth.Viewer, error) {
+		return auth.Viewer{AgentID: "agt_01JD00000000000000000000AB", Name: "Ada"}, nil
+	})
+	logger := slog.New(slog.NewTextHandler(&lockedBuffer{}, nil))
+	gql := graph.NewServer(&graph.Resolver{}, graph.Limits{}, logger)
+	ws, _ := websocketTransport(WebsocketConfig{PingInterval: 100 * time.Millisecond}, authn, logger)
+	gql.AddTransport(ws)
+	srv := httptest.NewServer(withConnSlot(gql))
+	t.Cleanup(srv.Close)
+
+	dial := func(answer bool) (*websocket.Conn, chan int) {
+		t.Helper()
+		url := strings.Replace(srv.URL, "http://", "ws://", 1)
+		c, _, err := (&websocket.Dialer{Subprotocols: []string{gqltest.TransportWS}}).Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		pings := make(chan int, 100)
+		n := 0
+		c.SetPingHandler(func(data string) error {
+			n++
+			pings <- n
+			if !answer {
+				return nil
+			}
+			return c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		})
+		if err := c.WriteJSON(map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer t"}}); err != nil {
+			t.Fatal(err)
+		}
+		return c, pings
+	}
+	silent, _ := dial(false)
+	alive, pings := dial(true)
+	go func() {
+		for { // reads, so that the ping handler runs
+			if _, _, err := alive.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	// The silent client is dropped (its socket ends).
+	for {
+		if _, _, err := silent.ReadMessage(); err != nil {
+			break
+		}
+	}
+	// The answering client is pinged.
+	select {
+	case <-pings:
+	case <-time.After(gqltest.Wait):
+		t.Fatalf("no ping within %s", gqltest.Wait)
 	}
 }
