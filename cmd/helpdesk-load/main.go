@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,8 @@ type options struct {
 	tickets       int
 	databaseURL   string
 	warmupTimeout time.Duration
+	cpuProfile    string
+	memProfile    string
 }
 
 func runDriver(args []string) error {
@@ -64,6 +67,8 @@ func runDriver(args []string) error {
 	fs.Float64Var(&o.rate, "rate", 20, "ticket changes per second")
 	fs.IntVar(&o.tickets, "tickets", 8, "tickets the changes go round (spread over the priorities)")
 	fs.DurationVar(&o.warmupTimeout, "warmup-timeout", 3*time.Minute, "give up when not every subscriber has received a warm-up event after this long")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server (and driver) during the measured changes to this file (go tool pprof)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile of the server with the subscriptions open and idle to this file (go tool pprof)")
 	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL URL of an empty database; empty uses a fresh SQLite file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -157,6 +162,19 @@ func runDriver(args []string) error {
 	time.Sleep(6 * time.Second)
 	idleCPU = processCPU() - idleCPU
 	after := serverMem()
+	if o.memProfile != "" {
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return err
+		}
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
 	n := float64(o.subscribers)
 	fmt.Printf("server memory per idle subscription: %.1f KB heap+stacks, %.1f KB Sys, %.1f KB RSS; goroutines %d (%.1f per subscription)\n",
 		float64(after.heap-before.heap)/n/1024, float64(after.sys-before.sys)/n/1024, float64(after.rss-before.rss)/n/1024,
@@ -198,6 +216,17 @@ func runDriver(args []string) error {
 	perQueue := make([]int, len(queues))
 	for i := 0; i < o.subscribers; i++ {
 		perQueue[i%len(queues)]++
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cpu0, wall0 := processCPU(), time.Now()
 	interval := time.Duration(float64(time.Second) / o.rate)

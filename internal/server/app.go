@@ -195,7 +195,6 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Events:    pipeline,
 		Realtime:  bus,
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
-		sockets:   &sockets{},
 	}
 	viewerTTL := opts.ViewerCacheTTL
 	if viewerTTL == 0 {
@@ -230,7 +229,9 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		SLA:       a.SLA,
 		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
 	}, opts.Limits, logger)
-	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger, a.sockets)))
+	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
+	a.sockets = open
+	gql.AddTransport(withPresenceConnections(ws))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }

@@ -83,21 +83,26 @@ const (
 
 // websocketTransport is gqlgen's websocket transport on gorilla/websocket:
 // it speaks graphql-transport-ws and the legacy graphql-ws, authenticates
-// the connection_init payload's token and keeps checking it.
-func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger, open *sockets) transport.Websocket {
+// the connection_init payload's token, and keeps the open sockets (which
+// it pings and whose tokens it keeps checking) in the set it returns.
+func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) (transport.Websocket, *sockets) {
 	cfg = cfg.WithDefaults()
 	limit := cfg.MaxMessageBytes
+	open := &sockets{authn: authn, logger: logger, ping: cfg.PingInterval, every: cfg.RecheckInterval}
 	return transport.Websocket{
-		Implementation: gorillaImplementation{open: open, upgrader: websocket.Upgrader{
+		Implementation: gorillaImplementation{open: open, ping: cfg.PingInterval, upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			CheckOrigin:      originChecker(cfg.AllowedOrigins),
-			WriteBufferPool:  &sync.Pool{},
+			// No read buffer of its own: the socket reads through the
+			// server's (kept for the connection anyway); write buffers
+			// are taken from a shared pool for each write.
+			WriteBufferPool: &sync.Pool{},
 		}},
-		InitFunc:              initFunc(cfg, authn, logger),
-		InitTimeout:           cfg.InitTimeout,
-		KeepAlivePingInterval: cfg.PingInterval,
-		PingPongInterval:      cfg.PingInterval,
-		PayloadReadLimit:      &limit,
+		InitFunc:         initFunc(authn, open, logger),
+		InitTimeout:      cfg.InitTimeout,
+		PayloadReadLimit: &limit,
+		// Keep-alive pings are websocket ping frames sent by the sockets'
+		// loop, not the transport's (a goroutine per socket).
 		ErrorFunc: func(ctx context.Context, err error) {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
@@ -105,7 +110,7 @@ func websocketTransport(cfg WebsocketConfig, authn Authenticator, logger *slog.L
 			}
 			logger.DebugContext(ctx, "websocket", "error", err)
 		},
-	}
+	}, open
 }
 
 // originChecker allows requests without an Origin header, from the
@@ -132,13 +137,13 @@ func originChecker(allowed []string) func(*http.Request) bool {
 }
 
 // initFunc authenticates a socket from its connection_init payload
-// ({"authorization": "Bearer …"}) and re-authenticates it every
+// ({"authorization": "Bearer …"}); open then re-authenticates it every
 // RecheckInterval. The socket is closed with 4401 when the token does not
 // (or no longer) authenticate, with 4403 when what it may see changed
 // (role or teams), so the client reconnects with its new rights, and with
 // 4500 when connection_init's token cannot be checked (the database did
 // not answer; the error is logged with an id).
-func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) transport.WebsocketInitFunc {
+func initFunc(authn Authenticator, open *sockets, logger *slog.Logger) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		token, ok := bearerToken(payload.Authorization())
 		if !ok {
@@ -155,9 +160,13 @@ func initFunc(cfg WebsocketConfig, authn Authenticator, logger *slog.Logger) tra
 			return refuse(ctx, CloseUnauthorized, "invalid or expired token")
 		}
 		requestlog.SetViewer(ctx, v.LogName())
-		ctx, cancel := context.WithCancel(auth.WithViewer(ctx, v))
-		conn := connFrom(ctx)
-		go recheck(ctx, cancel, conn, cfg.RecheckInterval, authn, token, v, logger)
+		ctx = auth.WithViewer(ctx, v)
+		if conn := connFrom(ctx); conn != nil {
+			// Cancelled when the socket closes, or its token is refused.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			open.authenticated(conn, &watch{token: token, viewer: v, cancel: cancel})
+		}
 		return ctx, nil, nil
 	}
 }
@@ -167,35 +176,6 @@ func refuse(ctx context.Context, code int, reason string) (context.Context, *tra
 	ctx = transport.WithWebsocketCloseCode(ctx, code)
 	ctx = transport.AppendCloseReason(ctx, reason)
 	return ctx, nil, errors.New(reason)
-}
-
-// recheck authenticates token every interval until ctx ends, and closes
-// the socket when the answer is no longer v.
-func recheck(ctx context.Context, cancel context.CancelFunc, conn *gorillaConn, every time.Duration,
-	authn Authenticator, token string, v auth.Viewer, logger *slog.Logger) {
-	defer cancel()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		now, err := authn.Authenticate(context.WithoutCancel(ctx), token)
-		switch {
-		case err != nil && !errors.Is(err, apperr.ErrUnauthenticated):
-			// The database is unreachable: keep the socket, check again.
-			logger.WarnContext(ctx, "re-authenticating a websocket", "error", err)
-			continue
-		case err != nil:
-			conn.closeWith(CloseUnauthorized, "token expired or revoked")
-			return
-		case !sameRights(v, now):
-			conn.closeWith(CloseForbidden, "permissions changed: reconnect")
-			return
-		}
-	}
 }
 
 // sameRights reports whether two authentications of one token give the
@@ -234,6 +214,7 @@ func connFrom(ctx context.Context) *gorillaConn {
 type gorillaImplementation struct {
 	upgrader websocket.Upgrader
 	open     *sockets
+	ping     time.Duration
 }
 
 // Accept upgrades the request, negotiating one of gqlgen's sub-protocols.
@@ -245,6 +226,9 @@ func (g gorillaImplementation) Accept(w http.ResponseWriter, r *http.Request, op
 		return nil, err
 	}
 	c := &gorillaConn{ws: ws, open: g.open}
+	// A client that answers no ping for two intervals times out.
+	_ = ws.SetReadDeadline(time.Now().Add(2 * g.ping))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(2 * g.ping)) })
 	if !g.open.add(c) {
 		c.closeWith(CloseGoingAway, "server shutting down: reconnect and resume")
 	}
@@ -265,8 +249,9 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // gorillaConn is a gorilla connection as gqlgen's transport uses it.
 // Writes are serialised by the transport; the close frame is sent once.
 type gorillaConn struct {
-	ws   *websocket.Conn
-	open *sockets
+	ws    *websocket.Conn
+	open  *sockets
+	watch *watch // set once authenticated; guarded by open.mu
 
 	mu     sync.Mutex
 	closed bool
@@ -279,7 +264,9 @@ var (
 )
 
 func (c *gorillaConn) Close() error {
-	c.open.remove(c)
+	if w := c.open.remove(c); w != nil {
+		w.cancel()
+	}
 	return c.ws.Close()
 }
 

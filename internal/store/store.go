@@ -20,6 +20,9 @@ import (
 	_ "helpdesk/ent/runtime" // schema defaults and hooks.
 )
 
+// sqliteMaxConns bounds the SQLite connection pool.
+const sqliteMaxConns = 32
+
 // DB is an open database with its ent client.
 type DB struct {
 	Client  *ent.Client
@@ -84,6 +87,15 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dial == dialect.Postgres {
 		db.SetMaxOpenConns(40)
 		db.SetMaxIdleConns(10)
+	} else {
+		// SQLite reads concurrently (WAL) and writes one at a time: a
+		// bounded pool keeps bursts of readers (e.g. live queues evaluated
+		// at once) from opening a connection, and its page cache, each.
+		// Not 1: a writer waiting for the lock holds a connection, and
+		// code using the pool while a transaction is open would deadlock.
+		db.SetMaxOpenConns(sqliteMaxConns)
+		db.SetMaxIdleConns(sqliteMaxConns / 4)
+		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
