@@ -69,6 +69,9 @@ type Options struct {
 	// PasswordCost is the bcrypt cost passwords are hashed with; zero
 	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// RateLimits bound requests per token and per client address; zero
+	// fields take DefaultRateLimits'.
+	RateLimits RateLimits
 	// ViewerCacheTTL is how long an authenticated agent is reused without
 	// reading the database (see auth.Service.CacheViewers); zero means
 	// auth.DefaultViewerCacheTTL, negative no cache.
@@ -216,7 +219,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger))
 	return a, nil
 }
 
