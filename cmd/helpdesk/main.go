@@ -63,7 +63,8 @@ type config struct {
 	wsRecheck       time.Duration
 	presenceTimeout time.Duration
 	// Fair use.
-	rateLimits server.RateLimits
+	rateLimits     server.RateLimits
+	viewerCacheTTL time.Duration
 }
 
 func main() {
@@ -142,6 +143,7 @@ func run(args []string) error {
 		Websocket:         server.WebsocketConfig{AllowedOrigins: splitList(cfg.wsOrigins), RecheckInterval: cfg.wsRecheck},
 		PresenceTimeout:   cfg.presenceTimeout,
 		RateLimits:        cfg.rateLimits,
+		ViewerCacheTTL:    cfg.viewerCacheTTL,
 	})
 	if err != nil {
 		return err
@@ -250,6 +252,7 @@ func parseConfig(args []string) (config, error) {
 		{&cfg.idleTimeout, "idle-timeout", "HELPDESK_IDLE_TIMEOUT", "120s", "close kept-alive connections idle for this long"},
 		{&cfg.shutdownTimeout, "shutdown-timeout", "HELPDESK_SHUTDOWN_TIMEOUT", "15s", "on SIGTERM, wait this long for requests in flight, then close their connections"},
 		{&cfg.presenceTimeout, "presence-timeout", "HELPDESK_PRESENCE_TIMEOUT", "30s", "drop a ticket presence entry its agent has not refreshed for this long"},
+		{&cfg.viewerCacheTTL, "viewer-cache-ttl", "HELPDESK_VIEWER_CACHE_TTL", "1s", "reuse an authenticated agent this long without reading it again; changes made on this replica apply at once, on others within this time; negative for no cache"},
 		{&cfg.wsRecheck, "websocket-recheck", "HELPDESK_WEBSOCKET_RECHECK", "5s", "authenticate a subscription socket's token again this often; a revoked or expired token's socket closes"},
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))
