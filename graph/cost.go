@@ -44,13 +44,29 @@ const (
 // requested operation's variables give the page sizes. It returns nil for
 // a query that does not parse, which gqlgen then reports.
 func checkQuery(schema *ast.Schema, limits Limits, query, operationName string, vars map[string]any) *gqlerror.Error {
-	if err := checkTokens(query, limits.MaxTokens); err != nil {
+	doc, err := parseWithinTokens(query, limits.MaxTokens)
+	if err != nil || doc == nil {
 		return err
+	}
+	return measureDocument(schema, limits, doc, operationName, vars)
+}
+
+// parseWithinTokens parses a query of at most max tokens; it returns no
+// document and no error for a query that does not parse.
+func parseWithinTokens(query string, max int) (*ast.QueryDocument, *gqlerror.Error) {
+	if err := checkTokens(query, max); err != nil {
+		return nil, err
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return nil
+		return nil, nil
 	}
+	return doc, nil
+}
+
+// measureDocument checks a parsed query against the limits; it does not
+// change the document, so a parsed query may be measured again.
+func measureDocument(schema *ast.Schema, limits Limits, doc *ast.QueryDocument, operationName string, vars map[string]any) *gqlerror.Error {
 	m := &meter{
 		schema:    schema,
 		limits:    limits,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -100,6 +101,18 @@ func tooComplex(limit string, max int64, format string, args ...any) *gqlerror.E
 type queryLimits struct {
 	limits Limits
 	schema *ast.Schema
+	// parsed keeps the documents of recent queries that passed the token
+	// limit: a query sent again is measured without being parsed again.
+	// Only queries up to maxCachedQuery bytes are kept, which bounds the
+	// cache's memory.
+	parsed *lru.LRU[*ast.QueryDocument]
+}
+
+// maxCachedQuery is the longest query text whose parse is kept.
+const maxCachedQuery = 16 << 10
+
+func newQueryLimits(limits Limits) *queryLimits {
+	return &queryLimits{limits: limits, parsed: lru.New[*ast.QueryDocument](1000)}
 }
 
 var (
@@ -118,6 +131,16 @@ func (q *queryLimits) Validate(es graphql.ExecutableSchema) error {
 
 // MutateOperationParameters refuses the request when its query is over a
 // limit; it changes nothing.
-func (q *queryLimits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
-	return checkQuery(q.schema, q.limits, params.Query, params.OperationName, params.Variables)
+func (q *queryLimits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	doc, ok := q.parsed.Get(ctx, params.Query)
+	if !ok {
+		var err *gqlerror.Error
+		if doc, err = parseWithinTokens(params.Query, q.limits.MaxTokens); err != nil || doc == nil {
+			return err
+		}
+		if len(params.Query) <= maxCachedQuery {
+			q.parsed.Add(ctx, params.Query, doc)
+		}
+	}
+	return measureDocument(q.schema, q.limits, doc, params.OperationName, params.Variables)
 }

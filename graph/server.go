@@ -31,7 +31,7 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	// After the persisted-query extension, which fills in the query text.
-	srv.Use(&queryLimits{limits: limits})
+	srv.Use(newQueryLimits(limits))
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.Use(TextCheck{})
 	srv.SetErrorPresenter(ErrorPresenter(logger))

@@ -62,6 +62,9 @@ type config struct {
 	wsOrigins       string
 	wsRecheck       time.Duration
 	presenceTimeout time.Duration
+	// Fair use.
+	rateLimits     server.RateLimits
+	viewerCacheTTL time.Duration
 }
 
 func main() {
@@ -139,6 +142,8 @@ func run(args []string) error {
 		AutoCloseAfter:    cfg.autoClose,
 		Websocket:         server.WebsocketConfig{AllowedOrigins: splitList(cfg.wsOrigins), RecheckInterval: cfg.wsRecheck},
 		PresenceTimeout:   cfg.presenceTimeout,
+		RateLimits:        cfg.rateLimits,
+		ViewerCacheTTL:    cfg.viewerCacheTTL,
 	})
 	if err != nil {
 		return err
@@ -247,6 +252,7 @@ func parseConfig(args []string) (config, error) {
 		{&cfg.idleTimeout, "idle-timeout", "HELPDESK_IDLE_TIMEOUT", "120s", "close kept-alive connections idle for this long"},
 		{&cfg.shutdownTimeout, "shutdown-timeout", "HELPDESK_SHUTDOWN_TIMEOUT", "15s", "on SIGTERM, wait this long for requests in flight, then close their connections"},
 		{&cfg.presenceTimeout, "presence-timeout", "HELPDESK_PRESENCE_TIMEOUT", "30s", "drop a ticket presence entry its agent has not refreshed for this long"},
+		{&cfg.viewerCacheTTL, "viewer-cache-ttl", "HELPDESK_VIEWER_CACHE_TTL", "1s", "reuse an authenticated agent this long without reading it again; changes made on this replica apply at once, on others within this time; negative for no cache"},
 		{&cfg.wsRecheck, "websocket-recheck", "HELPDESK_WEBSOCKET_RECHECK", "5s", "authenticate a subscription socket's token again this often; a revoked or expired token's socket closes"},
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))
@@ -261,6 +267,8 @@ func parseConfig(args []string) (config, error) {
 		usage          string
 	}{
 		{&cfg.maxQueryDepth, "max-query-depth", "HELPDESK_MAX_QUERY_DEPTH", strconv.Itoa(graph.DefaultLimits.MaxDepth), "deepest nesting of fields a query may ask for"},
+		{&cfg.rateLimits.TokenBurst, "rate-token-burst", "HELPDESK_RATE_TOKEN_BURST", strconv.Itoa(server.DefaultRateLimits.TokenBurst), "requests one token may send at once above its rate"},
+		{&cfg.rateLimits.AddressBurst, "rate-address-burst", "HELPDESK_RATE_ADDRESS_BURST", strconv.Itoa(server.DefaultRateLimits.AddressBurst), "requests one client address may send at once above its rate"},
 		{&cfg.maxQueryComplexity, "max-query-complexity", "HELPDESK_MAX_QUERY_COMPLEXITY", strconv.Itoa(graph.DefaultLimits.MaxComplexity), "largest query cost; a connection costs its page size times its fields"},
 	} {
 		v, err := strconv.Atoi(env(n.env, n.def))
@@ -268,6 +276,20 @@ func parseConfig(args []string) (config, error) {
 			return cfg, fmt.Errorf("%s: %w", n.env, err)
 		}
 		fs.IntVar(n.v, n.flag, v, fmt.Sprintf("%s (%s)", n.usage, n.env))
+	}
+	for _, r := range []struct {
+		v              *float64
+		flag, env, def string
+		usage          string
+	}{
+		{&cfg.rateLimits.PerToken, "rate-per-token", "HELPDESK_RATE_PER_TOKEN", strconv.FormatFloat(server.DefaultRateLimits.PerToken, 'g', -1, 64), "requests per second one token may send, sustained; negative for no limit"},
+		{&cfg.rateLimits.PerAddress, "rate-per-address", "HELPDESK_RATE_PER_ADDRESS", strconv.FormatFloat(server.DefaultRateLimits.PerAddress, 'g', -1, 64), "requests per second one client address may send, sustained; negative for no limit"},
+	} {
+		v, err := strconv.ParseFloat(env(r.env, r.def), 64)
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", r.env, err)
+		}
+		fs.Float64Var(r.v, r.flag, v, fmt.Sprintf("%s (%s)", r.usage, r.env))
 	}
 	fs.StringVar(&cfg.logLevel, "log-level", env("HELPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (HELPDESK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {

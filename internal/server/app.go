@@ -71,6 +71,9 @@ type Options struct {
 	// PasswordCost is the bcrypt cost passwords are hashed with; zero
 	// means auth.DefaultPasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// RateLimits bound requests per token and per client address; zero
+	// fields take DefaultRateLimits'.
+	RateLimits RateLimits
 	// ViewerCacheTTL is how long an authenticated agent is reused without
 	// reading the database (see auth.Service.CacheViewers); zero means
 	// auth.DefaultViewerCacheTTL, negative no cache.
@@ -232,7 +235,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open
 	gql.AddTransport(withPresenceConnections(ws))
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger))
 	return a, nil
 }
 
