@@ -104,6 +104,8 @@ func (Ticket) Indexes() []ent.Index {
 		index.Fields("category_id"),
 		index.Fields("created_at"),
 		index.Fields("updated_at"),
+		// statistics bucket and filter by resolution time.
+		index.Fields("resolved_at"),
 	}
 }
 
