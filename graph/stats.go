@@ -2,10 +2,12 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"helpdesk/ent"
+	"helpdesk/internal/realtime"
 	"helpdesk/internal/stats"
 )
 
@@ -33,4 +35,61 @@ func statsRequest(ctx context.Context, where *ent.TicketWhereInput, groupBy []st
 		}
 	}
 	return req, nil
+}
+
+// subscribeStats starts a ticketStatsChanged subscription: the buckets
+// first, then the changed ones whenever ticket events arrive on the bus.
+func (r *Resolver) subscribeStats(ctx context.Context, req stats.Request) (<-chan []*stats.Bucket, error) {
+	first, err := r.Stats.Tickets(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan []*stats.Bucket)
+	go func() {
+		defer close(out)
+		watch, stop := context.WithCancel(ctx)
+		changed := make(chan struct{}, 1)
+		followed := make(chan struct{})
+		go func() {
+			defer close(followed)
+			defer close(changed)
+			followBus(watch, r.Realtime.Bus, changed)
+		}()
+		err := r.Stats.Watch(watch, req, first, 0, changed, out)
+		stop()
+		<-followed
+		r.endSubscription(ctx, err)
+	}()
+	return out, nil
+}
+
+// followBus signals on changed (without waiting) each time ticket events
+// are committed, until ctx ends or the bus closes. A subscriber that falls
+// behind subscribes again: statistics are recomputed from the database,
+// so no event needs replaying.
+func followBus(ctx context.Context, bus realtime.Bus, changed chan<- struct{}) {
+	signal := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	for ctx.Err() == nil {
+		sub := bus.Subscribe(realtime.DefaultBuffer)
+		for open := true; open; {
+			select {
+			case <-ctx.Done():
+				sub.Close()
+				return
+			case _, open = <-sub.C:
+				if open {
+					signal()
+				}
+			}
+		}
+		if !errors.Is(sub.Err(), realtime.ErrLagged) {
+			return
+		}
+		signal()
+	}
 }

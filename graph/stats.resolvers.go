@@ -21,6 +21,15 @@ func (r *queryResolver) TicketStats(ctx context.Context, where *ent.TicketWhereI
 	return r.Stats.Tickets(ctx, req)
 }
 
+// TicketStatsChanged is the resolver for the ticketStatsChanged field.
+func (r *subscriptionResolver) TicketStatsChanged(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) (<-chan []*stats.Bucket, error) {
+	req, err := statsRequest(ctx, where, groupBy, categoryLevel, timeBucket, timezone)
+	if err != nil {
+		return nil, err
+	}
+	return r.subscribeStats(ctx, req)
+}
+
 // Team is the resolver for the team field.
 func (r *ticketStatsBucketResolver) Team(ctx context.Context, obj *stats.Bucket) (*ent.Team, error) {
 	return loadOptional(ctx, loadersFrom(ctx).teams, obj.TeamID)

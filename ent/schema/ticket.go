@@ -118,6 +118,8 @@ func (Ticket) Indexes() []ent.Index {
 		index.Fields("updated_at"),
 		index.Fields("next_due_at"),
 		index.Fields("sla_state"),
+		// statistics bucket and filter by resolution time.
+		index.Fields("resolved_at"),
 	}
 }
 

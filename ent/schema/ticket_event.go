@@ -60,7 +60,11 @@ func (TicketEvent) Edges() []ent.Edge {
 
 // Indexes of the TicketEvent.
 func (TicketEvent) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("ticket_id", "sequence")}
+	return []ent.Index{
+		index.Fields("ticket_id", "sequence"),
+		// agent statistics read the events of a period.
+		index.Fields("created_at"),
+	}
 }
 
 // Annotations of the TicketEvent.

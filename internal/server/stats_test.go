@@ -173,3 +173,79 @@ func (o *org) seedCategoryTree(t *testing.T) {
 		}
 	}
 }
+
+const liveStatsSubscription = `subscription($groupBy: [TicketDimension!]!) {
+  ticketStatsChanged(groupBy: $groupBy) { team { name } where count }
+}`
+
+type liveStats struct {
+	TicketStatsChanged []struct {
+		Team  *struct{ Name string }
+		Where map[string]any
+		Count int
+	}
+}
+
+// teamCounts reads the next push of a live dashboard by team.
+func teamCounts(t *testing.T, s *gqltest.Socket, id string) (map[string]int, map[string]map[string]any) {
+	t.Helper()
+	var push liveStats
+	s.Next(t, id, &push)
+	counts, wheres := map[string]int{}, map[string]map[string]any{}
+	for _, b := range push.TicketStatsChanged {
+		name := ""
+		if b.Team != nil {
+			name = b.Team.Name
+		}
+		counts[name], wheres[name] = b.Count, b.Where
+	}
+	return counts, wheres
+}
+
+// TestTicketStatsLive follows a team lead's live dashboard over the
+// websocket: the first push has every bucket, later pushes the buckets
+// whose numbers changed, within the lead's scope, with drill-down filters
+// that list the same tickets.
+func TestTicketStatsLive(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		startApp(t, o.app)
+		cus := o.newCustomer(t, "Live Customer", "live@example.com")
+		o.openTicket(t, cus, "A", "HIGH")
+		lead := o.clients["leadA"]
+		s := gqltest.Connect(t, o.url, gqltest.TransportWS, lead.Token)
+		s.Subscribe(t, "dash", liveStatsSubscription, map[string]any{"groupBy": []string{"TEAM"}})
+		if got, _ := teamCounts(t, s, "dash"); len(got) != 1 || got["Team A"] != 1 {
+			t.Fatalf("first push %v, want team A: 1", got)
+		}
+
+		// Team C's new ticket is not the lead's to see: no bucket of the
+		// lead's changes, so the next push is about team A's new ticket.
+		o.openTicket(t, cus, "C", "LOW")
+		moved := o.openTicket(t, cus, "A", "LOW")
+		got, wheres := teamCounts(t, s, "dash")
+		if len(got) != 1 || got["Team A"] != 2 {
+			t.Fatalf("push after a new ticket of team A: %v, want team A: 2 only", got)
+		}
+		const count = `query($w: TicketWhereInput) { tickets(where: $w) { totalCount } }`
+		if n := totalOf(t, lead, "tickets", count, map[string]any{"w": wheres["Team A"]}); n != 2 {
+			t.Fatalf("the pushed bucket's where lists %d tickets, want 2", n)
+		}
+
+		// Moving a ticket out of the lead's team takes it out of their
+		// numbers.
+		o.update(t, moved, map[string]any{"teamID": o.teams["B"]})
+		if got, _ := teamCounts(t, s, "dash"); len(got) != 1 || got["Team A"] != 1 {
+			t.Fatalf("push after a ticket left team A: %v, want team A: 1", got)
+		}
+
+		// A customer's token gets no statistics.
+		portal, _ := o.apiToken(t, map[string]any{"name": "Portal", "customerID": string(cus)})
+		cs := gqltest.Connect(t, o.url, gqltest.TransportWS, portal.Token)
+		cs.Subscribe(t, "dash", liveStatsSubscription, map[string]any{"groupBy": []string{"TEAM"}})
+		if m := cs.NextMessage(t); !containsCode(m.Payload, "FORBIDDEN") {
+			t.Fatalf("a customer's live statistics answered %s %s, want FORBIDDEN", m.Type, m.Payload)
+		}
+	})
+}

@@ -160,9 +160,11 @@ func selectList(keys []string, pct func(col, p string) string) string {
 	return strings.Join(cols, ", ")
 }
 
+// groupBy groups by the keys, and reads one bucket more than MaxBuckets
+// so that a request with too many is refused rather than cut short.
 func groupBy(keys []string) string {
 	if len(keys) == 0 {
 		return ""
 	}
-	return " GROUP BY " + strings.Join(keys, ", ")
+	return " GROUP BY " + strings.Join(keys, ", ") + fmt.Sprintf(" LIMIT %d", MaxBuckets+1)
 }

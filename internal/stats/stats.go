@@ -129,6 +129,9 @@ func (s SLA) Compliance() *float64 {
 	return &c
 }
 
+// MaxBuckets bounds the buckets of one request.
+const MaxBuckets = 5000
+
 // Service computes ticket statistics.
 type Service struct {
 	Client  *ent.Client
@@ -166,6 +169,9 @@ func (s *Service) Tickets(ctx context.Context, req Request) ([]*Bucket, error) {
 	buckets, err := q.scan(rows)
 	if err != nil {
 		return nil, fmt.Errorf("reading ticket statistics: %w", err)
+	}
+	if len(buckets) > MaxBuckets {
+		return nil, apperr.Invalid("groupBy", "more than %d buckets: group by fewer dimensions, a longer time unit or a narrower filter", MaxBuckets)
 	}
 	for _, b := range buckets {
 		b.Where = drillDown(req, q, b)
