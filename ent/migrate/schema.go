@@ -587,6 +587,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TicketsColumns[16]},
 			},
+			{
+				Name:    "ticket_resolved_at",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[21]},
+			},
 		},
 	}
 	// TicketEventsColumns holds the columns for the "ticket_events" table.
@@ -630,6 +635,11 @@ var (
 				Name:    "ticketevent_ticket_id_sequence",
 				Unique:  false,
 				Columns: []*schema.Column{TicketEventsColumns[5], TicketEventsColumns[1]},
+			},
+			{
+				Name:    "ticketevent_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{TicketEventsColumns[4]},
 			},
 		},
 	}

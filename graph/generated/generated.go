@@ -50,6 +50,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Agent() AgentResolver
+	AgentStats() AgentStatsResolver
 	Customer() CustomerResolver
 	Mutation() MutationResolver
 	NotificationConnection() NotificationConnectionResolver
@@ -125,6 +126,17 @@ type ComplexityRoot struct {
 	AgentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AgentStats struct {
+		Agent             func(childComplexity int) int
+		FirstResponseTime func(childComplexity int) int
+		HandleTime        func(childComplexity int) int
+		Load              func(childComplexity int) int
+		Received          func(childComplexity int) int
+		Reopened          func(childComplexity int) int
+		Resolved          func(childComplexity int) int
+		SLA               func(childComplexity int) int
 	}
 
 	AuthPayload struct {
@@ -330,6 +342,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens               func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		AgentStats              func(childComplexity int, from time.Time, to time.Time, teamID *gid.ID, orderBy *stats.AgentOrder) int
 		Agents                  func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) int
 		BusinessCalendars       func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.BusinessCalendarOrder, where *ent.BusinessCalendarWhereInput) int
 		Categories              func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CategoryOrder, where *ent.CategoryWhereInput) int
@@ -436,10 +449,11 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		NotificationAdded func(childComplexity int) int
-		TicketChanged     func(childComplexity int, id gid.ID, after *entgql.Cursor[gid.ID]) int
-		TicketEvents      func(childComplexity int, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) int
-		TicketPresence    func(childComplexity int, ticketID gid.ID) int
+		NotificationAdded  func(childComplexity int) int
+		TicketChanged      func(childComplexity int, id gid.ID, after *entgql.Cursor[gid.ID]) int
+		TicketEvents       func(childComplexity int, where *ent.TicketWhereInput, after *entgql.Cursor[gid.ID]) int
+		TicketPresence     func(childComplexity int, ticketID gid.ID) int
+		TicketStatsChanged func(childComplexity int, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) int
 	}
 
 	Tag struct {
@@ -626,6 +640,9 @@ type ComplexityRoot struct {
 type AgentResolver interface {
 	Handle(ctx context.Context, obj *ent.Agent) (string, error)
 }
+type AgentStatsResolver interface {
+	Agent(ctx context.Context, obj *stats.AgentKPI) (*ent.Agent, error)
+}
 type CustomerResolver interface {
 	ExternalIds(ctx context.Context, obj *ent.Customer) (map[string]any, error)
 }
@@ -683,6 +700,7 @@ type QueryResolver interface {
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	AgentStats(ctx context.Context, from time.Time, to time.Time, teamID *gid.ID, orderBy *stats.AgentOrder) ([]*stats.AgentKPI, error)
 	SLAPreview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*sla.Preview, error)
 	TicketStats(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) ([]*stats.Bucket, error)
 }
@@ -696,6 +714,7 @@ type SubscriptionResolver interface {
 	TicketChanged(ctx context.Context, id gid.ID, after *entgql.Cursor[gid.ID]) (<-chan *ent.TicketEvent, error)
 	TicketPresence(ctx context.Context, ticketID gid.ID) (<-chan []*presence.Entry, error)
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
+	TicketStatsChanged(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) (<-chan []*stats.Bucket, error)
 }
 type TeamResolver interface {
 	Members(ctx context.Context, obj *ent.Team) ([]*ent.TeamMembership, error)
@@ -996,6 +1015,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgentEdge.Node(childComplexity), true
+
+	case "AgentStats.agent":
+		if e.ComplexityRoot.AgentStats.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.Agent(childComplexity), true
+	case "AgentStats.firstResponseTime":
+		if e.ComplexityRoot.AgentStats.FirstResponseTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.FirstResponseTime(childComplexity), true
+	case "AgentStats.handleTime":
+		if e.ComplexityRoot.AgentStats.HandleTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.HandleTime(childComplexity), true
+	case "AgentStats.load":
+		if e.ComplexityRoot.AgentStats.Load == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.Load(childComplexity), true
+	case "AgentStats.received":
+		if e.ComplexityRoot.AgentStats.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.Received(childComplexity), true
+	case "AgentStats.reopened":
+		if e.ComplexityRoot.AgentStats.Reopened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.Reopened(childComplexity), true
+	case "AgentStats.resolved":
+		if e.ComplexityRoot.AgentStats.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.Resolved(childComplexity), true
+	case "AgentStats.sla":
+		if e.ComplexityRoot.AgentStats.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStats.SLA(childComplexity), true
 
 	case "AuthPayload.agent":
 		if e.ComplexityRoot.AuthPayload.Agent == nil {
@@ -2010,6 +2078,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.APITokenOrder), args["where"].(*ent.APITokenWhereInput)), true
+	case "Query.agentStats":
+		if e.ComplexityRoot.Query.AgentStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_agentStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AgentStats(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["teamID"].(*gid.ID), args["orderBy"].(*stats.AgentOrder)), true
 	case "Query.agents":
 		if e.ComplexityRoot.Query.Agents == nil {
 			break
@@ -2569,6 +2648,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.TicketPresence(childComplexity, args["ticketID"].(gid.ID)), true
+	case "Subscription.ticketStatsChanged":
+		if e.ComplexityRoot.Subscription.TicketStatsChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ticketStatsChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TicketStatsChanged(childComplexity, args["where"].(*ent.TicketWhereInput), args["groupBy"].([]stats.Dimension), args["categoryLevel"].(*int), args["timeBucket"].(*stats.TimeBucket), args["timezone"].(*string)), true
 
 	case "Tag.createdAt":
 		if e.ComplexityRoot.Tag.CreatedAt == nil {
@@ -3365,6 +3455,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("APITokenWhereInput", ec.unmarshalInputAPITokenWhereInput),
 			graphql.NewInputUnmarshaler("AddCommentInput", ec.unmarshalInputAddCommentInput),
 			graphql.NewInputUnmarshaler("AgentOrder", ec.unmarshalInputAgentOrder),
+			graphql.NewInputUnmarshaler("AgentStatsOrder", ec.unmarshalInputAgentStatsOrder),
 			graphql.NewInputUnmarshaler("AgentWhereInput", ec.unmarshalInputAgentWhereInput),
 			graphql.NewInputUnmarshaler("BusinessCalendarOrder", ec.unmarshalInputBusinessCalendarOrder),
 			graphql.NewInputUnmarshaler("BusinessCalendarWhereInput", ec.unmarshalInputBusinessCalendarWhereInput),
@@ -7299,6 +7390,54 @@ extend type Subscription {
   notificationAdded: Notification!
 }
 `, BuiltIn: false},
+	{Name: "../schema/agentstats.graphql", Input: `# Agent KPIs: agentStats, a leaderboard of agents' work over a period.
+
+"""What a leaderboard of agents sorts by."""
+enum AgentStatsOrderField {
+  RECEIVED
+  RESOLVED
+  REOPENED
+  HANDLE_TIME
+  FIRST_RESPONSE_TIME
+  SLA_COMPLIANCE
+  LOAD
+}
+
+"""How agentStats sorts: agents without a value come last, ties by agent."""
+input AgentStatsOrder {
+  field: AgentStatsOrderField!
+  direction: OrderDirection! = DESC
+}
+
+extend type Query {
+  """
+  Each agent's work over [from, to), from the ticket history: a leaderboard. Managers and
+  administrators see every agent, a team lead the members of the teams they lead and
+  themselves, other agents themselves; customers' and integrations' tokens are refused.
+  ` + "`" + `teamID` + "`" + ` keeps one team's members.
+  """
+  agentStats(from: Time!, to: Time!, teamID: ID, orderBy: AgentStatsOrder): [AgentStats!]!
+}
+
+"""One agent's key figures over a period (times in seconds)."""
+type AgentStats {
+  agent: Agent!
+  """Tickets assigned to the agent in the period."""
+  received: Int!
+  """Resolutions the agent made in the period."""
+  resolved: Int!
+  """Tickets assigned to the agent that were reopened in the period."""
+  reopened: Int!
+  """Average working time (IN_PROGRESS) of the tickets the agent resolved in the period."""
+  handleTime: Float
+  """Average time to first response of the tickets the agent first answered in the period."""
+  firstResponseTime: Float
+  """SLA outcome of the tickets the agent resolved in the period."""
+  sla: SLAStats!
+  """Open tickets assigned to the agent now."""
+  load: Int!
+}
+`, BuiltIn: false},
 	{Name: "../schema/realtime.graphql", Input: `# Live queues: how a delivered event changes the subscriber's queue.
 
 extend type TicketEvent {
@@ -7580,6 +7719,21 @@ type SLAStats {
   """met / (met + breached), in percent; null when none is decided."""
   compliance: Float
 }
+
+extend type Subscription {
+  """
+  A live ticketStats: first every bucket, then, when tickets move, the buckets whose figures
+  changed (a bucket that emptied comes with count 0), at most one push per second. Same
+  arguments, scope and drill-down as ticketStats.
+  """
+  ticketStatsChanged(
+    where: TicketWhereInput
+    groupBy: [TicketDimension!]!
+    categoryLevel: Int = 1
+    timeBucket: TicketTimeBucket
+    timezone: String = "UTC"
+  ): [TicketStatsBucket!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7706,6 +7860,28 @@ func (ec *executionContext) childFields_AgentEdge(ctx context.Context, field gra
 		return ec.fieldContext_AgentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agent":
+		return ec.fieldContext_AgentStats_agent(ctx, field)
+	case "received":
+		return ec.fieldContext_AgentStats_received(ctx, field)
+	case "resolved":
+		return ec.fieldContext_AgentStats_resolved(ctx, field)
+	case "reopened":
+		return ec.fieldContext_AgentStats_reopened(ctx, field)
+	case "handleTime":
+		return ec.fieldContext_AgentStats_handleTime(ctx, field)
+	case "firstResponseTime":
+		return ec.fieldContext_AgentStats_firstResponseTime(ctx, field)
+	case "sla":
+		return ec.fieldContext_AgentStats_sla(ctx, field)
+	case "load":
+		return ec.fieldContext_AgentStats_load(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentStats", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9534,6 +9710,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_agentStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "teamID",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["teamID"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*stats.AgentOrder, error) {
+			return ec.unmarshalOAgentStatsOrder2ᚖhelpdeskᚋinternalᚋstatsᚐAgentOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_agents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10247,6 +10461,52 @@ func (ec *executionContext) field_Subscription_ticketPresence_args(ctx context.C
 		return nil, err
 	}
 	args["ticketID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ticketStatsChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TicketWhereInput, error) {
+			return ec.unmarshalOTicketWhereInput2ᚖhelpdeskᚋentᚐTicketWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]stats.Dimension, error) {
+			return ec.unmarshalNTicketDimension2ᚕhelpdeskᚋinternalᚋstatsᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "categoryLevel",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "timeBucket",
+		func(ctx context.Context, v any) (*stats.TimeBucket, error) {
+			return ec.unmarshalOTicketTimeBucket2ᚖhelpdeskᚋinternalᚋstatsᚐTimeBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timeBucket"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "timezone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timezone"] = arg4
 	return args, nil
 }
 
@@ -11513,6 +11773,208 @@ func (ec *executionContext) _AgentEdge_cursor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AgentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AgentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AgentStats_agent(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AgentStats().Agent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
+			return ec.marshalNAgent2ᚖhelpdeskᚋentᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgentStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgentStats_received(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStats_resolved(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStats_reopened(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_reopened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reopened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_reopened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStats_handleTime(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_handleTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandleTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_handleTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AgentStats_firstResponseTime(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_firstResponseTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_firstResponseTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AgentStats_sla(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stats.SLA) graphql.Marshaler {
+			return ec.marshalNSLAStats2helpdeskᚋinternalᚋstatsᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgentStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgentStats_load(ctx context.Context, field graphql.CollectedField, obj *stats.AgentKPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStats_load(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Load, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStats_load(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *auth.AuthPayload) (ret graphql.Marshaler) {
@@ -16263,6 +16725,50 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_agentStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_agentStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AgentStats(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["teamID"].(*gid.ID), fc.Args["orderBy"].(*stats.AgentOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.AgentKPI) graphql.Marshaler {
+			return ec.marshalNAgentStats2ᚕᚖhelpdeskᚋinternalᚋstatsᚐAgentKPIᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_agentStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_agentStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_slaPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17965,6 +18471,50 @@ func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Notification(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ticketStatsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ticketStatsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TicketStatsChanged(ctx, fc.Args["where"].(*ent.TicketWhereInput), fc.Args["groupBy"].([]stats.Dimension), fc.Args["categoryLevel"].(*int), fc.Args["timeBucket"].(*stats.TimeBucket), fc.Args["timezone"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*stats.Bucket) graphql.Marshaler {
+			return ec.marshalNTicketStatsBucket2ᚕᚖhelpdeskᚋinternalᚋstatsᚐBucketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ticketStatsChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketStatsBucket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ticketStatsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -23328,6 +23878,59 @@ func (ec *executionContext) unmarshalInputAgentOrder(ctx context.Context, obj an
 func UnmarshalAgentOrder(ctx context.Context, raw any) (ent.AgentOrder, error) {
 	var out ent.AgentOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgentOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAgentStatsOrder(ctx context.Context, obj any) (stats.AgentOrder, error) {
+	var it stats.AgentOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAgentStatsOrderField2helpdeskᚋinternalᚋstatsᚐAgentOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgentStatsOrder unmarshals raw into the AgentStatsOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgentStatsOrder(ctx context.Context, raw any) (stats.AgentOrder, error) {
+	var out stats.AgentOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgentStatsOrder", raw, &out)
 	return out, err
 }
 
@@ -34518,6 +35121,75 @@ func (ec *executionContext) _AgentEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var agentStatsImplementors = []string{"AgentStats"}
+
+func (ec *executionContext) _AgentStats(ctx context.Context, sel ast.SelectionSet, obj *stats.AgentKPI) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentStats")
+		case "agent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AgentStats_agent(ctx, field, obj)
+				})
+		case "received":
+			out.Values[i] = ec._AgentStats_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolved":
+			out.Values[i] = ec._AgentStats_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reopened":
+			out.Values[i] = ec._AgentStats_reopened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handleTime":
+			out.Values[i] = ec._AgentStats_handleTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstResponseTime":
+			out.Values[i] = ec._AgentStats_firstResponseTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sla":
+			out.Values[i] = ec._AgentStats_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "load":
+			out.Values[i] = ec._AgentStats_load(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *auth.AuthPayload) graphql.Marshaler {
@@ -36012,6 +36684,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
+		case "agentStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_agentStats(ctx, field)
+				})
 		case "slaPreview":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36639,6 +37317,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_ticketPresence(ctx, fields[0])
 	case "notificationAdded":
 		return ec._Subscription_notificationAdded(ctx, fields[0])
+	case "ticketStatsChanged":
+		return ec._Subscription_ticketStatsChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -38265,6 +38945,45 @@ func (ec *executionContext) unmarshalNAgentRole2helpdeskᚋentᚋagentᚐRole(ct
 
 func (ec *executionContext) marshalNAgentRole2helpdeskᚋentᚋagentᚐRole(ctx context.Context, sel ast.SelectionSet, v agent.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNAgentStats2ᚕᚖhelpdeskᚋinternalᚋstatsᚐAgentKPIᚄ(ctx context.Context, sel ast.SelectionSet, v []*stats.AgentKPI) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgentStats2ᚖhelpdeskᚋinternalᚋstatsᚐAgentKPI(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgentStats2ᚖhelpdeskᚋinternalᚋstatsᚐAgentKPI(ctx context.Context, sel ast.SelectionSet, v *stats.AgentKPI) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgentStats!")
+		return graphql.Null
+	}
+	return ec._AgentStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAgentStatsOrderField2helpdeskᚋinternalᚋstatsᚐAgentOrderField(ctx context.Context, v any) (stats.AgentOrderField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := stats.AgentOrderField(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgentStatsOrderField2helpdeskᚋinternalᚋstatsᚐAgentOrderField(ctx context.Context, sel ast.SelectionSet, v stats.AgentOrderField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AgentStatsOrderField!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAgentWhereInput2ᚖhelpdeskᚋentᚐAgentWhereInput(ctx context.Context, v any) (*ent.AgentWhereInput, error) {
@@ -39916,6 +40635,14 @@ func (ec *executionContext) marshalOAgentRole2ᚖhelpdeskᚋentᚋagentᚐRole(c
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOAgentStatsOrder2ᚖhelpdeskᚋinternalᚋstatsᚐAgentOrder(ctx context.Context, v any) (*stats.AgentOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAgentStatsOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOAgentWhereInput2ᚕᚖhelpdeskᚋentᚐAgentWhereInputᚄ(ctx context.Context, v any) ([]*ent.AgentWhereInput, error) {
