@@ -367,13 +367,35 @@ func TestSLATimersMoveWithThePriority(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		clock := &fakeClock{now: friday1630}
 		w := newSLAWorld(t, dial, clock.Now)
-		id := w.createTicket(t, "MEDIUM")
+		var created struct {
+			CreateTicket struct {
+				ID                 string
+				FirstResponseDueAt *time.Time
+			}
+		}
+		w.admin.Must(t, `mutation($team: ID!) { createTicket(input: {title: "Slow", channel: PHONE, internal: true, teamID: $team,
+			priority: MEDIUM}) { id firstResponseDueAt } }`, map[string]any{"team": w.support}, &created)
+		if due := created.CreateTicket.FirstResponseDueAt; due == nil || !due.Equal(hcmTime(t, "2026-11-30 11:30")) {
+			t.Fatalf("createTicket answered first response due %v, want Monday 11:30", due)
+		}
+		w.admin.Must(t, `mutation($id: ID!, $a: ID!) { updateTicket(id: $id, input: {assigneeID: $a}) { id } }`,
+			map[string]any{"id": created.CreateTicket.ID, "a": w.alice}, nil)
+		id := created.CreateTicket.ID
 		if got := w.ticket(t, id); got.FirstResponseDueAt == nil || !got.FirstResponseDueAt.Equal(hcmTime(t, "2026-11-30 11:30")) {
 			t.Fatalf("MEDIUM first response due %v, want Monday 11:30", got.FirstResponseDueAt)
 		}
 		old := w.timers(t)
 		clock.now = hcmTime(t, "2026-11-30 08:00")
-		w.admin.Must(t, `mutation($id: ID!) { updateTicket(id: $id, input: {priority: HIGH}) { id } }`, map[string]any{"id": id}, nil)
+		var upd struct {
+			UpdateTicket struct {
+				SLAState           string
+				FirstResponseDueAt *time.Time
+			}
+		}
+		w.admin.Must(t, `mutation($id: ID!) { updateTicket(id: $id, input: {priority: HIGH}) { slaState firstResponseDueAt } }`, map[string]any{"id": id}, &upd)
+		if u := upd.UpdateTicket; u.SLAState != "ON_TRACK" || u.FirstResponseDueAt == nil || !u.FirstResponseDueAt.Equal(hcmTime(t, "2026-11-30 09:30")) {
+			t.Fatalf("updateTicket answered %+v, want the new due time at once", u)
+		}
 		got := w.ticket(t, id)
 		if want := hcmTime(t, "2026-11-30 09:30"); got.FirstResponseDueAt == nil || !got.FirstResponseDueAt.Equal(want) {
 			t.Fatalf("HIGH first response due %v, want %v", got.FirstResponseDueAt, want)

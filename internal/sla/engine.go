@@ -384,7 +384,8 @@ func (e *Engine) summarize(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	upd := tx.Ticket.UpdateOneID(t.ID).SetSLAState(s.State)
+	// Derived fields: the ticket's updated_at stays the change's.
+	upd := tx.Ticket.UpdateOneID(t.ID).SetSLAState(s.State).SetUpdatedAt(t.UpdatedAt)
 	setTime(s.NextDueAt, upd.SetNextDueAt, upd.ClearNextDueAt)
 	setTime(s.FirstResponseDueAt, upd.SetFirstResponseDueAt, upd.ClearFirstResponseDueAt)
 	setTime(s.ResolutionDueAt, upd.SetResolutionDueAt, upd.ClearResolutionDueAt)
