@@ -228,6 +228,19 @@ func scannedTime(t *testing.T, v any) time.Time {
 	return time.Time{}
 }
 
+// timerAt finds the timer for a level at an instant.
+func (w *slaWorld) timerAt(t *testing.T, percent int, at time.Time) timerJob {
+	t.Helper()
+	all := w.timers(t)
+	for _, j := range all {
+		if j.args.Percent == percent && j.scheduledAt.Equal(at) {
+			return j
+		}
+	}
+	t.Fatalf("no %d %% timer at %v among %+v", percent, at, all)
+	return timerJob{}
+}
+
 // fire runs a timer as River would, at the clock's time.
 func (w *slaWorld) fire(t *testing.T, j timerJob) {
 	t.Helper()
@@ -303,35 +316,33 @@ func TestSLATimersRemindWarnBreachAndEscalate(t *testing.T) {
 			t.Fatalf("timeline = %+v, want FIRST_RESPONSE (120 min, 7200 s left) and RESOLUTION", got.SLATimeline)
 		}
 
+		// One timer per running clock, at its first level; each timer
+		// enqueues the next level's when it fires.
 		timers := w.timers(t)
 		wantAt := []time.Time{hcmTime(t, "2026-11-30 09:00"), hcmTime(t, "2026-11-30 09:18"), frDue}
-		if len(timers) != 6 {
-			t.Fatalf("%d timers, want 6 (3 levels × 2 clocks): %+v", len(timers), timers)
+		if len(timers) != 2 || !timers[0].scheduledAt.Equal(wantAt[0]) || timers[0].args.Percent != 75 ||
+			!timers[1].scheduledAt.Equal(hcmTime(t, "2026-11-30 14:30")) || timers[1].args.Percent != 75 {
+			t.Fatalf("timers %+v, want 75 %% of the first response at Monday 09:00 and of the resolution at 14:30", timers)
 		}
-		for i, want := range wantAt {
-			if !timers[i].scheduledAt.Equal(want) || timers[i].args.Percent != []int{75, 90, 100}[i] {
-				t.Fatalf("timer %d at %v for %d %%, want %v for %d %%", i, timers[i].scheduledAt, timers[i].args.Percent, want, []int{75, 90, 100}[i])
-			}
-		}
-
-		// The breach timer run early waits (River snoozes it).
-		err := w.app.SLA.Fire(context.Background(), timers[2].args)
-		var snooze *river.JobSnoozeError
-		if !errors.As(err, &snooze) {
-			t.Fatalf("an early breach timer returned %v, want a snooze", err)
-		}
-
 		clock.now = wantAt[0]
 		w.fire(t, timers[0])
 		w.fire(t, timers[0]) // run twice: announced once
 		if got := w.ticket(t, id); got.SLAState != "AT_RISK" {
 			t.Fatalf("after the reminder: state %s, want AT_RISK", got.SLAState)
 		}
+		warning := w.timerAt(t, 90, wantAt[1])
 		clock.now = wantAt[1]
-		w.fire(t, timers[1])
-		clock.now = wantAt[2]
-		w.fire(t, timers[2])
-		w.fire(t, timers[2])
+		w.fire(t, warning)
+		breach := w.timerAt(t, 100, frDue)
+		// The breach timer run early waits (River snoozes it).
+		err := w.app.SLA.Fire(context.Background(), breach.args)
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &snooze) {
+			t.Fatalf("an early breach timer returned %v, want a snooze", err)
+		}
+		clock.now = frDue
+		w.fire(t, breach)
+		w.fire(t, breach)
 
 		kinds := w.eventKinds(t, id)
 		for kind, n := range map[string]int{"SLA_REMINDER": 1, "SLA_WARNING": 1, "SLA_BREACHED": 1, "TEAM_CHANGED": 1} {
@@ -367,13 +378,35 @@ func TestSLATimersMoveWithThePriority(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		clock := &fakeClock{now: friday1630}
 		w := newSLAWorld(t, dial, clock.Now)
-		id := w.createTicket(t, "MEDIUM")
+		var created struct {
+			CreateTicket struct {
+				ID                 string
+				FirstResponseDueAt *time.Time
+			}
+		}
+		w.admin.Must(t, `mutation($team: ID!) { createTicket(input: {title: "Slow", channel: PHONE, internal: true, teamID: $team,
+			priority: MEDIUM}) { id firstResponseDueAt } }`, map[string]any{"team": w.support}, &created)
+		if due := created.CreateTicket.FirstResponseDueAt; due == nil || !due.Equal(hcmTime(t, "2026-11-30 11:30")) {
+			t.Fatalf("createTicket answered first response due %v, want Monday 11:30", due)
+		}
+		w.admin.Must(t, `mutation($id: ID!, $a: ID!) { updateTicket(id: $id, input: {assigneeID: $a}) { id } }`,
+			map[string]any{"id": created.CreateTicket.ID, "a": w.alice}, nil)
+		id := created.CreateTicket.ID
 		if got := w.ticket(t, id); got.FirstResponseDueAt == nil || !got.FirstResponseDueAt.Equal(hcmTime(t, "2026-11-30 11:30")) {
 			t.Fatalf("MEDIUM first response due %v, want Monday 11:30", got.FirstResponseDueAt)
 		}
 		old := w.timers(t)
 		clock.now = hcmTime(t, "2026-11-30 08:00")
-		w.admin.Must(t, `mutation($id: ID!) { updateTicket(id: $id, input: {priority: HIGH}) { id } }`, map[string]any{"id": id}, nil)
+		var upd struct {
+			UpdateTicket struct {
+				SLAState           string
+				FirstResponseDueAt *time.Time
+			}
+		}
+		w.admin.Must(t, `mutation($id: ID!) { updateTicket(id: $id, input: {priority: HIGH}) { slaState firstResponseDueAt } }`, map[string]any{"id": id}, &upd)
+		if u := upd.UpdateTicket; u.SLAState != "ON_TRACK" || u.FirstResponseDueAt == nil || !u.FirstResponseDueAt.Equal(hcmTime(t, "2026-11-30 09:30")) {
+			t.Fatalf("updateTicket answered %+v, want the new due time at once", u)
+		}
 		got := w.ticket(t, id)
 		if want := hcmTime(t, "2026-11-30 09:30"); got.FirstResponseDueAt == nil || !got.FirstResponseDueAt.Equal(want) {
 			t.Fatalf("HIGH first response due %v, want %v", got.FirstResponseDueAt, want)
@@ -384,8 +417,8 @@ func TestSLATimersMoveWithThePriority(t *testing.T) {
 				moved = append(moved, j)
 			}
 		}
-		if len(moved) != 6 || !moved[2].scheduledAt.Equal(hcmTime(t, "2026-11-30 09:30")) {
-			t.Fatalf("new timers %+v, want 6 with the first response breach at Monday 09:30", moved)
+		if len(moved) != 2 || !moved[0].scheduledAt.Equal(hcmTime(t, "2026-11-30 09:00")) {
+			t.Fatalf("new timers %+v, want 2, the first response's 75 %% at Monday 09:00", moved)
 		}
 		// Every old timer, run once its old instant has passed, does nothing.
 		clock.now = hcmTime(t, "2026-12-02 17:00")
@@ -396,9 +429,12 @@ func TestSLATimersMoveWithThePriority(t *testing.T) {
 		if after := w.eventKinds(t, id); len(after) != len(before) {
 			t.Fatalf("old timers recorded %v", after[len(before):])
 		}
-		w.fire(t, moved[2])
-		if kinds := w.eventKinds(t, id); count(kinds, "SLA_BREACHED") != 1 {
-			t.Fatalf("the moved breach timer did not breach: %v", kinds)
+		// The moved chain reminds, warns and breaches.
+		w.fire(t, moved[0])
+		w.fire(t, w.timerAt(t, 90, hcmTime(t, "2026-11-30 09:18")))
+		w.fire(t, w.timerAt(t, 100, hcmTime(t, "2026-11-30 09:30")))
+		if kinds := w.eventKinds(t, id); count(kinds, "SLA_REMINDER") != 1 || count(kinds, "SLA_WARNING") != 1 || count(kinds, "SLA_BREACHED") != 1 {
+			t.Fatalf("the moved timers: %v, want one reminder, warning and breach", kinds)
 		}
 	})
 }

@@ -68,9 +68,9 @@ func (e *Engine) Timeline(ctx context.Context, t *ent.Ticket) ([]*TimelineEntry,
 
 // Preview returns the due times a policy gives a ticket of the priority
 // created at from (and a customer message then, for NEXT_RESPONSE), in
-// the policy's calendar or 24×7.
+// the policy's calendar or 24×7. It is for those who configure policies.
 func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*Preview, error) {
-	if _, err := e.Authz.CheckConfig(ctx, authz.ActRead, authz.ObjConfig); err != nil {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
 	}
 	if !priority.Valid() {
@@ -142,11 +142,11 @@ func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID 
 		} else if chosen, err = PickPolicy(ctx, tx.Tx, t); err != nil {
 			return err
 		}
-		upd := tx.Ticket.UpdateOneID(t.ID).SetSLAPolicyExplicit(policyID != nil)
+		upd := tx.Ticket.UpdateOneID(t.ID).SetSLAPolicyExplicit(policyID != nil).SetUpdatedAt(now)
 		if equalID(chosen, t.SLAPolicyID) {
 			return upd.Exec(ctx)
 		}
-		upd.SetVersion(t.Version + 1).SetUpdatedAt(now)
+		upd.SetVersion(t.Version + 1)
 		if chosen == nil {
 			upd.ClearSLAPolicyID()
 		} else {

@@ -136,6 +136,7 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 	}
 	targets := Targets(policy, t.Priority)
 	var clocks []Clock
+	var creates []*ent.SLAClockCreate
 	for _, m := range Metrics {
 		row := existing[m]
 		target, tracked := targets[m]
@@ -175,10 +176,19 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 				return nil, err
 			}
 		}
-		if err := e.save(ctx, tx, t.ID, id, row, cl); err != nil {
+		create, err := e.save(ctx, tx, t.ID, id, row, cl)
+		if err != nil {
 			return nil, err
 		}
+		if create != nil {
+			creates = append(creates, create)
+		}
 		clocks = append(clocks, cl)
+	}
+	if len(creates) > 0 {
+		if err := tx.SLAClock.CreateBulk(creates...).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("creating SLA clocks: %w", err)
+		}
 	}
 	return e.summarize(ctx, tx, t, clocks)
 }
@@ -283,8 +293,9 @@ func (e *Engine) moveNextResponse(ctx context.Context, tx *events.Tx, t *ent.Tic
 	return nil
 }
 
-// schedule enqueues the clock's timers for the levels not yet announced,
-// tagged with its new version; timers of older versions do nothing.
+// schedule enqueues the clock's timer for the next level not yet
+// announced, tagged with its version (timers of older versions do
+// nothing); each timer, when it fires, enqueues the next level's.
 func (e *Engine) schedule(ctx context.Context, tx *events.Tx, id gid.ID, cl *Clock, policy *ent.SLAPolicy, cal *Calendar) error {
 	if !cl.Running() {
 		return nil
@@ -295,18 +306,17 @@ func (e *Engine) schedule(ctx context.Context, tx *events.Tx, id gid.ID, cl *Clo
 		}
 		fireAt, ok := cl.At(cal, p)
 		if !ok {
-			continue
+			return nil
 		}
-		if err := tx.EnqueueJob(ctx, TimerArgs{ClockID: id, Version: cl.Version, Percent: p},
-			&river.InsertOpts{ScheduledAt: fireAt}); err != nil {
-			return err
-		}
+		return tx.EnqueueJob(ctx, TimerArgs{ClockID: id, Version: cl.Version, Percent: p},
+			&river.InsertOpts{ScheduledAt: fireAt})
 	}
 	return nil
 }
 
-// save writes a clock under id; stored is its row as read (nil when new).
-func (e *Engine) save(ctx context.Context, tx *events.Tx, ticketID, id gid.ID, stored *ent.SLAClock, cl Clock) error {
+// save writes a changed clock under id; for a new one (stored is nil)
+// it returns the creation for the caller to run in bulk.
+func (e *Engine) save(ctx context.Context, tx *events.Tx, ticketID, id gid.ID, stored *ent.SLAClock, cl Clock) (*ent.SLAClockCreate, error) {
 	pauses := cl.Pauses
 	if pauses == nil {
 		pauses = []Interval{}
@@ -321,13 +331,10 @@ func (e *Engine) save(ctx context.Context, tx *events.Tx, ticketID, id gid.ID, s
 			SetNillableStartedAt(cl.StartedAt).SetPauses(pauses).SetNillablePausedSince(cl.PausedSince).
 			SetNillableDueAt(cl.DueAt).SetNillableMetAt(cl.MetAt).SetNillableBreachedAt(cl.BreachedAt).
 			SetNillableStoppedAt(cl.StoppedAt).SetFiredPercent(cl.FiredPercent).SetVersion(cl.Version)
-		if err := create.Exec(ctx); err != nil {
-			return fmt.Errorf("creating SLA clock: %w", err)
-		}
-		return nil
+		return create, nil
 	}
 	if ClockOf(stored).equal(cl) {
-		return nil
+		return nil, nil
 	}
 	upd := tx.SLAClock.UpdateOneID(stored.ID).
 		SetTargetSeconds(int(cl.Target / time.Second)).SetPauses(pauses).
@@ -339,9 +346,9 @@ func (e *Engine) save(ctx context.Context, tx *events.Tx, ticketID, id gid.ID, s
 	setTime(cl.BreachedAt, upd.SetBreachedAt, upd.ClearBreachedAt)
 	setTime(cl.StoppedAt, upd.SetStoppedAt, upd.ClearStoppedAt)
 	if err := upd.Exec(ctx); err != nil {
-		return fmt.Errorf("updating SLA clock: %w", err)
+		return nil, fmt.Errorf("updating SLA clock: %w", err)
 	}
-	return nil
+	return nil, nil
 }
 
 func setTime[U any](v *time.Time, set func(time.Time) U, clear func() U) {
@@ -384,7 +391,8 @@ func (e *Engine) summarize(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	upd := tx.Ticket.UpdateOneID(t.ID).SetSLAState(s.State)
+	// Derived fields: the ticket's updated_at stays the change's.
+	upd := tx.Ticket.UpdateOneID(t.ID).SetSLAState(s.State).SetUpdatedAt(t.UpdatedAt)
 	setTime(s.NextDueAt, upd.SetNextDueAt, upd.ClearNextDueAt)
 	setTime(s.FirstResponseDueAt, upd.SetFirstResponseDueAt, upd.ClearFirstResponseDueAt)
 	setTime(s.ResolutionDueAt, upd.SetResolutionDueAt, upd.ClearResolutionDueAt)

@@ -49,14 +49,17 @@ func Matches(c schematype.SLAConditions, f TicketFacts) bool {
 // the nearest category on the ticket's path; else the active default
 // policy; else none.
 func PickPolicy(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (*gid.ID, error) {
-	f, paths, err := factsOf(ctx, tx, t)
-	if err != nil {
-		return nil, err
-	}
 	policies, err := tx.SLAPolicy.Query().Where(slapolicy.Active(true)).
 		Order(ent.Asc(slapolicy.FieldPosition), ent.Asc(slapolicy.FieldName)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading SLA policies: %w", err)
+	}
+	if len(policies) == 0 {
+		return nil, nil
+	}
+	f, paths, err := factsOf(ctx, tx, t)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range policies {
 		if Matches(p.Conditions, f) {

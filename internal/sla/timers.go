@@ -23,10 +23,10 @@ import (
 )
 
 // TimerArgs is the durable job that fires when an SLA clock reaches
-// Percent of its target (100: the breach). It carries the clock's
-// version: when the due time moves the version changes and the job does
-// nothing; the clock remembers the levels announced, so a job that runs
-// twice announces once.
+// Percent of its target (100: the breach); firing, it enqueues the next
+// level's job. It carries the clock's version: when the due time moves
+// the version changes and the job does nothing; the clock remembers the
+// levels announced, so a job that runs twice announces once.
 type TimerArgs struct {
 	ClockID gid.ID `json:"clock_id"`
 	Version int    `json:"version"`
@@ -102,6 +102,10 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 		}
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("marking SLA level: %w", err)
+		}
+		cl.FiredPercent = args.Percent
+		if err := e.schedule(ctx, tx, row.ID, &cl, policy, cal); err != nil {
+			return err
 		}
 		kind := firingKind(args.Percent, Levels(policy))
 		if err := tx.Record(ctx, events.Change{TicketID: t.ID, Kind: kind, At: now, Changes: []schematype.FieldChange{

@@ -182,7 +182,13 @@ func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.
 		ch.addID("team", nil, teamID)
 		ch.addID("assignee", nil, in.AssigneeID)
 		ch.addID("slaPolicy", nil, slaID)
-		return etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now))
+		if err := etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now)); err != nil {
+			return err
+		}
+		// Reactors fill derived fields (SLA due times and state): answer
+		// the row as it commits (assignNumber numbers this copy).
+		created, err = tx.Ticket.Get(auth.WithViewer(ctx, auth.System), created.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -388,6 +394,11 @@ func (s *Service) commitChange(ctx context.Context, tx *events.Tx, viewer auth.V
 	}
 	if err := tx.Record(ctx, change(viewer, t.ID, updateKind(ch), ch, nil, now)); err != nil {
 		return nil, err
+	}
+	// Reactors fill derived fields (SLA due times and state): answer the
+	// row as it commits.
+	if updated, err = tx.Ticket.Get(auth.WithViewer(ctx, auth.System), t.ID); err != nil {
+		return nil, fmt.Errorf("reading ticket #%d: %w", t.Number, err)
 	}
 	return updated, nil
 }
