@@ -96,30 +96,73 @@ func run(args []string) error {
 		}
 	}
 
-	dsn := cfg.databaseURL
-	if dsn == "" {
-		dsn = "file:" + cfg.sqlitePath
-	}
-	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	if command == "migrate" {
-		return nil
-	}
-
 	httpCfg := server.Config{
 		MaxBodyBytes:    cfg.maxBodyBytes,
 		RequestTimeout:  cfg.requestTimeout,
 		ReadTimeout:     cfg.readTimeout,
 		IdleTimeout:     cfg.idleTimeout,
 		ShutdownTimeout: cfg.shutdownTimeout,
+	}
+	if command == "migrate" {
+		db, err := openDatabase(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	}
+
+	// The port is open from the start, so that probes see a process that
+	// is starting (/readyz 503 with the reason) rather than none.
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	gate := server.NewGate()
+	httpCfg.OnShutdown = append(httpCfg.OnShutdown, gate.Drain)
+	served := make(chan error, 1)
+	go func() { served <- server.Run(ctx, httpCfg, listener, gate, logger) }()
+	app, err := prepare(ctx, cfg, gate, key, trusted, httpCfg, logger)
+	if app != nil {
+		defer app.DB.Close()
+		defer app.Close()
+	}
+	if err != nil {
+		stop()
+		<-served
+		return err
+	}
+	gate.Serve(app.Handler, app.DB.Ping)
+	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
+	return <-served
+}
+
+// openDatabase opens and migrates the configured database.
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.DB, error) {
+	dsn := cfg.databaseURL
+	if dsn == "" {
+		dsn = "file:" + cfg.sqlitePath
+	}
+	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
+	return db, nil
+}
+
+// prepare migrates the database, builds the App, creates the first
+// administrator or loads the demo as configured, and starts the
+// background work, reporting each phase on the gate.
+func prepare(ctx context.Context, cfg config, gate *server.Gate, key []byte, trusted []netip.Prefix, httpCfg server.Config, logger *slog.Logger) (*server.App, error) {
+	gate.Starting(server.PhaseMigrating)
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
 	}
 	app, err := server.NewApp(ctx, db, server.Options{
 		TokenKey:          string(key),
@@ -134,28 +177,24 @@ func run(args []string) error {
 		PresenceTimeout:   cfg.presenceTimeout,
 	})
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
-	defer app.Close()
 	if cfg.adminEmail != "" {
 		if err := bootstrapAdmin(ctx, app, cfg, logger); err != nil {
-			return err
+			return app, err
 		}
 	}
 	if cfg.demo {
+		gate.Starting(server.PhaseDemo)
 		if err := loadDemo(ctx, app, logger); err != nil {
-			return err
+			return app, err
 		}
 	}
 	if err := app.Start(ctx); err != nil {
-		return err
+		return app, err
 	}
-	listener, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
-	}
-	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
-	return server.Run(ctx, httpCfg, listener, app.Handler, logger)
+	return app, nil
 }
 
 // bootstrapAdmin creates the configured administrator on a database that
@@ -181,14 +220,14 @@ func bootstrapAdmin(ctx context.Context, app *server.App, cfg config, logger *sl
 
 // loadDemo fills an empty database with the demo helpdesk.
 func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
-	empty, err := demo.IsEmpty(ctx, app.DB.Client)
-	if err != nil || !empty {
-		return err
-	}
 	start := time.Now()
-	sum, err := demo.Load(ctx, demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}, time.Now(), 1)
+	logger.Info("loading demo data into an empty database")
+	sum, loaded, err := app.LoadDemo(ctx, time.Now(), 0)
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
+	}
+	if !loaded {
+		return nil
 	}
 	logger.Info("demo data loaded", "duration", time.Since(start).Round(time.Millisecond),
 		"teams", sum.Teams, "agents", sum.Agents, "customers", sum.Customers, "tickets", sum.Tickets, "comments", sum.Comments)

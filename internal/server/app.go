@@ -97,6 +97,8 @@ type App struct {
 	Handler  http.Handler
 
 	jobsStarted, realtimeStarted, presenceStarted bool
+	// options are those the App was built with.
+	options Options
 }
 
 // Start starts the App's job workers. The HTTP handler works without it;
@@ -182,6 +184,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Events:    pipeline,
 		Realtime:  bus,
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
+		options:   opts,
 	}
 	a.Auth.MayManageTokens = func(ctx context.Context) error {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
