@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/metrics"
 )
 
 // Media types of GraphQL over HTTP.
@@ -40,8 +42,11 @@ const (
 //     query) has no data entry and is 200 under application/json but 400
 //     under application/graphql-response+json.
 //
-// The body is decoded once, here.
-type httpTransport struct{}
+// The body is decoded once, here. Requests refused before they run are
+// recorded in metrics (when set); the others by observeOperations.
+type httpTransport struct {
+	metrics *metrics.Metrics
+}
 
 var _ graphql.Transport = httpTransport{}
 
@@ -59,7 +64,7 @@ func (httpTransport) Supports(r *http.Request) bool {
 }
 
 // Do implements graphql.Transport.
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (h httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media, ok := responseMediaType(r.Header.Get("Accept"))
 	if !ok {
 		writeRequestError(w, mediaJSON, http.StatusNotAcceptable,
@@ -94,6 +99,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		h.metrics.ObserveRequest(params.OperationName, time.Since(start), errorCodes(resp))
 		status := http.StatusOK
 		if media == mediaGraphQLResponse {
 			status = http.StatusBadRequest

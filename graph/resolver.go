@@ -24,6 +24,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/metrics"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
@@ -45,6 +46,8 @@ type Resolver struct {
 	Presence *presence.Service
 	// Notify reads and marks the viewer's notifications.
 	Notify *notify.Service
+	// Metrics, when set, records requests and subscriptions.
+	Metrics *metrics.Metrics
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

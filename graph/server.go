@@ -24,7 +24,7 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(transport.MultipartForm{})
-	srv.AddTransport(httpTransport{})
+	srv.AddTransport(httpTransport{metrics: r.Metrics})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
@@ -35,6 +35,9 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))
 	srv.AroundOperations(logOperation)
+	if r.Metrics != nil {
+		srv.AroundOperations(observeOperations(r.Metrics))
+	}
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))

@@ -60,6 +60,8 @@ type config struct {
 	wsOrigins       string
 	wsRecheck       time.Duration
 	presenceTimeout time.Duration
+	// Operations.
+	metricsToken string
 }
 
 func main() {
@@ -175,6 +177,7 @@ func prepare(ctx context.Context, cfg config, gate *server.Gate, key []byte, tru
 		AutoCloseAfter:    cfg.autoClose,
 		Websocket:         server.WebsocketConfig{AllowedOrigins: splitList(cfg.wsOrigins), RecheckInterval: cfg.wsRecheck},
 		PresenceTimeout:   cfg.presenceTimeout,
+		MetricsToken:      cfg.metricsToken,
 	})
 	if err != nil {
 		db.Close()
@@ -245,6 +248,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", env("HELPDESK_TOKEN_KEY_FILE", ""), "file holding the token key, created with a random key if missing; default with SQLite: <sqlite-path>.token-key (HELPDESK_TOKEN_KEY_FILE)")
 	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
 	fs.StringVar(&cfg.wsOrigins, "websocket-origins", env("HELPDESK_WEBSOCKET_ORIGINS", ""), "comma-separated origins (https://host[:port]) besides the server's own from which browsers may open subscriptions; clients sending no Origin are always allowed (HELPDESK_WEBSOCKET_ORIGINS)")
+	fs.StringVar(&cfg.metricsToken, "metrics-token", env("HELPDESK_METRICS_TOKEN", ""), "bearer token /metrics asks for from any address; empty serves /metrics to loopback only (HELPDESK_METRICS_TOKEN)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {

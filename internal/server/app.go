@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/metrics"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
@@ -72,6 +73,9 @@ type Options struct {
 	// PresenceTimeout is how long a ticket presence entry lives without a
 	// refresh; zero means presence.DefaultTimeout.
 	PresenceTimeout time.Duration
+	// MetricsToken, when set, is the bearer token /metrics asks for (from
+	// any address); without it /metrics answers loopback only.
+	MetricsToken string
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -94,7 +98,9 @@ type App struct {
 	// Presence keeps who is looking at which ticket; it expires entries
 	// and hears other replicas between Start and Close.
 	Presence *presence.Hub
-	Handler  http.Handler
+	// Metrics are the Prometheus collectors served on /metrics.
+	Metrics *metrics.Metrics
+	Handler http.Handler
 
 	jobsStarted, realtimeStarted, presenceStarted bool
 	// options are those the App was built with.
@@ -172,11 +178,13 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	pipeline.Publisher = bus
+	m := metrics.New(db.SQL)
+	pipeline.Publisher = countedPublisher{next: bus, metrics: m}
 	a := &App{
-		DB:    db,
-		Authz: enforcer,
-		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
+		Metrics: m,
+		DB:      db,
+		Authz:   enforcer,
+		Auth:    &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
 		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer, PasswordCost: opts.PasswordCost},
@@ -208,9 +216,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
+		Metrics:   m,
 	}, opts.Limits, logger)
-	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
+	gql.AddTransport(withPresenceConnections(countSockets(websocketTransport(opts.Websocket, a.Auth, logger), m)))
+	a.Handler = withClientAddress(opts.TrustedProxies, withMetrics(m.Handler(opts.MetricsToken),
+		Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger)))
 	return a, nil
 }
 
