@@ -13,12 +13,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
@@ -71,31 +74,75 @@ func main() {
 	}
 }
 
-func run(args []string) error {
-	command := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
-		command, args = args[0], args[1:]
+// command is a subcommand: run gets the arguments after its name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands are helpdesk's subcommands by name (set in init, since their
+// help reads this map). Adding one is one line.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"serve":        {"migrate, load the demo into an empty database, and serve the API (the default)", serve},
+		"migrate":      {"apply pending migrations and exit (--status lists them, --dry-run prints their SQL)", migrate},
+		"create-admin": {"create an administrator account (--email, --name, --password)", createAdmin},
+		"version":      {"print the version and exit", printVersion},
 	}
-	cfg, err := parseConfig(args)
+}
+
+func run(args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		usage(os.Stdout)
+		return nil
+	}
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		usage(os.Stderr)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cmd.run(ctx, args)
+}
+
+// usage lists the commands.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: helpdesk [command] [flags]   (helpdesk <command> --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
+	}
+}
+
+// serve runs the server until SIGINT or SIGTERM.
+func serve(ctx context.Context, args []string) error {
+	cfg, err := parseConfig("serve", args, nil)
 	if err != nil {
 		return err
 	}
 	logger := newLogger(cfg.logLevel)
 	slog.SetDefault(logger)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	// The serving settings are checked before the database is touched.
-	var key []byte
-	var trusted []netip.Prefix
-	if command == "serve" {
-		if key, err = signingKey(cfg); err != nil {
-			return err
-		}
-		if trusted, err = parsePrefixes(cfg.proxies); err != nil {
-			return fmt.Errorf("-trusted-proxies: %w", err)
-		}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	trusted, err := parsePrefixes(cfg.proxies)
+	if err != nil {
+		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
 
 	httpCfg := server.Config{
@@ -105,14 +152,6 @@ func run(args []string) error {
 		IdleTimeout:     cfg.idleTimeout,
 		ShutdownTimeout: cfg.shutdownTimeout,
 	}
-	if command == "migrate" {
-		db, err := openDatabase(ctx, cfg, logger)
-		if err != nil {
-			return err
-		}
-		return db.Close()
-	}
-
 	// The port is open from the start, so that probes see a process that
 	// is starting (/readyz 503 with the reason) rather than none.
 	listener, err := net.Listen("tcp", cfg.addr)
@@ -122,6 +161,8 @@ func run(args []string) error {
 	gate := server.NewGate()
 	httpCfg.OnShutdown = append(httpCfg.OnShutdown, gate.Drain)
 	served := make(chan error, 1)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() { served <- server.Run(ctx, httpCfg, listener, gate, logger) }()
 	app, err := prepare(ctx, cfg, gate, key, trusted, httpCfg, logger)
 	if app != nil {
@@ -140,11 +181,7 @@ func run(args []string) error {
 
 // openDatabase opens and migrates the configured database.
 func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.DB, error) {
-	dsn := cfg.databaseURL
-	if dsn == "" {
-		dsn = "file:" + cfg.sqlitePath
-	}
-	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
+	db, err := openUnmigrated(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +192,15 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.
 	}
 	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
 	return db, nil
+}
+
+// openUnmigrated opens the configured database as it is.
+func openUnmigrated(ctx context.Context, cfg config) (*store.DB, error) {
+	dsn := cfg.databaseURL
+	if dsn == "" {
+		dsn = "file:" + cfg.sqlitePath
+	}
+	return store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
 }
 
 // prepare migrates the database, builds the App, creates the first
@@ -238,8 +284,18 @@ func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
 	return nil
 }
 
-func parseConfig(args []string) (config, error) {
-	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
+// parseConfig reads the configuration shared by the commands from
+// flags, the environment and an optional config file; extra registers
+// the command's own flags.
+func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (config, error) {
+	fs := flag.NewFlagSet("helpdesk "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: helpdesk %s [flags]\n\n%s.\n\nFlags (each also read from the environment variable named):\n", name, commands[name].summary)
+		fs.PrintDefaults()
+	}
+	if extra != nil {
+		extra(fs)
+	}
 	var cfg config
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
