@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +23,9 @@ type Gate struct {
 	handler atomic.Pointer[http.Handler]
 	// ping checks the database for /readyz.
 	ping atomic.Pointer[func(context.Context) error]
+
+	mu      sync.Mutex
+	onDrain []func()
 }
 
 // Phases a Gate reports on /readyz.
@@ -51,8 +55,26 @@ func (g *Gate) Serve(h http.Handler, ping func(context.Context) error) {
 	g.phase.Store(&empty)
 }
 
-// Drain makes /readyz fail from now on; requests still reach the handler.
-func (g *Gate) Drain() { g.Starting(PhaseDraining) }
+// OnDrain registers f to run when Drain is called, after readiness
+// turned false: the place to tell open websockets the server is going
+// away.
+func (g *Gate) OnDrain(f func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.onDrain = append(g.onDrain, f)
+}
+
+// Drain makes /readyz fail from now on, then runs the OnDrain functions;
+// requests still reach the handler.
+func (g *Gate) Drain() {
+	g.Starting(PhaseDraining)
+	g.mu.Lock()
+	hooks := g.onDrain
+	g.mu.Unlock()
+	for _, f := range hooks {
+		f()
+	}
+}
 
 // Ready returns nil when the process should get traffic, or why not.
 func (g *Gate) Ready(ctx context.Context) error {

@@ -54,7 +54,15 @@ func TestGateReadiness(t *testing.T) {
 	dbDown = false
 	expect("/readyz", http.StatusOK, "ok")
 
+	var drained bool
+	g.OnDrain(func() {
+		drained = true
+		expect("/readyz", http.StatusServiceUnavailable, server.PhaseDraining)
+	})
 	g.Drain()
+	if !drained {
+		t.Fatal("Drain did not run the OnDrain functions")
+	}
 	expect("/readyz", http.StatusServiceUnavailable, server.PhaseDraining)
 	expect("/graphql", http.StatusOK, "app") // requests in flight still finish
 }
