@@ -157,6 +157,12 @@ func testLoadFillsAnEmptyDatabase(t *testing.T, dial string) {
 	if _, err := demo.Load(ctx, services, now, 1); err == nil {
 		t.Error("a second Load into the filled database succeeded; want an error")
 	}
+	// The counters came along: the next ticket follows the demo's.
+	internal := true
+	next, err := app.Tickets.CreateTicket(ctx, ticketing.CreateTicketInput{Title: "After the demo", Channel: ticket.ChannelINTERNAL, Internal: &internal})
+	if err != nil || next.Number != ticketCount+1 {
+		t.Errorf("a ticket created after the demo: %v, %v; want number %d", next, err, ticketCount+1)
+	}
 	if _, loaded, err := app.LoadDemo(ctx, now, ticketCount); err != nil || loaded {
 		t.Errorf("a second LoadDemo = %v, %v; want nothing loaded", loaded, err)
 	}
