@@ -24,6 +24,7 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/metrics"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
@@ -51,6 +52,8 @@ type Resolver struct {
 	SLA *sla.Engine
 	// Stats computes dashboard statistics.
 	Stats *stats.Service
+	// Metrics, when set, records requests and subscriptions.
+	Metrics *metrics.Metrics
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"log/slog"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -12,7 +13,8 @@ import (
 	"helpdesk/graph/generated"
 )
 
-// NewServer builds the GraphQL handler: HTTP transports, the error
+// NewServer builds the GraphQL handler: the HTTP transport (see
+// httpTransport), the error
 // presenter, the authentication guard, the query limits (checked before a
 // query is validated), page-size limits, and automatic persisted queries.
 // Zero limits take their defaults. It installs on r.Client the ticket
@@ -23,10 +25,9 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	r.Client.Ticket.Intercept(foldCounts())
 	cfg := generated.Config{Resolvers: r}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(checkedPOST{})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(transport.MultipartForm{})
+	srv.AddTransport(httpTransport{metrics: r.Metrics})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
@@ -37,6 +38,9 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.SetErrorPresenter(ErrorPresenter(logger))
 	srv.SetRecoverFunc(Recover(logger))
 	srv.AroundOperations(logOperation)
+	if r.Metrics != nil {
+		srv.AroundOperations(observeOperations(r.Metrics))
+	}
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))

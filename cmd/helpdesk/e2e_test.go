@@ -49,29 +49,11 @@ type process struct {
 // /readyz answers.
 func start(t *testing.T, env ...string) *process {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	p := &process{base: "http://" + addr, logs: &strings.Builder{}}
-	p.cmd = exec.Command(binary)
-	p.cmd.Env = append(os.Environ(), append([]string{"HELPDESK_ADDR=" + addr}, env...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	p := newProcess(t, env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			_ = p.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("server output:\n%s", p.logs.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(p.base + "/readyz")
 		if err == nil {
@@ -84,6 +66,32 @@ func start(t *testing.T, env ...string) *process {
 	}
 	t.Fatalf("server did not become ready:\n%s", p.logs.String())
 	return nil
+}
+
+// newProcess prepares the binary on a free loopback port, with env added
+// to the environment; it is killed when the test ends.
+func newProcess(t *testing.T, env ...string) *process {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	p := &process{base: "http://" + addr, logs: &strings.Builder{}}
+	p.cmd = exec.Command(binary)
+	p.cmd.Env = append(os.Environ(), append([]string{"HELPDESK_ADDR=" + addr}, env...)...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	t.Cleanup(func() {
+		if p.cmd.Process != nil && p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", p.logs.String())
+		}
+	})
+	return p
 }
 
 // stop sends SIGTERM and expects a clean exit.

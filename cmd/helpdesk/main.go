@@ -14,12 +14,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
@@ -65,6 +68,8 @@ type config struct {
 	// Fair use.
 	rateLimits     server.RateLimits
 	viewerCacheTTL time.Duration
+	// Operations.
+	metricsToken string
 }
 
 func main() {
@@ -74,54 +79,76 @@ func main() {
 	}
 }
 
+// command is a subcommand: run gets the arguments after its name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands are helpdesk's subcommands by name (set in init, since their
+// help reads this map). Adding one is one line.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"serve":        {"migrate, load the demo into an empty database, and serve the API (the default)", serve},
+		"migrate":      {"apply pending migrations and exit (--status lists them, --dry-run prints their SQL)", migrate},
+		"create-admin": {"create an administrator account (--email, --name, --password)", createAdmin},
+		"version":      {"print the version and exit", printVersion},
+		"bench":        {"generate a data set and measure the API (see README: Benchmark)", runBench},
+	}
+}
+
 func run(args []string) error {
-	if len(args) > 0 && args[0] == "bench" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return bench.Main(ctx, args[1:], os.Stdout, os.Stderr)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		usage(os.Stdout)
+		return nil
 	}
-	command := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
-		command, args = args[0], args[1:]
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
 	}
-	cfg, err := parseConfig(args)
+	cmd, ok := commands[name]
+	if !ok {
+		usage(os.Stderr)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cmd.run(ctx, args)
+}
+
+// usage lists the commands.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: helpdesk [command] [flags]   (helpdesk <command> --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
+	}
+}
+
+// serve runs the server until SIGINT or SIGTERM.
+func serve(ctx context.Context, args []string) error {
+	cfg, err := parseConfig("serve", args, nil)
 	if err != nil {
 		return err
 	}
 	logger := newLogger(cfg.logLevel)
 	slog.SetDefault(logger)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	// The serving settings are checked before the database is touched.
-	var key []byte
-	var trusted []netip.Prefix
-	if command == "serve" {
-		if key, err = signingKey(cfg); err != nil {
-			return err
-		}
-		if trusted, err = parsePrefixes(cfg.proxies); err != nil {
-			return fmt.Errorf("-trusted-proxies: %w", err)
-		}
-	}
-
-	dsn := cfg.databaseURL
-	if dsn == "" {
-		dsn = "file:" + cfg.sqlitePath
-	}
-	db, err := store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
+	key, err := signingKey(cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	applied, err := db.Migrate(ctx)
+	trusted, err := parsePrefixes(cfg.proxies)
 	if err != nil {
-		return err
-	}
-	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	if command == "migrate" {
-		return nil
+		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
 
 	httpCfg := server.Config{
@@ -130,6 +157,66 @@ func run(args []string) error {
 		ReadTimeout:     cfg.readTimeout,
 		IdleTimeout:     cfg.idleTimeout,
 		ShutdownTimeout: cfg.shutdownTimeout,
+	}
+	// The port is open from the start, so that probes see a process that
+	// is starting (/readyz 503 with the reason) rather than none.
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	gate := server.NewGate()
+	httpCfg.OnShutdown = append(httpCfg.OnShutdown, gate.Drain)
+	served := make(chan error, 1)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { served <- server.Run(ctx, httpCfg, listener, gate, logger) }()
+	app, err := prepare(ctx, cfg, gate, key, trusted, httpCfg, logger)
+	if app != nil {
+		defer app.DB.Close()
+		defer app.Close()
+	}
+	if err != nil {
+		stop()
+		<-served
+		return err
+	}
+	gate.Serve(app.Handler, app.DB.Ping)
+	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
+	return <-served
+}
+
+// openDatabase opens and migrates the configured database.
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*store.DB, error) {
+	db, err := openUnmigrated(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	logger.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
+	return db, nil
+}
+
+// openUnmigrated opens the configured database as it is.
+func openUnmigrated(ctx context.Context, cfg config) (*store.DB, error) {
+	dsn := cfg.databaseURL
+	if dsn == "" {
+		dsn = "file:" + cfg.sqlitePath
+	}
+	return store.OpenWith(ctx, dsn, store.Options{StatementTimeout: cfg.statementTimeout})
+}
+
+// prepare migrates the database, builds the App, creates the first
+// administrator or loads the demo as configured, and starts the
+// background work, reporting each phase on the gate.
+func prepare(ctx context.Context, cfg config, gate *server.Gate, key []byte, trusted []netip.Prefix, httpCfg server.Config, logger *slog.Logger) (*server.App, error) {
+	gate.Starting(server.PhaseMigrating)
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
 	}
 	app, err := server.NewApp(ctx, db, server.Options{
 		TokenKey:          string(key),
@@ -144,30 +231,27 @@ func run(args []string) error {
 		PresenceTimeout:   cfg.presenceTimeout,
 		RateLimits:        cfg.rateLimits,
 		ViewerCacheTTL:    cfg.viewerCacheTTL,
+		MetricsToken:      cfg.metricsToken,
 	})
 	if err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
-	defer app.Close()
 	if cfg.adminEmail != "" {
 		if err := bootstrapAdmin(ctx, app, cfg, logger); err != nil {
-			return err
+			return app, err
 		}
 	}
 	if cfg.demo {
+		gate.Starting(server.PhaseDemo)
 		if err := loadDemo(ctx, app, logger); err != nil {
-			return err
+			return app, err
 		}
 	}
 	if err := app.Start(ctx); err != nil {
-		return err
+		return app, err
 	}
-	listener, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
-	}
-	logger.Info("serving", "addr", listener.Addr().String(), "graphiql", "http://"+displayAddr(listener.Addr())+"/")
-	return server.Run(ctx, httpCfg, listener, app.Handler, logger)
+	return app, nil
 }
 
 // bootstrapAdmin creates the configured administrator on a database that
@@ -193,14 +277,14 @@ func bootstrapAdmin(ctx context.Context, app *server.App, cfg config, logger *sl
 
 // loadDemo fills an empty database with the demo helpdesk.
 func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
-	empty, err := demo.IsEmpty(ctx, app.DB.Client)
-	if err != nil || !empty {
-		return err
-	}
 	start := time.Now()
-	sum, err := demo.Load(ctx, demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}, time.Now(), 1)
+	logger.Info("loading demo data into an empty database")
+	sum, loaded, err := app.LoadDemo(ctx, time.Now(), 0)
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
+	}
+	if !loaded {
+		return nil
 	}
 	logger.Info("demo data loaded", "duration", time.Since(start).Round(time.Millisecond),
 		"teams", sum.Teams, "agents", sum.Agents, "customers", sum.Customers, "tickets", sum.Tickets, "comments", sum.Comments)
@@ -208,8 +292,18 @@ func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
 	return nil
 }
 
-func parseConfig(args []string) (config, error) {
-	fs := flag.NewFlagSet("helpdesk", flag.ContinueOnError)
+// parseConfig reads the configuration shared by the commands from
+// flags, the environment and an optional config file; extra registers
+// the command's own flags.
+func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (config, error) {
+	fs := flag.NewFlagSet("helpdesk "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: helpdesk %s [flags]\n\n%s.\n\nFlags (each also read from the environment variable named):\n", name, commands[name].summary)
+		fs.PrintDefaults()
+	}
+	if extra != nil {
+		extra(fs)
+	}
 	var cfg config
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
@@ -218,6 +312,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", env("HELPDESK_TOKEN_KEY_FILE", ""), "file holding the token key, created with a random key if missing; default with SQLite: <sqlite-path>.token-key (HELPDESK_TOKEN_KEY_FILE)")
 	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
 	fs.StringVar(&cfg.wsOrigins, "websocket-origins", env("HELPDESK_WEBSOCKET_ORIGINS", ""), "comma-separated origins (https://host[:port]) besides the server's own from which browsers may open subscriptions; clients sending no Origin are always allowed (HELPDESK_WEBSOCKET_ORIGINS)")
+	fs.StringVar(&cfg.metricsToken, "metrics-token", env("HELPDESK_METRICS_TOKEN", ""), "bearer token /metrics asks for from any address; empty serves /metrics to loopback only (HELPDESK_METRICS_TOKEN)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {
@@ -327,4 +422,9 @@ func displayAddr(a net.Addr) string {
 		}
 	}
 	return a.String()
+}
+
+// runBench runs the benchmark command (internal/bench).
+func runBench(ctx context.Context, args []string) error {
+	return bench.Main(ctx, args, os.Stdout, os.Stderr)
 }

@@ -21,15 +21,22 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
 
 // Services are the domain services the loader writes through. Their Now
 // fields are ignored: the loader builds its own copies with a demo clock.
+// With DB set (the database the services write to), everything loads in
+// one transaction: quickly, and entirely or not at all.
 type Services struct {
-	Tickets   *ticketing.Service
-	Directory *directory.Service
-	Catalog   *catalog.Service
+	DB *store.DB
+	// TicketCount is how many tickets to write; zero means
+	// DefaultTicketCount.
+	TicketCount int
+	Tickets     *ticketing.Service
+	Directory   *directory.Service
+	Catalog     *catalog.Service
 }
 
 // The demo administrator's login, printed when the server starts on demo
@@ -68,6 +75,19 @@ func Load(ctx context.Context, s Services, now time.Time, seed int64) (Summary, 
 	}
 	// The loader's own reads are not an agent's: they see everything.
 	ctx = auth.WithViewer(ctx, auth.System)
+	if s.DB == nil {
+		return load(ctx, s, now, seed)
+	}
+	var sum Summary
+	err := s.DB.InOneTransaction(ctx, func(ctx context.Context) error {
+		var err error
+		sum, err = load(ctx, s, now, seed)
+		return err
+	})
+	return sum, err
+}
+
+func load(ctx context.Context, s Services, now time.Time, seed int64) (Summary, error) {
 	empty, err := IsEmpty(ctx, s.Directory.Client)
 	if err != nil {
 		return Summary{}, err
@@ -97,10 +117,11 @@ func Load(ctx context.Context, s Services, now time.Time, seed int64) (Summary, 
 // loader holds the services running on the demo clock and what has been
 // created so far.
 type loader struct {
-	now   time.Time
-	loc   *time.Location
-	rng   *rand.Rand
-	clock *clock
+	now         time.Time
+	ticketCount int
+	loc         *time.Location
+	rng         *rand.Rand
+	clock       *clock
 
 	tickets   ticketing.Service
 	directory directory.Service
@@ -123,14 +144,15 @@ func newLoader(s Services, now time.Time, seed int64) *loader {
 	now = now.UTC()
 	c := &clock{t: now.Add(-setupAge)}
 	l := &loader{
-		now:       now,
-		loc:       officeLocation(),
-		rng:       rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
-		clock:     c,
-		tickets:   *s.Tickets,
-		directory: *s.Directory,
-		catalog:   *s.Catalog,
-		policies:  map[string]*ent.SLAPolicy{},
+		now:         now,
+		ticketCount: s.TicketCount,
+		loc:         officeLocation(),
+		rng:         rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		clock:       c,
+		tickets:     *s.Tickets,
+		directory:   *s.Directory,
+		catalog:     *s.Catalog,
+		policies:    map[string]*ent.SLAPolicy{},
 	}
 	l.tickets.Now = c.Now
 	l.directory.Now = c.Now

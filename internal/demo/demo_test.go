@@ -2,10 +2,10 @@ package demo_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"golang.org/x/crypto/bcrypt"
 
 	"helpdesk/ent"
@@ -16,18 +16,28 @@ import (
 	"helpdesk/internal/auth"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/server"
-	"helpdesk/internal/store"
+	"helpdesk/internal/testdb"
+	"helpdesk/internal/ticketing"
 )
 
 func TestLoadFillsAnEmptyDatabase(t *testing.T) {
+	testdb.ForEach(t, testLoadFillsAnEmptyDatabase)
+}
+
+func testLoadFillsAnEmptyDatabase(t *testing.T, dial string) {
 	ctx := auth.WithViewer(context.Background(), auth.System)
-	db := migratedDB(t)
+	db := testdb.Open(t, dial)
 	app, err := server.NewApp(ctx, db, server.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Close)
-	services := demo.Services{Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog}
+	// The copy to PostgreSQL is proved on a shorter history.
+	ticketCount := demo.DefaultTicketCount
+	if dial == dialect.Postgres {
+		ticketCount = 400
+	}
+	services := demo.Services{DB: db, Tickets: app.Tickets, Directory: app.Directory, Catalog: app.Catalog, TicketCount: ticketCount}
 	client := db.Client
 	count := func(n int, err error) int {
 		t.Helper()
@@ -42,16 +52,16 @@ func TestLoadFillsAnEmptyDatabase(t *testing.T) {
 	}
 	now := time.Date(2025, time.June, 18, 10, 30, 0, 0, time.UTC)
 	start := time.Now()
-	sum, err := demo.Load(ctx, services, now, 1)
-	if err != nil {
-		t.Fatalf("Load: %v", err)
+	sum, loaded, err := app.LoadDemo(ctx, now, ticketCount)
+	if err != nil || !loaded {
+		t.Fatalf("LoadDemo = %v, %v", loaded, err)
 	}
-	t.Logf("Load took %s: %+v", time.Since(start).Round(time.Millisecond), sum)
+	t.Logf("Load took %s: %+v ", time.Since(start).Round(time.Millisecond), sum)
 	if empty, err := demo.IsEmpty(ctx, client); err != nil || empty {
 		t.Fatalf("IsEmpty after Load = %v, %v; want false", empty, err)
 	}
 
-	want := demo.Summary{Teams: 3, Agents: 10, Customers: 200, Tickets: 2000}
+	want := demo.Summary{Teams: 3, Agents: 10, Customers: 200, Tickets: ticketCount}
 	for _, c := range []struct {
 		what      string
 		got, want int
@@ -113,6 +123,9 @@ func TestLoadFillsAnEmptyDatabase(t *testing.T) {
 		if (tk.Channel == ticket.ChannelINTERNAL) != (tk.Internal && tk.CustomerID == nil) {
 			t.Errorf("ticket #%d: channel %s, internal %v, customer %v", tk.Number, tk.Channel, tk.Internal, tk.CustomerID)
 		}
+		if tk.Status == ticket.StatusRESOLVED && tk.ResolvedAt != nil && tk.ResolvedAt.Before(now.Add(-ticketing.DefaultAutoCloseAfter)) {
+			t.Errorf("ticket #%d is still RESOLVED since %s; the auto-close delay had passed", tk.Number, tk.ResolvedAt)
+		}
 		if (tk.Status == ticket.StatusUNASSIGNED) != (tk.AssigneeID == nil) && tk.Status != ticket.StatusCANCELLED {
 			t.Errorf("ticket #%d is %s with assignee %v", tk.Number, tk.Status, tk.AssigneeID)
 		}
@@ -144,6 +157,15 @@ func TestLoadFillsAnEmptyDatabase(t *testing.T) {
 	if _, err := demo.Load(ctx, services, now, 1); err == nil {
 		t.Error("a second Load into the filled database succeeded; want an error")
 	}
+	// The counters came along: the next ticket follows the demo's.
+	internal := true
+	next, err := app.Tickets.CreateTicket(ctx, ticketing.CreateTicketInput{Title: "After the demo", Channel: ticket.ChannelINTERNAL, Internal: &internal})
+	if err != nil || next.Number != ticketCount+1 {
+		t.Errorf("a ticket created after the demo: %v, %v; want number %d", next, err, ticketCount+1)
+	}
+	if _, loaded, err := app.LoadDemo(ctx, now, ticketCount); err != nil || loaded {
+		t.Errorf("a second LoadDemo = %v, %v; want nothing loaded", loaded, err)
+	}
 }
 
 var (
@@ -171,18 +193,4 @@ func assertEventsInTimeOrder(t *testing.T, client *ent.Client) {
 				events[i].Sequence, events[i].CreatedAt, events[i-1].Sequence, events[i-1].CreatedAt)
 		}
 	}
-}
-
-func migratedDB(t *testing.T) *store.DB {
-	t.Helper()
-	ctx := auth.WithViewer(context.Background(), auth.System)
-	db, err := store.Open(ctx, "file:"+filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

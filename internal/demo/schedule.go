@@ -7,6 +7,10 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"helpdesk/ent/ticket"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/ticketing"
 )
 
 // replay dates every story's steps and runs all of them in time order,
@@ -17,6 +21,7 @@ func (l *loader) replay(ctx context.Context, stories []*story) error {
 	latest := l.now.Add(-time.Minute)
 	for _, s := range stories {
 		s.place(latest)
+		l.autoClose(s, latest)
 		steps = append(steps, s.steps...)
 	}
 	// Stable: a story's steps keep their order when their times are equal.
@@ -31,6 +36,26 @@ func (l *loader) replay(ctx context.Context, stories []*story) error {
 		}
 	}
 	return nil
+}
+
+// autoClose closes, as the auto-close job would have, a ticket the story
+// leaves RESOLVED for longer than the service's auto-close delay, so that
+// the history holds its CLOSED event when it happened rather than at the
+// server's first start.
+func (l *loader) autoClose(s *story, latest time.Time) {
+	after := l.tickets.AutoCloseAfter
+	if after == 0 {
+		after = ticketing.DefaultAutoCloseAfter
+	}
+	if after < 0 || s.status != ticket.StatusRESOLVED {
+		return
+	}
+	at := s.steps[len(s.steps)-1].at.Add(after)
+	if at.After(latest) {
+		return
+	}
+	s.move(auth.System, ticket.StatusCLOSED)
+	s.steps[len(s.steps)-1].at = at
 }
 
 // place dates the story's steps from its creation. A story too long to

@@ -13,8 +13,9 @@ import (
 	"helpdesk/internal/ticketing"
 )
 
-// ticketCount is how many tickets the demo history has.
-const ticketCount = 2000
+// DefaultTicketCount is how many tickets the demo history has unless
+// Services.TicketCount says otherwise.
+const DefaultTicketCount = 2000
 
 const (
 	minute = time.Minute
@@ -25,8 +26,12 @@ const (
 // loadTickets plans every ticket's story first, so the seed alone decides
 // the data, then replays all stories in time order.
 func (l *loader) loadTickets(ctx context.Context) error {
-	stories := make([]*story, 0, ticketCount)
-	for i := range ticketCount {
+	n := l.ticketCount
+	if n <= 0 {
+		n = DefaultTicketCount
+	}
+	stories := make([]*story, 0, n)
+	for i := range n {
 		s := l.plan(i + 1)
 		if s.err != nil {
 			return s.err

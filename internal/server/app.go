@@ -18,6 +18,7 @@ import (
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/metrics"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
@@ -81,6 +82,9 @@ type Options struct {
 	// PresenceTimeout is how long a ticket presence entry lives without a
 	// refresh; zero means presence.DefaultTimeout.
 	PresenceTimeout time.Duration
+	// MetricsToken, when set, is the bearer token /metrics asks for (from
+	// any address); without it /metrics answers loopback only.
+	MetricsToken string
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -105,10 +109,14 @@ type App struct {
 	// Presence keeps who is looking at which ticket; it expires entries
 	// and hears other replicas between Start and Close.
 	Presence *presence.Hub
-	Handler  http.Handler
+	// Metrics are the Prometheus collectors served on /metrics.
+	Metrics *metrics.Metrics
+	Handler http.Handler
 
 	jobsStarted, realtimeStarted, presenceStarted bool
 	sockets                                       *sockets
+	// options are those the App was built with.
+	options Options
 }
 
 // Start starts the App's job workers. The HTTP handler works without it;
@@ -186,11 +194,13 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	pipeline.Publisher = bus
+	m := metrics.New(db.SQL)
+	pipeline.Publisher = countedPublisher{next: bus, metrics: m}
 	a := &App{
-		DB:    db,
-		Authz: enforcer,
-		Auth:  &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
+		Metrics: m,
+		DB:      db,
+		Authz:   enforcer,
+		Auth:    &auth.Service{Client: db.Client, Tokens: tokens, Now: now, Throttle: auth.NewLoginThrottle(opts.LoginLimits), PasswordCost: opts.PasswordCost},
 		Tickets: &ticketing.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer,
 			Events: pipeline, AutoCloseAfter: opts.AutoCloseAfter},
 		Directory: &directory.Service{Client: db.Client, Dialect: db.Dialect, Now: now, Authz: enforcer, PasswordCost: opts.PasswordCost},
@@ -198,6 +208,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Events:    pipeline,
 		Realtime:  bus,
 		Presence:  newPresence(db, opts.PresenceTimeout, logger),
+		options:   opts,
 	}
 	viewerTTL := opts.ViewerCacheTTL
 	if viewerTTL == 0 {
@@ -231,11 +242,13 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 		SLA:       a.SLA,
 		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
+		Metrics:   m,
 	}, opts.Limits, logger)
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open
-	gql.AddTransport(withPresenceConnections(ws))
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger))
+	gql.AddTransport(withPresenceConnections(countSockets(ws, m)))
+	a.Handler = withClientAddress(opts.TrustedProxies, withMetrics(m.Handler(opts.MetricsToken),
+		Handler(opts.HTTP, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger)))
 	return a, nil
 }
 

@@ -38,6 +38,10 @@ type Config struct {
 	// ShutdownTimeout bounds how long Run waits for requests in flight
 	// before it closes their connections.
 	ShutdownTimeout time.Duration
+	// OnShutdown run, in order, when shutdown begins, before Run waits
+	// for requests in flight: readiness turns false (Gate.Drain), open
+	// websockets are told the server is going away.
+	OnShutdown []func()
 }
 
 // DefaultConfig is the configuration the server runs with unless told
@@ -240,6 +244,9 @@ func Run(ctx context.Context, cfg Config, listener net.Listener, handler http.Ha
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	for _, f := range cfg.OnShutdown {
+		f()
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

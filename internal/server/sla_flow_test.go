@@ -354,8 +354,8 @@ func TestSLATimerDueWhileStoppedFiresOnceAfterStart(t *testing.T) {
 				t.Fatalf("no SLA_BREACHED among the delivered events %v", kinds)
 			}
 			d := next(t, s, "q")
-			if d.TicketEvents.Event != nil {
-				kinds = append(kinds, d.TicketEvents.Event.Kind)
+			if d.TicketEvents.Kind != nil {
+				kinds = append(kinds, *d.TicketEvents.Kind)
 			}
 		}
 	})

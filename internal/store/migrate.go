@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/pressly/goose/v3"
@@ -18,41 +19,11 @@ import (
 // PostgreSQL it holds an advisory lock, so replicas starting together
 // migrate once.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
-	var (
-		gooseDialect goose.Dialect
-		files        fs.FS
-		opts         []goose.ProviderOption
-		err          error
-	)
-	switch d.Dialect {
-	case dialect.Postgres:
-		gooseDialect = goose.DialectPostgres
-		files, err = fs.Sub(migrations.Postgres, "postgres")
-		locker, lerr := lock.NewPostgresSessionLocker()
-		if lerr != nil {
-			return 0, fmt.Errorf("creating migration lock: %w", lerr)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	default:
-		gooseDialect = goose.DialectSQLite3
-		files, err = fs.Sub(migrations.SQLite, "sqlite")
-	}
+	provider, db, done, err := d.migrations(true)
 	if err != nil {
-		return 0, fmt.Errorf("reading migrations: %w", err)
+		return 0, err
 	}
-	db := d.SQL
-	if d.migrationDSN != "" {
-		// Building an index on a large table may take longer than any
-		// request should: migrate without the statement timeout.
-		if db, err = sql.Open("postgres", d.migrationDSN); err != nil {
-			return 0, fmt.Errorf("opening a connection for migrations: %w", err)
-		}
-		defer db.Close()
-	}
-	provider, err := goose.NewProvider(gooseDialect, db, files, opts...)
-	if err != nil {
-		return 0, fmt.Errorf("preparing migrations: %w", err)
-	}
+	defer done()
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return len(results), fmt.Errorf("applying migrations: %w", err)
@@ -62,4 +33,96 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return len(results), err
 	}
 	return len(results), nil
+}
+
+// Migration is one of the service's versioned migrations and whether it
+// has been applied.
+type Migration struct {
+	Version   int64
+	File      string
+	Applied   bool
+	AppliedAt time.Time
+	// SQL is the migration's text.
+	SQL string
+}
+
+// Migrations lists the service's versioned migrations in order, applied
+// or pending (River's own tables are versioned by River and not listed).
+func (d *DB) Migrations(ctx context.Context) ([]Migration, error) {
+	provider, _, done, err := d.migrations(false)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	states, err := provider.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the migration status: %w", err)
+	}
+	files, err := d.migrationFiles()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Migration, 0, len(states))
+	for _, st := range states {
+		text, err := fs.ReadFile(files, st.Source.Path)
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %s: %w", st.Source.Path, err)
+		}
+		out = append(out, Migration{
+			Version: st.Source.Version, File: st.Source.Path, SQL: string(text),
+			Applied: st.State == goose.StateApplied, AppliedAt: st.AppliedAt,
+		})
+	}
+	return out, nil
+}
+
+func (d *DB) migrationFiles() (fs.FS, error) {
+	var files fs.FS
+	var err error
+	if d.Dialect == dialect.Postgres {
+		files, err = fs.Sub(migrations.Postgres, "postgres")
+	} else {
+		files, err = fs.Sub(migrations.SQLite, "sqlite")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading migrations: %w", err)
+	}
+	return files, nil
+}
+
+// migrations prepares goose over the database's migrations, on a
+// connection without the statement timeout; locked, it holds the
+// PostgreSQL advisory lock while it migrates.
+func (d *DB) migrations(locked bool) (*goose.Provider, *sql.DB, func(), error) {
+	files, err := d.migrationFiles()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	gooseDialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if d.Dialect == dialect.Postgres {
+		gooseDialect = goose.DialectPostgres
+		if locked {
+			locker, err := lock.NewPostgresSessionLocker()
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("creating migration lock: %w", err)
+			}
+			opts = append(opts, goose.WithSessionLocker(locker))
+		}
+	}
+	db, done := d.SQL, func() {}
+	if d.migrationDSN != "" {
+		// Building an index on a large table may take longer than any
+		// request should: migrate without the statement timeout.
+		if db, err = sql.Open("postgres", d.migrationDSN); err != nil {
+			return nil, nil, nil, fmt.Errorf("opening a connection for migrations: %w", err)
+		}
+		done = func() { db.Close() }
+	}
+	provider, err := goose.NewProvider(gooseDialect, db, files, opts...)
+	if err != nil {
+		done()
+		return nil, nil, nil, fmt.Errorf("preparing migrations: %w", err)
+	}
+	return provider, db, done, nil
 }

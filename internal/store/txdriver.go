@@ -18,8 +18,15 @@ type txDriver struct{ *entsql.Driver }
 func (d txDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.BeginTx(ctx, nil) }
 
 // BeginTx starts a transaction like entsql.Driver does and records it in
-// ctx's holder, if any.
+// ctx's holder, if any. Inside InOneTransaction it begins a part of that
+// transaction instead.
 func (d txDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	if b := bulkFrom(ctx); b != nil {
+		if h, ok := ctx.Value(sqlTxKey{}).(*sqlTxHolder); ok {
+			h.tx = b.tx
+		}
+		return b.part(), nil
+	}
 	tx, err := d.DB().BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
