@@ -21,6 +21,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -62,6 +63,8 @@ type Client struct {
 	Notification *NotificationClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
+	// SearchDocument is the client for interacting with the SearchDocument builders.
+	SearchDocument *SearchDocumentClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Tag is the client for interacting with the Tag builders.
@@ -95,6 +98,7 @@ func (c *Client) init() {
 	c.Customer = NewCustomerClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.SLAPolicy = NewSLAPolicyClient(c.config)
+	c.SearchDocument = NewSearchDocumentClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.Team = NewTeamClient(c.config)
@@ -203,6 +207,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
+		SearchDocument:   NewSearchDocumentClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
 		Team:             NewTeamClient(cfg),
@@ -238,6 +243,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
+		SearchDocument:   NewSearchDocumentClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
 		Team:             NewTeamClient(cfg),
@@ -274,8 +280,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.Setting, c.Tag, c.Team,
-		c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.SearchDocument,
+		c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -286,8 +292,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.Setting, c.Tag, c.Team,
-		c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAPolicy, c.SearchDocument,
+		c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -316,6 +322,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Notification.mutate(ctx, m)
 	case *SLAPolicyMutation:
 		return c.SLAPolicy.mutate(ctx, m)
+	case *SearchDocumentMutation:
+		return c.SearchDocument.mutate(ctx, m)
 	case *SettingMutation:
 		return c.Setting.mutate(ctx, m)
 	case *TagMutation:
@@ -1999,6 +2007,187 @@ func (c *SLAPolicyClient) mutate(ctx context.Context, m *SLAPolicyMutation) (Val
 	}
 }
 
+// SearchDocumentClient is a client for the SearchDocument schema.
+type SearchDocumentClient struct {
+	config
+}
+
+// NewSearchDocumentClient returns a client for the SearchDocument from the given config.
+func NewSearchDocumentClient(c config) *SearchDocumentClient {
+	return &SearchDocumentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `searchdocument.Hooks(f(g(h())))`.
+func (c *SearchDocumentClient) Use(hooks ...Hook) {
+	c.hooks.SearchDocument = append(c.hooks.SearchDocument, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `searchdocument.Intercept(f(g(h())))`.
+func (c *SearchDocumentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SearchDocument = append(c.inters.SearchDocument, interceptors...)
+}
+
+// Create returns a builder for creating a SearchDocument entity.
+func (c *SearchDocumentClient) Create() *SearchDocumentCreate {
+	mutation := newSearchDocumentMutation(c.config, OpCreate)
+	return &SearchDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SearchDocument entities.
+func (c *SearchDocumentClient) CreateBulk(builders ...*SearchDocumentCreate) *SearchDocumentCreateBulk {
+	return &SearchDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SearchDocumentClient) MapCreateBulk(slice any, setFunc func(*SearchDocumentCreate, int)) *SearchDocumentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SearchDocumentCreateBulk{err: fmt.Errorf("calling to SearchDocumentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SearchDocumentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SearchDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SearchDocument.
+func (c *SearchDocumentClient) Update() *SearchDocumentUpdate {
+	mutation := newSearchDocumentMutation(c.config, OpUpdate)
+	return &SearchDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SearchDocumentClient) UpdateOne(_m *SearchDocument) *SearchDocumentUpdateOne {
+	mutation := newSearchDocumentMutation(c.config, OpUpdateOne, withSearchDocument(_m))
+	return &SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SearchDocumentClient) UpdateOneID(id int) *SearchDocumentUpdateOne {
+	mutation := newSearchDocumentMutation(c.config, OpUpdateOne, withSearchDocumentID(id))
+	return &SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SearchDocument.
+func (c *SearchDocumentClient) Delete() *SearchDocumentDelete {
+	mutation := newSearchDocumentMutation(c.config, OpDelete)
+	return &SearchDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SearchDocumentClient) DeleteOne(_m *SearchDocument) *SearchDocumentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SearchDocumentClient) DeleteOneID(id int) *SearchDocumentDeleteOne {
+	builder := c.Delete().Where(searchdocument.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SearchDocumentDeleteOne{builder}
+}
+
+// Query returns a query builder for SearchDocument.
+func (c *SearchDocumentClient) Query() *SearchDocumentQuery {
+	return &SearchDocumentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSearchDocument},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SearchDocument entity by its id.
+func (c *SearchDocumentClient) Get(ctx context.Context, id int) (*SearchDocument, error) {
+	return c.Query().Where(searchdocument.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SearchDocumentClient) GetX(ctx context.Context, id int) *SearchDocument {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTicket queries the ticket edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryTicket(_m *SearchDocument) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.TicketTable, searchdocument.TicketColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryComment queries the comment edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryComment(_m *SearchDocument) *CommentQuery {
+	query := (&CommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(comment.Table, comment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.CommentTable, searchdocument.CommentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryCustomer(_m *SearchDocument) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.CustomerTable, searchdocument.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SearchDocumentClient) Hooks() []Hook {
+	return c.hooks.SearchDocument
+}
+
+// Interceptors returns the client interceptors.
+func (c *SearchDocumentClient) Interceptors() []Interceptor {
+	return c.inters.SearchDocument
+}
+
+func (c *SearchDocumentClient) mutate(ctx context.Context, m *SearchDocumentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SearchDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SearchDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SearchDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SearchDocument mutation op: %q", m.Op())
+	}
+}
+
 // SettingClient is a client for the Setting schema.
 type SettingClient struct {
 	config
@@ -3121,13 +3310,13 @@ func (c *TicketEventClient) mutate(ctx context.Context, m *TicketEventMutation) 
 type (
 	hooks struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket,
-		TicketEvent []ent.Hook
+		Customer, Notification, SLAPolicy, SearchDocument, Setting, Tag, Team,
+		TeamMembership, Ticket, TicketEvent []ent.Hook
 	}
 	inters struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAPolicy, Setting, Tag, Team, TeamMembership, Ticket,
-		TicketEvent []ent.Interceptor
+		Customer, Notification, SLAPolicy, SearchDocument, Setting, Tag, Team,
+		TeamMembership, Ticket, TicketEvent []ent.Interceptor
 	}
 )
 

@@ -15,6 +15,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			customer.Table:         customer.ValidColumn,
 			notification.Table:     notification.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
+			searchdocument.Table:   searchdocument.ValidColumn,
 			setting.Table:          setting.ValidColumn,
 			tag.Table:              tag.ValidColumn,
 			team.Table:             team.ValidColumn,

@@ -34,6 +34,8 @@ type Tx struct {
 	Notification *NotificationClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
+	// SearchDocument is the client for interacting with the SearchDocument builders.
+	SearchDocument *SearchDocumentClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Tag is the client for interacting with the Tag builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.SLAPolicy = NewSLAPolicyClient(tx.config)
+	tx.SearchDocument = NewSearchDocumentClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)

@@ -27,6 +27,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/search"
 	"helpdesk/internal/ticketing"
 )
 
@@ -45,6 +46,8 @@ type Resolver struct {
 	Presence *presence.Service
 	// Notify reads and marks the viewer's notifications.
 	Notify *notify.Service
+	// Search finds tickets and customers by their text.
+	Search *search.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

@@ -28,6 +28,7 @@ import (
 	"helpdesk/internal/auth"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/directory"
+	"helpdesk/internal/export"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
 )
@@ -70,6 +71,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "export" {
+		return export.Command(context.Background(), args[1:], os.Stdout)
+	}
 	command := "serve"
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
 		command, args = args[0], args[1:]

@@ -17,11 +17,13 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
+	"helpdesk/internal/export"
 	"helpdesk/internal/jobs"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/search"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -160,6 +162,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	}
 	enforcer.Logger = logger
 	enforcer.InstallScopes(db.Client)
+	search.Install(db.Client)
+	if err := search.Backfill(ctx, db.Client); err != nil {
+		return nil, err
+	}
 	if db.Dialect == dialect.Postgres {
 		if err := enforcer.WatchPostgres(db.DSN, db.SQL, logger); err != nil {
 			return nil, err
@@ -195,6 +201,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
+	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
+	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
+	httpCfg := opts.HTTP
+	httpCfg.Routes = map[string]http.Handler{"GET /export/tickets": exportTickets(exports, logger)}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
 		Authz:     enforcer,
@@ -205,9 +215,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
+		Search:    searcher,
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
-	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))
+	a.Handler = withClientAddress(opts.TrustedProxies, Handler(httpCfg, withConnSlot(gql), a.Auth, db.Ping, logger))
 	return a, nil
 }
 

@@ -38,6 +38,10 @@ type Config struct {
 	// ShutdownTimeout bounds how long Run waits for requests in flight
 	// before it closes their connections.
 	ShutdownTimeout time.Duration
+	// Routes are more endpoints (pattern → handler, e.g. the exports),
+	// served behind authentication and request logging but without the
+	// GraphQL request timeout.
+	Routes map[string]http.Handler
 }
 
 // DefaultConfig is the configuration the server runs with unless told
@@ -99,6 +103,9 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	for pattern, h := range cfg.Routes {
+		mux.Handle(pattern, authenticate(authn, logger, h))
+	}
 	mux.Handle("/", graphiql.Handler("/graphql"))
 	return logRequests(logger, mux)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"entgo.io/ent/dialect"
 	"github.com/pressly/goose/v3"
@@ -49,6 +50,11 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		}
 		defer db.Close()
 	}
+	if d.Dialect == dialect.Postgres {
+		if err := checkPostgresExtensions(ctx, db); err != nil {
+			return 0, err
+		}
+	}
 	provider, err := goose.NewProvider(gooseDialect, db, files, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("preparing migrations: %w", err)
@@ -62,4 +68,42 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return len(results), err
 	}
 	return len(results), nil
+}
+
+// postgresExtensions are the extensions the migrations create: search
+// (internal/search) folds accents with unaccent and indexes substrings
+// with pg_trgm's trigrams.
+var postgresExtensions = []string{"unaccent", "pg_trgm"}
+
+// checkPostgresExtensions says clearly, before any migration runs, when
+// the server lacks an extension the migrations need.
+func checkPostgresExtensions(ctx context.Context, db *sql.DB) error {
+	available := map[string]bool{}
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pg_available_extensions")
+	if err != nil {
+		return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+		}
+		available[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+	}
+	var missing []string
+	for _, name := range postgresExtensions {
+		if !available[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("PostgreSQL lacks the extension(s) %s, which search needs (accent folding and substring indexes): "+
+			"install the server's contrib modules (Debian/Ubuntu: the postgresql-contrib package; most managed services have them) "+
+			"and start again", strings.Join(missing, ", "))
+	}
+	return nil
 }
