@@ -21,6 +21,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -65,6 +66,8 @@ type Client struct {
 	SLAClock *SLAClockClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
+	// SearchDocument is the client for interacting with the SearchDocument builders.
+	SearchDocument *SearchDocumentClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Tag is the client for interacting with the Tag builders.
@@ -99,6 +102,7 @@ func (c *Client) init() {
 	c.Notification = NewNotificationClient(c.config)
 	c.SLAClock = NewSLAClockClient(c.config)
 	c.SLAPolicy = NewSLAPolicyClient(c.config)
+	c.SearchDocument = NewSearchDocumentClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.Team = NewTeamClient(c.config)
@@ -208,6 +212,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Notification:     NewNotificationClient(cfg),
 		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
+		SearchDocument:   NewSearchDocumentClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
 		Team:             NewTeamClient(cfg),
@@ -244,6 +249,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Notification:     NewNotificationClient(cfg),
 		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
+		SearchDocument:   NewSearchDocumentClient(cfg),
 		Setting:          NewSettingClient(cfg),
 		Tag:              NewTagClient(cfg),
 		Team:             NewTeamClient(cfg),
@@ -280,8 +286,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy, c.Setting,
-		c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy,
+		c.SearchDocument, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
+		c.TicketEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -292,8 +299,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy, c.Setting,
-		c.Tag, c.Team, c.TeamMembership, c.Ticket, c.TicketEvent,
+		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy,
+		c.SearchDocument, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
+		c.TicketEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -324,6 +332,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SLAClock.mutate(ctx, m)
 	case *SLAPolicyMutation:
 		return c.SLAPolicy.mutate(ctx, m)
+	case *SearchDocumentMutation:
+		return c.SearchDocument.mutate(ctx, m)
 	case *SettingMutation:
 		return c.Setting.mutate(ctx, m)
 	case *TagMutation:
@@ -2156,6 +2166,187 @@ func (c *SLAPolicyClient) mutate(ctx context.Context, m *SLAPolicyMutation) (Val
 	}
 }
 
+// SearchDocumentClient is a client for the SearchDocument schema.
+type SearchDocumentClient struct {
+	config
+}
+
+// NewSearchDocumentClient returns a client for the SearchDocument from the given config.
+func NewSearchDocumentClient(c config) *SearchDocumentClient {
+	return &SearchDocumentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `searchdocument.Hooks(f(g(h())))`.
+func (c *SearchDocumentClient) Use(hooks ...Hook) {
+	c.hooks.SearchDocument = append(c.hooks.SearchDocument, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `searchdocument.Intercept(f(g(h())))`.
+func (c *SearchDocumentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SearchDocument = append(c.inters.SearchDocument, interceptors...)
+}
+
+// Create returns a builder for creating a SearchDocument entity.
+func (c *SearchDocumentClient) Create() *SearchDocumentCreate {
+	mutation := newSearchDocumentMutation(c.config, OpCreate)
+	return &SearchDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SearchDocument entities.
+func (c *SearchDocumentClient) CreateBulk(builders ...*SearchDocumentCreate) *SearchDocumentCreateBulk {
+	return &SearchDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SearchDocumentClient) MapCreateBulk(slice any, setFunc func(*SearchDocumentCreate, int)) *SearchDocumentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SearchDocumentCreateBulk{err: fmt.Errorf("calling to SearchDocumentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SearchDocumentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SearchDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SearchDocument.
+func (c *SearchDocumentClient) Update() *SearchDocumentUpdate {
+	mutation := newSearchDocumentMutation(c.config, OpUpdate)
+	return &SearchDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SearchDocumentClient) UpdateOne(_m *SearchDocument) *SearchDocumentUpdateOne {
+	mutation := newSearchDocumentMutation(c.config, OpUpdateOne, withSearchDocument(_m))
+	return &SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SearchDocumentClient) UpdateOneID(id int) *SearchDocumentUpdateOne {
+	mutation := newSearchDocumentMutation(c.config, OpUpdateOne, withSearchDocumentID(id))
+	return &SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SearchDocument.
+func (c *SearchDocumentClient) Delete() *SearchDocumentDelete {
+	mutation := newSearchDocumentMutation(c.config, OpDelete)
+	return &SearchDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SearchDocumentClient) DeleteOne(_m *SearchDocument) *SearchDocumentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SearchDocumentClient) DeleteOneID(id int) *SearchDocumentDeleteOne {
+	builder := c.Delete().Where(searchdocument.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SearchDocumentDeleteOne{builder}
+}
+
+// Query returns a query builder for SearchDocument.
+func (c *SearchDocumentClient) Query() *SearchDocumentQuery {
+	return &SearchDocumentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSearchDocument},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SearchDocument entity by its id.
+func (c *SearchDocumentClient) Get(ctx context.Context, id int) (*SearchDocument, error) {
+	return c.Query().Where(searchdocument.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SearchDocumentClient) GetX(ctx context.Context, id int) *SearchDocument {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTicket queries the ticket edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryTicket(_m *SearchDocument) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.TicketTable, searchdocument.TicketColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryComment queries the comment edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryComment(_m *SearchDocument) *CommentQuery {
+	query := (&CommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(comment.Table, comment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.CommentTable, searchdocument.CommentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a SearchDocument.
+func (c *SearchDocumentClient) QueryCustomer(_m *SearchDocument) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(searchdocument.Table, searchdocument.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, searchdocument.CustomerTable, searchdocument.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SearchDocumentClient) Hooks() []Hook {
+	return c.hooks.SearchDocument
+}
+
+// Interceptors returns the client interceptors.
+func (c *SearchDocumentClient) Interceptors() []Interceptor {
+	return c.inters.SearchDocument
+}
+
+func (c *SearchDocumentClient) mutate(ctx context.Context, m *SearchDocumentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SearchDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SearchDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SearchDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SearchDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SearchDocument mutation op: %q", m.Op())
+	}
+}
+
 // SettingClient is a client for the Setting schema.
 type SettingClient struct {
 	config
@@ -3294,13 +3485,13 @@ func (c *TicketEventClient) mutate(ctx context.Context, m *TicketEventMutation) 
 type (
 	hooks struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAClock, SLAPolicy, Setting, Tag, Team,
-		TeamMembership, Ticket, TicketEvent []ent.Hook
+		Customer, Notification, SLAClock, SLAPolicy, SearchDocument, Setting, Tag,
+		Team, TeamMembership, Ticket, TicketEvent []ent.Hook
 	}
 	inters struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAClock, SLAPolicy, Setting, Tag, Team,
-		TeamMembership, Ticket, TicketEvent []ent.Interceptor
+		Customer, Notification, SLAClock, SLAPolicy, SearchDocument, Setting, Tag,
+		Team, TeamMembership, Ticket, TicketEvent []ent.Interceptor
 	}
 )
 

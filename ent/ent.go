@@ -15,6 +15,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			notification.Table:     notification.ValidColumn,
 			slaclock.Table:         slaclock.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
+			searchdocument.Table:   searchdocument.ValidColumn,
 			setting.Table:          setting.ValidColumn,
 			tag.Table:              tag.ValidColumn,
 			team.Table:             team.ValidColumn,

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 
 	"entgo.io/contrib/entgql"
@@ -19,7 +20,7 @@ func main() {
 		entgql.WithConfigPath("../gqlgen.yml"),
 		entgql.WithSchemaPath("../graph/ent.graphql"),
 		entgql.WithNodeDescriptor(false),
-		entgql.WithSchemaHook(withheldEventFields),
+		entgql.WithSchemaHook(withheldEventFields, searchArguments),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -60,6 +61,35 @@ func withheldEventFields(_ *gen.Graph, s *ast.Schema) error {
 			f.Type = &nullable
 			f.Description = "Null only on a live queue's LEFT delivery of a ticket the subscriber may no longer read (see Subscription.ticketEvents); always set otherwise."
 		}
+	}
+	return nil
+}
+
+// searchArguments adds `search: String` to the generated `tickets` and
+// `customers` query fields: full-text search (internal/search) combined
+// with their filters, ordering and paging. entgql has no annotation for
+// an extra argument on a query field.
+func searchArguments(_ *gen.Graph, s *ast.Schema) error {
+	query := s.Types["Query"]
+	if query == nil {
+		return fmt.Errorf("no Query type in the generated schema")
+	}
+	searched := map[string]string{
+		"tickets": "the ticket number (#1042 or 1042), title, description, comments (internal notes for staff only) " +
+			"and the customer's name, email and phone",
+		"customers": "the customer's name, email addresses, phone and organization",
+	}
+	for _, name := range []string{"tickets", "customers"} {
+		f := query.Fields.ForName(name)
+		if f == nil {
+			return fmt.Errorf("no Query.%s field in the generated schema", name)
+		}
+		f.Arguments = append(f.Arguments, &ast.ArgumentDefinition{
+			Name: "search",
+			Description: "Words to find in " + searched[name] + ", ignoring case and accents (`khieu nai` finds " +
+				"`khiếu nại`); every word must match. Ranked by relevance unless orderBy is given.",
+			Type: ast.NamedType("String", nil),
+		})
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -30,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -267,6 +268,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   searchdocument.Table,
+			Columns: searchdocument.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: searchdocument.FieldID,
+			},
+		},
+		Type: "SearchDocument",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			searchdocument.FieldDocKey:     {Type: field.TypeString, Column: searchdocument.FieldDocKey},
+			searchdocument.FieldField:      {Type: field.TypeString, Column: searchdocument.FieldField},
+			searchdocument.FieldFolded:     {Type: field.TypeString, Column: searchdocument.FieldFolded},
+			searchdocument.FieldTicketID:   {Type: field.TypeString, Column: searchdocument.FieldTicketID},
+			searchdocument.FieldCommentID:  {Type: field.TypeString, Column: searchdocument.FieldCommentID},
+			searchdocument.FieldCustomerID: {Type: field.TypeString, Column: searchdocument.FieldCustomerID},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -279,7 +299,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldValue: {Type: field.TypeString, Column: setting.FieldValue},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tag.Table,
 			Columns: tag.Columns,
@@ -295,7 +315,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tag.FieldName:      {Type: field.TypeString, Column: tag.FieldName},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -314,7 +334,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldAssignmentStrategy: {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   teammembership.Table,
 			Columns: teammembership.Columns,
@@ -332,7 +352,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			teammembership.FieldPriority:  {Type: field.TypeInt, Column: teammembership.FieldPriority},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
@@ -375,7 +395,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldCreatedByID:        {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticketevent.Table,
 			Columns: ticketevent.Columns,
@@ -658,6 +678,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"SLAPolicy",
 		"BusinessCalendar",
+	)
+	graph.MustAddE(
+		"ticket",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   searchdocument.TicketTable,
+			Columns: []string{searchdocument.TicketColumn},
+			Bidi:    false,
+		},
+		"SearchDocument",
+		"Ticket",
+	)
+	graph.MustAddE(
+		"comment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   searchdocument.CommentTable,
+			Columns: []string{searchdocument.CommentColumn},
+			Bidi:    false,
+		},
+		"SearchDocument",
+		"Comment",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   searchdocument.CustomerTable,
+			Columns: []string{searchdocument.CustomerColumn},
+			Bidi:    false,
+		},
+		"SearchDocument",
+		"Customer",
 	)
 	graph.MustAddE(
 		"tickets",
@@ -2124,6 +2180,118 @@ func (f *SLAPolicyFilter) WhereHasCalendarWith(preds ...predicate.BusinessCalend
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SearchDocumentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SearchDocumentQuery builder.
+func (_q *SearchDocumentQuery) Filter() *SearchDocumentFilter {
+	return &SearchDocumentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SearchDocumentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SearchDocumentMutation builder.
+func (m *SearchDocumentMutation) Filter() *SearchDocumentFilter {
+	return &SearchDocumentFilter{config: m.config, predicateAdder: m}
+}
+
+// SearchDocumentFilter provides a generic filtering capability at runtime for SearchDocumentQuery.
+type SearchDocumentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SearchDocumentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SearchDocumentFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(searchdocument.FieldID))
+}
+
+// WhereDocKey applies the entql string predicate on the doc_key field.
+func (f *SearchDocumentFilter) WhereDocKey(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldDocKey))
+}
+
+// WhereField applies the entql string predicate on the field field.
+func (f *SearchDocumentFilter) WhereField(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldField))
+}
+
+// WhereFolded applies the entql string predicate on the folded field.
+func (f *SearchDocumentFilter) WhereFolded(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldFolded))
+}
+
+// WhereTicketID applies the entql string predicate on the ticket_id field.
+func (f *SearchDocumentFilter) WhereTicketID(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldTicketID))
+}
+
+// WhereCommentID applies the entql string predicate on the comment_id field.
+func (f *SearchDocumentFilter) WhereCommentID(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldCommentID))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *SearchDocumentFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(searchdocument.FieldCustomerID))
+}
+
+// WhereHasTicket applies a predicate to check if query has an edge ticket.
+func (f *SearchDocumentFilter) WhereHasTicket() {
+	f.Where(entql.HasEdge("ticket"))
+}
+
+// WhereHasTicketWith applies a predicate to check if query has an edge ticket with a given conditions (other predicates).
+func (f *SearchDocumentFilter) WhereHasTicketWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("ticket", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasComment applies a predicate to check if query has an edge comment.
+func (f *SearchDocumentFilter) WhereHasComment() {
+	f.Where(entql.HasEdge("comment"))
+}
+
+// WhereHasCommentWith applies a predicate to check if query has an edge comment with a given conditions (other predicates).
+func (f *SearchDocumentFilter) WhereHasCommentWith(preds ...predicate.Comment) {
+	f.Where(entql.HasEdgeWith("comment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *SearchDocumentFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *SearchDocumentFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SettingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2152,7 +2320,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2197,7 +2365,7 @@ type TagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2266,7 +2434,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2392,7 +2560,7 @@ type TeamMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2485,7 +2653,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2829,7 +2997,7 @@ type TicketEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -53,6 +54,7 @@ const (
 	TypeNotification     = "Notification"
 	TypeSLAClock         = "SLAClock"
 	TypeSLAPolicy        = "SLAPolicy"
+	TypeSearchDocument   = "SearchDocument"
 	TypeSetting          = "Setting"
 	TypeTag              = "Tag"
 	TypeTeam             = "Team"
@@ -10326,6 +10328,808 @@ func (m *SLAPolicyMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown SLAPolicy edge %s", name)
+}
+
+// SearchDocumentMutation represents an operation that mutates the SearchDocument nodes in the graph.
+type SearchDocumentMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	doc_key         *string
+	field           *string
+	folded          *string
+	clearedFields   map[string]struct{}
+	ticket          *gid.ID
+	clearedticket   bool
+	comment         *gid.ID
+	clearedcomment  bool
+	customer        *gid.ID
+	clearedcustomer bool
+	done            bool
+	oldValue        func(context.Context) (*SearchDocument, error)
+	predicates      []predicate.SearchDocument
+}
+
+var _ ent.Mutation = (*SearchDocumentMutation)(nil)
+
+// searchdocumentOption allows management of the mutation configuration using functional options.
+type searchdocumentOption func(*SearchDocumentMutation)
+
+// newSearchDocumentMutation creates new mutation for the SearchDocument entity.
+func newSearchDocumentMutation(c config, op Op, opts ...searchdocumentOption) *SearchDocumentMutation {
+	m := &SearchDocumentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSearchDocument,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSearchDocumentID sets the ID field of the mutation.
+func withSearchDocumentID(id int) searchdocumentOption {
+	return func(m *SearchDocumentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SearchDocument
+		)
+		m.oldValue = func(ctx context.Context) (*SearchDocument, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SearchDocument.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSearchDocument sets the old SearchDocument of the mutation.
+func withSearchDocument(node *SearchDocument) searchdocumentOption {
+	return func(m *SearchDocumentMutation) {
+		m.oldValue = func(context.Context) (*SearchDocument, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SearchDocumentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SearchDocumentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SearchDocumentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SearchDocumentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SearchDocument.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDocKey sets the "doc_key" field.
+func (m *SearchDocumentMutation) SetDocKey(s string) {
+	m.doc_key = &s
+}
+
+// DocKey returns the value of the "doc_key" field in the mutation.
+func (m *SearchDocumentMutation) DocKey() (r string, exists bool) {
+	v := m.doc_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocKey returns the old "doc_key" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) OldDocKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocKey: %w", err)
+	}
+	return oldValue.DocKey, nil
+}
+
+// ResetDocKey resets all changes to the "doc_key" field.
+func (m *SearchDocumentMutation) ResetDocKey() {
+	m.doc_key = nil
+}
+
+// SetFieldField sets the "field" field.
+func (m *SearchDocumentMutation) SetFieldField(s string) {
+	m.field = &s
+}
+
+// GetField returns the value of the "field" field in the mutation.
+func (m *SearchDocumentMutation) GetField() (r string, exists bool) {
+	v := m.field
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// GetOldField returns the old "field" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) GetOldField(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("GetOldField is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("GetOldField requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for GetOldField: %w", err)
+	}
+	return oldValue.Field, nil
+}
+
+// ResetFieldField resets all changes to the "field" field.
+func (m *SearchDocumentMutation) ResetFieldField() {
+	m.field = nil
+}
+
+// SetFolded sets the "folded" field.
+func (m *SearchDocumentMutation) SetFolded(s string) {
+	m.folded = &s
+}
+
+// Folded returns the value of the "folded" field in the mutation.
+func (m *SearchDocumentMutation) Folded() (r string, exists bool) {
+	v := m.folded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFolded returns the old "folded" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) OldFolded(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFolded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFolded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFolded: %w", err)
+	}
+	return oldValue.Folded, nil
+}
+
+// ResetFolded resets all changes to the "folded" field.
+func (m *SearchDocumentMutation) ResetFolded() {
+	m.folded = nil
+}
+
+// SetTicketID sets the "ticket_id" field.
+func (m *SearchDocumentMutation) SetTicketID(gi gid.ID) {
+	m.ticket = &gi
+}
+
+// TicketID returns the value of the "ticket_id" field in the mutation.
+func (m *SearchDocumentMutation) TicketID() (r gid.ID, exists bool) {
+	v := m.ticket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTicketID returns the old "ticket_id" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) OldTicketID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTicketID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTicketID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTicketID: %w", err)
+	}
+	return oldValue.TicketID, nil
+}
+
+// ClearTicketID clears the value of the "ticket_id" field.
+func (m *SearchDocumentMutation) ClearTicketID() {
+	m.ticket = nil
+	m.clearedFields[searchdocument.FieldTicketID] = struct{}{}
+}
+
+// TicketIDCleared returns if the "ticket_id" field was cleared in this mutation.
+func (m *SearchDocumentMutation) TicketIDCleared() bool {
+	_, ok := m.clearedFields[searchdocument.FieldTicketID]
+	return ok
+}
+
+// ResetTicketID resets all changes to the "ticket_id" field.
+func (m *SearchDocumentMutation) ResetTicketID() {
+	m.ticket = nil
+	delete(m.clearedFields, searchdocument.FieldTicketID)
+}
+
+// SetCommentID sets the "comment_id" field.
+func (m *SearchDocumentMutation) SetCommentID(gi gid.ID) {
+	m.comment = &gi
+}
+
+// CommentID returns the value of the "comment_id" field in the mutation.
+func (m *SearchDocumentMutation) CommentID() (r gid.ID, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommentID returns the old "comment_id" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) OldCommentID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommentID: %w", err)
+	}
+	return oldValue.CommentID, nil
+}
+
+// ClearCommentID clears the value of the "comment_id" field.
+func (m *SearchDocumentMutation) ClearCommentID() {
+	m.comment = nil
+	m.clearedFields[searchdocument.FieldCommentID] = struct{}{}
+}
+
+// CommentIDCleared returns if the "comment_id" field was cleared in this mutation.
+func (m *SearchDocumentMutation) CommentIDCleared() bool {
+	_, ok := m.clearedFields[searchdocument.FieldCommentID]
+	return ok
+}
+
+// ResetCommentID resets all changes to the "comment_id" field.
+func (m *SearchDocumentMutation) ResetCommentID() {
+	m.comment = nil
+	delete(m.clearedFields, searchdocument.FieldCommentID)
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *SearchDocumentMutation) SetCustomerID(gi gid.ID) {
+	m.customer = &gi
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *SearchDocumentMutation) CustomerID() (r gid.ID, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the SearchDocument entity.
+// If the SearchDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SearchDocumentMutation) OldCustomerID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ClearCustomerID clears the value of the "customer_id" field.
+func (m *SearchDocumentMutation) ClearCustomerID() {
+	m.customer = nil
+	m.clearedFields[searchdocument.FieldCustomerID] = struct{}{}
+}
+
+// CustomerIDCleared returns if the "customer_id" field was cleared in this mutation.
+func (m *SearchDocumentMutation) CustomerIDCleared() bool {
+	_, ok := m.clearedFields[searchdocument.FieldCustomerID]
+	return ok
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *SearchDocumentMutation) ResetCustomerID() {
+	m.customer = nil
+	delete(m.clearedFields, searchdocument.FieldCustomerID)
+}
+
+// ClearTicket clears the "ticket" edge to the Ticket entity.
+func (m *SearchDocumentMutation) ClearTicket() {
+	m.clearedticket = true
+	m.clearedFields[searchdocument.FieldTicketID] = struct{}{}
+}
+
+// TicketCleared reports if the "ticket" edge to the Ticket entity was cleared.
+func (m *SearchDocumentMutation) TicketCleared() bool {
+	return m.TicketIDCleared() || m.clearedticket
+}
+
+// TicketIDs returns the "ticket" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TicketID instead. It exists only for internal usage by the builders.
+func (m *SearchDocumentMutation) TicketIDs() (ids []gid.ID) {
+	if id := m.ticket; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTicket resets all changes to the "ticket" edge.
+func (m *SearchDocumentMutation) ResetTicket() {
+	m.ticket = nil
+	m.clearedticket = false
+}
+
+// ClearComment clears the "comment" edge to the Comment entity.
+func (m *SearchDocumentMutation) ClearComment() {
+	m.clearedcomment = true
+	m.clearedFields[searchdocument.FieldCommentID] = struct{}{}
+}
+
+// CommentCleared reports if the "comment" edge to the Comment entity was cleared.
+func (m *SearchDocumentMutation) CommentCleared() bool {
+	return m.CommentIDCleared() || m.clearedcomment
+}
+
+// CommentIDs returns the "comment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CommentID instead. It exists only for internal usage by the builders.
+func (m *SearchDocumentMutation) CommentIDs() (ids []gid.ID) {
+	if id := m.comment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetComment resets all changes to the "comment" edge.
+func (m *SearchDocumentMutation) ResetComment() {
+	m.comment = nil
+	m.clearedcomment = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *SearchDocumentMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[searchdocument.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *SearchDocumentMutation) CustomerCleared() bool {
+	return m.CustomerIDCleared() || m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *SearchDocumentMutation) CustomerIDs() (ids []gid.ID) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *SearchDocumentMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the SearchDocumentMutation builder.
+func (m *SearchDocumentMutation) Where(ps ...predicate.SearchDocument) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SearchDocumentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SearchDocumentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SearchDocument, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SearchDocumentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SearchDocumentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SearchDocument).
+func (m *SearchDocumentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SearchDocumentMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.doc_key != nil {
+		fields = append(fields, searchdocument.FieldDocKey)
+	}
+	if m.field != nil {
+		fields = append(fields, searchdocument.FieldField)
+	}
+	if m.folded != nil {
+		fields = append(fields, searchdocument.FieldFolded)
+	}
+	if m.ticket != nil {
+		fields = append(fields, searchdocument.FieldTicketID)
+	}
+	if m.comment != nil {
+		fields = append(fields, searchdocument.FieldCommentID)
+	}
+	if m.customer != nil {
+		fields = append(fields, searchdocument.FieldCustomerID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SearchDocumentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case searchdocument.FieldDocKey:
+		return m.DocKey()
+	case searchdocument.FieldField:
+		return m.GetField()
+	case searchdocument.FieldFolded:
+		return m.Folded()
+	case searchdocument.FieldTicketID:
+		return m.TicketID()
+	case searchdocument.FieldCommentID:
+		return m.CommentID()
+	case searchdocument.FieldCustomerID:
+		return m.CustomerID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SearchDocumentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case searchdocument.FieldDocKey:
+		return m.OldDocKey(ctx)
+	case searchdocument.FieldField:
+		return m.GetOldField(ctx)
+	case searchdocument.FieldFolded:
+		return m.OldFolded(ctx)
+	case searchdocument.FieldTicketID:
+		return m.OldTicketID(ctx)
+	case searchdocument.FieldCommentID:
+		return m.OldCommentID(ctx)
+	case searchdocument.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	}
+	return nil, fmt.Errorf("unknown SearchDocument field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SearchDocumentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case searchdocument.FieldDocKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocKey(v)
+		return nil
+	case searchdocument.FieldField:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFieldField(v)
+		return nil
+	case searchdocument.FieldFolded:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFolded(v)
+		return nil
+	case searchdocument.FieldTicketID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTicketID(v)
+		return nil
+	case searchdocument.FieldCommentID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommentID(v)
+		return nil
+	case searchdocument.FieldCustomerID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SearchDocument field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SearchDocumentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SearchDocumentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SearchDocumentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SearchDocument numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SearchDocumentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(searchdocument.FieldTicketID) {
+		fields = append(fields, searchdocument.FieldTicketID)
+	}
+	if m.FieldCleared(searchdocument.FieldCommentID) {
+		fields = append(fields, searchdocument.FieldCommentID)
+	}
+	if m.FieldCleared(searchdocument.FieldCustomerID) {
+		fields = append(fields, searchdocument.FieldCustomerID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SearchDocumentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SearchDocumentMutation) ClearField(name string) error {
+	switch name {
+	case searchdocument.FieldTicketID:
+		m.ClearTicketID()
+		return nil
+	case searchdocument.FieldCommentID:
+		m.ClearCommentID()
+		return nil
+	case searchdocument.FieldCustomerID:
+		m.ClearCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown SearchDocument nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SearchDocumentMutation) ResetField(name string) error {
+	switch name {
+	case searchdocument.FieldDocKey:
+		m.ResetDocKey()
+		return nil
+	case searchdocument.FieldField:
+		m.ResetFieldField()
+		return nil
+	case searchdocument.FieldFolded:
+		m.ResetFolded()
+		return nil
+	case searchdocument.FieldTicketID:
+		m.ResetTicketID()
+		return nil
+	case searchdocument.FieldCommentID:
+		m.ResetCommentID()
+		return nil
+	case searchdocument.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown SearchDocument field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SearchDocumentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.ticket != nil {
+		edges = append(edges, searchdocument.EdgeTicket)
+	}
+	if m.comment != nil {
+		edges = append(edges, searchdocument.EdgeComment)
+	}
+	if m.customer != nil {
+		edges = append(edges, searchdocument.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SearchDocumentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case searchdocument.EdgeTicket:
+		if id := m.ticket; id != nil {
+			return []ent.Value{*id}
+		}
+	case searchdocument.EdgeComment:
+		if id := m.comment; id != nil {
+			return []ent.Value{*id}
+		}
+	case searchdocument.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SearchDocumentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SearchDocumentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SearchDocumentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedticket {
+		edges = append(edges, searchdocument.EdgeTicket)
+	}
+	if m.clearedcomment {
+		edges = append(edges, searchdocument.EdgeComment)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, searchdocument.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SearchDocumentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case searchdocument.EdgeTicket:
+		return m.clearedticket
+	case searchdocument.EdgeComment:
+		return m.clearedcomment
+	case searchdocument.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SearchDocumentMutation) ClearEdge(name string) error {
+	switch name {
+	case searchdocument.EdgeTicket:
+		m.ClearTicket()
+		return nil
+	case searchdocument.EdgeComment:
+		m.ClearComment()
+		return nil
+	case searchdocument.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown SearchDocument unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SearchDocumentMutation) ResetEdge(name string) error {
+	switch name {
+	case searchdocument.EdgeTicket:
+		m.ResetTicket()
+		return nil
+	case searchdocument.EdgeComment:
+		m.ResetComment()
+		return nil
+	case searchdocument.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown SearchDocument edge %s", name)
 }
 
 // SettingMutation represents an operation that mutates the Setting nodes in the graph.

@@ -14,6 +14,7 @@ import (
 	"helpdesk/ent/notification"
 	"helpdesk/ent/schema"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -547,6 +548,44 @@ func init() {
 	slapolicy.DefaultID = slapolicyDescID.Default.(func() gid.ID)
 	// slapolicy.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	slapolicy.IDValidator = slapolicyDescID.Validators[0].(func(string) error)
+	searchdocumentFields := schema.SearchDocument{}.Fields()
+	_ = searchdocumentFields
+	// searchdocumentDescDocKey is the schema descriptor for doc_key field.
+	searchdocumentDescDocKey := searchdocumentFields[0].Descriptor()
+	// searchdocument.DocKeyValidator is a validator for the "doc_key" field. It is called by the builders before save.
+	searchdocument.DocKeyValidator = func() func(string) error {
+		validators := searchdocumentDescDocKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(doc_key string) error {
+			for _, fn := range fns {
+				if err := fn(doc_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// searchdocumentDescField is the schema descriptor for field field.
+	searchdocumentDescField := searchdocumentFields[1].Descriptor()
+	// searchdocument.FieldValidator is a validator for the "field" field. It is called by the builders before save.
+	searchdocument.FieldValidator = func() func(string) error {
+		validators := searchdocumentDescField.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(field string) error {
+			for _, fn := range fns {
+				if err := fn(field); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	settingFields := schema.Setting{}.Fields()
 	_ = settingFields
 	// settingDescID is the schema descriptor for id field.

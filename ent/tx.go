@@ -36,6 +36,8 @@ type Tx struct {
 	SLAClock *SLAClockClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
+	// SearchDocument is the client for interacting with the SearchDocument builders.
+	SearchDocument *SearchDocumentClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
 	// Tag is the client for interacting with the Tag builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.SLAClock = NewSLAClockClient(tx.config)
 	tx.SLAPolicy = NewSLAPolicyClient(tx.config)
+	tx.SearchDocument = NewSearchDocumentClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)

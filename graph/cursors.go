@@ -10,6 +10,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/search"
 )
 
 // connectionNodes maps each connection type to the id prefix of its
@@ -49,11 +50,25 @@ func CheckCursors(ctx context.Context, next graphql.Resolver) (any, error) {
 		if c == nil {
 			continue
 		}
-		if !c.ID.Valid(prefix) || !cursorValuesMatch(c.Value, fc.Args["orderBy"]) {
+		if !c.ID.Valid(prefix) || !cursorValuesMatch(c.Value, fc.Args["orderBy"]) && !isRankCursor(c.Value, fc.Args) {
 			return nil, apperr.Invalid(name, "is not a cursor of this list in this order: use a cursor from this query's pageInfo or edges")
 		}
 	}
 	return next(ctx)
+}
+
+// isRankCursor reports whether a cursor's value fits a search ranked by
+// relevance (a `search` without `orderBy`): the search's tag and one
+// number, the rank. The search checks the rest.
+func isRankCursor(value any, args map[string]any) bool {
+	if s, _ := args["search"].(*string); s == nil {
+		return false
+	}
+	if order := reflect.ValueOf(args["orderBy"]); order.Kind() == reflect.Slice && order.Len() > 0 {
+		return false
+	}
+	values, ok := value.([]any)
+	return ok && len(values) == 2 && values[0] == search.RankCursorTag && values[1] != nil && kindOf(reflect.TypeOf(values[1])) == kindNumber
 }
 
 // cursorValuesMatch reports whether a cursor's order values fit orderBy:

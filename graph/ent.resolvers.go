@@ -61,7 +61,10 @@ func (r *queryResolver) Categories(ctx context.Context, after *entgql.Cursor[gid
 }
 
 // Customers is the resolver for the customers field.
-func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
+func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput, search *string) (*ent.CustomerConnection, error) {
+	if search != nil {
+		return r.Search.Customers(ctx, *search, searchPage(after, first, before, last), orderBy, where)
+	}
 	return r.Client.Customer.Query().Paginate(ctx, after, first, before, last, ent.WithCustomerOrder(orderBy), ent.WithCustomerFilter(where.Filter))
 }
 
@@ -81,7 +84,10 @@ func (r *queryResolver) Teams(ctx context.Context, after *entgql.Cursor[gid.ID],
 }
 
 // Tickets is the resolver for the tickets field.
-func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
+func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput, search *string) (*ent.TicketConnection, error) {
+	if search != nil {
+		return r.Search.Tickets(ctx, *search, searchPage(after, first, before, last), orderBy, where)
+	}
 	return paginateTickets(ctx, r.Client.Ticket.Query(), after, first, before, last, ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
 }
 

@@ -28,6 +28,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/search"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
@@ -54,6 +55,8 @@ type Resolver struct {
 	Stats *stats.Service
 	// Metrics, when set, records requests and subscriptions.
 	Metrics *metrics.Metrics
+	// Search finds tickets and customers by their text.
+	Search *search.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see

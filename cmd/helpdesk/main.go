@@ -33,6 +33,7 @@ import (
 	"helpdesk/internal/bench"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/directory"
+	"helpdesk/internal/export"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
 )
@@ -96,6 +97,7 @@ func init() {
 		"create-admin": {"create an administrator account (--email, --name, --password)", createAdmin},
 		"version":      {"print the version and exit", printVersion},
 		"bench":        {"generate a data set and measure the API (see README: Benchmark)", runBench},
+		"export":       {"export the tickets matching a filter as CSV, XLSX or PDF (see README: Search and export)", runExport},
 	}
 }
 
@@ -427,4 +429,9 @@ func displayAddr(a net.Addr) string {
 // runBench runs the benchmark command (internal/bench).
 func runBench(ctx context.Context, args []string) error {
 	return bench.Main(ctx, args, os.Stdout, os.Stderr)
+}
+
+// runExport runs the export command (internal/export).
+func runExport(ctx context.Context, args []string) error {
+	return export.Command(ctx, args, os.Stdout)
 }

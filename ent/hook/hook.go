@@ -140,6 +140,18 @@ func (f SLAPolicyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SLAPolicyMutation", m)
 }
 
+// The SearchDocumentFunc type is an adapter to allow the use of ordinary
+// function as SearchDocument mutator.
+type SearchDocumentFunc func(context.Context, *ent.SearchDocumentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SearchDocumentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SearchDocumentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SearchDocumentMutation", m)
+}
+
 // The SettingFunc type is an adapter to allow the use of ordinary
 // function as Setting mutator.
 type SettingFunc func(context.Context, *ent.SettingMutation) (ent.Value, error)

@@ -17,6 +17,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
 	"helpdesk/ent/slapolicy"
@@ -382,6 +383,33 @@ func (f TraverseSLAPolicy) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SLAPolicyQuery", q)
 }
 
+// The SearchDocumentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SearchDocumentFunc func(context.Context, *ent.SearchDocumentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SearchDocumentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SearchDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SearchDocumentQuery", q)
+}
+
+// The TraverseSearchDocument type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSearchDocument func(context.Context, *ent.SearchDocumentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSearchDocument) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSearchDocument) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SearchDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SearchDocumentQuery", q)
+}
+
 // The SettingFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SettingFunc func(context.Context, *ent.SettingQuery) (ent.Value, error)
 
@@ -569,6 +597,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SLAClockQuery, predicate.SLAClock, slaclock.OrderOption]{typ: ent.TypeSLAClock, tq: q}, nil
 	case *ent.SLAPolicyQuery:
 		return &query[*ent.SLAPolicyQuery, predicate.SLAPolicy, slapolicy.OrderOption]{typ: ent.TypeSLAPolicy, tq: q}, nil
+	case *ent.SearchDocumentQuery:
+		return &query[*ent.SearchDocumentQuery, predicate.SearchDocument, searchdocument.OrderOption]{typ: ent.TypeSearchDocument, tq: q}, nil
 	case *ent.SettingQuery:
 		return &query[*ent.SettingQuery, predicate.Setting, setting.OrderOption]{typ: ent.TypeSetting, tq: q}, nil
 	case *ent.TagQuery:

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -364,6 +365,70 @@ var (
 				Columns:    []*schema.Column{SLAPoliciesColumns[12]},
 				RefColumns: []*schema.Column{BusinessCalendarsColumns[0]},
 				OnDelete:   schema.SetNull,
+			},
+		},
+	}
+	// SearchDocumentsColumns holds the columns for the "search_documents" table.
+	SearchDocumentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "doc_key", Type: field.TypeString, Unique: true, Size: 100},
+		{Name: "field", Type: field.TypeString, Size: 20},
+		{Name: "folded", Type: field.TypeString, Size: 2147483647},
+		{Name: "ticket_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "comment_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// SearchDocumentsTable holds the schema information for the "search_documents" table.
+	SearchDocumentsTable = &schema.Table{
+		Name:       "search_documents",
+		Columns:    SearchDocumentsColumns,
+		PrimaryKey: []*schema.Column{SearchDocumentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "search_documents_tickets_ticket",
+				Columns:    []*schema.Column{SearchDocumentsColumns[4]},
+				RefColumns: []*schema.Column{TicketsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "search_documents_comments_comment",
+				Columns:    []*schema.Column{SearchDocumentsColumns[5]},
+				RefColumns: []*schema.Column{CommentsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "search_documents_customers_customer",
+				Columns:    []*schema.Column{SearchDocumentsColumns[6]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "searchdocument_ticket_id",
+				Unique:  false,
+				Columns: []*schema.Column{SearchDocumentsColumns[4]},
+			},
+			{
+				Name:    "searchdocument_comment_id",
+				Unique:  false,
+				Columns: []*schema.Column{SearchDocumentsColumns[5]},
+			},
+			{
+				Name:    "searchdocument_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{SearchDocumentsColumns[6]},
+			},
+			{
+				Name:    "searchdocument_folded",
+				Unique:  false,
+				Columns: []*schema.Column{SearchDocumentsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
 			},
 		},
 	}
@@ -731,6 +796,7 @@ var (
 		NotificationsTable,
 		SLAClocksTable,
 		SLAPoliciesTable,
+		SearchDocumentsTable,
 		SettingsTable,
 		TagsTable,
 		TeamsTable,
@@ -758,6 +824,9 @@ func init() {
 	NotificationsTable.ForeignKeys[3].RefTable = AgentsTable
 	SLAClocksTable.ForeignKeys[0].RefTable = TicketsTable
 	SLAPoliciesTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
+	SearchDocumentsTable.ForeignKeys[0].RefTable = TicketsTable
+	SearchDocumentsTable.ForeignKeys[1].RefTable = CommentsTable
+	SearchDocumentsTable.ForeignKeys[2].RefTable = CustomersTable
 	TeamsTable.ForeignKeys[0].RefTable = BusinessCalendarsTable
 	TeamsTable.ForeignKeys[1].RefTable = TeamsTable
 	TeamMembershipsTable.ForeignKeys[0].RefTable = AgentsTable

@@ -39,6 +39,9 @@ type SLAClock func(*sql.Selector)
 // SLAPolicy is the predicate function for slapolicy builders.
 type SLAPolicy func(*sql.Selector)
 
+// SearchDocument is the predicate function for searchdocument builders.
+type SearchDocument func(*sql.Selector)
+
 // Setting is the predicate function for setting builders.
 type Setting func(*sql.Selector)
 

@@ -375,6 +375,30 @@ func (f SLAPolicyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SLAPolicyMutation", m)
 }
 
+// The SearchDocumentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SearchDocumentQueryRuleFunc func(context.Context, *ent.SearchDocumentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SearchDocumentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SearchDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SearchDocumentQuery", q)
+}
+
+// The SearchDocumentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SearchDocumentMutationRuleFunc func(context.Context, *ent.SearchDocumentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SearchDocumentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SearchDocumentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SearchDocumentMutation", m)
+}
+
 // The SettingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SettingQueryRuleFunc func(context.Context, *ent.SettingQuery) error
@@ -576,6 +600,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SLAPolicyQuery:
 		return q.Filter(), nil
+	case *ent.SearchDocumentQuery:
+		return q.Filter(), nil
 	case *ent.SettingQuery:
 		return q.Filter(), nil
 	case *ent.TagQuery:
@@ -616,6 +642,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SLAClockMutation:
 		return m.Filter(), nil
 	case *ent.SLAPolicyMutation:
+		return m.Filter(), nil
+	case *ent.SearchDocumentMutation:
 		return m.Filter(), nil
 	case *ent.SettingMutation:
 		return m.Filter(), nil

@@ -346,7 +346,7 @@ type ComplexityRoot struct {
 		Agents                  func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) int
 		BusinessCalendars       func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.BusinessCalendarOrder, where *ent.BusinessCalendarWhereInput) int
 		Categories              func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CategoryOrder, where *ent.CategoryWhereInput) int
-		Customers               func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		Customers               func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput, search *string) int
 		Node                    func(childComplexity int, id gid.ID) int
 		Nodes                   func(childComplexity int, ids []gid.ID) int
 		Notifications           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) int
@@ -357,7 +357,7 @@ type ComplexityRoot struct {
 		Teams                   func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		TicketByNumber          func(childComplexity int, number int) int
 		TicketStats             func(childComplexity int, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) int
-		Tickets                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
+		Tickets                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput, search *string) int
 		UnreadNotificationCount func(childComplexity int) int
 		Viewer                  func(childComplexity int) int
 	}
@@ -690,11 +690,11 @@ type QueryResolver interface {
 	Agents(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) (*ent.AgentConnection, error)
 	BusinessCalendars(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.BusinessCalendarOrder, where *ent.BusinessCalendarWhereInput) (*ent.BusinessCalendarConnection, error)
 	Categories(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CategoryOrder, where *ent.CategoryWhereInput) (*ent.CategoryConnection, error)
-	Customers(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error)
+	Customers(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput, search *string) (*ent.CustomerConnection, error)
 	SLAPolicies(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.SLAPolicyOrder, where *ent.SLAPolicyWhereInput) (*ent.SLAPolicyConnection, error)
 	Tags(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) (*ent.TagConnection, error)
 	Teams(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
-	Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error)
+	Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput, search *string) (*ent.TicketConnection, error)
 	Viewer(ctx context.Context) (*ent.Agent, error)
 	RoleAssignments(ctx context.Context) ([]*authz.RoleAssignment, error)
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
@@ -2132,7 +2132,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CustomerOrder), args["where"].(*ent.CustomerWhereInput)), true
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.CustomerOrder), args["where"].(*ent.CustomerWhereInput), args["search"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2249,7 +2249,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Tickets(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TicketOrder), args["where"].(*ent.TicketWhereInput)), true
+		return e.ComplexityRoot.Query.Tickets(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TicketOrder), args["where"].(*ent.TicketWhereInput), args["search"].(*string)), true
 	case "Query.unreadNotificationCount":
 		if e.ComplexityRoot.Query.UnreadNotificationCount == nil {
 			break
@@ -5348,6 +5348,11 @@ type Query {
     Filtering options for Customers returned from the connection.
     """
     where: CustomerWhereInput
+
+    """
+    Words to find in the customer's name, email addresses, phone and organization, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Ranked by relevance unless orderBy is given.
+    """
+    search: String
   ): CustomerConnection!
   slaPolicies(
     """
@@ -5472,6 +5477,11 @@ type Query {
     Filtering options for Tickets returned from the connection.
     """
     where: TicketWhereInput
+
+    """
+    Words to find in the ticket number (#1042 or 1042), title, description, comments (internal notes for staff only) and the customer's name, email and phone, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Ranked by relevance unless orderBy is given.
+    """
+    search: String
   ): TicketConnection!
 }
 type SLAPolicy implements Node {
@@ -10015,6 +10025,14 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 
@@ -10403,6 +10421,14 @@ func (ec *executionContext) field_Query_tickets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 
@@ -16340,7 +16366,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Customers(ctx, fc.Args["after"].(*entgql.Cursor[gid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[gid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.CustomerOrder), fc.Args["where"].(*ent.CustomerWhereInput))
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["after"].(*entgql.Cursor[gid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[gid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.CustomerOrder), fc.Args["where"].(*ent.CustomerWhereInput), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerConnection) graphql.Marshaler {
@@ -16516,7 +16542,7 @@ func (ec *executionContext) _Query_tickets(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Tickets(ctx, fc.Args["after"].(*entgql.Cursor[gid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[gid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.TicketOrder), fc.Args["where"].(*ent.TicketWhereInput))
+			return ec.Resolvers.Query().Tickets(ctx, fc.Args["after"].(*entgql.Cursor[gid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[gid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.TicketOrder), fc.Args["where"].(*ent.TicketWhereInput), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TicketConnection) graphql.Marshaler {

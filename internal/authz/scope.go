@@ -67,11 +67,16 @@ func (en *Enforcer) CommentScope(v auth.Viewer) predicate.Comment {
 	if p := en.TicketScope(v); p != nil {
 		and = append(and, comment.HasTicketWith(p))
 	}
-	if v.IsCustomer() {
+	if !MayReadInternalNotes(v) {
 		and = append(and, comment.VisibilityEQ(comment.VisibilityPUBLIC))
 	}
 	return all(comment.And, and)
 }
+
+// MayReadInternalNotes reports whether the viewer may read INTERNAL
+// comments of the tickets it may read: staff and integrations may,
+// customers' tokens never (on any path: lists, search, history).
+func MayReadInternalNotes(v auth.Viewer) bool { return !v.IsCustomer() }
 
 // TicketEventScope is the history of the tickets the viewer may read.
 // Customers read no history: it names internal notes and staff.

@@ -17,12 +17,14 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/events"
+	"helpdesk/internal/export"
 	"helpdesk/internal/jobs"
 	"helpdesk/internal/metrics"
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/search"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
 	"helpdesk/internal/store"
@@ -184,6 +186,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	}
 	enforcer.Logger = logger
 	enforcer.InstallScopes(db.Client)
+	search.Install(db.Client)
+	if err := search.Backfill(ctx, db.Client); err != nil {
+		return nil, err
+	}
 	if db.Dialect == dialect.Postgres {
 		if err := enforcer.WatchPostgres(db.DSN, db.SQL, logger); err != nil {
 			return nil, err
@@ -230,6 +236,10 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
+	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
+	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
+	httpCfg := opts.HTTP
+	httpCfg.Routes = map[string]http.Handler{"GET /export/tickets": exportTickets(exports, logger)}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
 		Authz:     enforcer,
@@ -243,12 +253,13 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		SLA:       a.SLA,
 		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
 		Metrics:   m,
+		Search:    searcher,
 	}, opts.Limits, logger)
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open
 	gql.AddTransport(withPresenceConnections(countSockets(ws, m)))
 	a.Handler = withClientAddress(opts.TrustedProxies, withMetrics(m.Handler(opts.MetricsToken),
-		Handler(opts.HTTP, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger)))
+		Handler(httpCfg, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger)))
 	return a, nil
 }
 

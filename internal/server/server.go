@@ -42,6 +42,10 @@ type Config struct {
 	// for requests in flight: readiness turns false (Gate.Drain), open
 	// websockets are told the server is going away.
 	OnShutdown []func()
+	// Routes are more endpoints (pattern → handler, e.g. the exports),
+	// served behind authentication and request logging but without the
+	// GraphQL request timeout.
+	Routes map[string]http.Handler
 }
 
 // DefaultConfig is the configuration the server runs with unless told
@@ -103,6 +107,9 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	for pattern, h := range cfg.Routes {
+		mux.Handle(pattern, authenticate(authn, logger, h))
+	}
 	mux.Handle("/", graphiql.Handler("/graphql"))
 	return logRequests(logger, mux)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -22,6 +23,12 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	provider, db, done, err := d.migrations(true)
 	if err != nil {
 		return 0, err
+	}
+	if d.Dialect == dialect.Postgres {
+		if err := checkPostgresExtensions(ctx, db); err != nil {
+			done()
+			return 0, err
+		}
 	}
 	defer done()
 	results, err := provider.Up(ctx)
@@ -125,4 +132,42 @@ func (d *DB) migrations(locked bool) (*goose.Provider, *sql.DB, func(), error) {
 		return nil, nil, nil, fmt.Errorf("preparing migrations: %w", err)
 	}
 	return provider, db, done, nil
+}
+
+// postgresExtensions are the extensions the migrations create: search
+// (internal/search) folds accents with unaccent and indexes substrings
+// with pg_trgm's trigrams.
+var postgresExtensions = []string{"unaccent", "pg_trgm"}
+
+// checkPostgresExtensions says clearly, before any migration runs, when
+// the server lacks an extension the migrations need.
+func checkPostgresExtensions(ctx context.Context, db *sql.DB) error {
+	available := map[string]bool{}
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pg_available_extensions")
+	if err != nil {
+		return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+		}
+		available[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("listing PostgreSQL's available extensions: %w", err)
+	}
+	var missing []string
+	for _, name := range postgresExtensions {
+		if !available[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("PostgreSQL lacks the extension(s) %s, which search needs (accent folding and substring indexes): "+
+			"install the server's contrib modules (Debian/Ubuntu: the postgresql-contrib package; most managed services have them) "+
+			"and start again", strings.Join(missing, ", "))
+	}
+	return nil
 }

@@ -1,0 +1,289 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"entgo.io/ent/dialect/sql"
+
+	"helpdesk/ent"
+	"helpdesk/ent/customer"
+	"helpdesk/ent/predicate"
+	"helpdesk/ent/ticket"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/authz"
+	"helpdesk/internal/gid"
+)
+
+// Service searches tickets and customers for the viewer in the context.
+// It adds the search to the queries; what the viewer may read is applied
+// to those queries by the client's read scopes (authz.InstallScopes), so
+// a search never finds a row the plain list would not show.
+type Service struct {
+	Client  *ent.Client
+	Dialect string
+}
+
+// Page is a Relay page request. Without First and Last it is the first
+// DefaultPageSize rows.
+type Page struct {
+	After, Before *ent.Cursor
+	First, Last   *int
+}
+
+// DefaultPageSize is the size of a page that asks for none.
+const DefaultPageSize = 50
+
+// Tickets is the page of tickets matching where and the search text. With
+// orderBy the tickets come in that order, paged as the plain list is;
+// without it, by relevance (see ticketRanks), and each cursor carries the
+// rank of its ticket.
+func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
+	m, err := s.matcher(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	q, err := where.Filter(s.Client.Ticket.Query())
+	if err != nil {
+		return nil, err
+	}
+	q = q.Where(m.ticketMatch)
+	if len(orderBy) > 0 {
+		return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting found tickets: %w", err)
+	}
+	w, err := window(page)
+	if err != nil {
+		return nil, err
+	}
+	var rows []rankedRow
+	err = q.Where(func(s *sql.Selector) { w.bound(s, m.ticketRank(s)) }).
+		Order(func(s *sql.Selector) { w.order(s, m.ticketRank(s)) }).
+		Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("searching tickets: %w", err)
+	}
+	rows, info := w.cut(rows)
+	nodes, err := s.Client.Ticket.Query().Where(ticket.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[gid.ID]*ent.Ticket, len(nodes.Edges))
+	for _, e := range nodes.Edges {
+		byID[e.Node.ID] = e.Node
+	}
+	conn := &ent.TicketConnection{TotalCount: total, PageInfo: info, Edges: make([]*ent.TicketEdge, 0, len(rows))}
+	for _, r := range rows {
+		conn.Edges = append(conn.Edges, &ent.TicketEdge{Node: byID[r.ID], Cursor: r.cursor()})
+	}
+	return conn, nil
+}
+
+// Customers is Tickets for customers.
+func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
+	m, err := s.matcher(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	q, err := where.Filter(s.Client.Customer.Query())
+	if err != nil {
+		return nil, err
+	}
+	q = q.Where(m.customerMatch)
+	if len(orderBy) > 0 {
+		return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithCustomerOrder(orderBy))
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting found customers: %w", err)
+	}
+	w, err := window(page)
+	if err != nil {
+		return nil, err
+	}
+	var rows []rankedRow
+	err = q.Where(func(s *sql.Selector) { w.bound(s, m.customerRank(s)) }).
+		Order(func(s *sql.Selector) { w.order(s, m.customerRank(s)) }).
+		Limit(w.size+1).Select(customer.FieldID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("searching customers: %w", err)
+	}
+	rows, info := w.cut(rows)
+	nodes, err := s.Client.Customer.Query().Where(customer.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[gid.ID]*ent.Customer, len(nodes.Edges))
+	for _, e := range nodes.Edges {
+		byID[e.Node.ID] = e.Node
+	}
+	conn := &ent.CustomerConnection{TotalCount: total, PageInfo: info, Edges: make([]*ent.CustomerEdge, 0, len(rows))}
+	for _, r := range rows {
+		conn.Edges = append(conn.Edges, &ent.CustomerEdge{Node: byID[r.ID], Cursor: r.cursor()})
+	}
+	return conn, nil
+}
+
+// TicketFilter is the predicate of the tickets matching the search text
+// for the viewer of ctx, for readers that page on their own (export).
+func (s *Service) TicketFilter(ctx context.Context, text string) (predicate.Ticket, error) {
+	m, err := s.matcher(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return m.ticketMatch, nil
+}
+
+// matcher parses the search for the viewer of ctx.
+func (s *Service) matcher(ctx context.Context, text string) (matcher, error) {
+	q, err := Parse("search", text)
+	if err != nil {
+		return matcher{}, err
+	}
+	v, ok := auth.ViewerFrom(ctx)
+	return matcher{dialect: s.Dialect, q: q, notes: ok && authz.MayReadInternalNotes(v)}, nil
+}
+
+// rankedRow is a found row and its rank.
+type rankedRow struct {
+	ID   gid.ID `json:"id"`
+	Rank int64  `json:"search_rank"`
+}
+
+// RankCursorTag marks the value of a cursor of a ranked search, so that
+// it is never taken for a cursor of an ordered list (and back).
+const RankCursorTag = "rank"
+
+// cursor is the cursor of a found row: its id, and its rank tagged with
+// RankCursorTag.
+func (r rankedRow) cursor() ent.Cursor {
+	return ent.Cursor{ID: r.ID, Value: []any{RankCursorTag, r.Rank}}
+}
+
+func ids(rows []rankedRow) []gid.ID {
+	out := make([]gid.ID, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// position is a place in the ranked order: after or before (rank, id).
+type position struct {
+	rank int64
+	id   gid.ID
+}
+
+// rankWindow is a page of a ranked list: rows strictly between after and
+// before, the first size of them, or the last size when backward.
+type rankWindow struct {
+	after, before *position
+	size          int
+	backward      bool
+}
+
+func window(p Page) (rankWindow, error) {
+	var w rankWindow
+	var err error
+	if w.after, err = cursorPosition("after", p.After); err != nil {
+		return w, err
+	}
+	if w.before, err = cursorPosition("before", p.Before); err != nil {
+		return w, err
+	}
+	switch {
+	case p.First != nil:
+		w.size = *p.First
+	case p.Last != nil:
+		w.size, w.backward = *p.Last, true
+	default:
+		w.size = DefaultPageSize
+	}
+	if w.size < 0 {
+		return w, apperr.Invalid("first", "must not be negative")
+	}
+	return w, nil
+}
+
+// cursorPosition reads a cursor of a ranked search: its id and one
+// number, the rank. Cursors of other lists are BAD_USER_INPUT.
+func cursorPosition(arg string, c *ent.Cursor) (*position, error) {
+	if c == nil {
+		return nil, nil
+	}
+	values, _ := c.Value.([]any)
+	if len(values) != 2 || values[0] != RankCursorTag || !c.ID.Valid(gid.Ticket) && !c.ID.Valid(gid.Customer) {
+		return nil, apperr.Invalid(arg, "is not a cursor of this search: use a cursor from this query's pageInfo or edges")
+	}
+	v := reflect.ValueOf(values[1])
+	switch {
+	case v.CanInt():
+		return &position{rank: v.Int(), id: c.ID}, nil
+	case v.CanUint():
+		return &position{rank: int64(v.Uint()), id: c.ID}, nil
+	case v.CanFloat() && v.Float() == float64(int64(v.Float())):
+		return &position{rank: int64(v.Float()), id: c.ID}, nil
+	}
+	return nil, apperr.Invalid(arg, "is not a cursor of this search: use a cursor from this query's pageInfo or edges")
+}
+
+// bound keeps the rows between the window's cursors, in (rank, id) order.
+func (w rankWindow) bound(s *sql.Selector, rank sql.Querier) {
+	for _, b := range []struct {
+		pos *position
+		op  string
+	}{{w.after, ">"}, {w.before, "<"}} {
+		if b.pos == nil {
+			continue
+		}
+		pos, op := b.pos, b.op
+		s.Where(sql.P(func(bd *sql.Builder) {
+			bd.WriteString("(").Join(rank).WriteString(" " + op + " ").Arg(pos.rank).
+				WriteString(" OR (").Join(rank).WriteString(" = ").Arg(pos.rank).
+				WriteString(" AND " + s.C("id") + " " + op + " ").Arg(string(pos.id)).WriteString("))")
+		}))
+	}
+}
+
+// order selects the rank as search_rank and orders by it, then by id;
+// in reverse for a backward window.
+func (w rankWindow) order(s *sql.Selector, rank sql.Querier) {
+	s.AppendSelectExprAs(rank, "search_rank")
+	dir := " ASC"
+	if w.backward {
+		dir = " DESC"
+	}
+	s.OrderExprFunc(func(b *sql.Builder) {
+		b.WriteString("search_rank" + dir + ", " + s.C("id") + dir)
+	})
+}
+
+// cut trims the one row fetched beyond the window, puts a backward
+// window back in order and tells whether more rows lie beyond.
+func (w rankWindow) cut(rows []rankedRow) ([]rankedRow, ent.PageInfo) {
+	var info ent.PageInfo
+	more := len(rows) > w.size
+	if more {
+		rows = rows[:w.size]
+	}
+	if w.backward {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+		info.HasPreviousPage = more
+		info.HasNextPage = w.before != nil
+	} else {
+		info.HasNextPage = more
+		info.HasPreviousPage = w.after != nil
+	}
+	if len(rows) > 0 {
+		start, end := rows[0].cursor(), rows[len(rows)-1].cursor()
+		info.StartCursor, info.EndCursor = &start, &end
+	}
+	return rows, info
+}

@@ -1,0 +1,238 @@
+package server_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+
+	"helpdesk/internal/gqltest"
+	"helpdesk/internal/testdb"
+)
+
+// download GETs /export/tickets with the client's token and returns the
+// status, content type and body.
+func download(t *testing.T, c *gqltest.Client, params map[string]string) (int, string, []byte) {
+	t.Helper()
+	q := url.Values{}
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(c.URL, "/graphql")+"/export/tickets?"+q.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header.Get("Content-Type"), body
+}
+
+// csvRows downloads a CSV export and returns its rows after the header.
+func csvRows(t *testing.T, c *gqltest.Client, params map[string]string) [][]string {
+	t.Helper()
+	params["format"] = "csv"
+	status, _, body := download(t, c, params)
+	if status != http.StatusOK {
+		t.Fatalf("CSV export %v: HTTP %d: %s", params, status, body)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 || rows[0][0] != "Number" || len(rows[0]) != 15 || rows[0][14] != "SLA state" {
+		t.Fatalf("CSV header = %v", rows)
+	}
+	return rows[1:]
+}
+
+func titles(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r[1])
+	}
+	return out
+}
+
+// TestExportFormats: CSV, XLSX and PDF hold the rows the list shows, in
+// number order, with Vietnamese and Thai text intact; the PDF embeds a
+// font with the Thai glyphs it sets.
+func TestExportFormats(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newSearchWorld(t, dial)
+		admin := w.clients["admin"]
+		want := []string{"Khiếu nại về điện thoại bị hỏng", "Refund request", "ระบบตั๋วสนับสนุนลูกค้าใช้งานไม่ได้", "Printer jam"}
+
+		rows := csvRows(t, admin, map[string]string{})
+		if got := titles(rows); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("CSV titles = %q", got)
+		}
+		if r := rows[0]; r[0] != "1" || r[2] != "Nguyễn Văn Đức" || r[4] != "Team A" || r[6] != "UNASSIGNED" || r[8] != "EMAIL" || r[12] != "0:00:00" {
+			t.Fatalf("CSV row = %q", r)
+		}
+
+		status, ctype, body := download(t, admin, map[string]string{"format": "xlsx"})
+		if status != http.StatusOK || !strings.Contains(ctype, "spreadsheetml") {
+			t.Fatalf("XLSX export: HTTP %d %s: %.200s", status, ctype, body)
+		}
+		book, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer book.Close()
+		sheet, err := book.GetRows("Tickets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sheet) != 5 || sheet[0][1] != "Title" || sheet[3][1] != want[2] || sheet[3][2] != "สมชาย ใจดี" || sheet[1][1] != want[0] {
+			t.Fatalf("XLSX rows = %q", sheet)
+		}
+
+		status, ctype, body = download(t, admin, map[string]string{"format": "pdf"})
+		if status != http.StatusOK || ctype != "application/pdf" || !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Fatalf("PDF export: HTTP %d %s: %.100s", status, ctype, body)
+		}
+		streams := pdfStreams(t, body)
+		// fpdf writes text in UTF-16BE, one run per font.
+		for _, text := range []string{"Khiếu nại về điện thoại bị hỏng", "ระบบตั๋ว", "Nguyễn Văn Đức", "Printer jam"} {
+			if !containsAny(streams, utf16be(text)) {
+				t.Fatalf("no page of the PDF sets %q", text)
+			}
+		}
+		if !bytes.Contains(body, []byte("/BaseFont /utf8notosansthai")) || !bytes.Contains(body, []byte("/BaseFont /utf8notosans\n")) {
+			t.Fatalf("the PDF does not embed Noto Sans and Noto Sans Thai")
+		}
+		// The code-to-glyph map of the Thai font maps ต (U+0E15) to a glyph
+		// of the embedded subset.
+		mapped := false
+		for _, s := range streams {
+			if len(s) == 1<<17 && (s[0x0E15*2] != 0 || s[0x0E15*2+1] != 0) {
+				mapped = true
+			}
+		}
+		if !mapped {
+			t.Fatalf("no embedded font maps U+0E15 to a glyph")
+		}
+	})
+}
+
+// TestExportKeepsToTheListsScope: the export shows what the caller's
+// tickets query would — an agent its teams' tickets, a customer its own
+// and never through an internal note — with where and search applied;
+// without a token or with bad parameters it is refused with a clear code.
+func TestExportKeepsToTheListsScope(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newSearchWorld(t, dial)
+		admin := w.clients["admin"]
+		portal, _ := w.apiToken(t, map[string]any{"name": "Portal", "customerID": string(w.duc)})
+
+		if got := titles(csvRows(t, w.clients["agentC"], map[string]string{})); len(got) != 1 || got[0] != "ระบบตั๋วสนับสนุนลูกค้าใช้งานไม่ได้" {
+			t.Fatalf("agentC exported %q", got)
+		}
+		if got := titles(csvRows(t, portal, map[string]string{})); len(got) != 2 || got[0] != "Khiếu nại về điện thoại bị hỏng" || got[1] != "Printer jam" {
+			t.Fatalf("the customer exported %q", got)
+		}
+		if got := csvRows(t, portal, map[string]string{"search": "gian lan"}); len(got) != 0 {
+			t.Fatalf("the customer found an internal note: %q", got)
+		}
+		if got := csvRows(t, portal, map[string]string{"where": `{"hasCommentsWith":[{"bodyContains":"gian"}]}`}); len(got) != 0 {
+			t.Fatalf("the customer filtered on an internal note: %q", got)
+		}
+		if got := titles(csvRows(t, admin, map[string]string{"where": `{"hasCommentsWith":[{"bodyContains":"gian"}]}`})); len(got) != 1 || got[0] != "Printer jam" {
+			t.Fatalf("staff filter on an internal note exported %q", got)
+		}
+		if got := titles(csvRows(t, admin, map[string]string{"search": "khieu nai", "where": `{"priority":"HIGH"}`})); len(got) != 1 || got[0] != "Refund request" {
+			t.Fatalf("search and where exported %q", got)
+		}
+		if got := titles(csvRows(t, admin, map[string]string{"where": `{"or":[{"teamID":"` + string(w.teams["C"]) + `"},{"not":{"hasTeam":true}}]}`})); len(got) != 1 {
+			t.Fatalf("or/not filter exported %q", got)
+		}
+
+		for _, c := range []struct {
+			client *gqltest.Client
+			params map[string]string
+			status int
+			code   string
+			field  string
+		}{
+			{w.anonClient(), map[string]string{"format": "csv"}, http.StatusUnauthorized, "UNAUTHENTICATED", ""},
+			{admin, map[string]string{"format": "docx"}, http.StatusBadRequest, "BAD_USER_INPUT", "format"},
+			{admin, map[string]string{"format": "csv", "where": `{"statusIn":`}, http.StatusBadRequest, "BAD_USER_INPUT", "where"},
+			{admin, map[string]string{"format": "csv", "where": `{"colour":"red"}`}, http.StatusBadRequest, "BAD_USER_INPUT", "where"},
+			{admin, map[string]string{"format": "xlsx", "search": "%%"}, http.StatusBadRequest, "BAD_USER_INPUT", "search"},
+			{admin, map[string]string{"format": "pdf", "tz": "Mars/Olympus"}, http.StatusBadRequest, "BAD_USER_INPUT", "tz"},
+		} {
+			status, _, body := download(t, c.client, c.params)
+			var res struct {
+				Errors []gqltest.Error
+			}
+			if err := json.Unmarshal(body, &res); err != nil || status != c.status || len(res.Errors) != 1 ||
+				res.Errors[0].Code() != c.code || res.Errors[0].Field() != c.field {
+				t.Fatalf("export %v: HTTP %d %.300q, want %d %s on %q", c.params, status, body, c.status, c.code, c.field)
+			}
+		}
+	})
+}
+
+func (w *searchWorld) anonClient() *gqltest.Client { return &gqltest.Client{URL: w.url} }
+
+// pdfStreams returns the PDF's streams, inflated when compressed.
+func pdfStreams(t *testing.T, pdf []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for rest := pdf; ; {
+		i := bytes.Index(rest, []byte("stream\n"))
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len("stream\n"):]
+		j := bytes.Index(rest, []byte("endstream"))
+		if j < 0 {
+			t.Fatal("unterminated PDF stream")
+		}
+		data := bytes.TrimSuffix(rest[:j], []byte("\n"))
+		rest = rest[j+len("endstream"):]
+		if r, err := zlib.NewReader(bytes.NewReader(data)); err == nil {
+			if inflated, err := io.ReadAll(r); err == nil {
+				data = inflated
+			}
+		}
+		out = append(out, data)
+	}
+}
+
+func utf16be(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return b
+}
+
+func containsAny(streams [][]byte, sub []byte) bool {
+	for _, s := range streams {
+		if bytes.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
