@@ -2879,6 +2879,38 @@ func (c *TicketClient) QueryWatchers(_m *Ticket) *AgentQuery {
 	return query
 }
 
+// QueryFollowUps queries the follow_ups edge of a Ticket.
+func (c *TicketClient) QueryFollowUps(_m *Ticket) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ticket.FollowUpsTable, ticket.FollowUpsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFollowUpOf queries the follow_up_of edge of a Ticket.
+func (c *TicketClient) QueryFollowUpOf(_m *Ticket) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticket.FollowUpOfTable, ticket.FollowUpOfColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryComments queries the comments edge of a Ticket.
 func (c *TicketClient) QueryComments(_m *Ticket) *CommentQuery {
 	query := (&CommentClient{config: c.config}).Query()

@@ -278,12 +278,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Team",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			team.FieldCreatedAt:          {Type: field.TypeTime, Column: team.FieldCreatedAt},
-			team.FieldUpdatedAt:          {Type: field.TypeTime, Column: team.FieldUpdatedAt},
-			team.FieldName:               {Type: field.TypeString, Column: team.FieldName},
-			team.FieldDescription:        {Type: field.TypeString, Column: team.FieldDescription},
-			team.FieldIsDefault:          {Type: field.TypeBool, Column: team.FieldIsDefault},
-			team.FieldAssignmentStrategy: {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
+			team.FieldCreatedAt:                {Type: field.TypeTime, Column: team.FieldCreatedAt},
+			team.FieldUpdatedAt:                {Type: field.TypeTime, Column: team.FieldUpdatedAt},
+			team.FieldName:                     {Type: field.TypeString, Column: team.FieldName},
+			team.FieldDescription:              {Type: field.TypeString, Column: team.FieldDescription},
+			team.FieldIsDefault:                {Type: field.TypeBool, Column: team.FieldIsDefault},
+			team.FieldAssignmentStrategy:       {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
+			team.FieldWaitingCountsAsActive:    {Type: field.TypeBool, Column: team.FieldWaitingCountsAsActive},
+			team.FieldRequeueWhenOffline:       {Type: field.TypeBool, Column: team.FieldRequeueWhenOffline},
+			team.FieldEscalationRaisesPriority: {Type: field.TypeBool, Column: team.FieldEscalationRaisesPriority},
 		},
 	}
 	graph.Nodes[13] = &sqlgraph.Node{
@@ -297,11 +300,12 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "TeamMembership",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			teammembership.FieldCreatedAt: {Type: field.TypeTime, Column: teammembership.FieldCreatedAt},
-			teammembership.FieldUpdatedAt: {Type: field.TypeTime, Column: teammembership.FieldUpdatedAt},
-			teammembership.FieldTeamID:    {Type: field.TypeString, Column: teammembership.FieldTeamID},
-			teammembership.FieldAgentID:   {Type: field.TypeString, Column: teammembership.FieldAgentID},
-			teammembership.FieldPriority:  {Type: field.TypeInt, Column: teammembership.FieldPriority},
+			teammembership.FieldCreatedAt:      {Type: field.TypeTime, Column: teammembership.FieldCreatedAt},
+			teammembership.FieldUpdatedAt:      {Type: field.TypeTime, Column: teammembership.FieldUpdatedAt},
+			teammembership.FieldTeamID:         {Type: field.TypeString, Column: teammembership.FieldTeamID},
+			teammembership.FieldAgentID:        {Type: field.TypeString, Column: teammembership.FieldAgentID},
+			teammembership.FieldPriority:       {Type: field.TypeInt, Column: teammembership.FieldPriority},
+			teammembership.FieldRoundRobinTurn: {Type: field.TypeInt64, Column: teammembership.FieldRoundRobinTurn},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -315,33 +319,38 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Ticket",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			ticket.FieldCreatedAt:          {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
-			ticket.FieldUpdatedAt:          {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
-			ticket.FieldNumber:             {Type: field.TypeInt, Column: ticket.FieldNumber},
-			ticket.FieldTitle:              {Type: field.TypeString, Column: ticket.FieldTitle},
-			ticket.FieldDescription:        {Type: field.TypeString, Column: ticket.FieldDescription},
-			ticket.FieldStatus:             {Type: field.TypeEnum, Column: ticket.FieldStatus},
-			ticket.FieldPriority:           {Type: field.TypeEnum, Column: ticket.FieldPriority},
-			ticket.FieldPriorityRank:       {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
-			ticket.FieldChannel:            {Type: field.TypeEnum, Column: ticket.FieldChannel},
-			ticket.FieldInternal:           {Type: field.TypeBool, Column: ticket.FieldInternal},
-			ticket.FieldVersion:            {Type: field.TypeInt, Column: ticket.FieldVersion},
-			ticket.FieldOrderReference:     {Type: field.TypeString, Column: ticket.FieldOrderReference},
-			ticket.FieldCustomFields:       {Type: field.TypeJSON, Column: ticket.FieldCustomFields},
-			ticket.FieldFirstResponseDueAt: {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
-			ticket.FieldResolutionDueAt:    {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
-			ticket.FieldStatusChangedAt:    {Type: field.TypeTime, Column: ticket.FieldStatusChangedAt},
-			ticket.FieldFirstRespondedAt:   {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
-			ticket.FieldResolvedAt:         {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
-			ticket.FieldClosedAt:           {Type: field.TypeTime, Column: ticket.FieldClosedAt},
-			ticket.FieldWorkingSeconds:     {Type: field.TypeInt, Column: ticket.FieldWorkingSeconds},
-			ticket.FieldWaitingSeconds:     {Type: field.TypeInt, Column: ticket.FieldWaitingSeconds},
-			ticket.FieldCustomerID:         {Type: field.TypeString, Column: ticket.FieldCustomerID},
-			ticket.FieldCategoryID:         {Type: field.TypeString, Column: ticket.FieldCategoryID},
-			ticket.FieldTeamID:             {Type: field.TypeString, Column: ticket.FieldTeamID},
-			ticket.FieldAssigneeID:         {Type: field.TypeString, Column: ticket.FieldAssigneeID},
-			ticket.FieldSLAPolicyID:        {Type: field.TypeString, Column: ticket.FieldSLAPolicyID},
-			ticket.FieldCreatedByID:        {Type: field.TypeString, Column: ticket.FieldCreatedByID},
+			ticket.FieldCreatedAt:              {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
+			ticket.FieldUpdatedAt:              {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
+			ticket.FieldNumber:                 {Type: field.TypeInt, Column: ticket.FieldNumber},
+			ticket.FieldTitle:                  {Type: field.TypeString, Column: ticket.FieldTitle},
+			ticket.FieldDescription:            {Type: field.TypeString, Column: ticket.FieldDescription},
+			ticket.FieldStatus:                 {Type: field.TypeEnum, Column: ticket.FieldStatus},
+			ticket.FieldPriority:               {Type: field.TypeEnum, Column: ticket.FieldPriority},
+			ticket.FieldPriorityRank:           {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
+			ticket.FieldChannel:                {Type: field.TypeEnum, Column: ticket.FieldChannel},
+			ticket.FieldInternal:               {Type: field.TypeBool, Column: ticket.FieldInternal},
+			ticket.FieldVersion:                {Type: field.TypeInt, Column: ticket.FieldVersion},
+			ticket.FieldOrderReference:         {Type: field.TypeString, Column: ticket.FieldOrderReference},
+			ticket.FieldCustomFields:           {Type: field.TypeJSON, Column: ticket.FieldCustomFields},
+			ticket.FieldFirstResponseDueAt:     {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
+			ticket.FieldResolutionDueAt:        {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
+			ticket.FieldStatusChangedAt:        {Type: field.TypeTime, Column: ticket.FieldStatusChangedAt},
+			ticket.FieldFirstRespondedAt:       {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
+			ticket.FieldResolvedAt:             {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
+			ticket.FieldClosedAt:               {Type: field.TypeTime, Column: ticket.FieldClosedAt},
+			ticket.FieldWorkingSeconds:         {Type: field.TypeInt, Column: ticket.FieldWorkingSeconds},
+			ticket.FieldWaitingSeconds:         {Type: field.TypeInt, Column: ticket.FieldWaitingSeconds},
+			ticket.FieldFirstAssignedAt:        {Type: field.TypeTime, Column: ticket.FieldFirstAssignedAt},
+			ticket.FieldFirstAssignmentSeconds: {Type: field.TypeInt, Column: ticket.FieldFirstAssignmentSeconds},
+			ticket.FieldFirstResponseSeconds:   {Type: field.TypeInt, Column: ticket.FieldFirstResponseSeconds},
+			ticket.FieldResolutionSeconds:      {Type: field.TypeInt, Column: ticket.FieldResolutionSeconds},
+			ticket.FieldFollowUpOfID:           {Type: field.TypeString, Column: ticket.FieldFollowUpOfID},
+			ticket.FieldCustomerID:             {Type: field.TypeString, Column: ticket.FieldCustomerID},
+			ticket.FieldCategoryID:             {Type: field.TypeString, Column: ticket.FieldCategoryID},
+			ticket.FieldTeamID:                 {Type: field.TypeString, Column: ticket.FieldTeamID},
+			ticket.FieldAssigneeID:             {Type: field.TypeString, Column: ticket.FieldAssigneeID},
+			ticket.FieldSLAPolicyID:            {Type: field.TypeString, Column: ticket.FieldSLAPolicyID},
+			ticket.FieldCreatedByID:            {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
@@ -795,6 +804,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Ticket",
 		"Agent",
+	)
+	graph.MustAddE(
+		"follow_ups",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+		},
+		"Ticket",
+		"Ticket",
+	)
+	graph.MustAddE(
+		"follow_up_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticket.FollowUpOfTable,
+			Columns: []string{ticket.FollowUpOfColumn},
+			Bidi:    false,
+		},
+		"Ticket",
+		"Ticket",
 	)
 	graph.MustAddE(
 		"comments",
@@ -2128,6 +2161,21 @@ func (f *TeamFilter) WhereAssignmentStrategy(p entql.StringP) {
 	f.Where(p.Field(team.FieldAssignmentStrategy))
 }
 
+// WhereWaitingCountsAsActive applies the entql bool predicate on the waiting_counts_as_active field.
+func (f *TeamFilter) WhereWaitingCountsAsActive(p entql.BoolP) {
+	f.Where(p.Field(team.FieldWaitingCountsAsActive))
+}
+
+// WhereRequeueWhenOffline applies the entql bool predicate on the requeue_when_offline field.
+func (f *TeamFilter) WhereRequeueWhenOffline(p entql.BoolP) {
+	f.Where(p.Field(team.FieldRequeueWhenOffline))
+}
+
+// WhereEscalationRaisesPriority applies the entql bool predicate on the escalation_raises_priority field.
+func (f *TeamFilter) WhereEscalationRaisesPriority(p entql.BoolP) {
+	f.Where(p.Field(team.FieldEscalationRaisesPriority))
+}
+
 // WhereHasMemberships applies a predicate to check if query has an edge memberships.
 func (f *TeamFilter) WhereHasMemberships() {
 	f.Where(entql.HasEdge("memberships"))
@@ -2247,6 +2295,11 @@ func (f *TeamMembershipFilter) WhereAgentID(p entql.StringP) {
 // WherePriority applies the entql int predicate on the priority field.
 func (f *TeamMembershipFilter) WherePriority(p entql.IntP) {
 	f.Where(p.Field(teammembership.FieldPriority))
+}
+
+// WhereRoundRobinTurn applies the entql int64 predicate on the round_robin_turn field.
+func (f *TeamMembershipFilter) WhereRoundRobinTurn(p entql.Int64P) {
+	f.Where(p.Field(teammembership.FieldRoundRobinTurn))
 }
 
 // WhereHasTeam applies a predicate to check if query has an edge team.
@@ -2422,6 +2475,31 @@ func (f *TicketFilter) WhereWaitingSeconds(p entql.IntP) {
 	f.Where(p.Field(ticket.FieldWaitingSeconds))
 }
 
+// WhereFirstAssignedAt applies the entql time.Time predicate on the first_assigned_at field.
+func (f *TicketFilter) WhereFirstAssignedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldFirstAssignedAt))
+}
+
+// WhereFirstAssignmentSeconds applies the entql int predicate on the first_assignment_seconds field.
+func (f *TicketFilter) WhereFirstAssignmentSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldFirstAssignmentSeconds))
+}
+
+// WhereFirstResponseSeconds applies the entql int predicate on the first_response_seconds field.
+func (f *TicketFilter) WhereFirstResponseSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldFirstResponseSeconds))
+}
+
+// WhereResolutionSeconds applies the entql int predicate on the resolution_seconds field.
+func (f *TicketFilter) WhereResolutionSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldResolutionSeconds))
+}
+
+// WhereFollowUpOfID applies the entql string predicate on the follow_up_of_id field.
+func (f *TicketFilter) WhereFollowUpOfID(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldFollowUpOfID))
+}
+
 // WhereCustomerID applies the entql string predicate on the customer_id field.
 func (f *TicketFilter) WhereCustomerID(p entql.StringP) {
 	f.Where(p.Field(ticket.FieldCustomerID))
@@ -2558,6 +2636,34 @@ func (f *TicketFilter) WhereHasWatchers() {
 // WhereHasWatchersWith applies a predicate to check if query has an edge watchers with a given conditions (other predicates).
 func (f *TicketFilter) WhereHasWatchersWith(preds ...predicate.Agent) {
 	f.Where(entql.HasEdgeWith("watchers", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUps applies a predicate to check if query has an edge follow_ups.
+func (f *TicketFilter) WhereHasFollowUps() {
+	f.Where(entql.HasEdge("follow_ups"))
+}
+
+// WhereHasFollowUpsWith applies a predicate to check if query has an edge follow_ups with a given conditions (other predicates).
+func (f *TicketFilter) WhereHasFollowUpsWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("follow_ups", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpOf applies a predicate to check if query has an edge follow_up_of.
+func (f *TicketFilter) WhereHasFollowUpOf() {
+	f.Where(entql.HasEdge("follow_up_of"))
+}
+
+// WhereHasFollowUpOfWith applies a predicate to check if query has an edge follow_up_of with a given conditions (other predicates).
+func (f *TicketFilter) WhereHasFollowUpOfWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("follow_up_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -1920,6 +1920,21 @@ func (_q *TeamQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, team.FieldAssignmentStrategy)
 				fieldSeen[team.FieldAssignmentStrategy] = struct{}{}
 			}
+		case "waitingCountsAsActive":
+			if _, ok := fieldSeen[team.FieldWaitingCountsAsActive]; !ok {
+				selectedFields = append(selectedFields, team.FieldWaitingCountsAsActive)
+				fieldSeen[team.FieldWaitingCountsAsActive] = struct{}{}
+			}
+		case "requeueWhenOffline":
+			if _, ok := fieldSeen[team.FieldRequeueWhenOffline]; !ok {
+				selectedFields = append(selectedFields, team.FieldRequeueWhenOffline)
+				fieldSeen[team.FieldRequeueWhenOffline] = struct{}{}
+			}
+		case "escalationRaisesPriority":
+			if _, ok := fieldSeen[team.FieldEscalationRaisesPriority]; !ok {
+				selectedFields = append(selectedFields, team.FieldEscalationRaisesPriority)
+				fieldSeen[team.FieldEscalationRaisesPriority] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2266,6 +2281,21 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "followUpOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TicketClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ticketImplementors)...); err != nil {
+				return err
+			}
+			_q.withFollowUpOf = query
+			if _, ok := fieldSeen[ticket.FieldFollowUpOfID]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFollowUpOfID)
+				fieldSeen[ticket.FieldFollowUpOfID] = struct{}{}
+			}
+
 		case "comments":
 			var (
 				alias = field.Alias
@@ -2309,10 +2339,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -2320,10 +2350,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Ticket) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Comments)
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -2398,10 +2428,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[9] == nil {
-								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[9][alias] = n
+							nodes[i].Edges.totalCount[10][alias] = n
 						}
 						return nil
 					})
@@ -2409,10 +2439,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Ticket) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Events)
-							if nodes[i].Edges.totalCount[9] == nil {
-								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[9][alias] = n
+							nodes[i].Edges.totalCount[10][alias] = n
 						}
 						return nil
 					})
@@ -2542,6 +2572,31 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[ticket.FieldWaitingSeconds]; !ok {
 				selectedFields = append(selectedFields, ticket.FieldWaitingSeconds)
 				fieldSeen[ticket.FieldWaitingSeconds] = struct{}{}
+			}
+		case "firstAssignedAt":
+			if _, ok := fieldSeen[ticket.FieldFirstAssignedAt]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstAssignedAt)
+				fieldSeen[ticket.FieldFirstAssignedAt] = struct{}{}
+			}
+		case "firstAssignmentSeconds":
+			if _, ok := fieldSeen[ticket.FieldFirstAssignmentSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstAssignmentSeconds)
+				fieldSeen[ticket.FieldFirstAssignmentSeconds] = struct{}{}
+			}
+		case "firstResponseSeconds":
+			if _, ok := fieldSeen[ticket.FieldFirstResponseSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstResponseSeconds)
+				fieldSeen[ticket.FieldFirstResponseSeconds] = struct{}{}
+			}
+		case "resolutionSeconds":
+			if _, ok := fieldSeen[ticket.FieldResolutionSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldResolutionSeconds)
+				fieldSeen[ticket.FieldResolutionSeconds] = struct{}{}
+			}
+		case "followUpOfID":
+			if _, ok := fieldSeen[ticket.FieldFollowUpOfID]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFollowUpOfID)
+				fieldSeen[ticket.FieldFollowUpOfID] = struct{}{}
 			}
 		case "customerID":
 			if _, ok := fieldSeen[ticket.FieldCustomerID]; !ok {

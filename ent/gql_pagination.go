@@ -4386,6 +4386,118 @@ var (
 			}
 		},
 	}
+	// TicketOrderFieldFirstRespondedAt orders Ticket by first_responded_at.
+	TicketOrderFieldFirstRespondedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstRespondedAt, nil
+		},
+		column: ticket.FieldFirstRespondedAt,
+		toTerm: ticket.ByFirstRespondedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstRespondedAt,
+			}
+		},
+	}
+	// TicketOrderFieldResolvedAt orders Ticket by resolved_at.
+	TicketOrderFieldResolvedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.ResolvedAt, nil
+		},
+		column: ticket.FieldResolvedAt,
+		toTerm: ticket.ByResolvedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ResolvedAt,
+			}
+		},
+	}
+	// TicketOrderFieldWorkingSeconds orders Ticket by working_seconds.
+	TicketOrderFieldWorkingSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.WorkingSeconds, nil
+		},
+		column: ticket.FieldWorkingSeconds,
+		toTerm: ticket.ByWorkingSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.WorkingSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldWaitingSeconds orders Ticket by waiting_seconds.
+	TicketOrderFieldWaitingSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.WaitingSeconds, nil
+		},
+		column: ticket.FieldWaitingSeconds,
+		toTerm: ticket.ByWaitingSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.WaitingSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldFirstAssignedAt orders Ticket by first_assigned_at.
+	TicketOrderFieldFirstAssignedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstAssignedAt, nil
+		},
+		column: ticket.FieldFirstAssignedAt,
+		toTerm: ticket.ByFirstAssignedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstAssignedAt,
+			}
+		},
+	}
+	// TicketOrderFieldFirstAssignmentSeconds orders Ticket by first_assignment_seconds.
+	TicketOrderFieldFirstAssignmentSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstAssignmentSeconds, nil
+		},
+		column: ticket.FieldFirstAssignmentSeconds,
+		toTerm: ticket.ByFirstAssignmentSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstAssignmentSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldFirstResponseSeconds orders Ticket by first_response_seconds.
+	TicketOrderFieldFirstResponseSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstResponseSeconds, nil
+		},
+		column: ticket.FieldFirstResponseSeconds,
+		toTerm: ticket.ByFirstResponseSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstResponseSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldResolutionSeconds orders Ticket by resolution_seconds.
+	TicketOrderFieldResolutionSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.ResolutionSeconds, nil
+		},
+		column: ticket.FieldResolutionSeconds,
+		toTerm: ticket.ByResolutionSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ResolutionSeconds,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -4410,6 +4522,22 @@ func (f TicketOrderField) String() string {
 		str = "FIRST_RESPONSE_DUE_AT"
 	case TicketOrderFieldResolutionDueAt.column:
 		str = "RESOLUTION_DUE_AT"
+	case TicketOrderFieldFirstRespondedAt.column:
+		str = "FIRST_RESPONDED_AT"
+	case TicketOrderFieldResolvedAt.column:
+		str = "RESOLVED_AT"
+	case TicketOrderFieldWorkingSeconds.column:
+		str = "WORKING_SECONDS"
+	case TicketOrderFieldWaitingSeconds.column:
+		str = "WAITING_SECONDS"
+	case TicketOrderFieldFirstAssignedAt.column:
+		str = "FIRST_ASSIGNED_AT"
+	case TicketOrderFieldFirstAssignmentSeconds.column:
+		str = "FIRST_ASSIGNMENT_SECONDS"
+	case TicketOrderFieldFirstResponseSeconds.column:
+		str = "FIRST_RESPONSE_SECONDS"
+	case TicketOrderFieldResolutionSeconds.column:
+		str = "RESOLUTION_SECONDS"
 	}
 	return str
 }
@@ -4444,6 +4572,22 @@ func (f *TicketOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *TicketOrderFieldFirstResponseDueAt
 	case "RESOLUTION_DUE_AT":
 		*f = *TicketOrderFieldResolutionDueAt
+	case "FIRST_RESPONDED_AT":
+		*f = *TicketOrderFieldFirstRespondedAt
+	case "RESOLVED_AT":
+		*f = *TicketOrderFieldResolvedAt
+	case "WORKING_SECONDS":
+		*f = *TicketOrderFieldWorkingSeconds
+	case "WAITING_SECONDS":
+		*f = *TicketOrderFieldWaitingSeconds
+	case "FIRST_ASSIGNED_AT":
+		*f = *TicketOrderFieldFirstAssignedAt
+	case "FIRST_ASSIGNMENT_SECONDS":
+		*f = *TicketOrderFieldFirstAssignmentSeconds
+	case "FIRST_RESPONSE_SECONDS":
+		*f = *TicketOrderFieldFirstResponseSeconds
+	case "RESOLUTION_SECONDS":
+		*f = *TicketOrderFieldResolutionSeconds
 	default:
 		return fmt.Errorf("%s is not a valid TicketOrderField", str)
 	}

@@ -9813,29 +9813,32 @@ func (m *TagMutation) ResetEdge(name string) error {
 // TeamMutation represents an operation that mutates the Team nodes in the graph.
 type TeamMutation struct {
 	config
-	op                     Op
-	typ                    string
-	id                     *gid.ID
-	created_at             *time.Time
-	updated_at             *time.Time
-	name                   *string
-	description            *string
-	is_default             *bool
-	assignment_strategy    *team.AssignmentStrategy
-	clearedFields          map[string]struct{}
-	memberships            map[gid.ID]struct{}
-	removedmemberships     map[gid.ID]struct{}
-	clearedmemberships     bool
-	calendar               *gid.ID
-	clearedcalendar        bool
-	escalation_team        *gid.ID
-	clearedescalation_team bool
-	tickets                map[gid.ID]struct{}
-	removedtickets         map[gid.ID]struct{}
-	clearedtickets         bool
-	done                   bool
-	oldValue               func(context.Context) (*Team, error)
-	predicates             []predicate.Team
+	op                         Op
+	typ                        string
+	id                         *gid.ID
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	description                *string
+	is_default                 *bool
+	assignment_strategy        *team.AssignmentStrategy
+	waiting_counts_as_active   *bool
+	requeue_when_offline       *bool
+	escalation_raises_priority *bool
+	clearedFields              map[string]struct{}
+	memberships                map[gid.ID]struct{}
+	removedmemberships         map[gid.ID]struct{}
+	clearedmemberships         bool
+	calendar                   *gid.ID
+	clearedcalendar            bool
+	escalation_team            *gid.ID
+	clearedescalation_team     bool
+	tickets                    map[gid.ID]struct{}
+	removedtickets             map[gid.ID]struct{}
+	clearedtickets             bool
+	done                       bool
+	oldValue                   func(context.Context) (*Team, error)
+	predicates                 []predicate.Team
 }
 
 var _ ent.Mutation = (*TeamMutation)(nil)
@@ -10158,6 +10161,114 @@ func (m *TeamMutation) ResetAssignmentStrategy() {
 	m.assignment_strategy = nil
 }
 
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (m *TeamMutation) SetWaitingCountsAsActive(b bool) {
+	m.waiting_counts_as_active = &b
+}
+
+// WaitingCountsAsActive returns the value of the "waiting_counts_as_active" field in the mutation.
+func (m *TeamMutation) WaitingCountsAsActive() (r bool, exists bool) {
+	v := m.waiting_counts_as_active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitingCountsAsActive returns the old "waiting_counts_as_active" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldWaitingCountsAsActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitingCountsAsActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitingCountsAsActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitingCountsAsActive: %w", err)
+	}
+	return oldValue.WaitingCountsAsActive, nil
+}
+
+// ResetWaitingCountsAsActive resets all changes to the "waiting_counts_as_active" field.
+func (m *TeamMutation) ResetWaitingCountsAsActive() {
+	m.waiting_counts_as_active = nil
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (m *TeamMutation) SetRequeueWhenOffline(b bool) {
+	m.requeue_when_offline = &b
+}
+
+// RequeueWhenOffline returns the value of the "requeue_when_offline" field in the mutation.
+func (m *TeamMutation) RequeueWhenOffline() (r bool, exists bool) {
+	v := m.requeue_when_offline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequeueWhenOffline returns the old "requeue_when_offline" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldRequeueWhenOffline(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequeueWhenOffline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequeueWhenOffline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequeueWhenOffline: %w", err)
+	}
+	return oldValue.RequeueWhenOffline, nil
+}
+
+// ResetRequeueWhenOffline resets all changes to the "requeue_when_offline" field.
+func (m *TeamMutation) ResetRequeueWhenOffline() {
+	m.requeue_when_offline = nil
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (m *TeamMutation) SetEscalationRaisesPriority(b bool) {
+	m.escalation_raises_priority = &b
+}
+
+// EscalationRaisesPriority returns the value of the "escalation_raises_priority" field in the mutation.
+func (m *TeamMutation) EscalationRaisesPriority() (r bool, exists bool) {
+	v := m.escalation_raises_priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalationRaisesPriority returns the old "escalation_raises_priority" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldEscalationRaisesPriority(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalationRaisesPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalationRaisesPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalationRaisesPriority: %w", err)
+	}
+	return oldValue.EscalationRaisesPriority, nil
+}
+
+// ResetEscalationRaisesPriority resets all changes to the "escalation_raises_priority" field.
+func (m *TeamMutation) ResetEscalationRaisesPriority() {
+	m.escalation_raises_priority = nil
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by ids.
 func (m *TeamMutation) AddMembershipIDs(ids ...gid.ID) {
 	if m.memberships == nil {
@@ -10378,7 +10489,7 @@ func (m *TeamMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TeamMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, team.FieldCreatedAt)
 	}
@@ -10396,6 +10507,15 @@ func (m *TeamMutation) Fields() []string {
 	}
 	if m.assignment_strategy != nil {
 		fields = append(fields, team.FieldAssignmentStrategy)
+	}
+	if m.waiting_counts_as_active != nil {
+		fields = append(fields, team.FieldWaitingCountsAsActive)
+	}
+	if m.requeue_when_offline != nil {
+		fields = append(fields, team.FieldRequeueWhenOffline)
+	}
+	if m.escalation_raises_priority != nil {
+		fields = append(fields, team.FieldEscalationRaisesPriority)
 	}
 	return fields
 }
@@ -10417,6 +10537,12 @@ func (m *TeamMutation) Field(name string) (ent.Value, bool) {
 		return m.IsDefault()
 	case team.FieldAssignmentStrategy:
 		return m.AssignmentStrategy()
+	case team.FieldWaitingCountsAsActive:
+		return m.WaitingCountsAsActive()
+	case team.FieldRequeueWhenOffline:
+		return m.RequeueWhenOffline()
+	case team.FieldEscalationRaisesPriority:
+		return m.EscalationRaisesPriority()
 	}
 	return nil, false
 }
@@ -10438,6 +10564,12 @@ func (m *TeamMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldIsDefault(ctx)
 	case team.FieldAssignmentStrategy:
 		return m.OldAssignmentStrategy(ctx)
+	case team.FieldWaitingCountsAsActive:
+		return m.OldWaitingCountsAsActive(ctx)
+	case team.FieldRequeueWhenOffline:
+		return m.OldRequeueWhenOffline(ctx)
+	case team.FieldEscalationRaisesPriority:
+		return m.OldEscalationRaisesPriority(ctx)
 	}
 	return nil, fmt.Errorf("unknown Team field %s", name)
 }
@@ -10488,6 +10620,27 @@ func (m *TeamMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAssignmentStrategy(v)
+		return nil
+	case team.FieldWaitingCountsAsActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitingCountsAsActive(v)
+		return nil
+	case team.FieldRequeueWhenOffline:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequeueWhenOffline(v)
+		return nil
+	case team.FieldEscalationRaisesPriority:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalationRaisesPriority(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Team field %s", name)
@@ -10555,6 +10708,15 @@ func (m *TeamMutation) ResetField(name string) error {
 		return nil
 	case team.FieldAssignmentStrategy:
 		m.ResetAssignmentStrategy()
+		return nil
+	case team.FieldWaitingCountsAsActive:
+		m.ResetWaitingCountsAsActive()
+		return nil
+	case team.FieldRequeueWhenOffline:
+		m.ResetRequeueWhenOffline()
+		return nil
+	case team.FieldEscalationRaisesPriority:
+		m.ResetEscalationRaisesPriority()
 		return nil
 	}
 	return fmt.Errorf("unknown Team field %s", name)
@@ -10709,21 +10871,23 @@ func (m *TeamMutation) ResetEdge(name string) error {
 // TeamMembershipMutation represents an operation that mutates the TeamMembership nodes in the graph.
 type TeamMembershipMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *gid.ID
-	created_at    *time.Time
-	updated_at    *time.Time
-	priority      *int
-	addpriority   *int
-	clearedFields map[string]struct{}
-	team          *gid.ID
-	clearedteam   bool
-	agent         *gid.ID
-	clearedagent  bool
-	done          bool
-	oldValue      func(context.Context) (*TeamMembership, error)
-	predicates    []predicate.TeamMembership
+	op                  Op
+	typ                 string
+	id                  *gid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	priority            *int
+	addpriority         *int
+	round_robin_turn    *int64
+	addround_robin_turn *int64
+	clearedFields       map[string]struct{}
+	team                *gid.ID
+	clearedteam         bool
+	agent               *gid.ID
+	clearedagent        bool
+	done                bool
+	oldValue            func(context.Context) (*TeamMembership, error)
+	predicates          []predicate.TeamMembership
 }
 
 var _ ent.Mutation = (*TeamMembershipMutation)(nil)
@@ -11030,6 +11194,62 @@ func (m *TeamMembershipMutation) ResetPriority() {
 	m.addpriority = nil
 }
 
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (m *TeamMembershipMutation) SetRoundRobinTurn(i int64) {
+	m.round_robin_turn = &i
+	m.addround_robin_turn = nil
+}
+
+// RoundRobinTurn returns the value of the "round_robin_turn" field in the mutation.
+func (m *TeamMembershipMutation) RoundRobinTurn() (r int64, exists bool) {
+	v := m.round_robin_turn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoundRobinTurn returns the old "round_robin_turn" field's value of the TeamMembership entity.
+// If the TeamMembership object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMembershipMutation) OldRoundRobinTurn(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoundRobinTurn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoundRobinTurn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoundRobinTurn: %w", err)
+	}
+	return oldValue.RoundRobinTurn, nil
+}
+
+// AddRoundRobinTurn adds i to the "round_robin_turn" field.
+func (m *TeamMembershipMutation) AddRoundRobinTurn(i int64) {
+	if m.addround_robin_turn != nil {
+		*m.addround_robin_turn += i
+	} else {
+		m.addround_robin_turn = &i
+	}
+}
+
+// AddedRoundRobinTurn returns the value that was added to the "round_robin_turn" field in this mutation.
+func (m *TeamMembershipMutation) AddedRoundRobinTurn() (r int64, exists bool) {
+	v := m.addround_robin_turn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRoundRobinTurn resets all changes to the "round_robin_turn" field.
+func (m *TeamMembershipMutation) ResetRoundRobinTurn() {
+	m.round_robin_turn = nil
+	m.addround_robin_turn = nil
+}
+
 // ClearTeam clears the "team" edge to the Team entity.
 func (m *TeamMembershipMutation) ClearTeam() {
 	m.clearedteam = true
@@ -11118,7 +11338,7 @@ func (m *TeamMembershipMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TeamMembershipMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, teammembership.FieldCreatedAt)
 	}
@@ -11133,6 +11353,9 @@ func (m *TeamMembershipMutation) Fields() []string {
 	}
 	if m.priority != nil {
 		fields = append(fields, teammembership.FieldPriority)
+	}
+	if m.round_robin_turn != nil {
+		fields = append(fields, teammembership.FieldRoundRobinTurn)
 	}
 	return fields
 }
@@ -11152,6 +11375,8 @@ func (m *TeamMembershipMutation) Field(name string) (ent.Value, bool) {
 		return m.AgentID()
 	case teammembership.FieldPriority:
 		return m.Priority()
+	case teammembership.FieldRoundRobinTurn:
+		return m.RoundRobinTurn()
 	}
 	return nil, false
 }
@@ -11171,6 +11396,8 @@ func (m *TeamMembershipMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAgentID(ctx)
 	case teammembership.FieldPriority:
 		return m.OldPriority(ctx)
+	case teammembership.FieldRoundRobinTurn:
+		return m.OldRoundRobinTurn(ctx)
 	}
 	return nil, fmt.Errorf("unknown TeamMembership field %s", name)
 }
@@ -11215,6 +11442,13 @@ func (m *TeamMembershipMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPriority(v)
 		return nil
+	case teammembership.FieldRoundRobinTurn:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoundRobinTurn(v)
+		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership field %s", name)
 }
@@ -11226,6 +11460,9 @@ func (m *TeamMembershipMutation) AddedFields() []string {
 	if m.addpriority != nil {
 		fields = append(fields, teammembership.FieldPriority)
 	}
+	if m.addround_robin_turn != nil {
+		fields = append(fields, teammembership.FieldRoundRobinTurn)
+	}
 	return fields
 }
 
@@ -11236,6 +11473,8 @@ func (m *TeamMembershipMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case teammembership.FieldPriority:
 		return m.AddedPriority()
+	case teammembership.FieldRoundRobinTurn:
+		return m.AddedRoundRobinTurn()
 	}
 	return nil, false
 }
@@ -11251,6 +11490,13 @@ func (m *TeamMembershipMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPriority(v)
+		return nil
+	case teammembership.FieldRoundRobinTurn:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRoundRobinTurn(v)
 		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership numeric field %s", name)
@@ -11293,6 +11539,9 @@ func (m *TeamMembershipMutation) ResetField(name string) error {
 		return nil
 	case teammembership.FieldPriority:
 		m.ResetPriority()
+		return nil
+	case teammembership.FieldRoundRobinTurn:
+		m.ResetRoundRobinTurn()
 		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership field %s", name)
@@ -11393,63 +11642,75 @@ func (m *TeamMembershipMutation) ResetEdge(name string) error {
 // TicketMutation represents an operation that mutates the Ticket nodes in the graph.
 type TicketMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *gid.ID
-	created_at            *time.Time
-	updated_at            *time.Time
-	number                *int
-	addnumber             *int
-	title                 *string
-	description           *string
-	status                *ticket.Status
-	priority              *schematype.Priority
-	priority_rank         *int
-	addpriority_rank      *int
-	channel               *ticket.Channel
-	internal              *bool
-	version               *int
-	addversion            *int
-	order_reference       *string
-	custom_fields         *map[string]interface{}
-	first_response_due_at *time.Time
-	resolution_due_at     *time.Time
-	status_changed_at     *time.Time
-	first_responded_at    *time.Time
-	resolved_at           *time.Time
-	closed_at             *time.Time
-	working_seconds       *int
-	addworking_seconds    *int
-	waiting_seconds       *int
-	addwaiting_seconds    *int
-	clearedFields         map[string]struct{}
-	customer              *gid.ID
-	clearedcustomer       bool
-	category              *gid.ID
-	clearedcategory       bool
-	team                  *gid.ID
-	clearedteam           bool
-	assignee              *gid.ID
-	clearedassignee       bool
-	sla_policy            *gid.ID
-	clearedsla_policy     bool
-	created_by            *gid.ID
-	clearedcreated_by     bool
-	tags                  map[gid.ID]struct{}
-	removedtags           map[gid.ID]struct{}
-	clearedtags           bool
-	watchers              map[gid.ID]struct{}
-	removedwatchers       map[gid.ID]struct{}
-	clearedwatchers       bool
-	comments              map[gid.ID]struct{}
-	removedcomments       map[gid.ID]struct{}
-	clearedcomments       bool
-	events                map[gid.ID]struct{}
-	removedevents         map[gid.ID]struct{}
-	clearedevents         bool
-	done                  bool
-	oldValue              func(context.Context) (*Ticket, error)
-	predicates            []predicate.Ticket
+	op                          Op
+	typ                         string
+	id                          *gid.ID
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	number                      *int
+	addnumber                   *int
+	title                       *string
+	description                 *string
+	status                      *ticket.Status
+	priority                    *schematype.Priority
+	priority_rank               *int
+	addpriority_rank            *int
+	channel                     *ticket.Channel
+	internal                    *bool
+	version                     *int
+	addversion                  *int
+	order_reference             *string
+	custom_fields               *map[string]interface{}
+	first_response_due_at       *time.Time
+	resolution_due_at           *time.Time
+	status_changed_at           *time.Time
+	first_responded_at          *time.Time
+	resolved_at                 *time.Time
+	closed_at                   *time.Time
+	working_seconds             *int
+	addworking_seconds          *int
+	waiting_seconds             *int
+	addwaiting_seconds          *int
+	first_assigned_at           *time.Time
+	first_assignment_seconds    *int
+	addfirst_assignment_seconds *int
+	first_response_seconds      *int
+	addfirst_response_seconds   *int
+	resolution_seconds          *int
+	addresolution_seconds       *int
+	clearedFields               map[string]struct{}
+	customer                    *gid.ID
+	clearedcustomer             bool
+	category                    *gid.ID
+	clearedcategory             bool
+	team                        *gid.ID
+	clearedteam                 bool
+	assignee                    *gid.ID
+	clearedassignee             bool
+	sla_policy                  *gid.ID
+	clearedsla_policy           bool
+	created_by                  *gid.ID
+	clearedcreated_by           bool
+	tags                        map[gid.ID]struct{}
+	removedtags                 map[gid.ID]struct{}
+	clearedtags                 bool
+	watchers                    map[gid.ID]struct{}
+	removedwatchers             map[gid.ID]struct{}
+	clearedwatchers             bool
+	follow_ups                  map[gid.ID]struct{}
+	removedfollow_ups           map[gid.ID]struct{}
+	clearedfollow_ups           bool
+	follow_up_of                *gid.ID
+	clearedfollow_up_of         bool
+	comments                    map[gid.ID]struct{}
+	removedcomments             map[gid.ID]struct{}
+	clearedcomments             bool
+	events                      map[gid.ID]struct{}
+	removedevents               map[gid.ID]struct{}
+	clearedevents               bool
+	done                        bool
+	oldValue                    func(context.Context) (*Ticket, error)
+	predicates                  []predicate.Ticket
 }
 
 var _ ent.Mutation = (*TicketMutation)(nil)
@@ -12503,6 +12764,314 @@ func (m *TicketMutation) ResetWaitingSeconds() {
 	m.addwaiting_seconds = nil
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (m *TicketMutation) SetFirstAssignedAt(t time.Time) {
+	m.first_assigned_at = &t
+}
+
+// FirstAssignedAt returns the value of the "first_assigned_at" field in the mutation.
+func (m *TicketMutation) FirstAssignedAt() (r time.Time, exists bool) {
+	v := m.first_assigned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstAssignedAt returns the old "first_assigned_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstAssignedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstAssignedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstAssignedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstAssignedAt: %w", err)
+	}
+	return oldValue.FirstAssignedAt, nil
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (m *TicketMutation) ClearFirstAssignedAt() {
+	m.first_assigned_at = nil
+	m.clearedFields[ticket.FieldFirstAssignedAt] = struct{}{}
+}
+
+// FirstAssignedAtCleared returns if the "first_assigned_at" field was cleared in this mutation.
+func (m *TicketMutation) FirstAssignedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstAssignedAt]
+	return ok
+}
+
+// ResetFirstAssignedAt resets all changes to the "first_assigned_at" field.
+func (m *TicketMutation) ResetFirstAssignedAt() {
+	m.first_assigned_at = nil
+	delete(m.clearedFields, ticket.FieldFirstAssignedAt)
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (m *TicketMutation) SetFirstAssignmentSeconds(i int) {
+	m.first_assignment_seconds = &i
+	m.addfirst_assignment_seconds = nil
+}
+
+// FirstAssignmentSeconds returns the value of the "first_assignment_seconds" field in the mutation.
+func (m *TicketMutation) FirstAssignmentSeconds() (r int, exists bool) {
+	v := m.first_assignment_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstAssignmentSeconds returns the old "first_assignment_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstAssignmentSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstAssignmentSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstAssignmentSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstAssignmentSeconds: %w", err)
+	}
+	return oldValue.FirstAssignmentSeconds, nil
+}
+
+// AddFirstAssignmentSeconds adds i to the "first_assignment_seconds" field.
+func (m *TicketMutation) AddFirstAssignmentSeconds(i int) {
+	if m.addfirst_assignment_seconds != nil {
+		*m.addfirst_assignment_seconds += i
+	} else {
+		m.addfirst_assignment_seconds = &i
+	}
+}
+
+// AddedFirstAssignmentSeconds returns the value that was added to the "first_assignment_seconds" field in this mutation.
+func (m *TicketMutation) AddedFirstAssignmentSeconds() (r int, exists bool) {
+	v := m.addfirst_assignment_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (m *TicketMutation) ClearFirstAssignmentSeconds() {
+	m.first_assignment_seconds = nil
+	m.addfirst_assignment_seconds = nil
+	m.clearedFields[ticket.FieldFirstAssignmentSeconds] = struct{}{}
+}
+
+// FirstAssignmentSecondsCleared returns if the "first_assignment_seconds" field was cleared in this mutation.
+func (m *TicketMutation) FirstAssignmentSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstAssignmentSeconds]
+	return ok
+}
+
+// ResetFirstAssignmentSeconds resets all changes to the "first_assignment_seconds" field.
+func (m *TicketMutation) ResetFirstAssignmentSeconds() {
+	m.first_assignment_seconds = nil
+	m.addfirst_assignment_seconds = nil
+	delete(m.clearedFields, ticket.FieldFirstAssignmentSeconds)
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (m *TicketMutation) SetFirstResponseSeconds(i int) {
+	m.first_response_seconds = &i
+	m.addfirst_response_seconds = nil
+}
+
+// FirstResponseSeconds returns the value of the "first_response_seconds" field in the mutation.
+func (m *TicketMutation) FirstResponseSeconds() (r int, exists bool) {
+	v := m.first_response_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstResponseSeconds returns the old "first_response_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstResponseSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstResponseSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstResponseSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstResponseSeconds: %w", err)
+	}
+	return oldValue.FirstResponseSeconds, nil
+}
+
+// AddFirstResponseSeconds adds i to the "first_response_seconds" field.
+func (m *TicketMutation) AddFirstResponseSeconds(i int) {
+	if m.addfirst_response_seconds != nil {
+		*m.addfirst_response_seconds += i
+	} else {
+		m.addfirst_response_seconds = &i
+	}
+}
+
+// AddedFirstResponseSeconds returns the value that was added to the "first_response_seconds" field in this mutation.
+func (m *TicketMutation) AddedFirstResponseSeconds() (r int, exists bool) {
+	v := m.addfirst_response_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (m *TicketMutation) ClearFirstResponseSeconds() {
+	m.first_response_seconds = nil
+	m.addfirst_response_seconds = nil
+	m.clearedFields[ticket.FieldFirstResponseSeconds] = struct{}{}
+}
+
+// FirstResponseSecondsCleared returns if the "first_response_seconds" field was cleared in this mutation.
+func (m *TicketMutation) FirstResponseSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstResponseSeconds]
+	return ok
+}
+
+// ResetFirstResponseSeconds resets all changes to the "first_response_seconds" field.
+func (m *TicketMutation) ResetFirstResponseSeconds() {
+	m.first_response_seconds = nil
+	m.addfirst_response_seconds = nil
+	delete(m.clearedFields, ticket.FieldFirstResponseSeconds)
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (m *TicketMutation) SetResolutionSeconds(i int) {
+	m.resolution_seconds = &i
+	m.addresolution_seconds = nil
+}
+
+// ResolutionSeconds returns the value of the "resolution_seconds" field in the mutation.
+func (m *TicketMutation) ResolutionSeconds() (r int, exists bool) {
+	v := m.resolution_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionSeconds returns the old "resolution_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldResolutionSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionSeconds: %w", err)
+	}
+	return oldValue.ResolutionSeconds, nil
+}
+
+// AddResolutionSeconds adds i to the "resolution_seconds" field.
+func (m *TicketMutation) AddResolutionSeconds(i int) {
+	if m.addresolution_seconds != nil {
+		*m.addresolution_seconds += i
+	} else {
+		m.addresolution_seconds = &i
+	}
+}
+
+// AddedResolutionSeconds returns the value that was added to the "resolution_seconds" field in this mutation.
+func (m *TicketMutation) AddedResolutionSeconds() (r int, exists bool) {
+	v := m.addresolution_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (m *TicketMutation) ClearResolutionSeconds() {
+	m.resolution_seconds = nil
+	m.addresolution_seconds = nil
+	m.clearedFields[ticket.FieldResolutionSeconds] = struct{}{}
+}
+
+// ResolutionSecondsCleared returns if the "resolution_seconds" field was cleared in this mutation.
+func (m *TicketMutation) ResolutionSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldResolutionSeconds]
+	return ok
+}
+
+// ResetResolutionSeconds resets all changes to the "resolution_seconds" field.
+func (m *TicketMutation) ResetResolutionSeconds() {
+	m.resolution_seconds = nil
+	m.addresolution_seconds = nil
+	delete(m.clearedFields, ticket.FieldResolutionSeconds)
+}
+
+// SetFollowUpOfID sets the "follow_up_of_id" field.
+func (m *TicketMutation) SetFollowUpOfID(gi gid.ID) {
+	m.follow_up_of = &gi
+}
+
+// FollowUpOfID returns the value of the "follow_up_of_id" field in the mutation.
+func (m *TicketMutation) FollowUpOfID() (r gid.ID, exists bool) {
+	v := m.follow_up_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpOfID returns the old "follow_up_of_id" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFollowUpOfID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpOfID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpOfID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpOfID: %w", err)
+	}
+	return oldValue.FollowUpOfID, nil
+}
+
+// ClearFollowUpOfID clears the value of the "follow_up_of_id" field.
+func (m *TicketMutation) ClearFollowUpOfID() {
+	m.follow_up_of = nil
+	m.clearedFields[ticket.FieldFollowUpOfID] = struct{}{}
+}
+
+// FollowUpOfIDCleared returns if the "follow_up_of_id" field was cleared in this mutation.
+func (m *TicketMutation) FollowUpOfIDCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFollowUpOfID]
+	return ok
+}
+
+// ResetFollowUpOfID resets all changes to the "follow_up_of_id" field.
+func (m *TicketMutation) ResetFollowUpOfID() {
+	m.follow_up_of = nil
+	delete(m.clearedFields, ticket.FieldFollowUpOfID)
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *TicketMutation) SetCustomerID(gi gid.ID) {
 	m.customer = &gi
@@ -13067,6 +13636,87 @@ func (m *TicketMutation) ResetWatchers() {
 	m.removedwatchers = nil
 }
 
+// AddFollowUpIDs adds the "follow_ups" edge to the Ticket entity by ids.
+func (m *TicketMutation) AddFollowUpIDs(ids ...gid.ID) {
+	if m.follow_ups == nil {
+		m.follow_ups = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		m.follow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// ClearFollowUps clears the "follow_ups" edge to the Ticket entity.
+func (m *TicketMutation) ClearFollowUps() {
+	m.clearedfollow_ups = true
+}
+
+// FollowUpsCleared reports if the "follow_ups" edge to the Ticket entity was cleared.
+func (m *TicketMutation) FollowUpsCleared() bool {
+	return m.clearedfollow_ups
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to the Ticket entity by IDs.
+func (m *TicketMutation) RemoveFollowUpIDs(ids ...gid.ID) {
+	if m.removedfollow_ups == nil {
+		m.removedfollow_ups = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.follow_ups, ids[i])
+		m.removedfollow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedFollowUps returns the removed IDs of the "follow_ups" edge to the Ticket entity.
+func (m *TicketMutation) RemovedFollowUpsIDs() (ids []gid.ID) {
+	for id := range m.removedfollow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// FollowUpsIDs returns the "follow_ups" edge IDs in the mutation.
+func (m *TicketMutation) FollowUpsIDs() (ids []gid.ID) {
+	for id := range m.follow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetFollowUps resets all changes to the "follow_ups" edge.
+func (m *TicketMutation) ResetFollowUps() {
+	m.follow_ups = nil
+	m.clearedfollow_ups = false
+	m.removedfollow_ups = nil
+}
+
+// ClearFollowUpOf clears the "follow_up_of" edge to the Ticket entity.
+func (m *TicketMutation) ClearFollowUpOf() {
+	m.clearedfollow_up_of = true
+	m.clearedFields[ticket.FieldFollowUpOfID] = struct{}{}
+}
+
+// FollowUpOfCleared reports if the "follow_up_of" edge to the Ticket entity was cleared.
+func (m *TicketMutation) FollowUpOfCleared() bool {
+	return m.FollowUpOfIDCleared() || m.clearedfollow_up_of
+}
+
+// FollowUpOfIDs returns the "follow_up_of" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpOfID instead. It exists only for internal usage by the builders.
+func (m *TicketMutation) FollowUpOfIDs() (ids []gid.ID) {
+	if id := m.follow_up_of; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpOf resets all changes to the "follow_up_of" edge.
+func (m *TicketMutation) ResetFollowUpOf() {
+	m.follow_up_of = nil
+	m.clearedfollow_up_of = false
+}
+
 // AddCommentIDs adds the "comments" edge to the Comment entity by ids.
 func (m *TicketMutation) AddCommentIDs(ids ...gid.ID) {
 	if m.comments == nil {
@@ -13209,7 +13859,7 @@ func (m *TicketMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TicketMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 32)
 	if m.created_at != nil {
 		fields = append(fields, ticket.FieldCreatedAt)
 	}
@@ -13272,6 +13922,21 @@ func (m *TicketMutation) Fields() []string {
 	}
 	if m.waiting_seconds != nil {
 		fields = append(fields, ticket.FieldWaitingSeconds)
+	}
+	if m.first_assigned_at != nil {
+		fields = append(fields, ticket.FieldFirstAssignedAt)
+	}
+	if m.first_assignment_seconds != nil {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.first_response_seconds != nil {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.resolution_seconds != nil {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
+	if m.follow_up_of != nil {
+		fields = append(fields, ticket.FieldFollowUpOfID)
 	}
 	if m.customer != nil {
 		fields = append(fields, ticket.FieldCustomerID)
@@ -13341,6 +14006,16 @@ func (m *TicketMutation) Field(name string) (ent.Value, bool) {
 		return m.WorkingSeconds()
 	case ticket.FieldWaitingSeconds:
 		return m.WaitingSeconds()
+	case ticket.FieldFirstAssignedAt:
+		return m.FirstAssignedAt()
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.FirstAssignmentSeconds()
+	case ticket.FieldFirstResponseSeconds:
+		return m.FirstResponseSeconds()
+	case ticket.FieldResolutionSeconds:
+		return m.ResolutionSeconds()
+	case ticket.FieldFollowUpOfID:
+		return m.FollowUpOfID()
 	case ticket.FieldCustomerID:
 		return m.CustomerID()
 	case ticket.FieldCategoryID:
@@ -13404,6 +14079,16 @@ func (m *TicketMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldWorkingSeconds(ctx)
 	case ticket.FieldWaitingSeconds:
 		return m.OldWaitingSeconds(ctx)
+	case ticket.FieldFirstAssignedAt:
+		return m.OldFirstAssignedAt(ctx)
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.OldFirstAssignmentSeconds(ctx)
+	case ticket.FieldFirstResponseSeconds:
+		return m.OldFirstResponseSeconds(ctx)
+	case ticket.FieldResolutionSeconds:
+		return m.OldResolutionSeconds(ctx)
+	case ticket.FieldFollowUpOfID:
+		return m.OldFollowUpOfID(ctx)
 	case ticket.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case ticket.FieldCategoryID:
@@ -13572,6 +14257,41 @@ func (m *TicketMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWaitingSeconds(v)
 		return nil
+	case ticket.FieldFirstAssignedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstAssignedAt(v)
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstAssignmentSeconds(v)
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstResponseSeconds(v)
+		return nil
+	case ticket.FieldResolutionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionSeconds(v)
+		return nil
+	case ticket.FieldFollowUpOfID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpOfID(v)
+		return nil
 	case ticket.FieldCustomerID:
 		v, ok := value.(gid.ID)
 		if !ok {
@@ -13637,6 +14357,15 @@ func (m *TicketMutation) AddedFields() []string {
 	if m.addwaiting_seconds != nil {
 		fields = append(fields, ticket.FieldWaitingSeconds)
 	}
+	if m.addfirst_assignment_seconds != nil {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.addfirst_response_seconds != nil {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.addresolution_seconds != nil {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
 	return fields
 }
 
@@ -13655,6 +14384,12 @@ func (m *TicketMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedWorkingSeconds()
 	case ticket.FieldWaitingSeconds:
 		return m.AddedWaitingSeconds()
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.AddedFirstAssignmentSeconds()
+	case ticket.FieldFirstResponseSeconds:
+		return m.AddedFirstResponseSeconds()
+	case ticket.FieldResolutionSeconds:
+		return m.AddedResolutionSeconds()
 	}
 	return nil, false
 }
@@ -13699,6 +14434,27 @@ func (m *TicketMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddWaitingSeconds(v)
 		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstAssignmentSeconds(v)
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstResponseSeconds(v)
+		return nil
+	case ticket.FieldResolutionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddResolutionSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Ticket numeric field %s", name)
 }
@@ -13727,6 +14483,21 @@ func (m *TicketMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(ticket.FieldClosedAt) {
 		fields = append(fields, ticket.FieldClosedAt)
+	}
+	if m.FieldCleared(ticket.FieldFirstAssignedAt) {
+		fields = append(fields, ticket.FieldFirstAssignedAt)
+	}
+	if m.FieldCleared(ticket.FieldFirstAssignmentSeconds) {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.FieldCleared(ticket.FieldFirstResponseSeconds) {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.FieldCleared(ticket.FieldResolutionSeconds) {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
+	if m.FieldCleared(ticket.FieldFollowUpOfID) {
+		fields = append(fields, ticket.FieldFollowUpOfID)
 	}
 	if m.FieldCleared(ticket.FieldCustomerID) {
 		fields = append(fields, ticket.FieldCustomerID)
@@ -13780,6 +14551,21 @@ func (m *TicketMutation) ClearField(name string) error {
 		return nil
 	case ticket.FieldClosedAt:
 		m.ClearClosedAt()
+		return nil
+	case ticket.FieldFirstAssignedAt:
+		m.ClearFirstAssignedAt()
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		m.ClearFirstAssignmentSeconds()
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		m.ClearFirstResponseSeconds()
+		return nil
+	case ticket.FieldResolutionSeconds:
+		m.ClearResolutionSeconds()
+		return nil
+	case ticket.FieldFollowUpOfID:
+		m.ClearFollowUpOfID()
 		return nil
 	case ticket.FieldCustomerID:
 		m.ClearCustomerID()
@@ -13870,6 +14656,21 @@ func (m *TicketMutation) ResetField(name string) error {
 	case ticket.FieldWaitingSeconds:
 		m.ResetWaitingSeconds()
 		return nil
+	case ticket.FieldFirstAssignedAt:
+		m.ResetFirstAssignedAt()
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		m.ResetFirstAssignmentSeconds()
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		m.ResetFirstResponseSeconds()
+		return nil
+	case ticket.FieldResolutionSeconds:
+		m.ResetResolutionSeconds()
+		return nil
+	case ticket.FieldFollowUpOfID:
+		m.ResetFollowUpOfID()
+		return nil
 	case ticket.FieldCustomerID:
 		m.ResetCustomerID()
 		return nil
@@ -13894,7 +14695,7 @@ func (m *TicketMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TicketMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 12)
 	if m.customer != nil {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -13918,6 +14719,12 @@ func (m *TicketMutation) AddedEdges() []string {
 	}
 	if m.watchers != nil {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.follow_ups != nil {
+		edges = append(edges, ticket.EdgeFollowUps)
+	}
+	if m.follow_up_of != nil {
+		edges = append(edges, ticket.EdgeFollowUpOf)
 	}
 	if m.comments != nil {
 		edges = append(edges, ticket.EdgeComments)
@@ -13968,6 +14775,16 @@ func (m *TicketMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.follow_ups))
+		for id := range m.follow_ups {
+			ids = append(ids, id)
+		}
+		return ids
+	case ticket.EdgeFollowUpOf:
+		if id := m.follow_up_of; id != nil {
+			return []ent.Value{*id}
+		}
 	case ticket.EdgeComments:
 		ids := make([]ent.Value, 0, len(m.comments))
 		for id := range m.comments {
@@ -13986,12 +14803,15 @@ func (m *TicketMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TicketMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 12)
 	if m.removedtags != nil {
 		edges = append(edges, ticket.EdgeTags)
 	}
 	if m.removedwatchers != nil {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.removedfollow_ups != nil {
+		edges = append(edges, ticket.EdgeFollowUps)
 	}
 	if m.removedcomments != nil {
 		edges = append(edges, ticket.EdgeComments)
@@ -14018,6 +14838,12 @@ func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.removedfollow_ups))
+		for id := range m.removedfollow_ups {
+			ids = append(ids, id)
+		}
+		return ids
 	case ticket.EdgeComments:
 		ids := make([]ent.Value, 0, len(m.removedcomments))
 		for id := range m.removedcomments {
@@ -14036,7 +14862,7 @@ func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TicketMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 12)
 	if m.clearedcustomer {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -14060,6 +14886,12 @@ func (m *TicketMutation) ClearedEdges() []string {
 	}
 	if m.clearedwatchers {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.clearedfollow_ups {
+		edges = append(edges, ticket.EdgeFollowUps)
+	}
+	if m.clearedfollow_up_of {
+		edges = append(edges, ticket.EdgeFollowUpOf)
 	}
 	if m.clearedcomments {
 		edges = append(edges, ticket.EdgeComments)
@@ -14090,6 +14922,10 @@ func (m *TicketMutation) EdgeCleared(name string) bool {
 		return m.clearedtags
 	case ticket.EdgeWatchers:
 		return m.clearedwatchers
+	case ticket.EdgeFollowUps:
+		return m.clearedfollow_ups
+	case ticket.EdgeFollowUpOf:
+		return m.clearedfollow_up_of
 	case ticket.EdgeComments:
 		return m.clearedcomments
 	case ticket.EdgeEvents:
@@ -14119,6 +14955,9 @@ func (m *TicketMutation) ClearEdge(name string) error {
 		return nil
 	case ticket.EdgeCreatedBy:
 		m.ClearCreatedBy()
+		return nil
+	case ticket.EdgeFollowUpOf:
+		m.ClearFollowUpOf()
 		return nil
 	}
 	return fmt.Errorf("unknown Ticket unique edge %s", name)
@@ -14151,6 +14990,12 @@ func (m *TicketMutation) ResetEdge(name string) error {
 		return nil
 	case ticket.EdgeWatchers:
 		m.ResetWatchers()
+		return nil
+	case ticket.EdgeFollowUps:
+		m.ResetFollowUps()
+		return nil
+	case ticket.EdgeFollowUpOf:
+		m.ResetFollowUpOf()
 		return nil
 	case ticket.EdgeComments:
 		m.ResetComments()

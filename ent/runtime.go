@@ -615,6 +615,18 @@ func init() {
 	teamDescIsDefault := teamFields[2].Descriptor()
 	// team.DefaultIsDefault holds the default value on creation for the is_default field.
 	team.DefaultIsDefault = teamDescIsDefault.Default.(bool)
+	// teamDescWaitingCountsAsActive is the schema descriptor for waiting_counts_as_active field.
+	teamDescWaitingCountsAsActive := teamFields[4].Descriptor()
+	// team.DefaultWaitingCountsAsActive holds the default value on creation for the waiting_counts_as_active field.
+	team.DefaultWaitingCountsAsActive = teamDescWaitingCountsAsActive.Default.(bool)
+	// teamDescRequeueWhenOffline is the schema descriptor for requeue_when_offline field.
+	teamDescRequeueWhenOffline := teamFields[5].Descriptor()
+	// team.DefaultRequeueWhenOffline holds the default value on creation for the requeue_when_offline field.
+	team.DefaultRequeueWhenOffline = teamDescRequeueWhenOffline.Default.(bool)
+	// teamDescEscalationRaisesPriority is the schema descriptor for escalation_raises_priority field.
+	teamDescEscalationRaisesPriority := teamFields[6].Descriptor()
+	// team.DefaultEscalationRaisesPriority holds the default value on creation for the escalation_raises_priority field.
+	team.DefaultEscalationRaisesPriority = teamDescEscalationRaisesPriority.Default.(bool)
 	// teamDescID is the schema descriptor for id field.
 	teamDescID := teamMixinFields0[0].Descriptor()
 	// team.DefaultID holds the default value on creation for the id field.
@@ -642,6 +654,12 @@ func init() {
 	teammembershipDescPriority := teammembershipFields[2].Descriptor()
 	// teammembership.PriorityValidator is a validator for the "priority" field. It is called by the builders before save.
 	teammembership.PriorityValidator = teammembershipDescPriority.Validators[0].(func(int) error)
+	// teammembershipDescRoundRobinTurn is the schema descriptor for round_robin_turn field.
+	teammembershipDescRoundRobinTurn := teammembershipFields[3].Descriptor()
+	// teammembership.DefaultRoundRobinTurn holds the default value on creation for the round_robin_turn field.
+	teammembership.DefaultRoundRobinTurn = teammembershipDescRoundRobinTurn.Default.(int64)
+	// teammembership.RoundRobinTurnValidator is a validator for the "round_robin_turn" field. It is called by the builders before save.
+	teammembership.RoundRobinTurnValidator = teammembershipDescRoundRobinTurn.Validators[0].(func(int64) error)
 	// teammembershipDescID is the schema descriptor for id field.
 	teammembershipDescID := teammembershipMixinFields0[0].Descriptor()
 	// teammembership.DefaultID holds the default value on creation for the id field.
@@ -723,6 +741,18 @@ func init() {
 	ticket.DefaultWaitingSeconds = ticketDescWaitingSeconds.Default.(int)
 	// ticket.WaitingSecondsValidator is a validator for the "waiting_seconds" field. It is called by the builders before save.
 	ticket.WaitingSecondsValidator = ticketDescWaitingSeconds.Validators[0].(func(int) error)
+	// ticketDescFirstAssignmentSeconds is the schema descriptor for first_assignment_seconds field.
+	ticketDescFirstAssignmentSeconds := ticketFields[20].Descriptor()
+	// ticket.FirstAssignmentSecondsValidator is a validator for the "first_assignment_seconds" field. It is called by the builders before save.
+	ticket.FirstAssignmentSecondsValidator = ticketDescFirstAssignmentSeconds.Validators[0].(func(int) error)
+	// ticketDescFirstResponseSeconds is the schema descriptor for first_response_seconds field.
+	ticketDescFirstResponseSeconds := ticketFields[21].Descriptor()
+	// ticket.FirstResponseSecondsValidator is a validator for the "first_response_seconds" field. It is called by the builders before save.
+	ticket.FirstResponseSecondsValidator = ticketDescFirstResponseSeconds.Validators[0].(func(int) error)
+	// ticketDescResolutionSeconds is the schema descriptor for resolution_seconds field.
+	ticketDescResolutionSeconds := ticketFields[22].Descriptor()
+	// ticket.ResolutionSecondsValidator is a validator for the "resolution_seconds" field. It is called by the builders before save.
+	ticket.ResolutionSecondsValidator = ticketDescResolutionSeconds.Validators[0].(func(int) error)
 	// ticketDescID is the schema descriptor for id field.
 	ticketDescID := ticketMixinFields0[0].Descriptor()
 	// ticket.DefaultID holds the default value on creation for the id field.

@@ -34,9 +34,11 @@ func (TicketEvent) Fields() []ent.Field {
 		// that moves the assignee is ASSIGNED or UNASSIGNED, one that moves
 		// the team TEAM_CHANGED, one that moves only the status (or the
 		// status with the fields it carries) STATUS_CHANGED; any other edit
-		// is UPDATED.
+		// is UPDATED. CLAIMED, TRANSFERRED and ESCALATED name the workflow
+		// mutations of the same names.
 		field.Enum("kind").
-			Values("CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED").
+			Values("CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED",
+				"CLAIMED", "TRANSFERRED", "ESCALATED").
 			Immutable(),
 		field.JSON("changes", []schematype.FieldChange{}).Immutable(),
 		field.Time("created_at").Immutable().

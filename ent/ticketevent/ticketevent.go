@@ -105,6 +105,9 @@ const (
 	KindASSIGNED       Kind = "ASSIGNED"
 	KindUNASSIGNED     Kind = "UNASSIGNED"
 	KindTEAM_CHANGED   Kind = "TEAM_CHANGED"
+	KindCLAIMED        Kind = "CLAIMED"
+	KindTRANSFERRED    Kind = "TRANSFERRED"
+	KindESCALATED      Kind = "ESCALATED"
 )
 
 func (k Kind) String() string {
@@ -114,7 +117,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindCREATED, KindUPDATED, KindCOMMENTED, KindSTATUS_CHANGED, KindASSIGNED, KindUNASSIGNED, KindTEAM_CHANGED:
+	case KindCREATED, KindUPDATED, KindCOMMENTED, KindSTATUS_CHANGED, KindASSIGNED, KindUNASSIGNED, KindTEAM_CHANGED, KindCLAIMED, KindTRANSFERRED, KindESCALATED:
 		return nil
 	default:
 		return fmt.Errorf("ticketevent: invalid enum value for kind field: %q", k)

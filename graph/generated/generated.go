@@ -238,6 +238,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddComment             func(childComplexity int, input ticketing.AddCommentInput) int
 		AddTeamMember          func(childComplexity int, teamID gid.ID, agentID gid.ID, priority *int) int
+		AssignTicket           func(childComplexity int, id gid.ID, assigneeID *gid.ID) int
+		ClaimTicket            func(childComplexity int, id gid.ID) int
 		CreateAPIToken         func(childComplexity int, input auth.CreateAPITokenInput) int
 		CreateAgent            func(childComplexity int, input directory.CreateAgentInput) int
 		CreateBusinessCalendar func(childComplexity int, input catalog.CreateBusinessCalendarInput) int
@@ -246,6 +248,7 @@ type ComplexityRoot struct {
 		CreateSLAPolicy        func(childComplexity int, input catalog.CreateSLAPolicyInput) int
 		CreateTeam             func(childComplexity int, input directory.CreateTeamInput) int
 		CreateTicket           func(childComplexity int, input ticketing.CreateTicketInput) int
+		EscalateTicket         func(childComplexity int, id gid.ID, reason *string) int
 		GrantRole              func(childComplexity int, agentID gid.ID, role agent.Role) int
 		Login                  func(childComplexity int, email string, password string) int
 		MarkNotificationsRead  func(childComplexity int, ids []gid.ID) int
@@ -258,6 +261,7 @@ type ComplexityRoot struct {
 		SetTicketPresence      func(childComplexity int, ticketID gid.ID, state presence.State) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
 		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
+		TransferTicket         func(childComplexity int, id gid.ID, toAgentID gid.ID, note *string) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
@@ -390,18 +394,21 @@ type ComplexityRoot struct {
 	}
 
 	Team struct {
-		AssignmentStrategy func(childComplexity int) int
-		Calendar           func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		Description        func(childComplexity int) int
-		EscalationTeam     func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		IsDefault          func(childComplexity int) int
-		Members            func(childComplexity int) int
-		Memberships        func(childComplexity int) int
-		Name               func(childComplexity int) int
-		Tickets            func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
-		UpdatedAt          func(childComplexity int) int
+		AssignmentStrategy       func(childComplexity int) int
+		Calendar                 func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Description              func(childComplexity int) int
+		EscalationRaisesPriority func(childComplexity int) int
+		EscalationTeam           func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		IsDefault                func(childComplexity int) int
+		Members                  func(childComplexity int) int
+		Memberships              func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		RequeueWhenOffline       func(childComplexity int) int
+		Tickets                  func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
+		UpdatedAt                func(childComplexity int) int
+		WaitingCountsAsActive    func(childComplexity int) int
 	}
 
 	TeamConnection struct {
@@ -427,44 +434,50 @@ type ComplexityRoot struct {
 	}
 
 	Ticket struct {
-		Assignee           func(childComplexity int) int
-		AssigneeID         func(childComplexity int) int
-		Category           func(childComplexity int) int
-		CategoryID         func(childComplexity int) int
-		CategoryPath       func(childComplexity int) int
-		Channel            func(childComplexity int) int
-		ClosedAt           func(childComplexity int) int
-		Comments           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CommentOrder, where *ent.CommentWhereInput) int
-		CreatedAt          func(childComplexity int) int
-		CreatedBy          func(childComplexity int) int
-		CreatedByID        func(childComplexity int) int
-		CustomFields       func(childComplexity int) int
-		Customer           func(childComplexity int) int
-		CustomerID         func(childComplexity int) int
-		Description        func(childComplexity int) int
-		Events             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketEventOrder, where *ent.TicketEventWhereInput) int
-		FirstRespondedAt   func(childComplexity int) int
-		FirstResponseDueAt func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Internal           func(childComplexity int) int
-		Number             func(childComplexity int) int
-		OrderReference     func(childComplexity int) int
-		Priority           func(childComplexity int) int
-		ResolutionDueAt    func(childComplexity int) int
-		ResolvedAt         func(childComplexity int) int
-		SLAPolicy          func(childComplexity int) int
-		SLAPolicyID        func(childComplexity int) int
-		Status             func(childComplexity int) int
-		StatusChangedAt    func(childComplexity int) int
-		Tags               func(childComplexity int) int
-		Team               func(childComplexity int) int
-		TeamID             func(childComplexity int) int
-		Title              func(childComplexity int) int
-		UpdatedAt          func(childComplexity int) int
-		Version            func(childComplexity int) int
-		WaitingSeconds     func(childComplexity int) int
-		Watchers           func(childComplexity int) int
-		WorkingSeconds     func(childComplexity int) int
+		Assignee               func(childComplexity int) int
+		AssigneeID             func(childComplexity int) int
+		Category               func(childComplexity int) int
+		CategoryID             func(childComplexity int) int
+		CategoryPath           func(childComplexity int) int
+		Channel                func(childComplexity int) int
+		ClosedAt               func(childComplexity int) int
+		Comments               func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CommentOrder, where *ent.CommentWhereInput) int
+		CreatedAt              func(childComplexity int) int
+		CreatedBy              func(childComplexity int) int
+		CreatedByID            func(childComplexity int) int
+		CustomFields           func(childComplexity int) int
+		Customer               func(childComplexity int) int
+		CustomerID             func(childComplexity int) int
+		Description            func(childComplexity int) int
+		Events                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketEventOrder, where *ent.TicketEventWhereInput) int
+		FirstAssignedAt        func(childComplexity int) int
+		FirstAssignmentSeconds func(childComplexity int) int
+		FirstRespondedAt       func(childComplexity int) int
+		FirstResponseDueAt     func(childComplexity int) int
+		FirstResponseSeconds   func(childComplexity int) int
+		FollowUpOf             func(childComplexity int) int
+		FollowUpOfID           func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Internal               func(childComplexity int) int
+		Number                 func(childComplexity int) int
+		OrderReference         func(childComplexity int) int
+		Priority               func(childComplexity int) int
+		ResolutionDueAt        func(childComplexity int) int
+		ResolutionSeconds      func(childComplexity int) int
+		ResolvedAt             func(childComplexity int) int
+		SLAPolicy              func(childComplexity int) int
+		SLAPolicyID            func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		StatusChangedAt        func(childComplexity int) int
+		Tags                   func(childComplexity int) int
+		Team                   func(childComplexity int) int
+		TeamID                 func(childComplexity int) int
+		Title                  func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+		Version                func(childComplexity int) int
+		WaitingSeconds         func(childComplexity int) int
+		Watchers               func(childComplexity int) int
+		WorkingSeconds         func(childComplexity int) int
 	}
 
 	TicketConnection struct {
@@ -558,6 +571,10 @@ type MutationResolver interface {
 	SetAvailability(ctx context.Context, availability agent.Availability, agentID *gid.ID) (*ent.Agent, error)
 	SetTicketPresence(ctx context.Context, ticketID gid.ID, state presence.State) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []gid.ID) (int, error)
+	AssignTicket(ctx context.Context, id gid.ID, assigneeID *gid.ID) (*ent.Ticket, error)
+	ClaimTicket(ctx context.Context, id gid.ID) (*ent.Ticket, error)
+	TransferTicket(ctx context.Context, id gid.ID, toAgentID gid.ID, note *string) (*ent.Ticket, error)
+	EscalateTicket(ctx context.Context, id gid.ID, reason *string) (*ent.Ticket, error)
 }
 type NotificationConnectionResolver interface {
 	UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error)
@@ -1340,6 +1357,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTeamMember(childComplexity, args["teamID"].(gid.ID), args["agentID"].(gid.ID), args["priority"].(*int)), true
+	case "Mutation.assignTicket":
+		if e.ComplexityRoot.Mutation.AssignTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignTicket(childComplexity, args["id"].(gid.ID), args["assigneeID"].(*gid.ID)), true
+	case "Mutation.claimTicket":
+		if e.ComplexityRoot.Mutation.ClaimTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_claimTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClaimTicket(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1428,6 +1467,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(ticketing.CreateTicketInput)), true
+	case "Mutation.escalateTicket":
+		if e.ComplexityRoot.Mutation.EscalateTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_escalateTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EscalateTicket(childComplexity, args["id"].(gid.ID), args["reason"].(*string)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -1560,6 +1610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["agentID"].(*gid.ID)), true
+	case "Mutation.transferTicket":
+		if e.ComplexityRoot.Mutation.TransferTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferTicket(childComplexity, args["id"].(gid.ID), args["toAgentID"].(gid.ID), args["note"].(*string)), true
 	case "Mutation.updateAgent":
 		if e.ComplexityRoot.Mutation.UpdateAgent == nil {
 			break
@@ -2210,6 +2271,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.Description(childComplexity), true
+	case "Team.escalationRaisesPriority":
+		if e.ComplexityRoot.Team.EscalationRaisesPriority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.EscalationRaisesPriority(childComplexity), true
 	case "Team.escalationTeam":
 		if e.ComplexityRoot.Team.EscalationTeam == nil {
 			break
@@ -2246,6 +2313,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.Name(childComplexity), true
+	case "Team.requeueWhenOffline":
+		if e.ComplexityRoot.Team.RequeueWhenOffline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.RequeueWhenOffline(childComplexity), true
 	case "Team.tickets":
 		if e.ComplexityRoot.Team.Tickets == nil {
 			break
@@ -2263,6 +2336,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.UpdatedAt(childComplexity), true
+	case "Team.waitingCountsAsActive":
+		if e.ComplexityRoot.Team.WaitingCountsAsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.WaitingCountsAsActive(childComplexity), true
 
 	case "TeamConnection.edges":
 		if e.ComplexityRoot.TeamConnection.Edges == nil {
@@ -2451,6 +2530,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.Events(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TicketEventOrder), args["where"].(*ent.TicketEventWhereInput)), true
+	case "Ticket.firstAssignedAt":
+		if e.ComplexityRoot.Ticket.FirstAssignedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstAssignedAt(childComplexity), true
+	case "Ticket.firstAssignmentSeconds":
+		if e.ComplexityRoot.Ticket.FirstAssignmentSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstAssignmentSeconds(childComplexity), true
 	case "Ticket.firstRespondedAt":
 		if e.ComplexityRoot.Ticket.FirstRespondedAt == nil {
 			break
@@ -2463,6 +2554,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.FirstResponseDueAt(childComplexity), true
+	case "Ticket.firstResponseSeconds":
+		if e.ComplexityRoot.Ticket.FirstResponseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstResponseSeconds(childComplexity), true
+	case "Ticket.followUpOf":
+		if e.ComplexityRoot.Ticket.FollowUpOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FollowUpOf(childComplexity), true
+	case "Ticket.followUpOfID":
+		if e.ComplexityRoot.Ticket.FollowUpOfID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FollowUpOfID(childComplexity), true
 	case "Ticket.id":
 		if e.ComplexityRoot.Ticket.ID == nil {
 			break
@@ -2499,6 +2608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.ResolutionDueAt(childComplexity), true
+	case "Ticket.resolutionSeconds":
+		if e.ComplexityRoot.Ticket.ResolutionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.ResolutionSeconds(childComplexity), true
 	case "Ticket.resolvedAt":
 		if e.ComplexityRoot.Ticket.ResolvedAt == nil {
 			break
@@ -5077,6 +5192,9 @@ type Team implements Node {
   description: String!
   isDefault: Boolean!
   assignmentStrategy: TeamAssignmentStrategy!
+  waitingCountsAsActive: Boolean!
+  requeueWhenOffline: Boolean!
+  escalationRaisesPriority: Boolean!
   memberships: [TeamMembership!]
   calendar: BusinessCalendar
   escalationTeam: Team
@@ -5383,6 +5501,21 @@ input TeamWhereInput {
   assignmentStrategyIn: [TeamAssignmentStrategy!]
   assignmentStrategyNotIn: [TeamAssignmentStrategy!]
   """
+  waiting_counts_as_active field predicates
+  """
+  waitingCountsAsActive: Boolean
+  waitingCountsAsActiveNEQ: Boolean
+  """
+  requeue_when_offline field predicates
+  """
+  requeueWhenOffline: Boolean
+  requeueWhenOfflineNEQ: Boolean
+  """
+  escalation_raises_priority field predicates
+  """
+  escalationRaisesPriority: Boolean
+  escalationRaisesPriorityNEQ: Boolean
+  """
   memberships edge predicates
   """
   hasMemberships: Boolean
@@ -5425,6 +5558,11 @@ type Ticket implements Node {
   closedAt: Time
   workingSeconds: Int!
   waitingSeconds: Int!
+  firstAssignedAt: Time
+  firstAssignmentSeconds: Int
+  firstResponseSeconds: Int
+  resolutionSeconds: Int
+  followUpOfID: ID
   customerID: ID
   categoryID: ID
   teamID: ID
@@ -5439,6 +5577,7 @@ type Ticket implements Node {
   createdBy: Agent
   tags: [Tag!]
   watchers: [Agent!]
+  followUpOf: Ticket
   comments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -5598,6 +5737,9 @@ enum TicketEventKind @goModel(model: "helpdesk/ent/ticketevent.Kind") {
   ASSIGNED
   UNASSIGNED
   TEAM_CHANGED
+  CLAIMED
+  TRANSFERRED
+  ESCALATED
 }
 """
 Ordering options for TicketEvent connections
@@ -5761,6 +5903,14 @@ enum TicketOrderField {
   CHANNEL
   FIRST_RESPONSE_DUE_AT
   RESOLUTION_DUE_AT
+  FIRST_RESPONDED_AT
+  RESOLVED_AT
+  WORKING_SECONDS
+  WAITING_SECONDS
+  FIRST_ASSIGNED_AT
+  FIRST_ASSIGNMENT_SECONDS
+  FIRST_RESPONSE_SECONDS
+  RESOLUTION_SECONDS
 }
 """
 TicketPriority is enum for the field default_priority
@@ -6023,6 +6173,76 @@ input TicketWhereInput {
   waitingSecondsLT: Int
   waitingSecondsLTE: Int
   """
+  first_assigned_at field predicates
+  """
+  firstAssignedAt: Time
+  firstAssignedAtNEQ: Time
+  firstAssignedAtIn: [Time!]
+  firstAssignedAtNotIn: [Time!]
+  firstAssignedAtGT: Time
+  firstAssignedAtGTE: Time
+  firstAssignedAtLT: Time
+  firstAssignedAtLTE: Time
+  firstAssignedAtIsNil: Boolean
+  firstAssignedAtNotNil: Boolean
+  """
+  first_assignment_seconds field predicates
+  """
+  firstAssignmentSeconds: Int
+  firstAssignmentSecondsNEQ: Int
+  firstAssignmentSecondsIn: [Int!]
+  firstAssignmentSecondsNotIn: [Int!]
+  firstAssignmentSecondsGT: Int
+  firstAssignmentSecondsGTE: Int
+  firstAssignmentSecondsLT: Int
+  firstAssignmentSecondsLTE: Int
+  firstAssignmentSecondsIsNil: Boolean
+  firstAssignmentSecondsNotNil: Boolean
+  """
+  first_response_seconds field predicates
+  """
+  firstResponseSeconds: Int
+  firstResponseSecondsNEQ: Int
+  firstResponseSecondsIn: [Int!]
+  firstResponseSecondsNotIn: [Int!]
+  firstResponseSecondsGT: Int
+  firstResponseSecondsGTE: Int
+  firstResponseSecondsLT: Int
+  firstResponseSecondsLTE: Int
+  firstResponseSecondsIsNil: Boolean
+  firstResponseSecondsNotNil: Boolean
+  """
+  resolution_seconds field predicates
+  """
+  resolutionSeconds: Int
+  resolutionSecondsNEQ: Int
+  resolutionSecondsIn: [Int!]
+  resolutionSecondsNotIn: [Int!]
+  resolutionSecondsGT: Int
+  resolutionSecondsGTE: Int
+  resolutionSecondsLT: Int
+  resolutionSecondsLTE: Int
+  resolutionSecondsIsNil: Boolean
+  resolutionSecondsNotNil: Boolean
+  """
+  follow_up_of_id field predicates
+  """
+  followUpOfID: ID
+  followUpOfIDNEQ: ID
+  followUpOfIDIn: [ID!]
+  followUpOfIDNotIn: [ID!]
+  followUpOfIDGT: ID
+  followUpOfIDGTE: ID
+  followUpOfIDLT: ID
+  followUpOfIDLTE: ID
+  followUpOfIDContains: ID
+  followUpOfIDHasPrefix: ID
+  followUpOfIDHasSuffix: ID
+  followUpOfIDIsNil: Boolean
+  followUpOfIDNotNil: Boolean
+  followUpOfIDEqualFold: ID
+  followUpOfIDContainsFold: ID
+  """
   customer_id field predicates
   """
   customerID: ID
@@ -6170,6 +6390,11 @@ input TicketWhereInput {
   """
   hasWatchers: Boolean
   hasWatchersWith: [AgentWhereInput!]
+  """
+  follow_up_of edge predicates
+  """
+  hasFollowUpOf: Boolean
+  hasFollowUpOfWith: [TicketWhereInput!]
   """
   comments edge predicates
   """
@@ -6654,6 +6879,50 @@ extend type Subscription {
   The viewer's new notifications, as their changes commit (agents only).
   """
   notificationAdded: Notification!
+}
+`, BuiltIn: false},
+	{Name: "../schema/workflow.graphql", Input: `# Workflow: assignment by team strategy, the team queue, claim / transfer /
+# escalate, and the team settings they follow.
+
+extend type Mutation {
+  """
+  Gives a ticket to an agent, or back to its team queue with
+  ` + "`" + `assigneeID: null` + "`" + ` (leads within their team; managers and administrators
+  anywhere). Recorded as ASSIGNED or UNASSIGNED.
+  """
+  assignTicket(id: ID!, assigneeID: ID): Ticket!
+  """
+  Takes an unassigned ticket of one of the viewer's teams. The first claim
+  wins; a later one, or one by an agent at capacity, is CONFLICT.
+  Recorded as CLAIMED.
+  """
+  claimTicket(id: ID!): Ticket!
+  """
+  Hands a ticket to another member of its team, with an optional note kept
+  in the history. Recorded as TRANSFERRED.
+  """
+  transferTicket(id: ID!, toAgentID: ID!, note: String): Ticket!
+  """
+  Moves a ticket to its team's escalation team (whose strategy picks a
+  member), raising its priority one step when the team says so. The reason
+  is kept in the history. Recorded as ESCALATED.
+  """
+  escalateTicket(id: ID!, reason: String): Ticket!
+}
+
+extend input CreateTeamInput {
+  "Members' WAITING tickets count against their capacity (default true)."
+  waitingCountsAsActive: Boolean
+  "A member going OFFLINE hands their OPEN tickets back to the queue (default false)."
+  requeueWhenOffline: Boolean
+  "Escalating a ticket of this team raises its priority one step (default false)."
+  escalationRaisesPriority: Boolean
+}
+
+extend input UpdateTeamInput {
+  waitingCountsAsActive: Boolean
+  requeueWhenOffline: Boolean
+  escalationRaisesPriority: Boolean
 }
 `, BuiltIn: false},
 }
@@ -7219,6 +7488,12 @@ func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.
 		return ec.fieldContext_Team_isDefault(ctx, field)
 	case "assignmentStrategy":
 		return ec.fieldContext_Team_assignmentStrategy(ctx, field)
+	case "waitingCountsAsActive":
+		return ec.fieldContext_Team_waitingCountsAsActive(ctx, field)
+	case "requeueWhenOffline":
+		return ec.fieldContext_Team_requeueWhenOffline(ctx, field)
+	case "escalationRaisesPriority":
+		return ec.fieldContext_Team_escalationRaisesPriority(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Team_memberships(ctx, field)
 	case "calendar":
@@ -7321,6 +7596,16 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_workingSeconds(ctx, field)
 	case "waitingSeconds":
 		return ec.fieldContext_Ticket_waitingSeconds(ctx, field)
+	case "firstAssignedAt":
+		return ec.fieldContext_Ticket_firstAssignedAt(ctx, field)
+	case "firstAssignmentSeconds":
+		return ec.fieldContext_Ticket_firstAssignmentSeconds(ctx, field)
+	case "firstResponseSeconds":
+		return ec.fieldContext_Ticket_firstResponseSeconds(ctx, field)
+	case "resolutionSeconds":
+		return ec.fieldContext_Ticket_resolutionSeconds(ctx, field)
+	case "followUpOfID":
+		return ec.fieldContext_Ticket_followUpOfID(ctx, field)
 	case "customerID":
 		return ec.fieldContext_Ticket_customerID(ctx, field)
 	case "categoryID":
@@ -7349,6 +7634,8 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_tags(ctx, field)
 	case "watchers":
 		return ec.fieldContext_Ticket_watchers(ctx, field)
+	case "followUpOf":
+		return ec.fieldContext_Ticket_followUpOf(ctx, field)
 	case "comments":
 		return ec.fieldContext_Ticket_comments(ctx, field)
 	case "events":
@@ -7839,6 +8126,42 @@ func (ec *executionContext) field_Mutation_addTeamMember_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assigneeID",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assigneeID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_claimTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7948,6 +8271,28 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_escalateTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -8212,6 +8557,36 @@ func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Co
 		return nil, err
 	}
 	args["agentID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transferTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toAgentID",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toAgentID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -13282,6 +13657,182 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_assignTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["assigneeID"].(*gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_claimTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_claimTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClaimTicket(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_claimTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_claimTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["toAgentID"].(gid.ID), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_escalateTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_escalateTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EscalateTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_escalateTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_escalateTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15861,6 +16412,75 @@ func (ec *executionContext) fieldContext_Team_assignmentStrategy(_ context.Conte
 	return graphql.NewScalarFieldContext("Team", field, false, false, "TeamAssignmentStrategy")
 }
 
+func (ec *executionContext) _Team_waitingCountsAsActive(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_waitingCountsAsActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitingCountsAsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_waitingCountsAsActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Team_requeueWhenOffline(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_requeueWhenOffline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequeueWhenOffline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_requeueWhenOffline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Team_escalationRaisesPriority(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_escalationRaisesPriority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationRaisesPriority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_escalationRaisesPriority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Team_memberships(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16860,6 +17480,121 @@ func (ec *executionContext) fieldContext_Ticket_waitingSeconds(_ context.Context
 	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Ticket_firstAssignedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstAssignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstAssignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Ticket_firstAssignmentSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstAssignmentSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignmentSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstAssignmentSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_firstResponseSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstResponseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstResponseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_resolutionSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_resolutionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_resolutionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_followUpOfID(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_followUpOfID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpOfID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_followUpOfID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Ticket_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17249,6 +17984,38 @@ func (ec *executionContext) fieldContext_Ticket_watchers(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_followUpOf(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_followUpOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpOf(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalOTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_followUpOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23298,7 +24065,7 @@ func (ec *executionContext) unmarshalInputCreateTeamInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "escalationTeamID"}
+	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "escalationTeamID", "waitingCountsAsActive", "requeueWhenOffline", "escalationRaisesPriority"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23347,6 +24114,27 @@ func (ec *executionContext) unmarshalInputCreateTeamInput(ctx context.Context, o
 				return it, err
 			}
 			it.EscalationTeamID = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
 		}
 	}
 	return it, nil
@@ -26640,7 +27428,7 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isDefault", "isDefaultNEQ", "assignmentStrategy", "assignmentStrategyNEQ", "assignmentStrategyIn", "assignmentStrategyNotIn", "hasMemberships", "hasMembershipsWith", "hasCalendar", "hasCalendarWith", "hasEscalationTeam", "hasEscalationTeamWith", "hasTickets", "hasTicketsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isDefault", "isDefaultNEQ", "assignmentStrategy", "assignmentStrategyNEQ", "assignmentStrategyIn", "assignmentStrategyNotIn", "waitingCountsAsActive", "waitingCountsAsActiveNEQ", "requeueWhenOffline", "requeueWhenOfflineNEQ", "escalationRaisesPriority", "escalationRaisesPriorityNEQ", "hasMemberships", "hasMembershipsWith", "hasCalendar", "hasCalendarWith", "hasEscalationTeam", "hasEscalationTeamWith", "hasTickets", "hasTicketsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27060,6 +27848,48 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.AssignmentStrategyNotIn = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "waitingCountsAsActiveNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActiveNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActiveNEQ = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "requeueWhenOfflineNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOfflineNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOfflineNEQ = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
+		case "escalationRaisesPriorityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriorityNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriorityNEQ = data
 		case "hasMemberships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberships"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27845,7 +28675,7 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "firstAssignedAt", "firstAssignedAtNEQ", "firstAssignedAtIn", "firstAssignedAtNotIn", "firstAssignedAtGT", "firstAssignedAtGTE", "firstAssignedAtLT", "firstAssignedAtLTE", "firstAssignedAtIsNil", "firstAssignedAtNotNil", "firstAssignmentSeconds", "firstAssignmentSecondsNEQ", "firstAssignmentSecondsIn", "firstAssignmentSecondsNotIn", "firstAssignmentSecondsGT", "firstAssignmentSecondsGTE", "firstAssignmentSecondsLT", "firstAssignmentSecondsLTE", "firstAssignmentSecondsIsNil", "firstAssignmentSecondsNotNil", "firstResponseSeconds", "firstResponseSecondsNEQ", "firstResponseSecondsIn", "firstResponseSecondsNotIn", "firstResponseSecondsGT", "firstResponseSecondsGTE", "firstResponseSecondsLT", "firstResponseSecondsLTE", "firstResponseSecondsIsNil", "firstResponseSecondsNotNil", "resolutionSeconds", "resolutionSecondsNEQ", "resolutionSecondsIn", "resolutionSecondsNotIn", "resolutionSecondsGT", "resolutionSecondsGTE", "resolutionSecondsLT", "resolutionSecondsLTE", "resolutionSecondsIsNil", "resolutionSecondsNotNil", "followUpOfID", "followUpOfIDNEQ", "followUpOfIDIn", "followUpOfIDNotIn", "followUpOfIDGT", "followUpOfIDGTE", "followUpOfIDLT", "followUpOfIDLTE", "followUpOfIDContains", "followUpOfIDHasPrefix", "followUpOfIDHasSuffix", "followUpOfIDIsNil", "followUpOfIDNotNil", "followUpOfIDEqualFold", "followUpOfIDContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasFollowUpOf", "hasFollowUpOfWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29070,6 +29900,391 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.WaitingSecondsLTE = data
+		case "firstAssignedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAt = data
+		case "firstAssignedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNEQ = data
+		case "firstAssignedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtIn = data
+		case "firstAssignedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNotIn = data
+		case "firstAssignedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtGT = data
+		case "firstAssignedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtGTE = data
+		case "firstAssignedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtLT = data
+		case "firstAssignedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtLTE = data
+		case "firstAssignedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtIsNil = data
+		case "firstAssignedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNotNil = data
+		case "firstAssignmentSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSeconds = data
+		case "firstAssignmentSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNEQ = data
+		case "firstAssignmentSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsIn = data
+		case "firstAssignmentSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNotIn = data
+		case "firstAssignmentSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsGT = data
+		case "firstAssignmentSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsGTE = data
+		case "firstAssignmentSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsLT = data
+		case "firstAssignmentSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsLTE = data
+		case "firstAssignmentSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsIsNil = data
+		case "firstAssignmentSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNotNil = data
+		case "firstResponseSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSeconds = data
+		case "firstResponseSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNEQ = data
+		case "firstResponseSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsIn = data
+		case "firstResponseSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNotIn = data
+		case "firstResponseSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsGT = data
+		case "firstResponseSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsGTE = data
+		case "firstResponseSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsLT = data
+		case "firstResponseSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsLTE = data
+		case "firstResponseSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsIsNil = data
+		case "firstResponseSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNotNil = data
+		case "resolutionSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSeconds = data
+		case "resolutionSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNEQ = data
+		case "resolutionSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsIn = data
+		case "resolutionSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNotIn = data
+		case "resolutionSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsGT = data
+		case "resolutionSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsGTE = data
+		case "resolutionSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsLT = data
+		case "resolutionSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsLTE = data
+		case "resolutionSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsIsNil = data
+		case "resolutionSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNotNil = data
+		case "followUpOfID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfID = data
+		case "followUpOfIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNEQ = data
+		case "followUpOfIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDIn = data
+		case "followUpOfIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNotIn = data
+		case "followUpOfIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDGT = data
+		case "followUpOfIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDGTE = data
+		case "followUpOfIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDLT = data
+		case "followUpOfIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDLTE = data
+		case "followUpOfIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDContains"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDContains = data
+		case "followUpOfIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDHasPrefix = data
+		case "followUpOfIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDHasSuffix = data
+		case "followUpOfIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDIsNil = data
+		case "followUpOfIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNotNil = data
+		case "followUpOfIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDEqualFold = data
+		case "followUpOfIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDContainsFold = data
 		case "customerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
 			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
@@ -29812,6 +31027,20 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasWatchersWith = data
+		case "hasFollowUpOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpOf"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpOf = data
+		case "hasFollowUpOfWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpOfWith"))
+			data, err := ec.unmarshalOTicketWhereInput2ᚕᚖhelpdeskᚋentᚐTicketWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpOfWith = data
 		case "hasComments":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComments"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -30136,7 +31365,7 @@ func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "clearCalendar", "escalationTeamID", "clearEscalationTeam"}
+	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "clearCalendar", "escalationTeamID", "clearEscalationTeam", "waitingCountsAsActive", "requeueWhenOffline", "escalationRaisesPriority"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30199,6 +31428,27 @@ func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearEscalationTeam = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
 		}
 	}
 	return it, nil
@@ -31877,6 +33127,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "assignTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_claimTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalateTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_escalateTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32779,6 +34057,21 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "waitingCountsAsActive":
+			out.Values[i] = ec._Team_waitingCountsAsActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requeueWhenOffline":
+			out.Values[i] = ec._Team_requeueWhenOffline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationRaisesPriority":
+			out.Values[i] = ec._Team_escalationRaisesPriority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "memberships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -33093,6 +34386,31 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "firstAssignedAt":
+			out.Values[i] = ec._Ticket_firstAssignedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstAssignmentSeconds":
+			out.Values[i] = ec._Ticket_firstAssignmentSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstResponseSeconds":
+			out.Values[i] = ec._Ticket_firstResponseSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionSeconds":
+			out.Values[i] = ec._Ticket_resolutionSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpOfID":
+			out.Values[i] = ec._Ticket_followUpOfID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customerID":
 			out.Values[i] = ec._Ticket_customerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -33170,6 +34488,12 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_watchers(ctx, field, obj)
+				})
+		case "followUpOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_followUpOf(ctx, field, obj)
 				})
 		case "comments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

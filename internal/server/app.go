@@ -187,6 +187,8 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
 		return err
 	}
+	a.Directory.Events, a.Directory.Queue = pipeline, a.Tickets
+	pipeline.React(a.Tickets.AssignmentReactor())
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	pipeline.React(&notify.Reactor{Authz: enforcer})
 	workers := river.NewWorkers()
