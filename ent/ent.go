@@ -15,6 +15,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -97,6 +98,7 @@ func checkColumn(t, c string) error {
 			counter.Table:          counter.ValidColumn,
 			customer.Table:         customer.ValidColumn,
 			notification.Table:     notification.ValidColumn,
+			routingrule.Table:      routingrule.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
 			setting.Table:          setting.ValidColumn,
 			tag.Table:              tag.ValidColumn,

@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -217,6 +218,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   routingrule.Table,
+			Columns: routingrule.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: routingrule.FieldID,
+			},
+		},
+		Type: "RoutingRule",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			routingrule.FieldCreatedAt:    {Type: field.TypeTime, Column: routingrule.FieldCreatedAt},
+			routingrule.FieldUpdatedAt:    {Type: field.TypeTime, Column: routingrule.FieldUpdatedAt},
+			routingrule.FieldName:         {Type: field.TypeString, Column: routingrule.FieldName},
+			routingrule.FieldPosition:     {Type: field.TypeInt, Column: routingrule.FieldPosition},
+			routingrule.FieldActive:       {Type: field.TypeBool, Column: routingrule.FieldActive},
+			routingrule.FieldChannels:     {Type: field.TypeJSON, Column: routingrule.FieldChannels},
+			routingrule.FieldCustomerID:   {Type: field.TypeString, Column: routingrule.FieldCustomerID},
+			routingrule.FieldOrganization: {Type: field.TypeString, Column: routingrule.FieldOrganization},
+			routingrule.FieldCategoryID:   {Type: field.TypeString, Column: routingrule.FieldCategoryID},
+			routingrule.FieldTags:         {Type: field.TypeJSON, Column: routingrule.FieldTags},
+			routingrule.FieldTitleWords:   {Type: field.TypeJSON, Column: routingrule.FieldTitleWords},
+			routingrule.FieldTeamID:       {Type: field.TypeString, Column: routingrule.FieldTeamID},
+			routingrule.FieldPriority:     {Type: field.TypeEnum, Column: routingrule.FieldPriority},
+			routingrule.FieldAddTags:      {Type: field.TypeJSON, Column: routingrule.FieldAddTags},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   slapolicy.Table,
 			Columns: slapolicy.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -237,7 +265,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slapolicy.FieldBreachActions:    {Type: field.TypeJSON, Column: slapolicy.FieldBreachActions},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -251,7 +279,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldValue: {Type: field.TypeString, Column: setting.FieldValue},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tag.Table,
 			Columns: tag.Columns,
@@ -267,7 +295,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tag.FieldName:      {Type: field.TypeString, Column: tag.FieldName},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -289,7 +317,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldEscalationRaisesPriority: {Type: field.TypeBool, Column: team.FieldEscalationRaisesPriority},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   teammembership.Table,
 			Columns: teammembership.Columns,
@@ -308,7 +336,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			teammembership.FieldRoundRobinTurn: {Type: field.TypeInt64, Column: teammembership.FieldRoundRobinTurn},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
@@ -353,7 +381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldCreatedByID:            {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticketevent.Table,
 			Columns: ticketevent.Columns,
@@ -1879,6 +1907,116 @@ func (f *NotificationFilter) WhereHasActorWith(preds ...predicate.Agent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RoutingRuleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RoutingRuleQuery builder.
+func (_q *RoutingRuleQuery) Filter() *RoutingRuleFilter {
+	return &RoutingRuleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RoutingRuleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RoutingRuleMutation builder.
+func (m *RoutingRuleMutation) Filter() *RoutingRuleFilter {
+	return &RoutingRuleFilter{config: m.config, predicateAdder: m}
+}
+
+// RoutingRuleFilter provides a generic filtering capability at runtime for RoutingRuleQuery.
+type RoutingRuleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RoutingRuleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RoutingRuleFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RoutingRuleFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(routingrule.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RoutingRuleFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(routingrule.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *RoutingRuleFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldName))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *RoutingRuleFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(routingrule.FieldPosition))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *RoutingRuleFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(routingrule.FieldActive))
+}
+
+// WhereChannels applies the entql json.RawMessage predicate on the channels field.
+func (f *RoutingRuleFilter) WhereChannels(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldChannels))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *RoutingRuleFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldCustomerID))
+}
+
+// WhereOrganization applies the entql string predicate on the organization field.
+func (f *RoutingRuleFilter) WhereOrganization(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldOrganization))
+}
+
+// WhereCategoryID applies the entql string predicate on the category_id field.
+func (f *RoutingRuleFilter) WhereCategoryID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldCategoryID))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *RoutingRuleFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldTags))
+}
+
+// WhereTitleWords applies the entql json.RawMessage predicate on the title_words field.
+func (f *RoutingRuleFilter) WhereTitleWords(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldTitleWords))
+}
+
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *RoutingRuleFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldTeamID))
+}
+
+// WherePriority applies the entql string predicate on the priority field.
+func (f *RoutingRuleFilter) WherePriority(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldPriority))
+}
+
+// WhereAddTags applies the entql json.RawMessage predicate on the add_tags field.
+func (f *RoutingRuleFilter) WhereAddTags(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldAddTags))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SLAPolicyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1907,7 +2045,7 @@ type SLAPolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SLAPolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2006,7 +2144,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2051,7 +2189,7 @@ type TagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2120,7 +2258,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2261,7 +2399,7 @@ type TeamMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2359,7 +2497,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2727,7 +2865,7 @@ type TicketEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
@@ -3521,6 +3522,570 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 		return predicates[0], nil
 	default:
 		return notification.And(predicates...), nil
+	}
+}
+
+// RoutingRuleWhereInput represents a where input for filtering RoutingRule queries.
+type RoutingRuleWhereInput struct {
+	Predicates []predicate.RoutingRule  `json:"-"`
+	Not        *RoutingRuleWhereInput   `json:"not,omitempty"`
+	Or         []*RoutingRuleWhereInput `json:"or,omitempty"`
+	And        []*RoutingRuleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *gid.ID  `json:"id,omitempty"`
+	IDNEQ   *gid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []gid.ID `json:"idIn,omitempty"`
+	IDNotIn []gid.ID `json:"idNotIn,omitempty"`
+	IDGT    *gid.ID  `json:"idGT,omitempty"`
+	IDGTE   *gid.ID  `json:"idGTE,omitempty"`
+	IDLT    *gid.ID  `json:"idLT,omitempty"`
+	IDLTE   *gid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "position" field predicates.
+	Position      *int  `json:"position,omitempty"`
+	PositionNEQ   *int  `json:"positionNEQ,omitempty"`
+	PositionIn    []int `json:"positionIn,omitempty"`
+	PositionNotIn []int `json:"positionNotIn,omitempty"`
+	PositionGT    *int  `json:"positionGT,omitempty"`
+	PositionGTE   *int  `json:"positionGTE,omitempty"`
+	PositionLT    *int  `json:"positionLT,omitempty"`
+	PositionLTE   *int  `json:"positionLTE,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+
+	// "customer_id" field predicates.
+	CustomerID             *gid.ID  `json:"customerID,omitempty"`
+	CustomerIDNEQ          *gid.ID  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn           []gid.ID `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn        []gid.ID `json:"customerIDNotIn,omitempty"`
+	CustomerIDGT           *gid.ID  `json:"customerIDGT,omitempty"`
+	CustomerIDGTE          *gid.ID  `json:"customerIDGTE,omitempty"`
+	CustomerIDLT           *gid.ID  `json:"customerIDLT,omitempty"`
+	CustomerIDLTE          *gid.ID  `json:"customerIDLTE,omitempty"`
+	CustomerIDContains     *gid.ID  `json:"customerIDContains,omitempty"`
+	CustomerIDHasPrefix    *gid.ID  `json:"customerIDHasPrefix,omitempty"`
+	CustomerIDHasSuffix    *gid.ID  `json:"customerIDHasSuffix,omitempty"`
+	CustomerIDIsNil        bool     `json:"customerIDIsNil,omitempty"`
+	CustomerIDNotNil       bool     `json:"customerIDNotNil,omitempty"`
+	CustomerIDEqualFold    *gid.ID  `json:"customerIDEqualFold,omitempty"`
+	CustomerIDContainsFold *gid.ID  `json:"customerIDContainsFold,omitempty"`
+
+	// "organization" field predicates.
+	Organization             *string  `json:"organization,omitempty"`
+	OrganizationNEQ          *string  `json:"organizationNEQ,omitempty"`
+	OrganizationIn           []string `json:"organizationIn,omitempty"`
+	OrganizationNotIn        []string `json:"organizationNotIn,omitempty"`
+	OrganizationGT           *string  `json:"organizationGT,omitempty"`
+	OrganizationGTE          *string  `json:"organizationGTE,omitempty"`
+	OrganizationLT           *string  `json:"organizationLT,omitempty"`
+	OrganizationLTE          *string  `json:"organizationLTE,omitempty"`
+	OrganizationContains     *string  `json:"organizationContains,omitempty"`
+	OrganizationHasPrefix    *string  `json:"organizationHasPrefix,omitempty"`
+	OrganizationHasSuffix    *string  `json:"organizationHasSuffix,omitempty"`
+	OrganizationIsNil        bool     `json:"organizationIsNil,omitempty"`
+	OrganizationNotNil       bool     `json:"organizationNotNil,omitempty"`
+	OrganizationEqualFold    *string  `json:"organizationEqualFold,omitempty"`
+	OrganizationContainsFold *string  `json:"organizationContainsFold,omitempty"`
+
+	// "category_id" field predicates.
+	CategoryID             *gid.ID  `json:"categoryID,omitempty"`
+	CategoryIDNEQ          *gid.ID  `json:"categoryIDNEQ,omitempty"`
+	CategoryIDIn           []gid.ID `json:"categoryIDIn,omitempty"`
+	CategoryIDNotIn        []gid.ID `json:"categoryIDNotIn,omitempty"`
+	CategoryIDGT           *gid.ID  `json:"categoryIDGT,omitempty"`
+	CategoryIDGTE          *gid.ID  `json:"categoryIDGTE,omitempty"`
+	CategoryIDLT           *gid.ID  `json:"categoryIDLT,omitempty"`
+	CategoryIDLTE          *gid.ID  `json:"categoryIDLTE,omitempty"`
+	CategoryIDContains     *gid.ID  `json:"categoryIDContains,omitempty"`
+	CategoryIDHasPrefix    *gid.ID  `json:"categoryIDHasPrefix,omitempty"`
+	CategoryIDHasSuffix    *gid.ID  `json:"categoryIDHasSuffix,omitempty"`
+	CategoryIDIsNil        bool     `json:"categoryIDIsNil,omitempty"`
+	CategoryIDNotNil       bool     `json:"categoryIDNotNil,omitempty"`
+	CategoryIDEqualFold    *gid.ID  `json:"categoryIDEqualFold,omitempty"`
+	CategoryIDContainsFold *gid.ID  `json:"categoryIDContainsFold,omitempty"`
+
+	// "team_id" field predicates.
+	TeamID             *gid.ID  `json:"teamID,omitempty"`
+	TeamIDNEQ          *gid.ID  `json:"teamIDNEQ,omitempty"`
+	TeamIDIn           []gid.ID `json:"teamIDIn,omitempty"`
+	TeamIDNotIn        []gid.ID `json:"teamIDNotIn,omitempty"`
+	TeamIDGT           *gid.ID  `json:"teamIDGT,omitempty"`
+	TeamIDGTE          *gid.ID  `json:"teamIDGTE,omitempty"`
+	TeamIDLT           *gid.ID  `json:"teamIDLT,omitempty"`
+	TeamIDLTE          *gid.ID  `json:"teamIDLTE,omitempty"`
+	TeamIDContains     *gid.ID  `json:"teamIDContains,omitempty"`
+	TeamIDHasPrefix    *gid.ID  `json:"teamIDHasPrefix,omitempty"`
+	TeamIDHasSuffix    *gid.ID  `json:"teamIDHasSuffix,omitempty"`
+	TeamIDIsNil        bool     `json:"teamIDIsNil,omitempty"`
+	TeamIDNotNil       bool     `json:"teamIDNotNil,omitempty"`
+	TeamIDEqualFold    *gid.ID  `json:"teamIDEqualFold,omitempty"`
+	TeamIDContainsFold *gid.ID  `json:"teamIDContainsFold,omitempty"`
+
+	// "priority" field predicates.
+	Priority       *schematype.Priority  `json:"priority,omitempty"`
+	PriorityNEQ    *schematype.Priority  `json:"priorityNEQ,omitempty"`
+	PriorityIn     []schematype.Priority `json:"priorityIn,omitempty"`
+	PriorityNotIn  []schematype.Priority `json:"priorityNotIn,omitempty"`
+	PriorityIsNil  bool                  `json:"priorityIsNil,omitempty"`
+	PriorityNotNil bool                  `json:"priorityNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *RoutingRuleWhereInput) AddPredicates(predicates ...predicate.RoutingRule) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the RoutingRuleWhereInput filter on the RoutingRuleQuery builder.
+func (i *RoutingRuleWhereInput) Filter(q *RoutingRuleQuery) (*RoutingRuleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyRoutingRuleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyRoutingRuleWhereInput is returned in case the RoutingRuleWhereInput is empty.
+var ErrEmptyRoutingRuleWhereInput = errors.New("ent: empty predicate RoutingRuleWhereInput")
+
+// P returns a predicate for filtering routingrules.
+// An error is returned if the input is empty or invalid.
+func (i *RoutingRuleWhereInput) P() (predicate.RoutingRule, error) {
+	var predicates []predicate.RoutingRule
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, routingrule.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.RoutingRule, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, routingrule.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.RoutingRule, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, routingrule.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, routingrule.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, routingrule.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, routingrule.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, routingrule.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, routingrule.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, routingrule.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, routingrule.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, routingrule.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, routingrule.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, routingrule.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, routingrule.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, routingrule.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, routingrule.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, routingrule.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, routingrule.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, routingrule.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, routingrule.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, routingrule.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, routingrule.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, routingrule.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, routingrule.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, routingrule.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, routingrule.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, routingrule.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, routingrule.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, routingrule.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, routingrule.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, routingrule.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, routingrule.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, routingrule.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, routingrule.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, routingrule.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, routingrule.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, routingrule.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, routingrule.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, routingrule.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, routingrule.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Position != nil {
+		predicates = append(predicates, routingrule.PositionEQ(*i.Position))
+	}
+	if i.PositionNEQ != nil {
+		predicates = append(predicates, routingrule.PositionNEQ(*i.PositionNEQ))
+	}
+	if len(i.PositionIn) > 0 {
+		predicates = append(predicates, routingrule.PositionIn(i.PositionIn...))
+	}
+	if len(i.PositionNotIn) > 0 {
+		predicates = append(predicates, routingrule.PositionNotIn(i.PositionNotIn...))
+	}
+	if i.PositionGT != nil {
+		predicates = append(predicates, routingrule.PositionGT(*i.PositionGT))
+	}
+	if i.PositionGTE != nil {
+		predicates = append(predicates, routingrule.PositionGTE(*i.PositionGTE))
+	}
+	if i.PositionLT != nil {
+		predicates = append(predicates, routingrule.PositionLT(*i.PositionLT))
+	}
+	if i.PositionLTE != nil {
+		predicates = append(predicates, routingrule.PositionLTE(*i.PositionLTE))
+	}
+	if i.Active != nil {
+		predicates = append(predicates, routingrule.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, routingrule.ActiveNEQ(*i.ActiveNEQ))
+	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, routingrule.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, routingrule.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, routingrule.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, routingrule.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.CustomerIDGT != nil {
+		predicates = append(predicates, routingrule.CustomerIDGT(*i.CustomerIDGT))
+	}
+	if i.CustomerIDGTE != nil {
+		predicates = append(predicates, routingrule.CustomerIDGTE(*i.CustomerIDGTE))
+	}
+	if i.CustomerIDLT != nil {
+		predicates = append(predicates, routingrule.CustomerIDLT(*i.CustomerIDLT))
+	}
+	if i.CustomerIDLTE != nil {
+		predicates = append(predicates, routingrule.CustomerIDLTE(*i.CustomerIDLTE))
+	}
+	if i.CustomerIDContains != nil {
+		predicates = append(predicates, routingrule.CustomerIDContains(*i.CustomerIDContains))
+	}
+	if i.CustomerIDHasPrefix != nil {
+		predicates = append(predicates, routingrule.CustomerIDHasPrefix(*i.CustomerIDHasPrefix))
+	}
+	if i.CustomerIDHasSuffix != nil {
+		predicates = append(predicates, routingrule.CustomerIDHasSuffix(*i.CustomerIDHasSuffix))
+	}
+	if i.CustomerIDIsNil {
+		predicates = append(predicates, routingrule.CustomerIDIsNil())
+	}
+	if i.CustomerIDNotNil {
+		predicates = append(predicates, routingrule.CustomerIDNotNil())
+	}
+	if i.CustomerIDEqualFold != nil {
+		predicates = append(predicates, routingrule.CustomerIDEqualFold(*i.CustomerIDEqualFold))
+	}
+	if i.CustomerIDContainsFold != nil {
+		predicates = append(predicates, routingrule.CustomerIDContainsFold(*i.CustomerIDContainsFold))
+	}
+	if i.Organization != nil {
+		predicates = append(predicates, routingrule.OrganizationEQ(*i.Organization))
+	}
+	if i.OrganizationNEQ != nil {
+		predicates = append(predicates, routingrule.OrganizationNEQ(*i.OrganizationNEQ))
+	}
+	if len(i.OrganizationIn) > 0 {
+		predicates = append(predicates, routingrule.OrganizationIn(i.OrganizationIn...))
+	}
+	if len(i.OrganizationNotIn) > 0 {
+		predicates = append(predicates, routingrule.OrganizationNotIn(i.OrganizationNotIn...))
+	}
+	if i.OrganizationGT != nil {
+		predicates = append(predicates, routingrule.OrganizationGT(*i.OrganizationGT))
+	}
+	if i.OrganizationGTE != nil {
+		predicates = append(predicates, routingrule.OrganizationGTE(*i.OrganizationGTE))
+	}
+	if i.OrganizationLT != nil {
+		predicates = append(predicates, routingrule.OrganizationLT(*i.OrganizationLT))
+	}
+	if i.OrganizationLTE != nil {
+		predicates = append(predicates, routingrule.OrganizationLTE(*i.OrganizationLTE))
+	}
+	if i.OrganizationContains != nil {
+		predicates = append(predicates, routingrule.OrganizationContains(*i.OrganizationContains))
+	}
+	if i.OrganizationHasPrefix != nil {
+		predicates = append(predicates, routingrule.OrganizationHasPrefix(*i.OrganizationHasPrefix))
+	}
+	if i.OrganizationHasSuffix != nil {
+		predicates = append(predicates, routingrule.OrganizationHasSuffix(*i.OrganizationHasSuffix))
+	}
+	if i.OrganizationIsNil {
+		predicates = append(predicates, routingrule.OrganizationIsNil())
+	}
+	if i.OrganizationNotNil {
+		predicates = append(predicates, routingrule.OrganizationNotNil())
+	}
+	if i.OrganizationEqualFold != nil {
+		predicates = append(predicates, routingrule.OrganizationEqualFold(*i.OrganizationEqualFold))
+	}
+	if i.OrganizationContainsFold != nil {
+		predicates = append(predicates, routingrule.OrganizationContainsFold(*i.OrganizationContainsFold))
+	}
+	if i.CategoryID != nil {
+		predicates = append(predicates, routingrule.CategoryIDEQ(*i.CategoryID))
+	}
+	if i.CategoryIDNEQ != nil {
+		predicates = append(predicates, routingrule.CategoryIDNEQ(*i.CategoryIDNEQ))
+	}
+	if len(i.CategoryIDIn) > 0 {
+		predicates = append(predicates, routingrule.CategoryIDIn(i.CategoryIDIn...))
+	}
+	if len(i.CategoryIDNotIn) > 0 {
+		predicates = append(predicates, routingrule.CategoryIDNotIn(i.CategoryIDNotIn...))
+	}
+	if i.CategoryIDGT != nil {
+		predicates = append(predicates, routingrule.CategoryIDGT(*i.CategoryIDGT))
+	}
+	if i.CategoryIDGTE != nil {
+		predicates = append(predicates, routingrule.CategoryIDGTE(*i.CategoryIDGTE))
+	}
+	if i.CategoryIDLT != nil {
+		predicates = append(predicates, routingrule.CategoryIDLT(*i.CategoryIDLT))
+	}
+	if i.CategoryIDLTE != nil {
+		predicates = append(predicates, routingrule.CategoryIDLTE(*i.CategoryIDLTE))
+	}
+	if i.CategoryIDContains != nil {
+		predicates = append(predicates, routingrule.CategoryIDContains(*i.CategoryIDContains))
+	}
+	if i.CategoryIDHasPrefix != nil {
+		predicates = append(predicates, routingrule.CategoryIDHasPrefix(*i.CategoryIDHasPrefix))
+	}
+	if i.CategoryIDHasSuffix != nil {
+		predicates = append(predicates, routingrule.CategoryIDHasSuffix(*i.CategoryIDHasSuffix))
+	}
+	if i.CategoryIDIsNil {
+		predicates = append(predicates, routingrule.CategoryIDIsNil())
+	}
+	if i.CategoryIDNotNil {
+		predicates = append(predicates, routingrule.CategoryIDNotNil())
+	}
+	if i.CategoryIDEqualFold != nil {
+		predicates = append(predicates, routingrule.CategoryIDEqualFold(*i.CategoryIDEqualFold))
+	}
+	if i.CategoryIDContainsFold != nil {
+		predicates = append(predicates, routingrule.CategoryIDContainsFold(*i.CategoryIDContainsFold))
+	}
+	if i.TeamID != nil {
+		predicates = append(predicates, routingrule.TeamIDEQ(*i.TeamID))
+	}
+	if i.TeamIDNEQ != nil {
+		predicates = append(predicates, routingrule.TeamIDNEQ(*i.TeamIDNEQ))
+	}
+	if len(i.TeamIDIn) > 0 {
+		predicates = append(predicates, routingrule.TeamIDIn(i.TeamIDIn...))
+	}
+	if len(i.TeamIDNotIn) > 0 {
+		predicates = append(predicates, routingrule.TeamIDNotIn(i.TeamIDNotIn...))
+	}
+	if i.TeamIDGT != nil {
+		predicates = append(predicates, routingrule.TeamIDGT(*i.TeamIDGT))
+	}
+	if i.TeamIDGTE != nil {
+		predicates = append(predicates, routingrule.TeamIDGTE(*i.TeamIDGTE))
+	}
+	if i.TeamIDLT != nil {
+		predicates = append(predicates, routingrule.TeamIDLT(*i.TeamIDLT))
+	}
+	if i.TeamIDLTE != nil {
+		predicates = append(predicates, routingrule.TeamIDLTE(*i.TeamIDLTE))
+	}
+	if i.TeamIDContains != nil {
+		predicates = append(predicates, routingrule.TeamIDContains(*i.TeamIDContains))
+	}
+	if i.TeamIDHasPrefix != nil {
+		predicates = append(predicates, routingrule.TeamIDHasPrefix(*i.TeamIDHasPrefix))
+	}
+	if i.TeamIDHasSuffix != nil {
+		predicates = append(predicates, routingrule.TeamIDHasSuffix(*i.TeamIDHasSuffix))
+	}
+	if i.TeamIDIsNil {
+		predicates = append(predicates, routingrule.TeamIDIsNil())
+	}
+	if i.TeamIDNotNil {
+		predicates = append(predicates, routingrule.TeamIDNotNil())
+	}
+	if i.TeamIDEqualFold != nil {
+		predicates = append(predicates, routingrule.TeamIDEqualFold(*i.TeamIDEqualFold))
+	}
+	if i.TeamIDContainsFold != nil {
+		predicates = append(predicates, routingrule.TeamIDContainsFold(*i.TeamIDContainsFold))
+	}
+	if i.Priority != nil {
+		predicates = append(predicates, routingrule.PriorityEQ(*i.Priority))
+	}
+	if i.PriorityNEQ != nil {
+		predicates = append(predicates, routingrule.PriorityNEQ(*i.PriorityNEQ))
+	}
+	if len(i.PriorityIn) > 0 {
+		predicates = append(predicates, routingrule.PriorityIn(i.PriorityIn...))
+	}
+	if len(i.PriorityNotIn) > 0 {
+		predicates = append(predicates, routingrule.PriorityNotIn(i.PriorityNotIn...))
+	}
+	if i.PriorityIsNil {
+		predicates = append(predicates, routingrule.PriorityIsNil())
+	}
+	if i.PriorityNotNil {
+		predicates = append(predicates, routingrule.PriorityNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyRoutingRuleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return routingrule.And(predicates...), nil
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slapolicy"
@@ -50,6 +51,7 @@ const (
 	TypeCounter          = "Counter"
 	TypeCustomer         = "Customer"
 	TypeNotification     = "Notification"
+	TypeRoutingRule      = "RoutingRule"
 	TypeSLAPolicy        = "SLAPolicy"
 	TypeSetting          = "Setting"
 	TypeTag              = "Tag"
@@ -8064,6 +8066,1238 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// RoutingRuleMutation represents an operation that mutates the RoutingRule nodes in the graph.
+type RoutingRuleMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *gid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	name              *string
+	position          *int
+	addposition       *int
+	active            *bool
+	channels          *[]string
+	appendchannels    []string
+	customer_id       *gid.ID
+	organization      *string
+	category_id       *gid.ID
+	tags              *[]string
+	appendtags        []string
+	title_words       *[]string
+	appendtitle_words []string
+	team_id           *gid.ID
+	priority          *schematype.Priority
+	add_tags          *[]string
+	appendadd_tags    []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*RoutingRule, error)
+	predicates        []predicate.RoutingRule
+}
+
+var _ ent.Mutation = (*RoutingRuleMutation)(nil)
+
+// routingruleOption allows management of the mutation configuration using functional options.
+type routingruleOption func(*RoutingRuleMutation)
+
+// newRoutingRuleMutation creates new mutation for the RoutingRule entity.
+func newRoutingRuleMutation(c config, op Op, opts ...routingruleOption) *RoutingRuleMutation {
+	m := &RoutingRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRoutingRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRoutingRuleID sets the ID field of the mutation.
+func withRoutingRuleID(id gid.ID) routingruleOption {
+	return func(m *RoutingRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RoutingRule
+		)
+		m.oldValue = func(ctx context.Context) (*RoutingRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RoutingRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRoutingRule sets the old RoutingRule of the mutation.
+func withRoutingRule(node *RoutingRule) routingruleOption {
+	return func(m *RoutingRuleMutation) {
+		m.oldValue = func(context.Context) (*RoutingRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RoutingRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RoutingRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RoutingRule entities.
+func (m *RoutingRuleMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RoutingRuleMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RoutingRuleMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RoutingRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RoutingRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RoutingRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RoutingRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RoutingRuleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RoutingRuleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RoutingRuleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *RoutingRuleMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *RoutingRuleMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *RoutingRuleMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *RoutingRuleMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *RoutingRuleMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *RoutingRuleMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *RoutingRuleMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *RoutingRuleMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetActive sets the "active" field.
+func (m *RoutingRuleMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *RoutingRuleMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *RoutingRuleMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetChannels sets the "channels" field.
+func (m *RoutingRuleMutation) SetChannels(s []string) {
+	m.channels = &s
+	m.appendchannels = nil
+}
+
+// Channels returns the value of the "channels" field in the mutation.
+func (m *RoutingRuleMutation) Channels() (r []string, exists bool) {
+	v := m.channels
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannels returns the old "channels" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldChannels(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannels is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannels requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannels: %w", err)
+	}
+	return oldValue.Channels, nil
+}
+
+// AppendChannels adds s to the "channels" field.
+func (m *RoutingRuleMutation) AppendChannels(s []string) {
+	m.appendchannels = append(m.appendchannels, s...)
+}
+
+// AppendedChannels returns the list of values that were appended to the "channels" field in this mutation.
+func (m *RoutingRuleMutation) AppendedChannels() ([]string, bool) {
+	if len(m.appendchannels) == 0 {
+		return nil, false
+	}
+	return m.appendchannels, true
+}
+
+// ResetChannels resets all changes to the "channels" field.
+func (m *RoutingRuleMutation) ResetChannels() {
+	m.channels = nil
+	m.appendchannels = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *RoutingRuleMutation) SetCustomerID(gi gid.ID) {
+	m.customer_id = &gi
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *RoutingRuleMutation) CustomerID() (r gid.ID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCustomerID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ClearCustomerID clears the value of the "customer_id" field.
+func (m *RoutingRuleMutation) ClearCustomerID() {
+	m.customer_id = nil
+	m.clearedFields[routingrule.FieldCustomerID] = struct{}{}
+}
+
+// CustomerIDCleared returns if the "customer_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) CustomerIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldCustomerID]
+	return ok
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *RoutingRuleMutation) ResetCustomerID() {
+	m.customer_id = nil
+	delete(m.clearedFields, routingrule.FieldCustomerID)
+}
+
+// SetOrganization sets the "organization" field.
+func (m *RoutingRuleMutation) SetOrganization(s string) {
+	m.organization = &s
+}
+
+// Organization returns the value of the "organization" field in the mutation.
+func (m *RoutingRuleMutation) Organization() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganization returns the old "organization" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldOrganization(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganization is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganization requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganization: %w", err)
+	}
+	return oldValue.Organization, nil
+}
+
+// ClearOrganization clears the value of the "organization" field.
+func (m *RoutingRuleMutation) ClearOrganization() {
+	m.organization = nil
+	m.clearedFields[routingrule.FieldOrganization] = struct{}{}
+}
+
+// OrganizationCleared returns if the "organization" field was cleared in this mutation.
+func (m *RoutingRuleMutation) OrganizationCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldOrganization]
+	return ok
+}
+
+// ResetOrganization resets all changes to the "organization" field.
+func (m *RoutingRuleMutation) ResetOrganization() {
+	m.organization = nil
+	delete(m.clearedFields, routingrule.FieldOrganization)
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *RoutingRuleMutation) SetCategoryID(gi gid.ID) {
+	m.category_id = &gi
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *RoutingRuleMutation) CategoryID() (r gid.ID, exists bool) {
+	v := m.category_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCategoryID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ClearCategoryID clears the value of the "category_id" field.
+func (m *RoutingRuleMutation) ClearCategoryID() {
+	m.category_id = nil
+	m.clearedFields[routingrule.FieldCategoryID] = struct{}{}
+}
+
+// CategoryIDCleared returns if the "category_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) CategoryIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldCategoryID]
+	return ok
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *RoutingRuleMutation) ResetCategoryID() {
+	m.category_id = nil
+	delete(m.clearedFields, routingrule.FieldCategoryID)
+}
+
+// SetTags sets the "tags" field.
+func (m *RoutingRuleMutation) SetTags(s []string) {
+	m.tags = &s
+	m.appendtags = nil
+}
+
+// Tags returns the value of the "tags" field in the mutation.
+func (m *RoutingRuleMutation) Tags() (r []string, exists bool) {
+	v := m.tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTags returns the old "tags" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTags(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTags: %w", err)
+	}
+	return oldValue.Tags, nil
+}
+
+// AppendTags adds s to the "tags" field.
+func (m *RoutingRuleMutation) AppendTags(s []string) {
+	m.appendtags = append(m.appendtags, s...)
+}
+
+// AppendedTags returns the list of values that were appended to the "tags" field in this mutation.
+func (m *RoutingRuleMutation) AppendedTags() ([]string, bool) {
+	if len(m.appendtags) == 0 {
+		return nil, false
+	}
+	return m.appendtags, true
+}
+
+// ResetTags resets all changes to the "tags" field.
+func (m *RoutingRuleMutation) ResetTags() {
+	m.tags = nil
+	m.appendtags = nil
+}
+
+// SetTitleWords sets the "title_words" field.
+func (m *RoutingRuleMutation) SetTitleWords(s []string) {
+	m.title_words = &s
+	m.appendtitle_words = nil
+}
+
+// TitleWords returns the value of the "title_words" field in the mutation.
+func (m *RoutingRuleMutation) TitleWords() (r []string, exists bool) {
+	v := m.title_words
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleWords returns the old "title_words" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTitleWords(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleWords is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleWords requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleWords: %w", err)
+	}
+	return oldValue.TitleWords, nil
+}
+
+// AppendTitleWords adds s to the "title_words" field.
+func (m *RoutingRuleMutation) AppendTitleWords(s []string) {
+	m.appendtitle_words = append(m.appendtitle_words, s...)
+}
+
+// AppendedTitleWords returns the list of values that were appended to the "title_words" field in this mutation.
+func (m *RoutingRuleMutation) AppendedTitleWords() ([]string, bool) {
+	if len(m.appendtitle_words) == 0 {
+		return nil, false
+	}
+	return m.appendtitle_words, true
+}
+
+// ResetTitleWords resets all changes to the "title_words" field.
+func (m *RoutingRuleMutation) ResetTitleWords() {
+	m.title_words = nil
+	m.appendtitle_words = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *RoutingRuleMutation) SetTeamID(gi gid.ID) {
+	m.team_id = &gi
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *RoutingRuleMutation) TeamID() (r gid.ID, exists bool) {
+	v := m.team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTeamID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *RoutingRuleMutation) ClearTeamID() {
+	m.team_id = nil
+	m.clearedFields[routingrule.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *RoutingRuleMutation) ResetTeamID() {
+	m.team_id = nil
+	delete(m.clearedFields, routingrule.FieldTeamID)
+}
+
+// SetPriority sets the "priority" field.
+func (m *RoutingRuleMutation) SetPriority(s schematype.Priority) {
+	m.priority = &s
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *RoutingRuleMutation) Priority() (r schematype.Priority, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldPriority(ctx context.Context) (v *schematype.Priority, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// ClearPriority clears the value of the "priority" field.
+func (m *RoutingRuleMutation) ClearPriority() {
+	m.priority = nil
+	m.clearedFields[routingrule.FieldPriority] = struct{}{}
+}
+
+// PriorityCleared returns if the "priority" field was cleared in this mutation.
+func (m *RoutingRuleMutation) PriorityCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldPriority]
+	return ok
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *RoutingRuleMutation) ResetPriority() {
+	m.priority = nil
+	delete(m.clearedFields, routingrule.FieldPriority)
+}
+
+// SetAddTags sets the "add_tags" field.
+func (m *RoutingRuleMutation) SetAddTags(s []string) {
+	m.add_tags = &s
+	m.appendadd_tags = nil
+}
+
+// AddTags returns the value of the "add_tags" field in the mutation.
+func (m *RoutingRuleMutation) AddTags() (r []string, exists bool) {
+	v := m.add_tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddTags returns the old "add_tags" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldAddTags(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddTags: %w", err)
+	}
+	return oldValue.AddTags, nil
+}
+
+// AppendAddTags adds s to the "add_tags" field.
+func (m *RoutingRuleMutation) AppendAddTags(s []string) {
+	m.appendadd_tags = append(m.appendadd_tags, s...)
+}
+
+// AppendedAddTags returns the list of values that were appended to the "add_tags" field in this mutation.
+func (m *RoutingRuleMutation) AppendedAddTags() ([]string, bool) {
+	if len(m.appendadd_tags) == 0 {
+		return nil, false
+	}
+	return m.appendadd_tags, true
+}
+
+// ResetAddTags resets all changes to the "add_tags" field.
+func (m *RoutingRuleMutation) ResetAddTags() {
+	m.add_tags = nil
+	m.appendadd_tags = nil
+}
+
+// Where appends a list predicates to the RoutingRuleMutation builder.
+func (m *RoutingRuleMutation) Where(ps ...predicate.RoutingRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RoutingRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RoutingRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RoutingRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RoutingRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RoutingRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RoutingRule).
+func (m *RoutingRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RoutingRuleMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, routingrule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, routingrule.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, routingrule.FieldName)
+	}
+	if m.position != nil {
+		fields = append(fields, routingrule.FieldPosition)
+	}
+	if m.active != nil {
+		fields = append(fields, routingrule.FieldActive)
+	}
+	if m.channels != nil {
+		fields = append(fields, routingrule.FieldChannels)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, routingrule.FieldCustomerID)
+	}
+	if m.organization != nil {
+		fields = append(fields, routingrule.FieldOrganization)
+	}
+	if m.category_id != nil {
+		fields = append(fields, routingrule.FieldCategoryID)
+	}
+	if m.tags != nil {
+		fields = append(fields, routingrule.FieldTags)
+	}
+	if m.title_words != nil {
+		fields = append(fields, routingrule.FieldTitleWords)
+	}
+	if m.team_id != nil {
+		fields = append(fields, routingrule.FieldTeamID)
+	}
+	if m.priority != nil {
+		fields = append(fields, routingrule.FieldPriority)
+	}
+	if m.add_tags != nil {
+		fields = append(fields, routingrule.FieldAddTags)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RoutingRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		return m.CreatedAt()
+	case routingrule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case routingrule.FieldName:
+		return m.Name()
+	case routingrule.FieldPosition:
+		return m.Position()
+	case routingrule.FieldActive:
+		return m.Active()
+	case routingrule.FieldChannels:
+		return m.Channels()
+	case routingrule.FieldCustomerID:
+		return m.CustomerID()
+	case routingrule.FieldOrganization:
+		return m.Organization()
+	case routingrule.FieldCategoryID:
+		return m.CategoryID()
+	case routingrule.FieldTags:
+		return m.Tags()
+	case routingrule.FieldTitleWords:
+		return m.TitleWords()
+	case routingrule.FieldTeamID:
+		return m.TeamID()
+	case routingrule.FieldPriority:
+		return m.Priority()
+	case routingrule.FieldAddTags:
+		return m.AddTags()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RoutingRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case routingrule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case routingrule.FieldName:
+		return m.OldName(ctx)
+	case routingrule.FieldPosition:
+		return m.OldPosition(ctx)
+	case routingrule.FieldActive:
+		return m.OldActive(ctx)
+	case routingrule.FieldChannels:
+		return m.OldChannels(ctx)
+	case routingrule.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case routingrule.FieldOrganization:
+		return m.OldOrganization(ctx)
+	case routingrule.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	case routingrule.FieldTags:
+		return m.OldTags(ctx)
+	case routingrule.FieldTitleWords:
+		return m.OldTitleWords(ctx)
+	case routingrule.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case routingrule.FieldPriority:
+		return m.OldPriority(ctx)
+	case routingrule.FieldAddTags:
+		return m.OldAddTags(ctx)
+	}
+	return nil, fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RoutingRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case routingrule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case routingrule.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case routingrule.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case routingrule.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case routingrule.FieldChannels:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannels(v)
+		return nil
+	case routingrule.FieldCustomerID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case routingrule.FieldOrganization:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganization(v)
+		return nil
+	case routingrule.FieldCategoryID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	case routingrule.FieldTags:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTags(v)
+		return nil
+	case routingrule.FieldTitleWords:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleWords(v)
+		return nil
+	case routingrule.FieldTeamID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case routingrule.FieldPriority:
+		v, ok := value.(schematype.Priority)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case routingrule.FieldAddTags:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddTags(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RoutingRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, routingrule.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RoutingRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case routingrule.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RoutingRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case routingrule.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RoutingRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(routingrule.FieldCustomerID) {
+		fields = append(fields, routingrule.FieldCustomerID)
+	}
+	if m.FieldCleared(routingrule.FieldOrganization) {
+		fields = append(fields, routingrule.FieldOrganization)
+	}
+	if m.FieldCleared(routingrule.FieldCategoryID) {
+		fields = append(fields, routingrule.FieldCategoryID)
+	}
+	if m.FieldCleared(routingrule.FieldTeamID) {
+		fields = append(fields, routingrule.FieldTeamID)
+	}
+	if m.FieldCleared(routingrule.FieldPriority) {
+		fields = append(fields, routingrule.FieldPriority)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RoutingRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RoutingRuleMutation) ClearField(name string) error {
+	switch name {
+	case routingrule.FieldCustomerID:
+		m.ClearCustomerID()
+		return nil
+	case routingrule.FieldOrganization:
+		m.ClearOrganization()
+		return nil
+	case routingrule.FieldCategoryID:
+		m.ClearCategoryID()
+		return nil
+	case routingrule.FieldTeamID:
+		m.ClearTeamID()
+		return nil
+	case routingrule.FieldPriority:
+		m.ClearPriority()
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RoutingRuleMutation) ResetField(name string) error {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case routingrule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case routingrule.FieldName:
+		m.ResetName()
+		return nil
+	case routingrule.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case routingrule.FieldActive:
+		m.ResetActive()
+		return nil
+	case routingrule.FieldChannels:
+		m.ResetChannels()
+		return nil
+	case routingrule.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case routingrule.FieldOrganization:
+		m.ResetOrganization()
+		return nil
+	case routingrule.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	case routingrule.FieldTags:
+		m.ResetTags()
+		return nil
+	case routingrule.FieldTitleWords:
+		m.ResetTitleWords()
+		return nil
+	case routingrule.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case routingrule.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case routingrule.FieldAddTags:
+		m.ResetAddTags()
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RoutingRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RoutingRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RoutingRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RoutingRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RoutingRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RoutingRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RoutingRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RoutingRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RoutingRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RoutingRule edge %s", name)
 }
 
 // SLAPolicyMutation represents an operation that mutates the SLAPolicy nodes in the graph.

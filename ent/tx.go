@@ -32,6 +32,8 @@ type Tx struct {
 	Customer *CustomerClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// RoutingRule is the client for interacting with the RoutingRule builders.
+	RoutingRule *RoutingRuleClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
 	SLAPolicy *SLAPolicyClient
 	// Setting is the client for interacting with the Setting builders.
@@ -186,6 +188,7 @@ func (tx *Tx) init() {
 	tx.Counter = NewCounterClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.RoutingRule = NewRoutingRuleClient(tx.config)
 	tx.SLAPolicy = NewSLAPolicyClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)

@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -27,6 +28,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/ticketing"
 )
 
@@ -45,6 +47,8 @@ type Resolver struct {
 	Presence *presence.Service
 	// Notify reads and marks the viewer's notifications.
 	Notify *notify.Service
+	// Routing manages the routing rules.
+	Routing *routing.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see
@@ -71,6 +75,7 @@ var tablesByPrefix = map[string]string{
 	gid.TicketEvent:      ticketevent.Table,
 	gid.APIToken:         apitoken.Table,
 	gid.Notification:     notification.Table,
+	gid.RoutingRule:      routingrule.Table,
 }
 
 // nodeType is ent's node-type resolver for our ids.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"helpdesk/ent"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/routing"
 )
 
 // AssignTicket is the resolver for the assignTicket field.
@@ -29,4 +30,24 @@ func (r *mutationResolver) TransferTicket(ctx context.Context, id gid.ID, toAgen
 // EscalateTicket is the resolver for the escalateTicket field.
 func (r *mutationResolver) EscalateTicket(ctx context.Context, id gid.ID, reason *string) (*ent.Ticket, error) {
 	return r.Tickets.EscalateTicket(ctx, id, reason)
+}
+
+// CreateRoutingRule is the resolver for the createRoutingRule field.
+func (r *mutationResolver) CreateRoutingRule(ctx context.Context, input routing.RuleInput) (*ent.RoutingRule, error) {
+	return r.Routing.CreateRule(ctx, input)
+}
+
+// UpdateRoutingRule is the resolver for the updateRoutingRule field.
+func (r *mutationResolver) UpdateRoutingRule(ctx context.Context, id gid.ID, input routing.RuleInput) (*ent.RoutingRule, error) {
+	return r.Routing.UpdateRule(ctx, id, input)
+}
+
+// DeleteRoutingRule is the resolver for the deleteRoutingRule field.
+func (r *mutationResolver) DeleteRoutingRule(ctx context.Context, id gid.ID) (gid.ID, error) {
+	return r.Routing.DeleteRule(ctx, id)
+}
+
+// RoutingRules is the resolver for the routingRules field.
+func (r *queryResolver) RoutingRules(ctx context.Context) ([]*ent.RoutingRule, error) {
+	return r.Routing.Rules(ctx)
 }

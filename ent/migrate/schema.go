@@ -300,6 +300,37 @@ var (
 			},
 		},
 	}
+	// RoutingRulesColumns holds the columns for the "routing_rules" table.
+	RoutingRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "channels", Type: field.TypeJSON},
+		{Name: "customer_id", Type: field.TypeString, Nullable: true},
+		{Name: "organization", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "category_id", Type: field.TypeString, Nullable: true},
+		{Name: "tags", Type: field.TypeJSON},
+		{Name: "title_words", Type: field.TypeJSON},
+		{Name: "team_id", Type: field.TypeString, Nullable: true},
+		{Name: "priority", Type: field.TypeEnum, Nullable: true, Enums: []string{"URGENT", "HIGH", "MEDIUM", "LOW"}},
+		{Name: "add_tags", Type: field.TypeJSON},
+	}
+	// RoutingRulesTable holds the schema information for the "routing_rules" table.
+	RoutingRulesTable = &schema.Table{
+		Name:       "routing_rules",
+		Columns:    RoutingRulesColumns,
+		PrimaryKey: []*schema.Column{RoutingRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "routingrule_position",
+				Unique:  false,
+				Columns: []*schema.Column{RoutingRulesColumns[4]},
+			},
+		},
+	}
 	// SLAPoliciesColumns holds the columns for the "sla_policies" table.
 	SLAPoliciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -682,6 +713,7 @@ var (
 		CountersTable,
 		CustomersTable,
 		NotificationsTable,
+		RoutingRulesTable,
 		SLAPoliciesTable,
 		SettingsTable,
 		TagsTable,

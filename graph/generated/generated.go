@@ -23,6 +23,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/ticketing"
 	"math"
 	"strconv"
@@ -245,9 +246,11 @@ type ComplexityRoot struct {
 		CreateBusinessCalendar func(childComplexity int, input catalog.CreateBusinessCalendarInput) int
 		CreateCategory         func(childComplexity int, input catalog.CreateCategoryInput) int
 		CreateCustomer         func(childComplexity int, input directory.CreateCustomerInput) int
+		CreateRoutingRule      func(childComplexity int, input routing.RuleInput) int
 		CreateSLAPolicy        func(childComplexity int, input catalog.CreateSLAPolicyInput) int
 		CreateTeam             func(childComplexity int, input directory.CreateTeamInput) int
 		CreateTicket           func(childComplexity int, input ticketing.CreateTicketInput) int
+		DeleteRoutingRule      func(childComplexity int, id gid.ID) int
 		EscalateTicket         func(childComplexity int, id gid.ID, reason *string) int
 		GrantRole              func(childComplexity int, agentID gid.ID, role agent.Role) int
 		Login                  func(childComplexity int, email string, password string) int
@@ -265,6 +268,7 @@ type ComplexityRoot struct {
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
+		UpdateRoutingRule      func(childComplexity int, id gid.ID, input routing.RuleInput) int
 		UpdateTeam             func(childComplexity int, id gid.ID, input directory.UpdateTeamInput) int
 		UpdateTicket           func(childComplexity int, id gid.ID, input ticketing.UpdateTicketInput) int
 	}
@@ -321,6 +325,7 @@ type ComplexityRoot struct {
 		Nodes                   func(childComplexity int, ids []gid.ID) int
 		Notifications           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) int
 		RoleAssignments         func(childComplexity int) int
+		RoutingRules            func(childComplexity int) int
 		SLAPolicies             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.SLAPolicyOrder, where *ent.SLAPolicyWhereInput) int
 		Tags                    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) int
 		Teams                   func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
@@ -334,6 +339,24 @@ type ComplexityRoot struct {
 		Agent func(childComplexity int) int
 		Role  func(childComplexity int) int
 		Team  func(childComplexity int) int
+	}
+
+	RoutingRule struct {
+		Active       func(childComplexity int) int
+		AddTags      func(childComplexity int) int
+		CategoryID   func(childComplexity int) int
+		Channels     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		CustomerID   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Position     func(childComplexity int) int
+		Priority     func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		TeamID       func(childComplexity int) int
+		TitleWords   func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	SLAPolicy struct {
@@ -575,6 +598,9 @@ type MutationResolver interface {
 	ClaimTicket(ctx context.Context, id gid.ID) (*ent.Ticket, error)
 	TransferTicket(ctx context.Context, id gid.ID, toAgentID gid.ID, note *string) (*ent.Ticket, error)
 	EscalateTicket(ctx context.Context, id gid.ID, reason *string) (*ent.Ticket, error)
+	CreateRoutingRule(ctx context.Context, input routing.RuleInput) (*ent.RoutingRule, error)
+	UpdateRoutingRule(ctx context.Context, id gid.ID, input routing.RuleInput) (*ent.RoutingRule, error)
+	DeleteRoutingRule(ctx context.Context, id gid.ID) (gid.ID, error)
 }
 type NotificationConnectionResolver interface {
 	UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error)
@@ -596,6 +622,7 @@ type QueryResolver interface {
 	TicketByNumber(ctx context.Context, number int) (*ent.Ticket, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	RoutingRules(ctx context.Context) ([]*ent.RoutingRule, error)
 }
 type RoleAssignmentResolver interface {
 	Agent(ctx context.Context, obj *authz.RoleAssignment) (*ent.Agent, error)
@@ -1434,6 +1461,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(directory.CreateCustomerInput)), true
+	case "Mutation.createRoutingRule":
+		if e.ComplexityRoot.Mutation.CreateRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRoutingRule(childComplexity, args["input"].(routing.RuleInput)), true
 	case "Mutation.createSLAPolicy":
 		if e.ComplexityRoot.Mutation.CreateSLAPolicy == nil {
 			break
@@ -1467,6 +1505,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTicket(childComplexity, args["input"].(ticketing.CreateTicketInput)), true
+	case "Mutation.deleteRoutingRule":
+		if e.ComplexityRoot.Mutation.DeleteRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRoutingRule(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.escalateTicket":
 		if e.ComplexityRoot.Mutation.EscalateTicket == nil {
 			break
@@ -1654,6 +1703,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateCustomerInput)), true
+	case "Mutation.updateRoutingRule":
+		if e.ComplexityRoot.Mutation.UpdateRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRoutingRule(childComplexity, args["id"].(gid.ID), args["input"].(routing.RuleInput)), true
 	case "Mutation.updateTeam":
 		if e.ComplexityRoot.Mutation.UpdateTeam == nil {
 			break
@@ -1939,6 +1999,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RoleAssignments(childComplexity), true
+	case "Query.routingRules":
+		if e.ComplexityRoot.Query.RoutingRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RoutingRules(childComplexity), true
 	case "Query.slaPolicies":
 		if e.ComplexityRoot.Query.SLAPolicies == nil {
 			break
@@ -2025,6 +2091,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleAssignment.Team(childComplexity), true
+
+	case "RoutingRule.active":
+		if e.ComplexityRoot.RoutingRule.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Active(childComplexity), true
+	case "RoutingRule.addTags":
+		if e.ComplexityRoot.RoutingRule.AddTags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.AddTags(childComplexity), true
+	case "RoutingRule.categoryID":
+		if e.ComplexityRoot.RoutingRule.CategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CategoryID(childComplexity), true
+	case "RoutingRule.channels":
+		if e.ComplexityRoot.RoutingRule.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Channels(childComplexity), true
+	case "RoutingRule.createdAt":
+		if e.ComplexityRoot.RoutingRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CreatedAt(childComplexity), true
+	case "RoutingRule.customerID":
+		if e.ComplexityRoot.RoutingRule.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CustomerID(childComplexity), true
+	case "RoutingRule.id":
+		if e.ComplexityRoot.RoutingRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.ID(childComplexity), true
+	case "RoutingRule.name":
+		if e.ComplexityRoot.RoutingRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Name(childComplexity), true
+	case "RoutingRule.organization":
+		if e.ComplexityRoot.RoutingRule.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Organization(childComplexity), true
+	case "RoutingRule.position":
+		if e.ComplexityRoot.RoutingRule.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Position(childComplexity), true
+	case "RoutingRule.priority":
+		if e.ComplexityRoot.RoutingRule.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Priority(childComplexity), true
+	case "RoutingRule.tags":
+		if e.ComplexityRoot.RoutingRule.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Tags(childComplexity), true
+	case "RoutingRule.teamID":
+		if e.ComplexityRoot.RoutingRule.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.TeamID(childComplexity), true
+	case "RoutingRule.titleWords":
+		if e.ComplexityRoot.RoutingRule.TitleWords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.TitleWords(childComplexity), true
+	case "RoutingRule.updatedAt":
+		if e.ComplexityRoot.RoutingRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.UpdatedAt(childComplexity), true
 
 	case "SLAPolicy.active":
 		if e.ComplexityRoot.SLAPolicy.Active == nil {
@@ -2924,6 +3081,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("RoutingRuleInput", ec.unmarshalInputRoutingRuleInput),
+			graphql.NewInputUnmarshaler("RoutingRuleOrder", ec.unmarshalInputRoutingRuleOrder),
+			graphql.NewInputUnmarshaler("RoutingRuleWhereInput", ec.unmarshalInputRoutingRuleWhereInput),
 			graphql.NewInputUnmarshaler("SLAPolicyOrder", ec.unmarshalInputSLAPolicyOrder),
 			graphql.NewInputUnmarshaler("SLAPolicyWhereInput", ec.unmarshalInputSLAPolicyWhereInput),
 			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
@@ -4915,6 +5075,198 @@ type Query {
     """
     where: TicketWhereInput
   ): TicketConnection!
+}
+type RoutingRule implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  position: Int!
+  active: Boolean!
+  channels: [String!]!
+  customerID: ID
+  organization: String
+  categoryID: ID
+  tags: [String!]!
+  titleWords: [String!]!
+  teamID: ID
+  priority: TicketPriority
+  addTags: [String!]!
+}
+"""
+Ordering options for RoutingRule connections
+"""
+input RoutingRuleOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order RoutingRules.
+  """
+  field: RoutingRuleOrderField!
+}
+"""
+Properties by which RoutingRule connections can be ordered.
+"""
+enum RoutingRuleOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+RoutingRuleWhereInput is used for filtering RoutingRule objects.
+Input was generated by ent.
+"""
+input RoutingRuleWhereInput {
+  not: RoutingRuleWhereInput
+  and: [RoutingRuleWhereInput!]
+  or: [RoutingRuleWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  position field predicates
+  """
+  position: Int
+  positionNEQ: Int
+  positionIn: [Int!]
+  positionNotIn: [Int!]
+  positionGT: Int
+  positionGTE: Int
+  positionLT: Int
+  positionLTE: Int
+  """
+  active field predicates
+  """
+  active: Boolean
+  activeNEQ: Boolean
+  """
+  customer_id field predicates
+  """
+  customerID: ID
+  customerIDNEQ: ID
+  customerIDIn: [ID!]
+  customerIDNotIn: [ID!]
+  customerIDGT: ID
+  customerIDGTE: ID
+  customerIDLT: ID
+  customerIDLTE: ID
+  customerIDContains: ID
+  customerIDHasPrefix: ID
+  customerIDHasSuffix: ID
+  customerIDIsNil: Boolean
+  customerIDNotNil: Boolean
+  customerIDEqualFold: ID
+  customerIDContainsFold: ID
+  """
+  organization field predicates
+  """
+  organization: String
+  organizationNEQ: String
+  organizationIn: [String!]
+  organizationNotIn: [String!]
+  organizationGT: String
+  organizationGTE: String
+  organizationLT: String
+  organizationLTE: String
+  organizationContains: String
+  organizationHasPrefix: String
+  organizationHasSuffix: String
+  organizationIsNil: Boolean
+  organizationNotNil: Boolean
+  organizationEqualFold: String
+  organizationContainsFold: String
+  """
+  category_id field predicates
+  """
+  categoryID: ID
+  categoryIDNEQ: ID
+  categoryIDIn: [ID!]
+  categoryIDNotIn: [ID!]
+  categoryIDGT: ID
+  categoryIDGTE: ID
+  categoryIDLT: ID
+  categoryIDLTE: ID
+  categoryIDContains: ID
+  categoryIDHasPrefix: ID
+  categoryIDHasSuffix: ID
+  categoryIDIsNil: Boolean
+  categoryIDNotNil: Boolean
+  categoryIDEqualFold: ID
+  categoryIDContainsFold: ID
+  """
+  team_id field predicates
+  """
+  teamID: ID
+  teamIDNEQ: ID
+  teamIDIn: [ID!]
+  teamIDNotIn: [ID!]
+  teamIDGT: ID
+  teamIDGTE: ID
+  teamIDLT: ID
+  teamIDLTE: ID
+  teamIDContains: ID
+  teamIDHasPrefix: ID
+  teamIDHasSuffix: ID
+  teamIDIsNil: Boolean
+  teamIDNotNil: Boolean
+  teamIDEqualFold: ID
+  teamIDContainsFold: ID
+  """
+  priority field predicates
+  """
+  priority: TicketPriority
+  priorityNEQ: TicketPriority
+  priorityIn: [TicketPriority!]
+  priorityNotIn: [TicketPriority!]
+  priorityIsNil: Boolean
+  priorityNotNil: Boolean
 }
 type SLAPolicy implements Node {
   id: ID!
@@ -6924,6 +7276,47 @@ extend input UpdateTeamInput {
   requeueWhenOffline: Boolean
   escalationRaisesPriority: Boolean
 }
+
+"""
+A routing rule (administrators manage them). New tickets try the active
+rules in ` + "`" + `position` + "`" + ` order; the first whose conditions all hold decides
+their team (unless the ticket names one), priority (unless given) and
+extra tags. Then the category's team and the default team are the
+fallbacks. Changing an unassigned ticket's category routes it again.
+"""
+input RoutingRuleInput {
+  name: String!
+  "1 is tried first; default last (create) or unchanged (update)."
+  position: Int
+  active: Boolean
+  "Conditions; those left out match every ticket. A list matches when any of its values does."
+  channels: [TicketChannel!]
+  customerID: ID
+  "The customer's organization, without case."
+  organization: String
+  "This category or any category below it."
+  categoryID: ID
+  tags: [String!]
+  "Whole words or phrases of the title, without case."
+  titleWords: [String!]
+  "What the rule decides (at least one)."
+  teamID: ID
+  priority: TicketPriority
+  addTags: [String!]
+}
+
+extend type Query {
+  """The routing rules, in the order they are tried."""
+  routingRules: [RoutingRule!]!
+}
+
+extend type Mutation {
+  createRoutingRule(input: RoutingRuleInput!): RoutingRule!
+  """Replaces a rule's definition (and moves it when ` + "`" + `position` + "`" + ` is given)."""
+  updateRoutingRule(id: ID!, input: RoutingRuleInput!): RoutingRule!
+  """Deletes a rule and returns its id; the rules after it move up."""
+  deleteRoutingRule(id: ID!): ID!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7370,6 +7763,42 @@ func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, fiel
 		return ec.fieldContext_RoleAssignment_team(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleAssignment", field.Name)
+}
+
+func (ec *executionContext) childFields_RoutingRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RoutingRule_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RoutingRule_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_RoutingRule_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_RoutingRule_name(ctx, field)
+	case "position":
+		return ec.fieldContext_RoutingRule_position(ctx, field)
+	case "active":
+		return ec.fieldContext_RoutingRule_active(ctx, field)
+	case "channels":
+		return ec.fieldContext_RoutingRule_channels(ctx, field)
+	case "customerID":
+		return ec.fieldContext_RoutingRule_customerID(ctx, field)
+	case "organization":
+		return ec.fieldContext_RoutingRule_organization(ctx, field)
+	case "categoryID":
+		return ec.fieldContext_RoutingRule_categoryID(ctx, field)
+	case "tags":
+		return ec.fieldContext_RoutingRule_tags(ctx, field)
+	case "titleWords":
+		return ec.fieldContext_RoutingRule_titleWords(ctx, field)
+	case "teamID":
+		return ec.fieldContext_RoutingRule_teamID(ctx, field)
+	case "priority":
+		return ec.fieldContext_RoutingRule_priority(ctx, field)
+	case "addTags":
+		return ec.fieldContext_RoutingRule_addTags(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoutingRule", field.Name)
 }
 
 func (ec *executionContext) childFields_SLAPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8232,6 +8661,20 @@ func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (routing.RuleInput, error) {
+			return ec.unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8271,6 +8714,20 @@ func (ec *executionContext) field_Mutation_createTicket_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -8648,6 +9105,28 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 			return ec.unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (routing.RuleInput, error) {
+			return ec.unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13833,6 +14312,138 @@ func (ec *executionContext) fieldContext_Mutation_escalateTicket(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRoutingRule(ctx, fc.Args["input"].(routing.RuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRoutingRule(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(routing.RuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRoutingRule(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15185,6 +15796,38 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_routingRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_routingRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RoutingRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚕᚖhelpdeskᚋentᚐRoutingRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_routingRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15346,6 +15989,351 @@ func (ec *executionContext) fieldContext_RoleAssignment_team(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RoutingRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RoutingRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RoutingRule_name(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_position(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoutingRule_active(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoutingRule_channels(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_organization(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_categoryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_tags(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_titleWords(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_titleWords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TitleWords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_titleWords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_priority(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.Priority) graphql.Marshaler {
+			return ec.marshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _RoutingRule_addTags(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_addTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddTags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_addTags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
 }
 
 func (ec *executionContext) _SLAPolicy_id(ctx context.Context, field graphql.CollectedField, obj *ent.SLAPolicy) (ret graphql.Marshaler) {
@@ -25889,6 +26877,1025 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRoutingRuleInput(ctx context.Context, obj any) (routing.RuleInput, error) {
+	var it routing.RuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "position", "active", "channels", "customerID", "organization", "categoryID", "tags", "titleWords", "teamID", "priority", "addTags"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalOTicketChannel2ᚕhelpdeskᚋentᚋticketᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organization = data
+		case "categoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "titleWords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleWords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleWords = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "addTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addTags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddTags = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoutingRuleInput unmarshals raw into the RoutingRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoutingRuleInput(ctx context.Context, raw any) (routing.RuleInput, error) {
+	var out routing.RuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoutingRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoutingRuleOrder(ctx context.Context, obj any) (ent.RoutingRuleOrder, error) {
+	var it ent.RoutingRuleOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoutingRuleOrder unmarshals raw into the RoutingRuleOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoutingRuleOrder(ctx context.Context, raw any) (ent.RoutingRuleOrder, error) {
+	var out ent.RoutingRuleOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoutingRuleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoutingRuleWhereInput(ctx context.Context, obj any) (ent.RoutingRuleWhereInput, error) {
+	var it ent.RoutingRuleWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "active", "activeNEQ", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "organization", "organizationNEQ", "organizationIn", "organizationNotIn", "organizationGT", "organizationGTE", "organizationLT", "organizationLTE", "organizationContains", "organizationHasPrefix", "organizationHasSuffix", "organizationIsNil", "organizationNotNil", "organizationEqualFold", "organizationContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityIsNil", "priorityNotNil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalORoutingRuleWhereInput2ᚖhelpdeskᚋentᚐRoutingRuleWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalORoutingRuleWhereInput2ᚕᚖhelpdeskᚋentᚐRoutingRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalORoutingRuleWhereInput2ᚕᚖhelpdeskᚋentᚐRoutingRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "positionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNEQ = data
+		case "positionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionIn = data
+		case "positionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNotIn = data
+		case "positionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGT = data
+		case "positionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGTE = data
+		case "positionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLT = data
+		case "positionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLTE = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "activeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveNEQ = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "customerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNEQ = data
+		case "customerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIn = data
+		case "customerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNotIn = data
+		case "customerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGT = data
+		case "customerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDGTE = data
+		case "customerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLT = data
+		case "customerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDLTE = data
+		case "customerIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContains"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContains = data
+		case "customerIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasPrefix = data
+		case "customerIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDHasSuffix = data
+		case "customerIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIsNil = data
+		case "customerIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNotNil = data
+		case "customerIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDEqualFold = data
+		case "customerIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDContainsFold = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organization = data
+		case "organizationNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationNEQ = data
+		case "organizationIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIn = data
+		case "organizationNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationNotIn = data
+		case "organizationGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationGT = data
+		case "organizationGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationGTE = data
+		case "organizationLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationLT = data
+		case "organizationLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationLTE = data
+		case "organizationContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationContains = data
+		case "organizationHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationHasPrefix = data
+		case "organizationHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationHasSuffix = data
+		case "organizationIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIsNil = data
+		case "organizationNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationNotNil = data
+		case "organizationEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationEqualFold = data
+		case "organizationContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationContainsFold = data
+		case "categoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "categoryIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDNEQ = data
+		case "categoryIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDIn = data
+		case "categoryIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDNotIn = data
+		case "categoryIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDGT = data
+		case "categoryIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDGTE = data
+		case "categoryIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDLT = data
+		case "categoryIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDLTE = data
+		case "categoryIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContains"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDContains = data
+		case "categoryIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDHasPrefix = data
+		case "categoryIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDHasSuffix = data
+		case "categoryIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDIsNil = data
+		case "categoryIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDNotNil = data
+		case "categoryIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDEqualFold = data
+		case "categoryIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIDContainsFold = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "teamIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNEQ = data
+		case "teamIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDIn = data
+		case "teamIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNotIn = data
+		case "teamIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGT = data
+		case "teamIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGTE = data
+		case "teamIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLT = data
+		case "teamIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLTE = data
+		case "teamIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContains"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContains = data
+		case "teamIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasPrefix = data
+		case "teamIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasSuffix = data
+		case "teamIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDIsNil = data
+		case "teamIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNotNil = data
+		case "teamIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDEqualFold = data
+		case "teamIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContainsFold = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "priorityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNEQ"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNEQ = data
+		case "priorityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityIn"))
+			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityIn = data
+		case "priorityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNotIn"))
+			data, err := ec.unmarshalOTicketPriority2ᚕhelpdeskᚋentᚋschematypeᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNotIn = data
+		case "priorityIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityIsNil = data
+		case "priorityNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNotNil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoutingRuleWhereInput unmarshals raw into the RoutingRuleWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoutingRuleWhereInput(ctx context.Context, raw any) (ent.RoutingRuleWhereInput, error) {
+	var out ent.RoutingRuleWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoutingRuleWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSLAPolicyOrder(ctx context.Context, obj any) (ent.SLAPolicyOrder, error) {
 	var it ent.SLAPolicyOrder
 	if obj == nil {
@@ -31721,6 +33728,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SLAPolicy(ctx, sel, obj)
+	case *ent.RoutingRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoutingRule(ctx, sel, obj)
 	case *ent.Notification:
 		if obj == nil {
 			return graphql.Null
@@ -33155,6 +35167,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33567,6 +35600,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
+		case "routingRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_routingRules(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -33626,6 +35665,109 @@ func (ec *executionContext) _RoleAssignment(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoleAssignment_team(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var routingRuleImplementors = []string{"RoutingRule", "Node"}
+
+func (ec *executionContext) _RoutingRule(ctx context.Context, sel ast.SelectionSet, obj *ent.RoutingRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, routingRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoutingRule")
+		case "id":
+			out.Values[i] = ec._RoutingRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._RoutingRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._RoutingRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RoutingRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._RoutingRule_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._RoutingRule_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._RoutingRule_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerID":
+			out.Values[i] = ec._RoutingRule_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._RoutingRule_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categoryID":
+			out.Values[i] = ec._RoutingRule_categoryID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._RoutingRule_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleWords":
+			out.Values[i] = ec._RoutingRule_titleWords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamID":
+			out.Values[i] = ec._RoutingRule_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._RoutingRule_priority(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addTags":
+			out.Values[i] = ec._RoutingRule_addTags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35927,6 +38069,54 @@ func (ec *executionContext) marshalNRoleAssignment2ᚖhelpdeskᚋinternalᚋauth
 	return ec._RoleAssignment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoutingRule2ᚕᚖhelpdeskᚋentᚐRoutingRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.RoutingRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx context.Context, sel ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoutingRule!")
+		return graphql.Null
+	}
+	return ec._RoutingRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx context.Context, v any) (routing.RuleInput, error) {
+	res, err := ec.unmarshalInputRoutingRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx context.Context, v any) (*ent.RoutingRuleOrderField, error) {
+	var res = new(ent.RoutingRuleOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RoutingRuleOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoutingRuleOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNRoutingRuleWhereInput2ᚖhelpdeskᚋentᚐRoutingRuleWhereInput(ctx context.Context, v any) (*ent.RoutingRuleWhereInput, error) {
+	res, err := ec.unmarshalInputRoutingRuleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSLABreachAction2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37573,6 +39763,31 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖhelpdeskᚋent�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORoutingRuleWhereInput2ᚕᚖhelpdeskᚋentᚐRoutingRuleWhereInputᚄ(ctx context.Context, v any) ([]*ent.RoutingRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.RoutingRuleWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRoutingRuleWhereInput2ᚖhelpdeskᚋentᚐRoutingRuleWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORoutingRuleWhereInput2ᚖhelpdeskᚋentᚐRoutingRuleWhereInput(ctx context.Context, v any) (*ent.RoutingRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRoutingRuleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -16,4 +16,5 @@ const (
 	TicketEvent      = "evt"
 	APIToken         = "tok"
 	Notification     = "ntf"
+	RoutingRule      = "rte"
 )

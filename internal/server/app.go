@@ -22,6 +22,7 @@ import (
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -207,6 +208,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Realtime:  &realtime.Feed{Client: db.Client, Bus: bus, Logger: logger},
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
+		Routing:   &routing.Service{Client: db.Client, Now: now, Authz: enforcer},
 	}, opts.Limits, logger)
 	gql.AddTransport(withPresenceConnections(websocketTransport(opts.Websocket, a.Auth, logger)))
 	a.Handler = withClientAddress(opts.TrustedProxies, Handler(opts.HTTP, withConnSlot(gql), a.Auth, db.Ping, logger))

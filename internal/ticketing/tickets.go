@@ -135,15 +135,27 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 			return nil, err
 		}
 	}
-	teamID, err := s.routeTeam(ctx, tx, in.TeamID, path)
+	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title))
+	if err != nil {
+		return nil, err
+	}
+	teamID, err := s.routeTeam(ctx, tx, in.TeamID, path, rule)
 	if err != nil {
 		return nil, err
 	}
 	priority := schematype.PriorityMedium
-	if in.Priority != nil {
+	switch {
+	case in.Priority != nil:
 		priority = *in.Priority
-	} else if p := nearestPriority(path); p != nil {
-		priority = *p
+	case rule != nil && rule.Priority != nil:
+		priority = *rule.Priority
+	default:
+		if p := nearestPriority(path); p != nil {
+			priority = *p
+		}
+	}
+	if rule != nil {
+		in.Tags = append(append([]string{}, in.Tags...), rule.AddTags...)
 	}
 	slaID, err := s.pickSLAPolicy(ctx, tx, path)
 	if err != nil {
@@ -218,6 +230,9 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	ch.addID("slaPolicy", nil, slaID)
 	ch.addTime("firstAssignedAt", nil, firstAssigned)
 	ch.addID("followUpOf", nil, v.followUpOf)
+	if rule != nil {
+		ch.addID("routingRule", nil, &rule.ID)
+	}
 	return created, etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now))
 }
 
@@ -306,6 +321,9 @@ func (s *Service) UpdateTicket(ctx context.Context, id gid.ID, in UpdateTicketIn
 		upd := tx.Ticket.UpdateOneID(t.ID)
 		var ch changeSet
 		if err := s.applyTicketFields(ctx, tx, t, in, upd, &ch); err != nil {
+			return err
+		}
+		if err := s.reroute(ctx, tx, t, in, upd, &ch); err != nil {
 			return err
 		}
 		if in.AssigneeID != nil {
@@ -682,12 +700,16 @@ func changeStatus(t *ent.Ticket, to ticket.Status, upd *ent.TicketUpdateOne, ch 
 	}
 }
 
-// routeTeam picks the team for a new ticket (see workflow.RouteTeam).
-func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category) (*gid.ID, error) {
+// routeTeam picks the team for a new ticket: the explicit one, else the
+// matching routing rule's, else as workflow.RouteTeam.
+func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category, rule *workflow.Rule) (*gid.ID, error) {
 	if explicit != nil {
 		if err := checkTeam(ctx, tx, "input.teamID", *explicit); err != nil {
 			return nil, err
 		}
+	}
+	if explicit == nil && rule != nil && rule.TeamID != nil {
+		return rule.TeamID, nil
 	}
 	return workflow.RouteTeam(explicit, categoryDefaults(path), func() (*gid.ID, error) {
 		id, err := tx.Team.Query().Where(team.IsDefault(true)).FirstID(ctx)
