@@ -1649,9 +1649,6 @@ func newRoutingRulePaginateArgs(rv map[string]any) *routingrulePaginateArgs {
 			}
 		}
 	}
-	if v, ok := rv[whereField].(*RoutingRuleWhereInput); ok {
-		args.opts = append(args.opts, WithRoutingRuleFilter(v.Filter))
-	}
 	return args
 }
 

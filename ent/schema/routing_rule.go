@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -55,4 +56,10 @@ func (RoutingRule) Fields() []ent.Field {
 // Indexes of the RoutingRule.
 func (RoutingRule) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("position")}
+}
+
+// Annotations of the RoutingRule: rules are listed whole (routingRules),
+// never filtered.
+func (RoutingRule) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput)}
 }
