@@ -21,6 +21,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
@@ -62,6 +63,8 @@ type Client struct {
 	Customer *CustomerClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// RoutingRule is the client for interacting with the RoutingRule builders.
+	RoutingRule *RoutingRuleClient
 	// SLAClock is the client for interacting with the SLAClock builders.
 	SLAClock *SLAClockClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
@@ -100,6 +103,7 @@ func (c *Client) init() {
 	c.Counter = NewCounterClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.RoutingRule = NewRoutingRuleClient(c.config)
 	c.SLAClock = NewSLAClockClient(c.config)
 	c.SLAPolicy = NewSLAPolicyClient(c.config)
 	c.SearchDocument = NewSearchDocumentClient(c.config)
@@ -210,6 +214,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Counter:          NewCounterClient(cfg),
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		RoutingRule:      NewRoutingRuleClient(cfg),
 		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
 		SearchDocument:   NewSearchDocumentClient(cfg),
@@ -247,6 +252,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Counter:          NewCounterClient(cfg),
 		Customer:         NewCustomerClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		RoutingRule:      NewRoutingRuleClient(cfg),
 		SLAClock:         NewSLAClockClient(cfg),
 		SLAPolicy:        NewSLAPolicyClient(cfg),
 		SearchDocument:   NewSearchDocumentClient(cfg),
@@ -286,7 +292,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy,
+		c.Counter, c.Customer, c.Notification, c.RoutingRule, c.SLAClock, c.SLAPolicy,
 		c.SearchDocument, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
 		c.TicketEvent,
 	} {
@@ -299,7 +305,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Agent, c.AuthzRule, c.BusinessCalendar, c.Category, c.Comment,
-		c.Counter, c.Customer, c.Notification, c.SLAClock, c.SLAPolicy,
+		c.Counter, c.Customer, c.Notification, c.RoutingRule, c.SLAClock, c.SLAPolicy,
 		c.SearchDocument, c.Setting, c.Tag, c.Team, c.TeamMembership, c.Ticket,
 		c.TicketEvent,
 	} {
@@ -328,6 +334,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Customer.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *RoutingRuleMutation:
+		return c.RoutingRule.mutate(ctx, m)
 	case *SLAClockMutation:
 		return c.SLAClock.mutate(ctx, m)
 	case *SLAPolicyMutation:
@@ -1868,6 +1876,139 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// RoutingRuleClient is a client for the RoutingRule schema.
+type RoutingRuleClient struct {
+	config
+}
+
+// NewRoutingRuleClient returns a client for the RoutingRule from the given config.
+func NewRoutingRuleClient(c config) *RoutingRuleClient {
+	return &RoutingRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `routingrule.Hooks(f(g(h())))`.
+func (c *RoutingRuleClient) Use(hooks ...Hook) {
+	c.hooks.RoutingRule = append(c.hooks.RoutingRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `routingrule.Intercept(f(g(h())))`.
+func (c *RoutingRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RoutingRule = append(c.inters.RoutingRule, interceptors...)
+}
+
+// Create returns a builder for creating a RoutingRule entity.
+func (c *RoutingRuleClient) Create() *RoutingRuleCreate {
+	mutation := newRoutingRuleMutation(c.config, OpCreate)
+	return &RoutingRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RoutingRule entities.
+func (c *RoutingRuleClient) CreateBulk(builders ...*RoutingRuleCreate) *RoutingRuleCreateBulk {
+	return &RoutingRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RoutingRuleClient) MapCreateBulk(slice any, setFunc func(*RoutingRuleCreate, int)) *RoutingRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RoutingRuleCreateBulk{err: fmt.Errorf("calling to RoutingRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RoutingRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RoutingRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RoutingRule.
+func (c *RoutingRuleClient) Update() *RoutingRuleUpdate {
+	mutation := newRoutingRuleMutation(c.config, OpUpdate)
+	return &RoutingRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RoutingRuleClient) UpdateOne(_m *RoutingRule) *RoutingRuleUpdateOne {
+	mutation := newRoutingRuleMutation(c.config, OpUpdateOne, withRoutingRule(_m))
+	return &RoutingRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RoutingRuleClient) UpdateOneID(id gid.ID) *RoutingRuleUpdateOne {
+	mutation := newRoutingRuleMutation(c.config, OpUpdateOne, withRoutingRuleID(id))
+	return &RoutingRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RoutingRule.
+func (c *RoutingRuleClient) Delete() *RoutingRuleDelete {
+	mutation := newRoutingRuleMutation(c.config, OpDelete)
+	return &RoutingRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RoutingRuleClient) DeleteOne(_m *RoutingRule) *RoutingRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RoutingRuleClient) DeleteOneID(id gid.ID) *RoutingRuleDeleteOne {
+	builder := c.Delete().Where(routingrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RoutingRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for RoutingRule.
+func (c *RoutingRuleClient) Query() *RoutingRuleQuery {
+	return &RoutingRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRoutingRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RoutingRule entity by its id.
+func (c *RoutingRuleClient) Get(ctx context.Context, id gid.ID) (*RoutingRule, error) {
+	return c.Query().Where(routingrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RoutingRuleClient) GetX(ctx context.Context, id gid.ID) *RoutingRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RoutingRuleClient) Hooks() []Hook {
+	return c.hooks.RoutingRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *RoutingRuleClient) Interceptors() []Interceptor {
+	return c.inters.RoutingRule
+}
+
+func (c *RoutingRuleClient) mutate(ctx context.Context, m *RoutingRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RoutingRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RoutingRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RoutingRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RoutingRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RoutingRule mutation op: %q", m.Op())
+	}
+}
+
 // SLAClockClient is a client for the SLAClock schema.
 type SLAClockClient struct {
 	config
@@ -3227,6 +3368,38 @@ func (c *TicketClient) QueryWatchers(_m *Ticket) *AgentQuery {
 	return query
 }
 
+// QueryFollowUps queries the follow_ups edge of a Ticket.
+func (c *TicketClient) QueryFollowUps(_m *Ticket) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ticket.FollowUpsTable, ticket.FollowUpsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFollowUpOf queries the follow_up_of edge of a Ticket.
+func (c *TicketClient) QueryFollowUpOf(_m *Ticket) *TicketQuery {
+	query := (&TicketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, id),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticket.FollowUpOfTable, ticket.FollowUpOfColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryComments queries the comments edge of a Ticket.
 func (c *TicketClient) QueryComments(_m *Ticket) *CommentQuery {
 	query := (&CommentClient{config: c.config}).Query()
@@ -3485,13 +3658,13 @@ func (c *TicketEventClient) mutate(ctx context.Context, m *TicketEventMutation) 
 type (
 	hooks struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAClock, SLAPolicy, SearchDocument, Setting, Tag,
-		Team, TeamMembership, Ticket, TicketEvent []ent.Hook
+		Customer, Notification, RoutingRule, SLAClock, SLAPolicy, SearchDocument,
+		Setting, Tag, Team, TeamMembership, Ticket, TicketEvent []ent.Hook
 	}
 	inters struct {
 		APIToken, Agent, AuthzRule, BusinessCalendar, Category, Comment, Counter,
-		Customer, Notification, SLAClock, SLAPolicy, SearchDocument, Setting, Tag,
-		Team, TeamMembership, Ticket, TicketEvent []ent.Interceptor
+		Customer, Notification, RoutingRule, SLAClock, SLAPolicy, SearchDocument,
+		Setting, Tag, Team, TeamMembership, Ticket, TicketEvent []ent.Interceptor
 	}
 )
 

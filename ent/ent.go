@@ -15,6 +15,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
@@ -99,6 +100,7 @@ func checkColumn(t, c string) error {
 			counter.Table:          counter.ValidColumn,
 			customer.Table:         customer.ValidColumn,
 			notification.Table:     notification.ValidColumn,
+			routingrule.Table:      routingrule.ValidColumn,
 			slaclock.Table:         slaclock.ValidColumn,
 			slapolicy.Table:        slapolicy.ValidColumn,
 			searchdocument.Table:   searchdocument.ValidColumn,

@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
@@ -31,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -219,6 +220,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   routingrule.Table,
+			Columns: routingrule.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: routingrule.FieldID,
+			},
+		},
+		Type: "RoutingRule",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			routingrule.FieldCreatedAt:    {Type: field.TypeTime, Column: routingrule.FieldCreatedAt},
+			routingrule.FieldUpdatedAt:    {Type: field.TypeTime, Column: routingrule.FieldUpdatedAt},
+			routingrule.FieldName:         {Type: field.TypeString, Column: routingrule.FieldName},
+			routingrule.FieldPosition:     {Type: field.TypeInt, Column: routingrule.FieldPosition},
+			routingrule.FieldActive:       {Type: field.TypeBool, Column: routingrule.FieldActive},
+			routingrule.FieldChannels:     {Type: field.TypeJSON, Column: routingrule.FieldChannels},
+			routingrule.FieldCustomerID:   {Type: field.TypeString, Column: routingrule.FieldCustomerID},
+			routingrule.FieldOrganization: {Type: field.TypeString, Column: routingrule.FieldOrganization},
+			routingrule.FieldCategoryID:   {Type: field.TypeString, Column: routingrule.FieldCategoryID},
+			routingrule.FieldTags:         {Type: field.TypeJSON, Column: routingrule.FieldTags},
+			routingrule.FieldTitleWords:   {Type: field.TypeJSON, Column: routingrule.FieldTitleWords},
+			routingrule.FieldTeamID:       {Type: field.TypeString, Column: routingrule.FieldTeamID},
+			routingrule.FieldPriority:     {Type: field.TypeEnum, Column: routingrule.FieldPriority},
+			routingrule.FieldAddTags:      {Type: field.TypeJSON, Column: routingrule.FieldAddTags},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   slaclock.Table,
 			Columns: slaclock.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -242,7 +270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slaclock.FieldVersion:       {Type: field.TypeInt, Column: slaclock.FieldVersion},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   slapolicy.Table,
 			Columns: slapolicy.Columns,
@@ -266,7 +294,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			slapolicy.FieldPosition:         {Type: field.TypeInt, Column: slapolicy.FieldPosition},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   searchdocument.Table,
 			Columns: searchdocument.Columns,
@@ -285,7 +313,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			searchdocument.FieldCustomerID: {Type: field.TypeString, Column: searchdocument.FieldCustomerID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -299,7 +327,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldValue: {Type: field.TypeString, Column: setting.FieldValue},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tag.Table,
 			Columns: tag.Columns,
@@ -315,7 +343,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tag.FieldName:      {Type: field.TypeString, Column: tag.FieldName},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -326,15 +354,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Team",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			team.FieldCreatedAt:          {Type: field.TypeTime, Column: team.FieldCreatedAt},
-			team.FieldUpdatedAt:          {Type: field.TypeTime, Column: team.FieldUpdatedAt},
-			team.FieldName:               {Type: field.TypeString, Column: team.FieldName},
-			team.FieldDescription:        {Type: field.TypeString, Column: team.FieldDescription},
-			team.FieldIsDefault:          {Type: field.TypeBool, Column: team.FieldIsDefault},
-			team.FieldAssignmentStrategy: {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
+			team.FieldCreatedAt:                {Type: field.TypeTime, Column: team.FieldCreatedAt},
+			team.FieldUpdatedAt:                {Type: field.TypeTime, Column: team.FieldUpdatedAt},
+			team.FieldName:                     {Type: field.TypeString, Column: team.FieldName},
+			team.FieldDescription:              {Type: field.TypeString, Column: team.FieldDescription},
+			team.FieldIsDefault:                {Type: field.TypeBool, Column: team.FieldIsDefault},
+			team.FieldAssignmentStrategy:       {Type: field.TypeEnum, Column: team.FieldAssignmentStrategy},
+			team.FieldWaitingCountsAsActive:    {Type: field.TypeBool, Column: team.FieldWaitingCountsAsActive},
+			team.FieldRequeueWhenOffline:       {Type: field.TypeBool, Column: team.FieldRequeueWhenOffline},
+			team.FieldEscalationRaisesPriority: {Type: field.TypeBool, Column: team.FieldEscalationRaisesPriority},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   teammembership.Table,
 			Columns: teammembership.Columns,
@@ -345,14 +376,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "TeamMembership",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			teammembership.FieldCreatedAt: {Type: field.TypeTime, Column: teammembership.FieldCreatedAt},
-			teammembership.FieldUpdatedAt: {Type: field.TypeTime, Column: teammembership.FieldUpdatedAt},
-			teammembership.FieldTeamID:    {Type: field.TypeString, Column: teammembership.FieldTeamID},
-			teammembership.FieldAgentID:   {Type: field.TypeString, Column: teammembership.FieldAgentID},
-			teammembership.FieldPriority:  {Type: field.TypeInt, Column: teammembership.FieldPriority},
+			teammembership.FieldCreatedAt:      {Type: field.TypeTime, Column: teammembership.FieldCreatedAt},
+			teammembership.FieldUpdatedAt:      {Type: field.TypeTime, Column: teammembership.FieldUpdatedAt},
+			teammembership.FieldTeamID:         {Type: field.TypeString, Column: teammembership.FieldTeamID},
+			teammembership.FieldAgentID:        {Type: field.TypeString, Column: teammembership.FieldAgentID},
+			teammembership.FieldPriority:       {Type: field.TypeInt, Column: teammembership.FieldPriority},
+			teammembership.FieldRoundRobinTurn: {Type: field.TypeInt64, Column: teammembership.FieldRoundRobinTurn},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
@@ -363,39 +395,44 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Ticket",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			ticket.FieldCreatedAt:          {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
-			ticket.FieldUpdatedAt:          {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
-			ticket.FieldNumber:             {Type: field.TypeInt, Column: ticket.FieldNumber},
-			ticket.FieldTitle:              {Type: field.TypeString, Column: ticket.FieldTitle},
-			ticket.FieldDescription:        {Type: field.TypeString, Column: ticket.FieldDescription},
-			ticket.FieldStatus:             {Type: field.TypeEnum, Column: ticket.FieldStatus},
-			ticket.FieldPriority:           {Type: field.TypeEnum, Column: ticket.FieldPriority},
-			ticket.FieldPriorityRank:       {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
-			ticket.FieldChannel:            {Type: field.TypeEnum, Column: ticket.FieldChannel},
-			ticket.FieldInternal:           {Type: field.TypeBool, Column: ticket.FieldInternal},
-			ticket.FieldVersion:            {Type: field.TypeInt, Column: ticket.FieldVersion},
-			ticket.FieldOrderReference:     {Type: field.TypeString, Column: ticket.FieldOrderReference},
-			ticket.FieldCustomFields:       {Type: field.TypeJSON, Column: ticket.FieldCustomFields},
-			ticket.FieldFirstResponseDueAt: {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
-			ticket.FieldResolutionDueAt:    {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
-			ticket.FieldSLAState:           {Type: field.TypeEnum, Column: ticket.FieldSLAState},
-			ticket.FieldNextDueAt:          {Type: field.TypeTime, Column: ticket.FieldNextDueAt},
-			ticket.FieldSLAPolicyExplicit:  {Type: field.TypeBool, Column: ticket.FieldSLAPolicyExplicit},
-			ticket.FieldStatusChangedAt:    {Type: field.TypeTime, Column: ticket.FieldStatusChangedAt},
-			ticket.FieldFirstRespondedAt:   {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
-			ticket.FieldResolvedAt:         {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
-			ticket.FieldClosedAt:           {Type: field.TypeTime, Column: ticket.FieldClosedAt},
-			ticket.FieldWorkingSeconds:     {Type: field.TypeInt, Column: ticket.FieldWorkingSeconds},
-			ticket.FieldWaitingSeconds:     {Type: field.TypeInt, Column: ticket.FieldWaitingSeconds},
-			ticket.FieldCustomerID:         {Type: field.TypeString, Column: ticket.FieldCustomerID},
-			ticket.FieldCategoryID:         {Type: field.TypeString, Column: ticket.FieldCategoryID},
-			ticket.FieldTeamID:             {Type: field.TypeString, Column: ticket.FieldTeamID},
-			ticket.FieldAssigneeID:         {Type: field.TypeString, Column: ticket.FieldAssigneeID},
-			ticket.FieldSLAPolicyID:        {Type: field.TypeString, Column: ticket.FieldSLAPolicyID},
-			ticket.FieldCreatedByID:        {Type: field.TypeString, Column: ticket.FieldCreatedByID},
+			ticket.FieldCreatedAt:              {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
+			ticket.FieldUpdatedAt:              {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
+			ticket.FieldNumber:                 {Type: field.TypeInt, Column: ticket.FieldNumber},
+			ticket.FieldTitle:                  {Type: field.TypeString, Column: ticket.FieldTitle},
+			ticket.FieldDescription:            {Type: field.TypeString, Column: ticket.FieldDescription},
+			ticket.FieldStatus:                 {Type: field.TypeEnum, Column: ticket.FieldStatus},
+			ticket.FieldPriority:               {Type: field.TypeEnum, Column: ticket.FieldPriority},
+			ticket.FieldPriorityRank:           {Type: field.TypeInt, Column: ticket.FieldPriorityRank},
+			ticket.FieldChannel:                {Type: field.TypeEnum, Column: ticket.FieldChannel},
+			ticket.FieldInternal:               {Type: field.TypeBool, Column: ticket.FieldInternal},
+			ticket.FieldVersion:                {Type: field.TypeInt, Column: ticket.FieldVersion},
+			ticket.FieldOrderReference:         {Type: field.TypeString, Column: ticket.FieldOrderReference},
+			ticket.FieldCustomFields:           {Type: field.TypeJSON, Column: ticket.FieldCustomFields},
+			ticket.FieldFirstResponseDueAt:     {Type: field.TypeTime, Column: ticket.FieldFirstResponseDueAt},
+			ticket.FieldResolutionDueAt:        {Type: field.TypeTime, Column: ticket.FieldResolutionDueAt},
+			ticket.FieldSLAState:               {Type: field.TypeEnum, Column: ticket.FieldSLAState},
+			ticket.FieldNextDueAt:              {Type: field.TypeTime, Column: ticket.FieldNextDueAt},
+			ticket.FieldSLAPolicyExplicit:      {Type: field.TypeBool, Column: ticket.FieldSLAPolicyExplicit},
+			ticket.FieldStatusChangedAt:        {Type: field.TypeTime, Column: ticket.FieldStatusChangedAt},
+			ticket.FieldFirstRespondedAt:       {Type: field.TypeTime, Column: ticket.FieldFirstRespondedAt},
+			ticket.FieldResolvedAt:             {Type: field.TypeTime, Column: ticket.FieldResolvedAt},
+			ticket.FieldClosedAt:               {Type: field.TypeTime, Column: ticket.FieldClosedAt},
+			ticket.FieldWorkingSeconds:         {Type: field.TypeInt, Column: ticket.FieldWorkingSeconds},
+			ticket.FieldWaitingSeconds:         {Type: field.TypeInt, Column: ticket.FieldWaitingSeconds},
+			ticket.FieldFirstAssignedAt:        {Type: field.TypeTime, Column: ticket.FieldFirstAssignedAt},
+			ticket.FieldFirstAssignmentSeconds: {Type: field.TypeInt, Column: ticket.FieldFirstAssignmentSeconds},
+			ticket.FieldFirstResponseSeconds:   {Type: field.TypeInt, Column: ticket.FieldFirstResponseSeconds},
+			ticket.FieldResolutionSeconds:      {Type: field.TypeInt, Column: ticket.FieldResolutionSeconds},
+			ticket.FieldFollowUpOfID:           {Type: field.TypeString, Column: ticket.FieldFollowUpOfID},
+			ticket.FieldCustomerID:             {Type: field.TypeString, Column: ticket.FieldCustomerID},
+			ticket.FieldCategoryID:             {Type: field.TypeString, Column: ticket.FieldCategoryID},
+			ticket.FieldTeamID:                 {Type: field.TypeString, Column: ticket.FieldTeamID},
+			ticket.FieldAssigneeID:             {Type: field.TypeString, Column: ticket.FieldAssigneeID},
+			ticket.FieldSLAPolicyID:            {Type: field.TypeString, Column: ticket.FieldSLAPolicyID},
+			ticket.FieldCreatedByID:            {Type: field.TypeString, Column: ticket.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticketevent.Table,
 			Columns: ticketevent.Columns,
@@ -894,6 +931,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Ticket",
 		"Agent",
+	)
+	graph.MustAddE(
+		"follow_ups",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+		},
+		"Ticket",
+		"Ticket",
+	)
+	graph.MustAddE(
+		"follow_up_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticket.FollowUpOfTable,
+			Columns: []string{ticket.FollowUpOfColumn},
+			Bidi:    false,
+		},
+		"Ticket",
+		"Ticket",
 	)
 	graph.MustAddE(
 		"comments",
@@ -1957,6 +2018,116 @@ func (f *NotificationFilter) WhereHasActorWith(preds ...predicate.Agent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RoutingRuleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RoutingRuleQuery builder.
+func (_q *RoutingRuleQuery) Filter() *RoutingRuleFilter {
+	return &RoutingRuleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RoutingRuleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RoutingRuleMutation builder.
+func (m *RoutingRuleMutation) Filter() *RoutingRuleFilter {
+	return &RoutingRuleFilter{config: m.config, predicateAdder: m}
+}
+
+// RoutingRuleFilter provides a generic filtering capability at runtime for RoutingRuleQuery.
+type RoutingRuleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RoutingRuleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RoutingRuleFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RoutingRuleFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(routingrule.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RoutingRuleFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(routingrule.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *RoutingRuleFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldName))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *RoutingRuleFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(routingrule.FieldPosition))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *RoutingRuleFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(routingrule.FieldActive))
+}
+
+// WhereChannels applies the entql json.RawMessage predicate on the channels field.
+func (f *RoutingRuleFilter) WhereChannels(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldChannels))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *RoutingRuleFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldCustomerID))
+}
+
+// WhereOrganization applies the entql string predicate on the organization field.
+func (f *RoutingRuleFilter) WhereOrganization(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldOrganization))
+}
+
+// WhereCategoryID applies the entql string predicate on the category_id field.
+func (f *RoutingRuleFilter) WhereCategoryID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldCategoryID))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *RoutingRuleFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldTags))
+}
+
+// WhereTitleWords applies the entql json.RawMessage predicate on the title_words field.
+func (f *RoutingRuleFilter) WhereTitleWords(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldTitleWords))
+}
+
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *RoutingRuleFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldTeamID))
+}
+
+// WherePriority applies the entql string predicate on the priority field.
+func (f *RoutingRuleFilter) WherePriority(p entql.StringP) {
+	f.Where(p.Field(routingrule.FieldPriority))
+}
+
+// WhereAddTags applies the entql json.RawMessage predicate on the add_tags field.
+func (f *RoutingRuleFilter) WhereAddTags(p entql.BytesP) {
+	f.Where(p.Field(routingrule.FieldAddTags))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SLAClockQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1985,7 +2156,7 @@ type SLAClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SLAClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2099,7 +2270,7 @@ type SLAPolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SLAPolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2208,7 +2379,7 @@ type SearchDocumentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SearchDocumentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2320,7 +2491,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2365,7 +2536,7 @@ type TagFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TagFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2434,7 +2605,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2473,6 +2644,21 @@ func (f *TeamFilter) WhereIsDefault(p entql.BoolP) {
 // WhereAssignmentStrategy applies the entql string predicate on the assignment_strategy field.
 func (f *TeamFilter) WhereAssignmentStrategy(p entql.StringP) {
 	f.Where(p.Field(team.FieldAssignmentStrategy))
+}
+
+// WhereWaitingCountsAsActive applies the entql bool predicate on the waiting_counts_as_active field.
+func (f *TeamFilter) WhereWaitingCountsAsActive(p entql.BoolP) {
+	f.Where(p.Field(team.FieldWaitingCountsAsActive))
+}
+
+// WhereRequeueWhenOffline applies the entql bool predicate on the requeue_when_offline field.
+func (f *TeamFilter) WhereRequeueWhenOffline(p entql.BoolP) {
+	f.Where(p.Field(team.FieldRequeueWhenOffline))
+}
+
+// WhereEscalationRaisesPriority applies the entql bool predicate on the escalation_raises_priority field.
+func (f *TeamFilter) WhereEscalationRaisesPriority(p entql.BoolP) {
+	f.Where(p.Field(team.FieldEscalationRaisesPriority))
 }
 
 // WhereHasMemberships applies a predicate to check if query has an edge memberships.
@@ -2560,7 +2746,7 @@ type TeamMembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamMembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2594,6 +2780,11 @@ func (f *TeamMembershipFilter) WhereAgentID(p entql.StringP) {
 // WherePriority applies the entql int predicate on the priority field.
 func (f *TeamMembershipFilter) WherePriority(p entql.IntP) {
 	f.Where(p.Field(teammembership.FieldPriority))
+}
+
+// WhereRoundRobinTurn applies the entql int64 predicate on the round_robin_turn field.
+func (f *TeamMembershipFilter) WhereRoundRobinTurn(p entql.Int64P) {
+	f.Where(p.Field(teammembership.FieldRoundRobinTurn))
 }
 
 // WhereHasTeam applies a predicate to check if query has an edge team.
@@ -2653,7 +2844,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2782,6 +2973,31 @@ func (f *TicketFilter) WhereWorkingSeconds(p entql.IntP) {
 // WhereWaitingSeconds applies the entql int predicate on the waiting_seconds field.
 func (f *TicketFilter) WhereWaitingSeconds(p entql.IntP) {
 	f.Where(p.Field(ticket.FieldWaitingSeconds))
+}
+
+// WhereFirstAssignedAt applies the entql time.Time predicate on the first_assigned_at field.
+func (f *TicketFilter) WhereFirstAssignedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldFirstAssignedAt))
+}
+
+// WhereFirstAssignmentSeconds applies the entql int predicate on the first_assignment_seconds field.
+func (f *TicketFilter) WhereFirstAssignmentSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldFirstAssignmentSeconds))
+}
+
+// WhereFirstResponseSeconds applies the entql int predicate on the first_response_seconds field.
+func (f *TicketFilter) WhereFirstResponseSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldFirstResponseSeconds))
+}
+
+// WhereResolutionSeconds applies the entql int predicate on the resolution_seconds field.
+func (f *TicketFilter) WhereResolutionSeconds(p entql.IntP) {
+	f.Where(p.Field(ticket.FieldResolutionSeconds))
+}
+
+// WhereFollowUpOfID applies the entql string predicate on the follow_up_of_id field.
+func (f *TicketFilter) WhereFollowUpOfID(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldFollowUpOfID))
 }
 
 // WhereCustomerID applies the entql string predicate on the customer_id field.
@@ -2926,6 +3142,34 @@ func (f *TicketFilter) WhereHasWatchersWith(preds ...predicate.Agent) {
 	})))
 }
 
+// WhereHasFollowUps applies a predicate to check if query has an edge follow_ups.
+func (f *TicketFilter) WhereHasFollowUps() {
+	f.Where(entql.HasEdge("follow_ups"))
+}
+
+// WhereHasFollowUpsWith applies a predicate to check if query has an edge follow_ups with a given conditions (other predicates).
+func (f *TicketFilter) WhereHasFollowUpsWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("follow_ups", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpOf applies a predicate to check if query has an edge follow_up_of.
+func (f *TicketFilter) WhereHasFollowUpOf() {
+	f.Where(entql.HasEdge("follow_up_of"))
+}
+
+// WhereHasFollowUpOfWith applies a predicate to check if query has an edge follow_up_of with a given conditions (other predicates).
+func (f *TicketFilter) WhereHasFollowUpOfWith(preds ...predicate.Ticket) {
+	f.Where(entql.HasEdgeWith("follow_up_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasComments applies a predicate to check if query has an edge comments.
 func (f *TicketFilter) WhereHasComments() {
 	f.Where(entql.HasEdge("comments"))
@@ -2997,7 +3241,7 @@ type TicketEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

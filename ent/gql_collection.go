@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -1501,6 +1502,157 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RoutingRuleQuery) CollectFields(ctx context.Context, satisfies ...string) (*RoutingRuleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RoutingRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(routingrule.Columns))
+		selectedFields = []string{routingrule.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[routingrule.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldCreatedAt)
+				fieldSeen[routingrule.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[routingrule.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldUpdatedAt)
+				fieldSeen[routingrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[routingrule.FieldName]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldName)
+				fieldSeen[routingrule.FieldName] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[routingrule.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldPosition)
+				fieldSeen[routingrule.FieldPosition] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[routingrule.FieldActive]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldActive)
+				fieldSeen[routingrule.FieldActive] = struct{}{}
+			}
+		case "channels":
+			if _, ok := fieldSeen[routingrule.FieldChannels]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldChannels)
+				fieldSeen[routingrule.FieldChannels] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[routingrule.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldCustomerID)
+				fieldSeen[routingrule.FieldCustomerID] = struct{}{}
+			}
+		case "organization":
+			if _, ok := fieldSeen[routingrule.FieldOrganization]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldOrganization)
+				fieldSeen[routingrule.FieldOrganization] = struct{}{}
+			}
+		case "categoryID":
+			if _, ok := fieldSeen[routingrule.FieldCategoryID]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldCategoryID)
+				fieldSeen[routingrule.FieldCategoryID] = struct{}{}
+			}
+		case "tags":
+			if _, ok := fieldSeen[routingrule.FieldTags]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldTags)
+				fieldSeen[routingrule.FieldTags] = struct{}{}
+			}
+		case "titleWords":
+			if _, ok := fieldSeen[routingrule.FieldTitleWords]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldTitleWords)
+				fieldSeen[routingrule.FieldTitleWords] = struct{}{}
+			}
+		case "teamID":
+			if _, ok := fieldSeen[routingrule.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldTeamID)
+				fieldSeen[routingrule.FieldTeamID] = struct{}{}
+			}
+		case "priority":
+			if _, ok := fieldSeen[routingrule.FieldPriority]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldPriority)
+				fieldSeen[routingrule.FieldPriority] = struct{}{}
+			}
+		case "addTags":
+			if _, ok := fieldSeen[routingrule.FieldAddTags]; !ok {
+				selectedFields = append(selectedFields, routingrule.FieldAddTags)
+				fieldSeen[routingrule.FieldAddTags] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type routingrulePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RoutingRulePaginateOption
+}
+
+func newRoutingRulePaginateArgs(rv map[string]any) *routingrulePaginateArgs {
+	args := &routingrulePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &RoutingRuleOrder{Field: &RoutingRuleOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithRoutingRuleOrder(order))
+			}
+		case *RoutingRuleOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithRoutingRuleOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SLAPolicyQuery) CollectFields(ctx context.Context, satisfies ...string) (*SLAPolicyQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1930,6 +2082,21 @@ func (_q *TeamQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, team.FieldAssignmentStrategy)
 				fieldSeen[team.FieldAssignmentStrategy] = struct{}{}
 			}
+		case "waitingCountsAsActive":
+			if _, ok := fieldSeen[team.FieldWaitingCountsAsActive]; !ok {
+				selectedFields = append(selectedFields, team.FieldWaitingCountsAsActive)
+				fieldSeen[team.FieldWaitingCountsAsActive] = struct{}{}
+			}
+		case "requeueWhenOffline":
+			if _, ok := fieldSeen[team.FieldRequeueWhenOffline]; !ok {
+				selectedFields = append(selectedFields, team.FieldRequeueWhenOffline)
+				fieldSeen[team.FieldRequeueWhenOffline] = struct{}{}
+			}
+		case "escalationRaisesPriority":
+			if _, ok := fieldSeen[team.FieldEscalationRaisesPriority]; !ok {
+				selectedFields = append(selectedFields, team.FieldEscalationRaisesPriority)
+				fieldSeen[team.FieldEscalationRaisesPriority] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2276,6 +2443,21 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				*wq = *query
 			})
 
+		case "followUpOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TicketClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ticketImplementors)...); err != nil {
+				return err
+			}
+			_q.withFollowUpOf = query
+			if _, ok := fieldSeen[ticket.FieldFollowUpOfID]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFollowUpOfID)
+				fieldSeen[ticket.FieldFollowUpOfID] = struct{}{}
+			}
+
 		case "comments":
 			var (
 				alias = field.Alias
@@ -2319,10 +2501,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -2330,10 +2512,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Ticket) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Comments)
-							if nodes[i].Edges.totalCount[8] == nil {
-								nodes[i].Edges.totalCount[8] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[8][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -2408,10 +2590,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[9] == nil {
-								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[9][alias] = n
+							nodes[i].Edges.totalCount[10][alias] = n
 						}
 						return nil
 					})
@@ -2419,10 +2601,10 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Ticket) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Events)
-							if nodes[i].Edges.totalCount[9] == nil {
-								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[9][alias] = n
+							nodes[i].Edges.totalCount[10][alias] = n
 						}
 						return nil
 					})
@@ -2567,6 +2749,31 @@ func (_q *TicketQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[ticket.FieldWaitingSeconds]; !ok {
 				selectedFields = append(selectedFields, ticket.FieldWaitingSeconds)
 				fieldSeen[ticket.FieldWaitingSeconds] = struct{}{}
+			}
+		case "firstAssignedAt":
+			if _, ok := fieldSeen[ticket.FieldFirstAssignedAt]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstAssignedAt)
+				fieldSeen[ticket.FieldFirstAssignedAt] = struct{}{}
+			}
+		case "firstAssignmentSeconds":
+			if _, ok := fieldSeen[ticket.FieldFirstAssignmentSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstAssignmentSeconds)
+				fieldSeen[ticket.FieldFirstAssignmentSeconds] = struct{}{}
+			}
+		case "firstResponseSeconds":
+			if _, ok := fieldSeen[ticket.FieldFirstResponseSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFirstResponseSeconds)
+				fieldSeen[ticket.FieldFirstResponseSeconds] = struct{}{}
+			}
+		case "resolutionSeconds":
+			if _, ok := fieldSeen[ticket.FieldResolutionSeconds]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldResolutionSeconds)
+				fieldSeen[ticket.FieldResolutionSeconds] = struct{}{}
+			}
+		case "followUpOfID":
+			if _, ok := fieldSeen[ticket.FieldFollowUpOfID]; !ok {
+				selectedFields = append(selectedFields, ticket.FieldFollowUpOfID)
+				fieldSeen[ticket.FieldFollowUpOfID] = struct{}{}
 			}
 		case "customerID":
 			if _, ok := fieldSeen[ticket.FieldCustomerID]; !ok {

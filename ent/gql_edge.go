@@ -369,6 +369,14 @@ func (_m *Ticket) Watchers(ctx context.Context) (result []*Agent, err error) {
 	return result, err
 }
 
+func (_m *Ticket) FollowUpOf(ctx context.Context) (*Ticket, error) {
+	result, err := _m.Edges.FollowUpOfOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFollowUpOf().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Ticket) Comments(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*CommentOrder, where *CommentWhereInput,
 ) (*CommentConnection, error) {
@@ -377,7 +385,7 @@ func (_m *Ticket) Comments(
 		WithCommentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
 	if nodes, err := _m.NamedComments(alias); err == nil || hasTotalCount {
 		pager, err := newCommentPager(opts, last != nil)
 		if err != nil {
@@ -398,7 +406,7 @@ func (_m *Ticket) Events(
 		WithTicketEventFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[10][alias]
 	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
 		pager, err := newTicketEventPager(opts, last != nil)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -2633,6 +2634,320 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 	}
 }
 
+// RoutingRuleEdge is the edge representation of RoutingRule.
+type RoutingRuleEdge struct {
+	Node   *RoutingRule `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// RoutingRuleConnection is the connection containing edges to RoutingRule.
+type RoutingRuleConnection struct {
+	Edges      []*RoutingRuleEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *RoutingRuleConnection) build(nodes []*RoutingRule, pager *routingrulePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *RoutingRule
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *RoutingRule {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *RoutingRule {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RoutingRuleEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RoutingRuleEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RoutingRulePaginateOption enables pagination customization.
+type RoutingRulePaginateOption func(*routingrulePager) error
+
+// WithRoutingRuleOrder configures pagination ordering.
+func WithRoutingRuleOrder(order *RoutingRuleOrder) RoutingRulePaginateOption {
+	if order == nil {
+		order = DefaultRoutingRuleOrder
+	}
+	o := *order
+	return func(pager *routingrulePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRoutingRuleOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRoutingRuleFilter configures pagination filter.
+func WithRoutingRuleFilter(filter func(*RoutingRuleQuery) (*RoutingRuleQuery, error)) RoutingRulePaginateOption {
+	return func(pager *routingrulePager) error {
+		if filter == nil {
+			return errors.New("RoutingRuleQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type routingrulePager struct {
+	reverse bool
+	order   *RoutingRuleOrder
+	filter  func(*RoutingRuleQuery) (*RoutingRuleQuery, error)
+}
+
+func newRoutingRulePager(opts []RoutingRulePaginateOption, reverse bool) (*routingrulePager, error) {
+	pager := &routingrulePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRoutingRuleOrder
+	}
+	return pager, nil
+}
+
+func (p *routingrulePager) applyFilter(query *RoutingRuleQuery) (*RoutingRuleQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *routingrulePager) toCursor(_m *RoutingRule) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *routingrulePager) applyCursors(query *RoutingRuleQuery, after, before *Cursor) (*RoutingRuleQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRoutingRuleOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *routingrulePager) applyOrder(query *RoutingRuleQuery) *RoutingRuleQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRoutingRuleOrder.Field {
+		query = query.Order(DefaultRoutingRuleOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *routingrulePager) orderExpr(query *RoutingRuleQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRoutingRuleOrder.Field {
+			b.Comma().Ident(DefaultRoutingRuleOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to RoutingRule.
+func (_m *RoutingRuleQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RoutingRulePaginateOption,
+) (*RoutingRuleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRoutingRulePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RoutingRuleConnection{Edges: []*RoutingRuleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// RoutingRuleOrderFieldCreatedAt orders RoutingRule by created_at.
+	RoutingRuleOrderFieldCreatedAt = &RoutingRuleOrderField{
+		Value: func(_m *RoutingRule) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: routingrule.FieldCreatedAt,
+		toTerm: routingrule.ByCreatedAt,
+		toCursor: func(_m *RoutingRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// RoutingRuleOrderFieldUpdatedAt orders RoutingRule by updated_at.
+	RoutingRuleOrderFieldUpdatedAt = &RoutingRuleOrderField{
+		Value: func(_m *RoutingRule) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: routingrule.FieldUpdatedAt,
+		toTerm: routingrule.ByUpdatedAt,
+		toCursor: func(_m *RoutingRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f RoutingRuleOrderField) String() string {
+	var str string
+	switch f.column {
+	case RoutingRuleOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case RoutingRuleOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f RoutingRuleOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *RoutingRuleOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("RoutingRuleOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *RoutingRuleOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *RoutingRuleOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid RoutingRuleOrderField", str)
+	}
+	return nil
+}
+
+// RoutingRuleOrderField defines the ordering field of RoutingRule.
+type RoutingRuleOrderField struct {
+	// Value extracts the ordering value from the given RoutingRule.
+	Value    func(*RoutingRule) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) routingrule.OrderOption
+	toCursor func(*RoutingRule) Cursor
+}
+
+// RoutingRuleOrder defines the ordering of RoutingRule.
+type RoutingRuleOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *RoutingRuleOrderField `json:"field"`
+}
+
+// DefaultRoutingRuleOrder is the default ordering of RoutingRule.
+var DefaultRoutingRuleOrder = &RoutingRuleOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RoutingRuleOrderField{
+		Value: func(_m *RoutingRule) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: routingrule.FieldID,
+		toTerm: routingrule.ByID,
+		toCursor: func(_m *RoutingRule) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts RoutingRule into RoutingRuleEdge.
+func (_m *RoutingRule) ToEdge(order *RoutingRuleOrder) *RoutingRuleEdge {
+	if order == nil {
+		order = DefaultRoutingRuleOrder
+	}
+	return &RoutingRuleEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // SLAPolicyEdge is the edge representation of SLAPolicy.
 type SLAPolicyEdge struct {
 	Node   *SLAPolicy `json:"node"`
@@ -4418,6 +4733,118 @@ var (
 			}
 		},
 	}
+	// TicketOrderFieldFirstRespondedAt orders Ticket by first_responded_at.
+	TicketOrderFieldFirstRespondedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstRespondedAt, nil
+		},
+		column: ticket.FieldFirstRespondedAt,
+		toTerm: ticket.ByFirstRespondedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstRespondedAt,
+			}
+		},
+	}
+	// TicketOrderFieldResolvedAt orders Ticket by resolved_at.
+	TicketOrderFieldResolvedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.ResolvedAt, nil
+		},
+		column: ticket.FieldResolvedAt,
+		toTerm: ticket.ByResolvedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ResolvedAt,
+			}
+		},
+	}
+	// TicketOrderFieldWorkingSeconds orders Ticket by working_seconds.
+	TicketOrderFieldWorkingSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.WorkingSeconds, nil
+		},
+		column: ticket.FieldWorkingSeconds,
+		toTerm: ticket.ByWorkingSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.WorkingSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldWaitingSeconds orders Ticket by waiting_seconds.
+	TicketOrderFieldWaitingSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.WaitingSeconds, nil
+		},
+		column: ticket.FieldWaitingSeconds,
+		toTerm: ticket.ByWaitingSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.WaitingSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldFirstAssignedAt orders Ticket by first_assigned_at.
+	TicketOrderFieldFirstAssignedAt = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstAssignedAt, nil
+		},
+		column: ticket.FieldFirstAssignedAt,
+		toTerm: ticket.ByFirstAssignedAt,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstAssignedAt,
+			}
+		},
+	}
+	// TicketOrderFieldFirstAssignmentSeconds orders Ticket by first_assignment_seconds.
+	TicketOrderFieldFirstAssignmentSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstAssignmentSeconds, nil
+		},
+		column: ticket.FieldFirstAssignmentSeconds,
+		toTerm: ticket.ByFirstAssignmentSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstAssignmentSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldFirstResponseSeconds orders Ticket by first_response_seconds.
+	TicketOrderFieldFirstResponseSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.FirstResponseSeconds, nil
+		},
+		column: ticket.FieldFirstResponseSeconds,
+		toTerm: ticket.ByFirstResponseSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstResponseSeconds,
+			}
+		},
+	}
+	// TicketOrderFieldResolutionSeconds orders Ticket by resolution_seconds.
+	TicketOrderFieldResolutionSeconds = &TicketOrderField{
+		Value: func(_m *Ticket) (ent.Value, error) {
+			return _m.ResolutionSeconds, nil
+		},
+		column: ticket.FieldResolutionSeconds,
+		toTerm: ticket.ByResolutionSeconds,
+		toCursor: func(_m *Ticket) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ResolutionSeconds,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -4444,6 +4871,22 @@ func (f TicketOrderField) String() string {
 		str = "RESOLUTION_DUE_AT"
 	case TicketOrderFieldNextDueAt.column:
 		str = "NEXT_DUE_AT"
+	case TicketOrderFieldFirstRespondedAt.column:
+		str = "FIRST_RESPONDED_AT"
+	case TicketOrderFieldResolvedAt.column:
+		str = "RESOLVED_AT"
+	case TicketOrderFieldWorkingSeconds.column:
+		str = "WORKING_SECONDS"
+	case TicketOrderFieldWaitingSeconds.column:
+		str = "WAITING_SECONDS"
+	case TicketOrderFieldFirstAssignedAt.column:
+		str = "FIRST_ASSIGNED_AT"
+	case TicketOrderFieldFirstAssignmentSeconds.column:
+		str = "FIRST_ASSIGNMENT_SECONDS"
+	case TicketOrderFieldFirstResponseSeconds.column:
+		str = "FIRST_RESPONSE_SECONDS"
+	case TicketOrderFieldResolutionSeconds.column:
+		str = "RESOLUTION_SECONDS"
 	}
 	return str
 }
@@ -4480,6 +4923,22 @@ func (f *TicketOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *TicketOrderFieldResolutionDueAt
 	case "NEXT_DUE_AT":
 		*f = *TicketOrderFieldNextDueAt
+	case "FIRST_RESPONDED_AT":
+		*f = *TicketOrderFieldFirstRespondedAt
+	case "RESOLVED_AT":
+		*f = *TicketOrderFieldResolvedAt
+	case "WORKING_SECONDS":
+		*f = *TicketOrderFieldWorkingSeconds
+	case "WAITING_SECONDS":
+		*f = *TicketOrderFieldWaitingSeconds
+	case "FIRST_ASSIGNED_AT":
+		*f = *TicketOrderFieldFirstAssignedAt
+	case "FIRST_ASSIGNMENT_SECONDS":
+		*f = *TicketOrderFieldFirstAssignmentSeconds
+	case "FIRST_RESPONSE_SECONDS":
+		*f = *TicketOrderFieldFirstResponseSeconds
+	case "RESOLUTION_SECONDS":
+		*f = *TicketOrderFieldResolutionSeconds
 	default:
 		return fmt.Errorf("%s is not a valid TicketOrderField", str)
 	}

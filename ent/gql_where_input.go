@@ -4223,6 +4223,18 @@ type TeamWhereInput struct {
 	AssignmentStrategyIn    []team.AssignmentStrategy `json:"assignmentStrategyIn,omitempty"`
 	AssignmentStrategyNotIn []team.AssignmentStrategy `json:"assignmentStrategyNotIn,omitempty"`
 
+	// "waiting_counts_as_active" field predicates.
+	WaitingCountsAsActive    *bool `json:"waitingCountsAsActive,omitempty"`
+	WaitingCountsAsActiveNEQ *bool `json:"waitingCountsAsActiveNEQ,omitempty"`
+
+	// "requeue_when_offline" field predicates.
+	RequeueWhenOffline    *bool `json:"requeueWhenOffline,omitempty"`
+	RequeueWhenOfflineNEQ *bool `json:"requeueWhenOfflineNEQ,omitempty"`
+
+	// "escalation_raises_priority" field predicates.
+	EscalationRaisesPriority    *bool `json:"escalationRaisesPriority,omitempty"`
+	EscalationRaisesPriorityNEQ *bool `json:"escalationRaisesPriorityNEQ,omitempty"`
+
 	// "memberships" edge predicates.
 	HasMemberships     *bool                       `json:"hasMemberships,omitempty"`
 	HasMembershipsWith []*TeamMembershipWhereInput `json:"hasMembershipsWith,omitempty"`
@@ -4478,6 +4490,24 @@ func (i *TeamWhereInput) P() (predicate.Team, error) {
 	}
 	if len(i.AssignmentStrategyNotIn) > 0 {
 		predicates = append(predicates, team.AssignmentStrategyNotIn(i.AssignmentStrategyNotIn...))
+	}
+	if i.WaitingCountsAsActive != nil {
+		predicates = append(predicates, team.WaitingCountsAsActiveEQ(*i.WaitingCountsAsActive))
+	}
+	if i.WaitingCountsAsActiveNEQ != nil {
+		predicates = append(predicates, team.WaitingCountsAsActiveNEQ(*i.WaitingCountsAsActiveNEQ))
+	}
+	if i.RequeueWhenOffline != nil {
+		predicates = append(predicates, team.RequeueWhenOfflineEQ(*i.RequeueWhenOffline))
+	}
+	if i.RequeueWhenOfflineNEQ != nil {
+		predicates = append(predicates, team.RequeueWhenOfflineNEQ(*i.RequeueWhenOfflineNEQ))
+	}
+	if i.EscalationRaisesPriority != nil {
+		predicates = append(predicates, team.EscalationRaisesPriorityEQ(*i.EscalationRaisesPriority))
+	}
+	if i.EscalationRaisesPriorityNEQ != nil {
+		predicates = append(predicates, team.EscalationRaisesPriorityNEQ(*i.EscalationRaisesPriorityNEQ))
 	}
 
 	if i.HasMemberships != nil {
@@ -5180,6 +5210,71 @@ type TicketWhereInput struct {
 	WaitingSecondsLT    *int  `json:"waitingSecondsLT,omitempty"`
 	WaitingSecondsLTE   *int  `json:"waitingSecondsLTE,omitempty"`
 
+	// "first_assigned_at" field predicates.
+	FirstAssignedAt       *time.Time  `json:"firstAssignedAt,omitempty"`
+	FirstAssignedAtNEQ    *time.Time  `json:"firstAssignedAtNEQ,omitempty"`
+	FirstAssignedAtIn     []time.Time `json:"firstAssignedAtIn,omitempty"`
+	FirstAssignedAtNotIn  []time.Time `json:"firstAssignedAtNotIn,omitempty"`
+	FirstAssignedAtGT     *time.Time  `json:"firstAssignedAtGT,omitempty"`
+	FirstAssignedAtGTE    *time.Time  `json:"firstAssignedAtGTE,omitempty"`
+	FirstAssignedAtLT     *time.Time  `json:"firstAssignedAtLT,omitempty"`
+	FirstAssignedAtLTE    *time.Time  `json:"firstAssignedAtLTE,omitempty"`
+	FirstAssignedAtIsNil  bool        `json:"firstAssignedAtIsNil,omitempty"`
+	FirstAssignedAtNotNil bool        `json:"firstAssignedAtNotNil,omitempty"`
+
+	// "first_assignment_seconds" field predicates.
+	FirstAssignmentSeconds       *int  `json:"firstAssignmentSeconds,omitempty"`
+	FirstAssignmentSecondsNEQ    *int  `json:"firstAssignmentSecondsNEQ,omitempty"`
+	FirstAssignmentSecondsIn     []int `json:"firstAssignmentSecondsIn,omitempty"`
+	FirstAssignmentSecondsNotIn  []int `json:"firstAssignmentSecondsNotIn,omitempty"`
+	FirstAssignmentSecondsGT     *int  `json:"firstAssignmentSecondsGT,omitempty"`
+	FirstAssignmentSecondsGTE    *int  `json:"firstAssignmentSecondsGTE,omitempty"`
+	FirstAssignmentSecondsLT     *int  `json:"firstAssignmentSecondsLT,omitempty"`
+	FirstAssignmentSecondsLTE    *int  `json:"firstAssignmentSecondsLTE,omitempty"`
+	FirstAssignmentSecondsIsNil  bool  `json:"firstAssignmentSecondsIsNil,omitempty"`
+	FirstAssignmentSecondsNotNil bool  `json:"firstAssignmentSecondsNotNil,omitempty"`
+
+	// "first_response_seconds" field predicates.
+	FirstResponseSeconds       *int  `json:"firstResponseSeconds,omitempty"`
+	FirstResponseSecondsNEQ    *int  `json:"firstResponseSecondsNEQ,omitempty"`
+	FirstResponseSecondsIn     []int `json:"firstResponseSecondsIn,omitempty"`
+	FirstResponseSecondsNotIn  []int `json:"firstResponseSecondsNotIn,omitempty"`
+	FirstResponseSecondsGT     *int  `json:"firstResponseSecondsGT,omitempty"`
+	FirstResponseSecondsGTE    *int  `json:"firstResponseSecondsGTE,omitempty"`
+	FirstResponseSecondsLT     *int  `json:"firstResponseSecondsLT,omitempty"`
+	FirstResponseSecondsLTE    *int  `json:"firstResponseSecondsLTE,omitempty"`
+	FirstResponseSecondsIsNil  bool  `json:"firstResponseSecondsIsNil,omitempty"`
+	FirstResponseSecondsNotNil bool  `json:"firstResponseSecondsNotNil,omitempty"`
+
+	// "resolution_seconds" field predicates.
+	ResolutionSeconds       *int  `json:"resolutionSeconds,omitempty"`
+	ResolutionSecondsNEQ    *int  `json:"resolutionSecondsNEQ,omitempty"`
+	ResolutionSecondsIn     []int `json:"resolutionSecondsIn,omitempty"`
+	ResolutionSecondsNotIn  []int `json:"resolutionSecondsNotIn,omitempty"`
+	ResolutionSecondsGT     *int  `json:"resolutionSecondsGT,omitempty"`
+	ResolutionSecondsGTE    *int  `json:"resolutionSecondsGTE,omitempty"`
+	ResolutionSecondsLT     *int  `json:"resolutionSecondsLT,omitempty"`
+	ResolutionSecondsLTE    *int  `json:"resolutionSecondsLTE,omitempty"`
+	ResolutionSecondsIsNil  bool  `json:"resolutionSecondsIsNil,omitempty"`
+	ResolutionSecondsNotNil bool  `json:"resolutionSecondsNotNil,omitempty"`
+
+	// "follow_up_of_id" field predicates.
+	FollowUpOfID             *gid.ID  `json:"followUpOfID,omitempty"`
+	FollowUpOfIDNEQ          *gid.ID  `json:"followUpOfIDNEQ,omitempty"`
+	FollowUpOfIDIn           []gid.ID `json:"followUpOfIDIn,omitempty"`
+	FollowUpOfIDNotIn        []gid.ID `json:"followUpOfIDNotIn,omitempty"`
+	FollowUpOfIDGT           *gid.ID  `json:"followUpOfIDGT,omitempty"`
+	FollowUpOfIDGTE          *gid.ID  `json:"followUpOfIDGTE,omitempty"`
+	FollowUpOfIDLT           *gid.ID  `json:"followUpOfIDLT,omitempty"`
+	FollowUpOfIDLTE          *gid.ID  `json:"followUpOfIDLTE,omitempty"`
+	FollowUpOfIDContains     *gid.ID  `json:"followUpOfIDContains,omitempty"`
+	FollowUpOfIDHasPrefix    *gid.ID  `json:"followUpOfIDHasPrefix,omitempty"`
+	FollowUpOfIDHasSuffix    *gid.ID  `json:"followUpOfIDHasSuffix,omitempty"`
+	FollowUpOfIDIsNil        bool     `json:"followUpOfIDIsNil,omitempty"`
+	FollowUpOfIDNotNil       bool     `json:"followUpOfIDNotNil,omitempty"`
+	FollowUpOfIDEqualFold    *gid.ID  `json:"followUpOfIDEqualFold,omitempty"`
+	FollowUpOfIDContainsFold *gid.ID  `json:"followUpOfIDContainsFold,omitempty"`
+
 	// "customer_id" field predicates.
 	CustomerID             *gid.ID  `json:"customerID,omitempty"`
 	CustomerIDNEQ          *gid.ID  `json:"customerIDNEQ,omitempty"`
@@ -5313,6 +5408,10 @@ type TicketWhereInput struct {
 	// "watchers" edge predicates.
 	HasWatchers     *bool              `json:"hasWatchers,omitempty"`
 	HasWatchersWith []*AgentWhereInput `json:"hasWatchersWith,omitempty"`
+
+	// "follow_up_of" edge predicates.
+	HasFollowUpOf     *bool               `json:"hasFollowUpOf,omitempty"`
+	HasFollowUpOfWith []*TicketWhereInput `json:"hasFollowUpOfWith,omitempty"`
 
 	// "comments" edge predicates.
 	HasComments     *bool                `json:"hasComments,omitempty"`
@@ -5955,6 +6054,171 @@ func (i *TicketWhereInput) P() (predicate.Ticket, error) {
 	if i.WaitingSecondsLTE != nil {
 		predicates = append(predicates, ticket.WaitingSecondsLTE(*i.WaitingSecondsLTE))
 	}
+	if i.FirstAssignedAt != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtEQ(*i.FirstAssignedAt))
+	}
+	if i.FirstAssignedAtNEQ != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtNEQ(*i.FirstAssignedAtNEQ))
+	}
+	if len(i.FirstAssignedAtIn) > 0 {
+		predicates = append(predicates, ticket.FirstAssignedAtIn(i.FirstAssignedAtIn...))
+	}
+	if len(i.FirstAssignedAtNotIn) > 0 {
+		predicates = append(predicates, ticket.FirstAssignedAtNotIn(i.FirstAssignedAtNotIn...))
+	}
+	if i.FirstAssignedAtGT != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtGT(*i.FirstAssignedAtGT))
+	}
+	if i.FirstAssignedAtGTE != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtGTE(*i.FirstAssignedAtGTE))
+	}
+	if i.FirstAssignedAtLT != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtLT(*i.FirstAssignedAtLT))
+	}
+	if i.FirstAssignedAtLTE != nil {
+		predicates = append(predicates, ticket.FirstAssignedAtLTE(*i.FirstAssignedAtLTE))
+	}
+	if i.FirstAssignedAtIsNil {
+		predicates = append(predicates, ticket.FirstAssignedAtIsNil())
+	}
+	if i.FirstAssignedAtNotNil {
+		predicates = append(predicates, ticket.FirstAssignedAtNotNil())
+	}
+	if i.FirstAssignmentSeconds != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsEQ(*i.FirstAssignmentSeconds))
+	}
+	if i.FirstAssignmentSecondsNEQ != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsNEQ(*i.FirstAssignmentSecondsNEQ))
+	}
+	if len(i.FirstAssignmentSecondsIn) > 0 {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsIn(i.FirstAssignmentSecondsIn...))
+	}
+	if len(i.FirstAssignmentSecondsNotIn) > 0 {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsNotIn(i.FirstAssignmentSecondsNotIn...))
+	}
+	if i.FirstAssignmentSecondsGT != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsGT(*i.FirstAssignmentSecondsGT))
+	}
+	if i.FirstAssignmentSecondsGTE != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsGTE(*i.FirstAssignmentSecondsGTE))
+	}
+	if i.FirstAssignmentSecondsLT != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsLT(*i.FirstAssignmentSecondsLT))
+	}
+	if i.FirstAssignmentSecondsLTE != nil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsLTE(*i.FirstAssignmentSecondsLTE))
+	}
+	if i.FirstAssignmentSecondsIsNil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsIsNil())
+	}
+	if i.FirstAssignmentSecondsNotNil {
+		predicates = append(predicates, ticket.FirstAssignmentSecondsNotNil())
+	}
+	if i.FirstResponseSeconds != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsEQ(*i.FirstResponseSeconds))
+	}
+	if i.FirstResponseSecondsNEQ != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsNEQ(*i.FirstResponseSecondsNEQ))
+	}
+	if len(i.FirstResponseSecondsIn) > 0 {
+		predicates = append(predicates, ticket.FirstResponseSecondsIn(i.FirstResponseSecondsIn...))
+	}
+	if len(i.FirstResponseSecondsNotIn) > 0 {
+		predicates = append(predicates, ticket.FirstResponseSecondsNotIn(i.FirstResponseSecondsNotIn...))
+	}
+	if i.FirstResponseSecondsGT != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsGT(*i.FirstResponseSecondsGT))
+	}
+	if i.FirstResponseSecondsGTE != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsGTE(*i.FirstResponseSecondsGTE))
+	}
+	if i.FirstResponseSecondsLT != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsLT(*i.FirstResponseSecondsLT))
+	}
+	if i.FirstResponseSecondsLTE != nil {
+		predicates = append(predicates, ticket.FirstResponseSecondsLTE(*i.FirstResponseSecondsLTE))
+	}
+	if i.FirstResponseSecondsIsNil {
+		predicates = append(predicates, ticket.FirstResponseSecondsIsNil())
+	}
+	if i.FirstResponseSecondsNotNil {
+		predicates = append(predicates, ticket.FirstResponseSecondsNotNil())
+	}
+	if i.ResolutionSeconds != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsEQ(*i.ResolutionSeconds))
+	}
+	if i.ResolutionSecondsNEQ != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsNEQ(*i.ResolutionSecondsNEQ))
+	}
+	if len(i.ResolutionSecondsIn) > 0 {
+		predicates = append(predicates, ticket.ResolutionSecondsIn(i.ResolutionSecondsIn...))
+	}
+	if len(i.ResolutionSecondsNotIn) > 0 {
+		predicates = append(predicates, ticket.ResolutionSecondsNotIn(i.ResolutionSecondsNotIn...))
+	}
+	if i.ResolutionSecondsGT != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsGT(*i.ResolutionSecondsGT))
+	}
+	if i.ResolutionSecondsGTE != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsGTE(*i.ResolutionSecondsGTE))
+	}
+	if i.ResolutionSecondsLT != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsLT(*i.ResolutionSecondsLT))
+	}
+	if i.ResolutionSecondsLTE != nil {
+		predicates = append(predicates, ticket.ResolutionSecondsLTE(*i.ResolutionSecondsLTE))
+	}
+	if i.ResolutionSecondsIsNil {
+		predicates = append(predicates, ticket.ResolutionSecondsIsNil())
+	}
+	if i.ResolutionSecondsNotNil {
+		predicates = append(predicates, ticket.ResolutionSecondsNotNil())
+	}
+	if i.FollowUpOfID != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDEQ(*i.FollowUpOfID))
+	}
+	if i.FollowUpOfIDNEQ != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDNEQ(*i.FollowUpOfIDNEQ))
+	}
+	if len(i.FollowUpOfIDIn) > 0 {
+		predicates = append(predicates, ticket.FollowUpOfIDIn(i.FollowUpOfIDIn...))
+	}
+	if len(i.FollowUpOfIDNotIn) > 0 {
+		predicates = append(predicates, ticket.FollowUpOfIDNotIn(i.FollowUpOfIDNotIn...))
+	}
+	if i.FollowUpOfIDGT != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDGT(*i.FollowUpOfIDGT))
+	}
+	if i.FollowUpOfIDGTE != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDGTE(*i.FollowUpOfIDGTE))
+	}
+	if i.FollowUpOfIDLT != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDLT(*i.FollowUpOfIDLT))
+	}
+	if i.FollowUpOfIDLTE != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDLTE(*i.FollowUpOfIDLTE))
+	}
+	if i.FollowUpOfIDContains != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDContains(*i.FollowUpOfIDContains))
+	}
+	if i.FollowUpOfIDHasPrefix != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDHasPrefix(*i.FollowUpOfIDHasPrefix))
+	}
+	if i.FollowUpOfIDHasSuffix != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDHasSuffix(*i.FollowUpOfIDHasSuffix))
+	}
+	if i.FollowUpOfIDIsNil {
+		predicates = append(predicates, ticket.FollowUpOfIDIsNil())
+	}
+	if i.FollowUpOfIDNotNil {
+		predicates = append(predicates, ticket.FollowUpOfIDNotNil())
+	}
+	if i.FollowUpOfIDEqualFold != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDEqualFold(*i.FollowUpOfIDEqualFold))
+	}
+	if i.FollowUpOfIDContainsFold != nil {
+		predicates = append(predicates, ticket.FollowUpOfIDContainsFold(*i.FollowUpOfIDContainsFold))
+	}
 	if i.CustomerID != nil {
 		predicates = append(predicates, ticket.CustomerIDEQ(*i.CustomerID))
 	}
@@ -6369,6 +6633,24 @@ func (i *TicketWhereInput) P() (predicate.Ticket, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, ticket.HasWatchersWith(with...))
+	}
+	if i.HasFollowUpOf != nil {
+		p := ticket.HasFollowUpOf()
+		if !*i.HasFollowUpOf {
+			p = ticket.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFollowUpOfWith) > 0 {
+		with := make([]predicate.Ticket, 0, len(i.HasFollowUpOfWith))
+		for _, w := range i.HasFollowUpOfWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFollowUpOfWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ticket.HasFollowUpOfWith(with...))
 	}
 	if i.HasComments != nil {
 		p := ticket.HasComments()

@@ -16,6 +16,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
@@ -52,6 +53,7 @@ const (
 	TypeCounter          = "Counter"
 	TypeCustomer         = "Customer"
 	TypeNotification     = "Notification"
+	TypeRoutingRule      = "RoutingRule"
 	TypeSLAClock         = "SLAClock"
 	TypeSLAPolicy        = "SLAPolicy"
 	TypeSearchDocument   = "SearchDocument"
@@ -8070,6 +8072,1238 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
+// RoutingRuleMutation represents an operation that mutates the RoutingRule nodes in the graph.
+type RoutingRuleMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *gid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	name              *string
+	position          *int
+	addposition       *int
+	active            *bool
+	channels          *[]string
+	appendchannels    []string
+	customer_id       *gid.ID
+	organization      *string
+	category_id       *gid.ID
+	tags              *[]string
+	appendtags        []string
+	title_words       *[]string
+	appendtitle_words []string
+	team_id           *gid.ID
+	priority          *schematype.Priority
+	add_tags          *[]string
+	appendadd_tags    []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*RoutingRule, error)
+	predicates        []predicate.RoutingRule
+}
+
+var _ ent.Mutation = (*RoutingRuleMutation)(nil)
+
+// routingruleOption allows management of the mutation configuration using functional options.
+type routingruleOption func(*RoutingRuleMutation)
+
+// newRoutingRuleMutation creates new mutation for the RoutingRule entity.
+func newRoutingRuleMutation(c config, op Op, opts ...routingruleOption) *RoutingRuleMutation {
+	m := &RoutingRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRoutingRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRoutingRuleID sets the ID field of the mutation.
+func withRoutingRuleID(id gid.ID) routingruleOption {
+	return func(m *RoutingRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RoutingRule
+		)
+		m.oldValue = func(ctx context.Context) (*RoutingRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RoutingRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRoutingRule sets the old RoutingRule of the mutation.
+func withRoutingRule(node *RoutingRule) routingruleOption {
+	return func(m *RoutingRuleMutation) {
+		m.oldValue = func(context.Context) (*RoutingRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RoutingRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RoutingRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RoutingRule entities.
+func (m *RoutingRuleMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RoutingRuleMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RoutingRuleMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RoutingRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RoutingRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RoutingRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RoutingRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RoutingRuleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RoutingRuleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RoutingRuleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *RoutingRuleMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *RoutingRuleMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *RoutingRuleMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *RoutingRuleMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *RoutingRuleMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *RoutingRuleMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *RoutingRuleMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *RoutingRuleMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetActive sets the "active" field.
+func (m *RoutingRuleMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *RoutingRuleMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *RoutingRuleMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetChannels sets the "channels" field.
+func (m *RoutingRuleMutation) SetChannels(s []string) {
+	m.channels = &s
+	m.appendchannels = nil
+}
+
+// Channels returns the value of the "channels" field in the mutation.
+func (m *RoutingRuleMutation) Channels() (r []string, exists bool) {
+	v := m.channels
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannels returns the old "channels" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldChannels(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannels is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannels requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannels: %w", err)
+	}
+	return oldValue.Channels, nil
+}
+
+// AppendChannels adds s to the "channels" field.
+func (m *RoutingRuleMutation) AppendChannels(s []string) {
+	m.appendchannels = append(m.appendchannels, s...)
+}
+
+// AppendedChannels returns the list of values that were appended to the "channels" field in this mutation.
+func (m *RoutingRuleMutation) AppendedChannels() ([]string, bool) {
+	if len(m.appendchannels) == 0 {
+		return nil, false
+	}
+	return m.appendchannels, true
+}
+
+// ResetChannels resets all changes to the "channels" field.
+func (m *RoutingRuleMutation) ResetChannels() {
+	m.channels = nil
+	m.appendchannels = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *RoutingRuleMutation) SetCustomerID(gi gid.ID) {
+	m.customer_id = &gi
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *RoutingRuleMutation) CustomerID() (r gid.ID, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCustomerID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ClearCustomerID clears the value of the "customer_id" field.
+func (m *RoutingRuleMutation) ClearCustomerID() {
+	m.customer_id = nil
+	m.clearedFields[routingrule.FieldCustomerID] = struct{}{}
+}
+
+// CustomerIDCleared returns if the "customer_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) CustomerIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldCustomerID]
+	return ok
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *RoutingRuleMutation) ResetCustomerID() {
+	m.customer_id = nil
+	delete(m.clearedFields, routingrule.FieldCustomerID)
+}
+
+// SetOrganization sets the "organization" field.
+func (m *RoutingRuleMutation) SetOrganization(s string) {
+	m.organization = &s
+}
+
+// Organization returns the value of the "organization" field in the mutation.
+func (m *RoutingRuleMutation) Organization() (r string, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganization returns the old "organization" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldOrganization(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganization is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganization requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganization: %w", err)
+	}
+	return oldValue.Organization, nil
+}
+
+// ClearOrganization clears the value of the "organization" field.
+func (m *RoutingRuleMutation) ClearOrganization() {
+	m.organization = nil
+	m.clearedFields[routingrule.FieldOrganization] = struct{}{}
+}
+
+// OrganizationCleared returns if the "organization" field was cleared in this mutation.
+func (m *RoutingRuleMutation) OrganizationCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldOrganization]
+	return ok
+}
+
+// ResetOrganization resets all changes to the "organization" field.
+func (m *RoutingRuleMutation) ResetOrganization() {
+	m.organization = nil
+	delete(m.clearedFields, routingrule.FieldOrganization)
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *RoutingRuleMutation) SetCategoryID(gi gid.ID) {
+	m.category_id = &gi
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *RoutingRuleMutation) CategoryID() (r gid.ID, exists bool) {
+	v := m.category_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldCategoryID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ClearCategoryID clears the value of the "category_id" field.
+func (m *RoutingRuleMutation) ClearCategoryID() {
+	m.category_id = nil
+	m.clearedFields[routingrule.FieldCategoryID] = struct{}{}
+}
+
+// CategoryIDCleared returns if the "category_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) CategoryIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldCategoryID]
+	return ok
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *RoutingRuleMutation) ResetCategoryID() {
+	m.category_id = nil
+	delete(m.clearedFields, routingrule.FieldCategoryID)
+}
+
+// SetTags sets the "tags" field.
+func (m *RoutingRuleMutation) SetTags(s []string) {
+	m.tags = &s
+	m.appendtags = nil
+}
+
+// Tags returns the value of the "tags" field in the mutation.
+func (m *RoutingRuleMutation) Tags() (r []string, exists bool) {
+	v := m.tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTags returns the old "tags" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTags(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTags: %w", err)
+	}
+	return oldValue.Tags, nil
+}
+
+// AppendTags adds s to the "tags" field.
+func (m *RoutingRuleMutation) AppendTags(s []string) {
+	m.appendtags = append(m.appendtags, s...)
+}
+
+// AppendedTags returns the list of values that were appended to the "tags" field in this mutation.
+func (m *RoutingRuleMutation) AppendedTags() ([]string, bool) {
+	if len(m.appendtags) == 0 {
+		return nil, false
+	}
+	return m.appendtags, true
+}
+
+// ResetTags resets all changes to the "tags" field.
+func (m *RoutingRuleMutation) ResetTags() {
+	m.tags = nil
+	m.appendtags = nil
+}
+
+// SetTitleWords sets the "title_words" field.
+func (m *RoutingRuleMutation) SetTitleWords(s []string) {
+	m.title_words = &s
+	m.appendtitle_words = nil
+}
+
+// TitleWords returns the value of the "title_words" field in the mutation.
+func (m *RoutingRuleMutation) TitleWords() (r []string, exists bool) {
+	v := m.title_words
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitleWords returns the old "title_words" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTitleWords(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitleWords is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitleWords requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitleWords: %w", err)
+	}
+	return oldValue.TitleWords, nil
+}
+
+// AppendTitleWords adds s to the "title_words" field.
+func (m *RoutingRuleMutation) AppendTitleWords(s []string) {
+	m.appendtitle_words = append(m.appendtitle_words, s...)
+}
+
+// AppendedTitleWords returns the list of values that were appended to the "title_words" field in this mutation.
+func (m *RoutingRuleMutation) AppendedTitleWords() ([]string, bool) {
+	if len(m.appendtitle_words) == 0 {
+		return nil, false
+	}
+	return m.appendtitle_words, true
+}
+
+// ResetTitleWords resets all changes to the "title_words" field.
+func (m *RoutingRuleMutation) ResetTitleWords() {
+	m.title_words = nil
+	m.appendtitle_words = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *RoutingRuleMutation) SetTeamID(gi gid.ID) {
+	m.team_id = &gi
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *RoutingRuleMutation) TeamID() (r gid.ID, exists bool) {
+	v := m.team_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldTeamID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *RoutingRuleMutation) ClearTeamID() {
+	m.team_id = nil
+	m.clearedFields[routingrule.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *RoutingRuleMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *RoutingRuleMutation) ResetTeamID() {
+	m.team_id = nil
+	delete(m.clearedFields, routingrule.FieldTeamID)
+}
+
+// SetPriority sets the "priority" field.
+func (m *RoutingRuleMutation) SetPriority(s schematype.Priority) {
+	m.priority = &s
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *RoutingRuleMutation) Priority() (r schematype.Priority, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldPriority(ctx context.Context) (v *schematype.Priority, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// ClearPriority clears the value of the "priority" field.
+func (m *RoutingRuleMutation) ClearPriority() {
+	m.priority = nil
+	m.clearedFields[routingrule.FieldPriority] = struct{}{}
+}
+
+// PriorityCleared returns if the "priority" field was cleared in this mutation.
+func (m *RoutingRuleMutation) PriorityCleared() bool {
+	_, ok := m.clearedFields[routingrule.FieldPriority]
+	return ok
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *RoutingRuleMutation) ResetPriority() {
+	m.priority = nil
+	delete(m.clearedFields, routingrule.FieldPriority)
+}
+
+// SetAddTags sets the "add_tags" field.
+func (m *RoutingRuleMutation) SetAddTags(s []string) {
+	m.add_tags = &s
+	m.appendadd_tags = nil
+}
+
+// AddTags returns the value of the "add_tags" field in the mutation.
+func (m *RoutingRuleMutation) AddTags() (r []string, exists bool) {
+	v := m.add_tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddTags returns the old "add_tags" field's value of the RoutingRule entity.
+// If the RoutingRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoutingRuleMutation) OldAddTags(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddTags: %w", err)
+	}
+	return oldValue.AddTags, nil
+}
+
+// AppendAddTags adds s to the "add_tags" field.
+func (m *RoutingRuleMutation) AppendAddTags(s []string) {
+	m.appendadd_tags = append(m.appendadd_tags, s...)
+}
+
+// AppendedAddTags returns the list of values that were appended to the "add_tags" field in this mutation.
+func (m *RoutingRuleMutation) AppendedAddTags() ([]string, bool) {
+	if len(m.appendadd_tags) == 0 {
+		return nil, false
+	}
+	return m.appendadd_tags, true
+}
+
+// ResetAddTags resets all changes to the "add_tags" field.
+func (m *RoutingRuleMutation) ResetAddTags() {
+	m.add_tags = nil
+	m.appendadd_tags = nil
+}
+
+// Where appends a list predicates to the RoutingRuleMutation builder.
+func (m *RoutingRuleMutation) Where(ps ...predicate.RoutingRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RoutingRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RoutingRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RoutingRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RoutingRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RoutingRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RoutingRule).
+func (m *RoutingRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RoutingRuleMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, routingrule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, routingrule.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, routingrule.FieldName)
+	}
+	if m.position != nil {
+		fields = append(fields, routingrule.FieldPosition)
+	}
+	if m.active != nil {
+		fields = append(fields, routingrule.FieldActive)
+	}
+	if m.channels != nil {
+		fields = append(fields, routingrule.FieldChannels)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, routingrule.FieldCustomerID)
+	}
+	if m.organization != nil {
+		fields = append(fields, routingrule.FieldOrganization)
+	}
+	if m.category_id != nil {
+		fields = append(fields, routingrule.FieldCategoryID)
+	}
+	if m.tags != nil {
+		fields = append(fields, routingrule.FieldTags)
+	}
+	if m.title_words != nil {
+		fields = append(fields, routingrule.FieldTitleWords)
+	}
+	if m.team_id != nil {
+		fields = append(fields, routingrule.FieldTeamID)
+	}
+	if m.priority != nil {
+		fields = append(fields, routingrule.FieldPriority)
+	}
+	if m.add_tags != nil {
+		fields = append(fields, routingrule.FieldAddTags)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RoutingRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		return m.CreatedAt()
+	case routingrule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case routingrule.FieldName:
+		return m.Name()
+	case routingrule.FieldPosition:
+		return m.Position()
+	case routingrule.FieldActive:
+		return m.Active()
+	case routingrule.FieldChannels:
+		return m.Channels()
+	case routingrule.FieldCustomerID:
+		return m.CustomerID()
+	case routingrule.FieldOrganization:
+		return m.Organization()
+	case routingrule.FieldCategoryID:
+		return m.CategoryID()
+	case routingrule.FieldTags:
+		return m.Tags()
+	case routingrule.FieldTitleWords:
+		return m.TitleWords()
+	case routingrule.FieldTeamID:
+		return m.TeamID()
+	case routingrule.FieldPriority:
+		return m.Priority()
+	case routingrule.FieldAddTags:
+		return m.AddTags()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RoutingRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case routingrule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case routingrule.FieldName:
+		return m.OldName(ctx)
+	case routingrule.FieldPosition:
+		return m.OldPosition(ctx)
+	case routingrule.FieldActive:
+		return m.OldActive(ctx)
+	case routingrule.FieldChannels:
+		return m.OldChannels(ctx)
+	case routingrule.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case routingrule.FieldOrganization:
+		return m.OldOrganization(ctx)
+	case routingrule.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	case routingrule.FieldTags:
+		return m.OldTags(ctx)
+	case routingrule.FieldTitleWords:
+		return m.OldTitleWords(ctx)
+	case routingrule.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case routingrule.FieldPriority:
+		return m.OldPriority(ctx)
+	case routingrule.FieldAddTags:
+		return m.OldAddTags(ctx)
+	}
+	return nil, fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RoutingRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case routingrule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case routingrule.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case routingrule.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case routingrule.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case routingrule.FieldChannels:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannels(v)
+		return nil
+	case routingrule.FieldCustomerID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case routingrule.FieldOrganization:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganization(v)
+		return nil
+	case routingrule.FieldCategoryID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	case routingrule.FieldTags:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTags(v)
+		return nil
+	case routingrule.FieldTitleWords:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitleWords(v)
+		return nil
+	case routingrule.FieldTeamID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case routingrule.FieldPriority:
+		v, ok := value.(schematype.Priority)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case routingrule.FieldAddTags:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddTags(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RoutingRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, routingrule.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RoutingRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case routingrule.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RoutingRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case routingrule.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RoutingRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(routingrule.FieldCustomerID) {
+		fields = append(fields, routingrule.FieldCustomerID)
+	}
+	if m.FieldCleared(routingrule.FieldOrganization) {
+		fields = append(fields, routingrule.FieldOrganization)
+	}
+	if m.FieldCleared(routingrule.FieldCategoryID) {
+		fields = append(fields, routingrule.FieldCategoryID)
+	}
+	if m.FieldCleared(routingrule.FieldTeamID) {
+		fields = append(fields, routingrule.FieldTeamID)
+	}
+	if m.FieldCleared(routingrule.FieldPriority) {
+		fields = append(fields, routingrule.FieldPriority)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RoutingRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RoutingRuleMutation) ClearField(name string) error {
+	switch name {
+	case routingrule.FieldCustomerID:
+		m.ClearCustomerID()
+		return nil
+	case routingrule.FieldOrganization:
+		m.ClearOrganization()
+		return nil
+	case routingrule.FieldCategoryID:
+		m.ClearCategoryID()
+		return nil
+	case routingrule.FieldTeamID:
+		m.ClearTeamID()
+		return nil
+	case routingrule.FieldPriority:
+		m.ClearPriority()
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RoutingRuleMutation) ResetField(name string) error {
+	switch name {
+	case routingrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case routingrule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case routingrule.FieldName:
+		m.ResetName()
+		return nil
+	case routingrule.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case routingrule.FieldActive:
+		m.ResetActive()
+		return nil
+	case routingrule.FieldChannels:
+		m.ResetChannels()
+		return nil
+	case routingrule.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case routingrule.FieldOrganization:
+		m.ResetOrganization()
+		return nil
+	case routingrule.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	case routingrule.FieldTags:
+		m.ResetTags()
+		return nil
+	case routingrule.FieldTitleWords:
+		m.ResetTitleWords()
+		return nil
+	case routingrule.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case routingrule.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case routingrule.FieldAddTags:
+		m.ResetAddTags()
+		return nil
+	}
+	return fmt.Errorf("unknown RoutingRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RoutingRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RoutingRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RoutingRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RoutingRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RoutingRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RoutingRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RoutingRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RoutingRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RoutingRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RoutingRule edge %s", name)
+}
+
 // SLAClockMutation represents an operation that mutates the SLAClock nodes in the graph.
 type SLAClockMutation struct {
 	config
@@ -12000,29 +13234,32 @@ func (m *TagMutation) ResetEdge(name string) error {
 // TeamMutation represents an operation that mutates the Team nodes in the graph.
 type TeamMutation struct {
 	config
-	op                     Op
-	typ                    string
-	id                     *gid.ID
-	created_at             *time.Time
-	updated_at             *time.Time
-	name                   *string
-	description            *string
-	is_default             *bool
-	assignment_strategy    *team.AssignmentStrategy
-	clearedFields          map[string]struct{}
-	memberships            map[gid.ID]struct{}
-	removedmemberships     map[gid.ID]struct{}
-	clearedmemberships     bool
-	calendar               *gid.ID
-	clearedcalendar        bool
-	escalation_team        *gid.ID
-	clearedescalation_team bool
-	tickets                map[gid.ID]struct{}
-	removedtickets         map[gid.ID]struct{}
-	clearedtickets         bool
-	done                   bool
-	oldValue               func(context.Context) (*Team, error)
-	predicates             []predicate.Team
+	op                         Op
+	typ                        string
+	id                         *gid.ID
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	name                       *string
+	description                *string
+	is_default                 *bool
+	assignment_strategy        *team.AssignmentStrategy
+	waiting_counts_as_active   *bool
+	requeue_when_offline       *bool
+	escalation_raises_priority *bool
+	clearedFields              map[string]struct{}
+	memberships                map[gid.ID]struct{}
+	removedmemberships         map[gid.ID]struct{}
+	clearedmemberships         bool
+	calendar                   *gid.ID
+	clearedcalendar            bool
+	escalation_team            *gid.ID
+	clearedescalation_team     bool
+	tickets                    map[gid.ID]struct{}
+	removedtickets             map[gid.ID]struct{}
+	clearedtickets             bool
+	done                       bool
+	oldValue                   func(context.Context) (*Team, error)
+	predicates                 []predicate.Team
 }
 
 var _ ent.Mutation = (*TeamMutation)(nil)
@@ -12345,6 +13582,114 @@ func (m *TeamMutation) ResetAssignmentStrategy() {
 	m.assignment_strategy = nil
 }
 
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (m *TeamMutation) SetWaitingCountsAsActive(b bool) {
+	m.waiting_counts_as_active = &b
+}
+
+// WaitingCountsAsActive returns the value of the "waiting_counts_as_active" field in the mutation.
+func (m *TeamMutation) WaitingCountsAsActive() (r bool, exists bool) {
+	v := m.waiting_counts_as_active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWaitingCountsAsActive returns the old "waiting_counts_as_active" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldWaitingCountsAsActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWaitingCountsAsActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWaitingCountsAsActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWaitingCountsAsActive: %w", err)
+	}
+	return oldValue.WaitingCountsAsActive, nil
+}
+
+// ResetWaitingCountsAsActive resets all changes to the "waiting_counts_as_active" field.
+func (m *TeamMutation) ResetWaitingCountsAsActive() {
+	m.waiting_counts_as_active = nil
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (m *TeamMutation) SetRequeueWhenOffline(b bool) {
+	m.requeue_when_offline = &b
+}
+
+// RequeueWhenOffline returns the value of the "requeue_when_offline" field in the mutation.
+func (m *TeamMutation) RequeueWhenOffline() (r bool, exists bool) {
+	v := m.requeue_when_offline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequeueWhenOffline returns the old "requeue_when_offline" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldRequeueWhenOffline(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequeueWhenOffline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequeueWhenOffline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequeueWhenOffline: %w", err)
+	}
+	return oldValue.RequeueWhenOffline, nil
+}
+
+// ResetRequeueWhenOffline resets all changes to the "requeue_when_offline" field.
+func (m *TeamMutation) ResetRequeueWhenOffline() {
+	m.requeue_when_offline = nil
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (m *TeamMutation) SetEscalationRaisesPriority(b bool) {
+	m.escalation_raises_priority = &b
+}
+
+// EscalationRaisesPriority returns the value of the "escalation_raises_priority" field in the mutation.
+func (m *TeamMutation) EscalationRaisesPriority() (r bool, exists bool) {
+	v := m.escalation_raises_priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalationRaisesPriority returns the old "escalation_raises_priority" field's value of the Team entity.
+// If the Team object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMutation) OldEscalationRaisesPriority(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalationRaisesPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalationRaisesPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalationRaisesPriority: %w", err)
+	}
+	return oldValue.EscalationRaisesPriority, nil
+}
+
+// ResetEscalationRaisesPriority resets all changes to the "escalation_raises_priority" field.
+func (m *TeamMutation) ResetEscalationRaisesPriority() {
+	m.escalation_raises_priority = nil
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by ids.
 func (m *TeamMutation) AddMembershipIDs(ids ...gid.ID) {
 	if m.memberships == nil {
@@ -12565,7 +13910,7 @@ func (m *TeamMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TeamMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, team.FieldCreatedAt)
 	}
@@ -12583,6 +13928,15 @@ func (m *TeamMutation) Fields() []string {
 	}
 	if m.assignment_strategy != nil {
 		fields = append(fields, team.FieldAssignmentStrategy)
+	}
+	if m.waiting_counts_as_active != nil {
+		fields = append(fields, team.FieldWaitingCountsAsActive)
+	}
+	if m.requeue_when_offline != nil {
+		fields = append(fields, team.FieldRequeueWhenOffline)
+	}
+	if m.escalation_raises_priority != nil {
+		fields = append(fields, team.FieldEscalationRaisesPriority)
 	}
 	return fields
 }
@@ -12604,6 +13958,12 @@ func (m *TeamMutation) Field(name string) (ent.Value, bool) {
 		return m.IsDefault()
 	case team.FieldAssignmentStrategy:
 		return m.AssignmentStrategy()
+	case team.FieldWaitingCountsAsActive:
+		return m.WaitingCountsAsActive()
+	case team.FieldRequeueWhenOffline:
+		return m.RequeueWhenOffline()
+	case team.FieldEscalationRaisesPriority:
+		return m.EscalationRaisesPriority()
 	}
 	return nil, false
 }
@@ -12625,6 +13985,12 @@ func (m *TeamMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldIsDefault(ctx)
 	case team.FieldAssignmentStrategy:
 		return m.OldAssignmentStrategy(ctx)
+	case team.FieldWaitingCountsAsActive:
+		return m.OldWaitingCountsAsActive(ctx)
+	case team.FieldRequeueWhenOffline:
+		return m.OldRequeueWhenOffline(ctx)
+	case team.FieldEscalationRaisesPriority:
+		return m.OldEscalationRaisesPriority(ctx)
 	}
 	return nil, fmt.Errorf("unknown Team field %s", name)
 }
@@ -12675,6 +14041,27 @@ func (m *TeamMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAssignmentStrategy(v)
+		return nil
+	case team.FieldWaitingCountsAsActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWaitingCountsAsActive(v)
+		return nil
+	case team.FieldRequeueWhenOffline:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequeueWhenOffline(v)
+		return nil
+	case team.FieldEscalationRaisesPriority:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalationRaisesPriority(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Team field %s", name)
@@ -12742,6 +14129,15 @@ func (m *TeamMutation) ResetField(name string) error {
 		return nil
 	case team.FieldAssignmentStrategy:
 		m.ResetAssignmentStrategy()
+		return nil
+	case team.FieldWaitingCountsAsActive:
+		m.ResetWaitingCountsAsActive()
+		return nil
+	case team.FieldRequeueWhenOffline:
+		m.ResetRequeueWhenOffline()
+		return nil
+	case team.FieldEscalationRaisesPriority:
+		m.ResetEscalationRaisesPriority()
 		return nil
 	}
 	return fmt.Errorf("unknown Team field %s", name)
@@ -12896,21 +14292,23 @@ func (m *TeamMutation) ResetEdge(name string) error {
 // TeamMembershipMutation represents an operation that mutates the TeamMembership nodes in the graph.
 type TeamMembershipMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *gid.ID
-	created_at    *time.Time
-	updated_at    *time.Time
-	priority      *int
-	addpriority   *int
-	clearedFields map[string]struct{}
-	team          *gid.ID
-	clearedteam   bool
-	agent         *gid.ID
-	clearedagent  bool
-	done          bool
-	oldValue      func(context.Context) (*TeamMembership, error)
-	predicates    []predicate.TeamMembership
+	op                  Op
+	typ                 string
+	id                  *gid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	priority            *int
+	addpriority         *int
+	round_robin_turn    *int64
+	addround_robin_turn *int64
+	clearedFields       map[string]struct{}
+	team                *gid.ID
+	clearedteam         bool
+	agent               *gid.ID
+	clearedagent        bool
+	done                bool
+	oldValue            func(context.Context) (*TeamMembership, error)
+	predicates          []predicate.TeamMembership
 }
 
 var _ ent.Mutation = (*TeamMembershipMutation)(nil)
@@ -13217,6 +14615,62 @@ func (m *TeamMembershipMutation) ResetPriority() {
 	m.addpriority = nil
 }
 
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (m *TeamMembershipMutation) SetRoundRobinTurn(i int64) {
+	m.round_robin_turn = &i
+	m.addround_robin_turn = nil
+}
+
+// RoundRobinTurn returns the value of the "round_robin_turn" field in the mutation.
+func (m *TeamMembershipMutation) RoundRobinTurn() (r int64, exists bool) {
+	v := m.round_robin_turn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoundRobinTurn returns the old "round_robin_turn" field's value of the TeamMembership entity.
+// If the TeamMembership object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TeamMembershipMutation) OldRoundRobinTurn(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoundRobinTurn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoundRobinTurn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoundRobinTurn: %w", err)
+	}
+	return oldValue.RoundRobinTurn, nil
+}
+
+// AddRoundRobinTurn adds i to the "round_robin_turn" field.
+func (m *TeamMembershipMutation) AddRoundRobinTurn(i int64) {
+	if m.addround_robin_turn != nil {
+		*m.addround_robin_turn += i
+	} else {
+		m.addround_robin_turn = &i
+	}
+}
+
+// AddedRoundRobinTurn returns the value that was added to the "round_robin_turn" field in this mutation.
+func (m *TeamMembershipMutation) AddedRoundRobinTurn() (r int64, exists bool) {
+	v := m.addround_robin_turn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRoundRobinTurn resets all changes to the "round_robin_turn" field.
+func (m *TeamMembershipMutation) ResetRoundRobinTurn() {
+	m.round_robin_turn = nil
+	m.addround_robin_turn = nil
+}
+
 // ClearTeam clears the "team" edge to the Team entity.
 func (m *TeamMembershipMutation) ClearTeam() {
 	m.clearedteam = true
@@ -13305,7 +14759,7 @@ func (m *TeamMembershipMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TeamMembershipMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, teammembership.FieldCreatedAt)
 	}
@@ -13320,6 +14774,9 @@ func (m *TeamMembershipMutation) Fields() []string {
 	}
 	if m.priority != nil {
 		fields = append(fields, teammembership.FieldPriority)
+	}
+	if m.round_robin_turn != nil {
+		fields = append(fields, teammembership.FieldRoundRobinTurn)
 	}
 	return fields
 }
@@ -13339,6 +14796,8 @@ func (m *TeamMembershipMutation) Field(name string) (ent.Value, bool) {
 		return m.AgentID()
 	case teammembership.FieldPriority:
 		return m.Priority()
+	case teammembership.FieldRoundRobinTurn:
+		return m.RoundRobinTurn()
 	}
 	return nil, false
 }
@@ -13358,6 +14817,8 @@ func (m *TeamMembershipMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAgentID(ctx)
 	case teammembership.FieldPriority:
 		return m.OldPriority(ctx)
+	case teammembership.FieldRoundRobinTurn:
+		return m.OldRoundRobinTurn(ctx)
 	}
 	return nil, fmt.Errorf("unknown TeamMembership field %s", name)
 }
@@ -13402,6 +14863,13 @@ func (m *TeamMembershipMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPriority(v)
 		return nil
+	case teammembership.FieldRoundRobinTurn:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoundRobinTurn(v)
+		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership field %s", name)
 }
@@ -13413,6 +14881,9 @@ func (m *TeamMembershipMutation) AddedFields() []string {
 	if m.addpriority != nil {
 		fields = append(fields, teammembership.FieldPriority)
 	}
+	if m.addround_robin_turn != nil {
+		fields = append(fields, teammembership.FieldRoundRobinTurn)
+	}
 	return fields
 }
 
@@ -13423,6 +14894,8 @@ func (m *TeamMembershipMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case teammembership.FieldPriority:
 		return m.AddedPriority()
+	case teammembership.FieldRoundRobinTurn:
+		return m.AddedRoundRobinTurn()
 	}
 	return nil, false
 }
@@ -13438,6 +14911,13 @@ func (m *TeamMembershipMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPriority(v)
+		return nil
+	case teammembership.FieldRoundRobinTurn:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRoundRobinTurn(v)
 		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership numeric field %s", name)
@@ -13480,6 +14960,9 @@ func (m *TeamMembershipMutation) ResetField(name string) error {
 		return nil
 	case teammembership.FieldPriority:
 		m.ResetPriority()
+		return nil
+	case teammembership.FieldRoundRobinTurn:
+		m.ResetRoundRobinTurn()
 		return nil
 	}
 	return fmt.Errorf("unknown TeamMembership field %s", name)
@@ -13580,69 +15063,81 @@ func (m *TeamMembershipMutation) ResetEdge(name string) error {
 // TicketMutation represents an operation that mutates the Ticket nodes in the graph.
 type TicketMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *gid.ID
-	created_at            *time.Time
-	updated_at            *time.Time
-	number                *int
-	addnumber             *int
-	title                 *string
-	description           *string
-	status                *ticket.Status
-	priority              *schematype.Priority
-	priority_rank         *int
-	addpriority_rank      *int
-	channel               *ticket.Channel
-	internal              *bool
-	version               *int
-	addversion            *int
-	order_reference       *string
-	custom_fields         *map[string]interface{}
-	first_response_due_at *time.Time
-	resolution_due_at     *time.Time
-	sla_state             *ticket.SLAState
-	next_due_at           *time.Time
-	sla_policy_explicit   *bool
-	status_changed_at     *time.Time
-	first_responded_at    *time.Time
-	resolved_at           *time.Time
-	closed_at             *time.Time
-	working_seconds       *int
-	addworking_seconds    *int
-	waiting_seconds       *int
-	addwaiting_seconds    *int
-	clearedFields         map[string]struct{}
-	customer              *gid.ID
-	clearedcustomer       bool
-	category              *gid.ID
-	clearedcategory       bool
-	team                  *gid.ID
-	clearedteam           bool
-	assignee              *gid.ID
-	clearedassignee       bool
-	sla_policy            *gid.ID
-	clearedsla_policy     bool
-	created_by            *gid.ID
-	clearedcreated_by     bool
-	tags                  map[gid.ID]struct{}
-	removedtags           map[gid.ID]struct{}
-	clearedtags           bool
-	watchers              map[gid.ID]struct{}
-	removedwatchers       map[gid.ID]struct{}
-	clearedwatchers       bool
-	comments              map[gid.ID]struct{}
-	removedcomments       map[gid.ID]struct{}
-	clearedcomments       bool
-	events                map[gid.ID]struct{}
-	removedevents         map[gid.ID]struct{}
-	clearedevents         bool
-	sla_clocks            map[gid.ID]struct{}
-	removedsla_clocks     map[gid.ID]struct{}
-	clearedsla_clocks     bool
-	done                  bool
-	oldValue              func(context.Context) (*Ticket, error)
-	predicates            []predicate.Ticket
+	op                          Op
+	typ                         string
+	id                          *gid.ID
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	number                      *int
+	addnumber                   *int
+	title                       *string
+	description                 *string
+	status                      *ticket.Status
+	priority                    *schematype.Priority
+	priority_rank               *int
+	addpriority_rank            *int
+	channel                     *ticket.Channel
+	internal                    *bool
+	version                     *int
+	addversion                  *int
+	order_reference             *string
+	custom_fields               *map[string]interface{}
+	first_response_due_at       *time.Time
+	resolution_due_at           *time.Time
+	sla_state                   *ticket.SLAState
+	next_due_at                 *time.Time
+	sla_policy_explicit         *bool
+	status_changed_at           *time.Time
+	first_responded_at          *time.Time
+	resolved_at                 *time.Time
+	closed_at                   *time.Time
+	working_seconds             *int
+	addworking_seconds          *int
+	waiting_seconds             *int
+	addwaiting_seconds          *int
+	first_assigned_at           *time.Time
+	first_assignment_seconds    *int
+	addfirst_assignment_seconds *int
+	first_response_seconds      *int
+	addfirst_response_seconds   *int
+	resolution_seconds          *int
+	addresolution_seconds       *int
+	clearedFields               map[string]struct{}
+	customer                    *gid.ID
+	clearedcustomer             bool
+	category                    *gid.ID
+	clearedcategory             bool
+	team                        *gid.ID
+	clearedteam                 bool
+	assignee                    *gid.ID
+	clearedassignee             bool
+	sla_policy                  *gid.ID
+	clearedsla_policy           bool
+	created_by                  *gid.ID
+	clearedcreated_by           bool
+	tags                        map[gid.ID]struct{}
+	removedtags                 map[gid.ID]struct{}
+	clearedtags                 bool
+	watchers                    map[gid.ID]struct{}
+	removedwatchers             map[gid.ID]struct{}
+	clearedwatchers             bool
+	follow_ups                  map[gid.ID]struct{}
+	removedfollow_ups           map[gid.ID]struct{}
+	clearedfollow_ups           bool
+	follow_up_of                *gid.ID
+	clearedfollow_up_of         bool
+	comments                    map[gid.ID]struct{}
+	removedcomments             map[gid.ID]struct{}
+	clearedcomments             bool
+	events                      map[gid.ID]struct{}
+	removedevents               map[gid.ID]struct{}
+	clearedevents               bool
+	sla_clocks                  map[gid.ID]struct{}
+	removedsla_clocks           map[gid.ID]struct{}
+	clearedsla_clocks           bool
+	done                        bool
+	oldValue                    func(context.Context) (*Ticket, error)
+	predicates                  []predicate.Ticket
 }
 
 var _ ent.Mutation = (*TicketMutation)(nil)
@@ -14817,6 +16312,314 @@ func (m *TicketMutation) ResetWaitingSeconds() {
 	m.addwaiting_seconds = nil
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (m *TicketMutation) SetFirstAssignedAt(t time.Time) {
+	m.first_assigned_at = &t
+}
+
+// FirstAssignedAt returns the value of the "first_assigned_at" field in the mutation.
+func (m *TicketMutation) FirstAssignedAt() (r time.Time, exists bool) {
+	v := m.first_assigned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstAssignedAt returns the old "first_assigned_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstAssignedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstAssignedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstAssignedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstAssignedAt: %w", err)
+	}
+	return oldValue.FirstAssignedAt, nil
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (m *TicketMutation) ClearFirstAssignedAt() {
+	m.first_assigned_at = nil
+	m.clearedFields[ticket.FieldFirstAssignedAt] = struct{}{}
+}
+
+// FirstAssignedAtCleared returns if the "first_assigned_at" field was cleared in this mutation.
+func (m *TicketMutation) FirstAssignedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstAssignedAt]
+	return ok
+}
+
+// ResetFirstAssignedAt resets all changes to the "first_assigned_at" field.
+func (m *TicketMutation) ResetFirstAssignedAt() {
+	m.first_assigned_at = nil
+	delete(m.clearedFields, ticket.FieldFirstAssignedAt)
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (m *TicketMutation) SetFirstAssignmentSeconds(i int) {
+	m.first_assignment_seconds = &i
+	m.addfirst_assignment_seconds = nil
+}
+
+// FirstAssignmentSeconds returns the value of the "first_assignment_seconds" field in the mutation.
+func (m *TicketMutation) FirstAssignmentSeconds() (r int, exists bool) {
+	v := m.first_assignment_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstAssignmentSeconds returns the old "first_assignment_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstAssignmentSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstAssignmentSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstAssignmentSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstAssignmentSeconds: %w", err)
+	}
+	return oldValue.FirstAssignmentSeconds, nil
+}
+
+// AddFirstAssignmentSeconds adds i to the "first_assignment_seconds" field.
+func (m *TicketMutation) AddFirstAssignmentSeconds(i int) {
+	if m.addfirst_assignment_seconds != nil {
+		*m.addfirst_assignment_seconds += i
+	} else {
+		m.addfirst_assignment_seconds = &i
+	}
+}
+
+// AddedFirstAssignmentSeconds returns the value that was added to the "first_assignment_seconds" field in this mutation.
+func (m *TicketMutation) AddedFirstAssignmentSeconds() (r int, exists bool) {
+	v := m.addfirst_assignment_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (m *TicketMutation) ClearFirstAssignmentSeconds() {
+	m.first_assignment_seconds = nil
+	m.addfirst_assignment_seconds = nil
+	m.clearedFields[ticket.FieldFirstAssignmentSeconds] = struct{}{}
+}
+
+// FirstAssignmentSecondsCleared returns if the "first_assignment_seconds" field was cleared in this mutation.
+func (m *TicketMutation) FirstAssignmentSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstAssignmentSeconds]
+	return ok
+}
+
+// ResetFirstAssignmentSeconds resets all changes to the "first_assignment_seconds" field.
+func (m *TicketMutation) ResetFirstAssignmentSeconds() {
+	m.first_assignment_seconds = nil
+	m.addfirst_assignment_seconds = nil
+	delete(m.clearedFields, ticket.FieldFirstAssignmentSeconds)
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (m *TicketMutation) SetFirstResponseSeconds(i int) {
+	m.first_response_seconds = &i
+	m.addfirst_response_seconds = nil
+}
+
+// FirstResponseSeconds returns the value of the "first_response_seconds" field in the mutation.
+func (m *TicketMutation) FirstResponseSeconds() (r int, exists bool) {
+	v := m.first_response_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstResponseSeconds returns the old "first_response_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFirstResponseSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstResponseSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstResponseSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstResponseSeconds: %w", err)
+	}
+	return oldValue.FirstResponseSeconds, nil
+}
+
+// AddFirstResponseSeconds adds i to the "first_response_seconds" field.
+func (m *TicketMutation) AddFirstResponseSeconds(i int) {
+	if m.addfirst_response_seconds != nil {
+		*m.addfirst_response_seconds += i
+	} else {
+		m.addfirst_response_seconds = &i
+	}
+}
+
+// AddedFirstResponseSeconds returns the value that was added to the "first_response_seconds" field in this mutation.
+func (m *TicketMutation) AddedFirstResponseSeconds() (r int, exists bool) {
+	v := m.addfirst_response_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (m *TicketMutation) ClearFirstResponseSeconds() {
+	m.first_response_seconds = nil
+	m.addfirst_response_seconds = nil
+	m.clearedFields[ticket.FieldFirstResponseSeconds] = struct{}{}
+}
+
+// FirstResponseSecondsCleared returns if the "first_response_seconds" field was cleared in this mutation.
+func (m *TicketMutation) FirstResponseSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFirstResponseSeconds]
+	return ok
+}
+
+// ResetFirstResponseSeconds resets all changes to the "first_response_seconds" field.
+func (m *TicketMutation) ResetFirstResponseSeconds() {
+	m.first_response_seconds = nil
+	m.addfirst_response_seconds = nil
+	delete(m.clearedFields, ticket.FieldFirstResponseSeconds)
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (m *TicketMutation) SetResolutionSeconds(i int) {
+	m.resolution_seconds = &i
+	m.addresolution_seconds = nil
+}
+
+// ResolutionSeconds returns the value of the "resolution_seconds" field in the mutation.
+func (m *TicketMutation) ResolutionSeconds() (r int, exists bool) {
+	v := m.resolution_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolutionSeconds returns the old "resolution_seconds" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldResolutionSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolutionSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolutionSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolutionSeconds: %w", err)
+	}
+	return oldValue.ResolutionSeconds, nil
+}
+
+// AddResolutionSeconds adds i to the "resolution_seconds" field.
+func (m *TicketMutation) AddResolutionSeconds(i int) {
+	if m.addresolution_seconds != nil {
+		*m.addresolution_seconds += i
+	} else {
+		m.addresolution_seconds = &i
+	}
+}
+
+// AddedResolutionSeconds returns the value that was added to the "resolution_seconds" field in this mutation.
+func (m *TicketMutation) AddedResolutionSeconds() (r int, exists bool) {
+	v := m.addresolution_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (m *TicketMutation) ClearResolutionSeconds() {
+	m.resolution_seconds = nil
+	m.addresolution_seconds = nil
+	m.clearedFields[ticket.FieldResolutionSeconds] = struct{}{}
+}
+
+// ResolutionSecondsCleared returns if the "resolution_seconds" field was cleared in this mutation.
+func (m *TicketMutation) ResolutionSecondsCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldResolutionSeconds]
+	return ok
+}
+
+// ResetResolutionSeconds resets all changes to the "resolution_seconds" field.
+func (m *TicketMutation) ResetResolutionSeconds() {
+	m.resolution_seconds = nil
+	m.addresolution_seconds = nil
+	delete(m.clearedFields, ticket.FieldResolutionSeconds)
+}
+
+// SetFollowUpOfID sets the "follow_up_of_id" field.
+func (m *TicketMutation) SetFollowUpOfID(gi gid.ID) {
+	m.follow_up_of = &gi
+}
+
+// FollowUpOfID returns the value of the "follow_up_of_id" field in the mutation.
+func (m *TicketMutation) FollowUpOfID() (r gid.ID, exists bool) {
+	v := m.follow_up_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpOfID returns the old "follow_up_of_id" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldFollowUpOfID(ctx context.Context) (v *gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpOfID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpOfID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpOfID: %w", err)
+	}
+	return oldValue.FollowUpOfID, nil
+}
+
+// ClearFollowUpOfID clears the value of the "follow_up_of_id" field.
+func (m *TicketMutation) ClearFollowUpOfID() {
+	m.follow_up_of = nil
+	m.clearedFields[ticket.FieldFollowUpOfID] = struct{}{}
+}
+
+// FollowUpOfIDCleared returns if the "follow_up_of_id" field was cleared in this mutation.
+func (m *TicketMutation) FollowUpOfIDCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldFollowUpOfID]
+	return ok
+}
+
+// ResetFollowUpOfID resets all changes to the "follow_up_of_id" field.
+func (m *TicketMutation) ResetFollowUpOfID() {
+	m.follow_up_of = nil
+	delete(m.clearedFields, ticket.FieldFollowUpOfID)
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *TicketMutation) SetCustomerID(gi gid.ID) {
 	m.customer = &gi
@@ -15381,6 +17184,87 @@ func (m *TicketMutation) ResetWatchers() {
 	m.removedwatchers = nil
 }
 
+// AddFollowUpIDs adds the "follow_ups" edge to the Ticket entity by ids.
+func (m *TicketMutation) AddFollowUpIDs(ids ...gid.ID) {
+	if m.follow_ups == nil {
+		m.follow_ups = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		m.follow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// ClearFollowUps clears the "follow_ups" edge to the Ticket entity.
+func (m *TicketMutation) ClearFollowUps() {
+	m.clearedfollow_ups = true
+}
+
+// FollowUpsCleared reports if the "follow_ups" edge to the Ticket entity was cleared.
+func (m *TicketMutation) FollowUpsCleared() bool {
+	return m.clearedfollow_ups
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to the Ticket entity by IDs.
+func (m *TicketMutation) RemoveFollowUpIDs(ids ...gid.ID) {
+	if m.removedfollow_ups == nil {
+		m.removedfollow_ups = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.follow_ups, ids[i])
+		m.removedfollow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedFollowUps returns the removed IDs of the "follow_ups" edge to the Ticket entity.
+func (m *TicketMutation) RemovedFollowUpsIDs() (ids []gid.ID) {
+	for id := range m.removedfollow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// FollowUpsIDs returns the "follow_ups" edge IDs in the mutation.
+func (m *TicketMutation) FollowUpsIDs() (ids []gid.ID) {
+	for id := range m.follow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetFollowUps resets all changes to the "follow_ups" edge.
+func (m *TicketMutation) ResetFollowUps() {
+	m.follow_ups = nil
+	m.clearedfollow_ups = false
+	m.removedfollow_ups = nil
+}
+
+// ClearFollowUpOf clears the "follow_up_of" edge to the Ticket entity.
+func (m *TicketMutation) ClearFollowUpOf() {
+	m.clearedfollow_up_of = true
+	m.clearedFields[ticket.FieldFollowUpOfID] = struct{}{}
+}
+
+// FollowUpOfCleared reports if the "follow_up_of" edge to the Ticket entity was cleared.
+func (m *TicketMutation) FollowUpOfCleared() bool {
+	return m.FollowUpOfIDCleared() || m.clearedfollow_up_of
+}
+
+// FollowUpOfIDs returns the "follow_up_of" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpOfID instead. It exists only for internal usage by the builders.
+func (m *TicketMutation) FollowUpOfIDs() (ids []gid.ID) {
+	if id := m.follow_up_of; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpOf resets all changes to the "follow_up_of" edge.
+func (m *TicketMutation) ResetFollowUpOf() {
+	m.follow_up_of = nil
+	m.clearedfollow_up_of = false
+}
+
 // AddCommentIDs adds the "comments" edge to the Comment entity by ids.
 func (m *TicketMutation) AddCommentIDs(ids ...gid.ID) {
 	if m.comments == nil {
@@ -15577,7 +17461,7 @@ func (m *TicketMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TicketMutation) Fields() []string {
-	fields := make([]string, 0, 30)
+	fields := make([]string, 0, 35)
 	if m.created_at != nil {
 		fields = append(fields, ticket.FieldCreatedAt)
 	}
@@ -15649,6 +17533,21 @@ func (m *TicketMutation) Fields() []string {
 	}
 	if m.waiting_seconds != nil {
 		fields = append(fields, ticket.FieldWaitingSeconds)
+	}
+	if m.first_assigned_at != nil {
+		fields = append(fields, ticket.FieldFirstAssignedAt)
+	}
+	if m.first_assignment_seconds != nil {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.first_response_seconds != nil {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.resolution_seconds != nil {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
+	if m.follow_up_of != nil {
+		fields = append(fields, ticket.FieldFollowUpOfID)
 	}
 	if m.customer != nil {
 		fields = append(fields, ticket.FieldCustomerID)
@@ -15724,6 +17623,16 @@ func (m *TicketMutation) Field(name string) (ent.Value, bool) {
 		return m.WorkingSeconds()
 	case ticket.FieldWaitingSeconds:
 		return m.WaitingSeconds()
+	case ticket.FieldFirstAssignedAt:
+		return m.FirstAssignedAt()
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.FirstAssignmentSeconds()
+	case ticket.FieldFirstResponseSeconds:
+		return m.FirstResponseSeconds()
+	case ticket.FieldResolutionSeconds:
+		return m.ResolutionSeconds()
+	case ticket.FieldFollowUpOfID:
+		return m.FollowUpOfID()
 	case ticket.FieldCustomerID:
 		return m.CustomerID()
 	case ticket.FieldCategoryID:
@@ -15793,6 +17702,16 @@ func (m *TicketMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldWorkingSeconds(ctx)
 	case ticket.FieldWaitingSeconds:
 		return m.OldWaitingSeconds(ctx)
+	case ticket.FieldFirstAssignedAt:
+		return m.OldFirstAssignedAt(ctx)
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.OldFirstAssignmentSeconds(ctx)
+	case ticket.FieldFirstResponseSeconds:
+		return m.OldFirstResponseSeconds(ctx)
+	case ticket.FieldResolutionSeconds:
+		return m.OldResolutionSeconds(ctx)
+	case ticket.FieldFollowUpOfID:
+		return m.OldFollowUpOfID(ctx)
 	case ticket.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case ticket.FieldCategoryID:
@@ -15982,6 +17901,41 @@ func (m *TicketMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWaitingSeconds(v)
 		return nil
+	case ticket.FieldFirstAssignedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstAssignedAt(v)
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstAssignmentSeconds(v)
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstResponseSeconds(v)
+		return nil
+	case ticket.FieldResolutionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolutionSeconds(v)
+		return nil
+	case ticket.FieldFollowUpOfID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpOfID(v)
+		return nil
 	case ticket.FieldCustomerID:
 		v, ok := value.(gid.ID)
 		if !ok {
@@ -16047,6 +18001,15 @@ func (m *TicketMutation) AddedFields() []string {
 	if m.addwaiting_seconds != nil {
 		fields = append(fields, ticket.FieldWaitingSeconds)
 	}
+	if m.addfirst_assignment_seconds != nil {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.addfirst_response_seconds != nil {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.addresolution_seconds != nil {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
 	return fields
 }
 
@@ -16065,6 +18028,12 @@ func (m *TicketMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedWorkingSeconds()
 	case ticket.FieldWaitingSeconds:
 		return m.AddedWaitingSeconds()
+	case ticket.FieldFirstAssignmentSeconds:
+		return m.AddedFirstAssignmentSeconds()
+	case ticket.FieldFirstResponseSeconds:
+		return m.AddedFirstResponseSeconds()
+	case ticket.FieldResolutionSeconds:
+		return m.AddedResolutionSeconds()
 	}
 	return nil, false
 }
@@ -16109,6 +18078,27 @@ func (m *TicketMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddWaitingSeconds(v)
 		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstAssignmentSeconds(v)
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstResponseSeconds(v)
+		return nil
+	case ticket.FieldResolutionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddResolutionSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Ticket numeric field %s", name)
 }
@@ -16140,6 +18130,21 @@ func (m *TicketMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(ticket.FieldClosedAt) {
 		fields = append(fields, ticket.FieldClosedAt)
+	}
+	if m.FieldCleared(ticket.FieldFirstAssignedAt) {
+		fields = append(fields, ticket.FieldFirstAssignedAt)
+	}
+	if m.FieldCleared(ticket.FieldFirstAssignmentSeconds) {
+		fields = append(fields, ticket.FieldFirstAssignmentSeconds)
+	}
+	if m.FieldCleared(ticket.FieldFirstResponseSeconds) {
+		fields = append(fields, ticket.FieldFirstResponseSeconds)
+	}
+	if m.FieldCleared(ticket.FieldResolutionSeconds) {
+		fields = append(fields, ticket.FieldResolutionSeconds)
+	}
+	if m.FieldCleared(ticket.FieldFollowUpOfID) {
+		fields = append(fields, ticket.FieldFollowUpOfID)
 	}
 	if m.FieldCleared(ticket.FieldCustomerID) {
 		fields = append(fields, ticket.FieldCustomerID)
@@ -16196,6 +18201,21 @@ func (m *TicketMutation) ClearField(name string) error {
 		return nil
 	case ticket.FieldClosedAt:
 		m.ClearClosedAt()
+		return nil
+	case ticket.FieldFirstAssignedAt:
+		m.ClearFirstAssignedAt()
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		m.ClearFirstAssignmentSeconds()
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		m.ClearFirstResponseSeconds()
+		return nil
+	case ticket.FieldResolutionSeconds:
+		m.ClearResolutionSeconds()
+		return nil
+	case ticket.FieldFollowUpOfID:
+		m.ClearFollowUpOfID()
 		return nil
 	case ticket.FieldCustomerID:
 		m.ClearCustomerID()
@@ -16295,6 +18315,21 @@ func (m *TicketMutation) ResetField(name string) error {
 	case ticket.FieldWaitingSeconds:
 		m.ResetWaitingSeconds()
 		return nil
+	case ticket.FieldFirstAssignedAt:
+		m.ResetFirstAssignedAt()
+		return nil
+	case ticket.FieldFirstAssignmentSeconds:
+		m.ResetFirstAssignmentSeconds()
+		return nil
+	case ticket.FieldFirstResponseSeconds:
+		m.ResetFirstResponseSeconds()
+		return nil
+	case ticket.FieldResolutionSeconds:
+		m.ResetResolutionSeconds()
+		return nil
+	case ticket.FieldFollowUpOfID:
+		m.ResetFollowUpOfID()
+		return nil
 	case ticket.FieldCustomerID:
 		m.ResetCustomerID()
 		return nil
@@ -16319,7 +18354,7 @@ func (m *TicketMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TicketMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.customer != nil {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -16343,6 +18378,12 @@ func (m *TicketMutation) AddedEdges() []string {
 	}
 	if m.watchers != nil {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.follow_ups != nil {
+		edges = append(edges, ticket.EdgeFollowUps)
+	}
+	if m.follow_up_of != nil {
+		edges = append(edges, ticket.EdgeFollowUpOf)
 	}
 	if m.comments != nil {
 		edges = append(edges, ticket.EdgeComments)
@@ -16396,6 +18437,16 @@ func (m *TicketMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.follow_ups))
+		for id := range m.follow_ups {
+			ids = append(ids, id)
+		}
+		return ids
+	case ticket.EdgeFollowUpOf:
+		if id := m.follow_up_of; id != nil {
+			return []ent.Value{*id}
+		}
 	case ticket.EdgeComments:
 		ids := make([]ent.Value, 0, len(m.comments))
 		for id := range m.comments {
@@ -16420,12 +18471,15 @@ func (m *TicketMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TicketMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.removedtags != nil {
 		edges = append(edges, ticket.EdgeTags)
 	}
 	if m.removedwatchers != nil {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.removedfollow_ups != nil {
+		edges = append(edges, ticket.EdgeFollowUps)
 	}
 	if m.removedcomments != nil {
 		edges = append(edges, ticket.EdgeComments)
@@ -16455,6 +18509,12 @@ func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case ticket.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.removedfollow_ups))
+		for id := range m.removedfollow_ups {
+			ids = append(ids, id)
+		}
+		return ids
 	case ticket.EdgeComments:
 		ids := make([]ent.Value, 0, len(m.removedcomments))
 		for id := range m.removedcomments {
@@ -16479,7 +18539,7 @@ func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TicketMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.clearedcustomer {
 		edges = append(edges, ticket.EdgeCustomer)
 	}
@@ -16503,6 +18563,12 @@ func (m *TicketMutation) ClearedEdges() []string {
 	}
 	if m.clearedwatchers {
 		edges = append(edges, ticket.EdgeWatchers)
+	}
+	if m.clearedfollow_ups {
+		edges = append(edges, ticket.EdgeFollowUps)
+	}
+	if m.clearedfollow_up_of {
+		edges = append(edges, ticket.EdgeFollowUpOf)
 	}
 	if m.clearedcomments {
 		edges = append(edges, ticket.EdgeComments)
@@ -16536,6 +18602,10 @@ func (m *TicketMutation) EdgeCleared(name string) bool {
 		return m.clearedtags
 	case ticket.EdgeWatchers:
 		return m.clearedwatchers
+	case ticket.EdgeFollowUps:
+		return m.clearedfollow_ups
+	case ticket.EdgeFollowUpOf:
+		return m.clearedfollow_up_of
 	case ticket.EdgeComments:
 		return m.clearedcomments
 	case ticket.EdgeEvents:
@@ -16568,6 +18638,9 @@ func (m *TicketMutation) ClearEdge(name string) error {
 	case ticket.EdgeCreatedBy:
 		m.ClearCreatedBy()
 		return nil
+	case ticket.EdgeFollowUpOf:
+		m.ClearFollowUpOf()
+		return nil
 	}
 	return fmt.Errorf("unknown Ticket unique edge %s", name)
 }
@@ -16599,6 +18672,12 @@ func (m *TicketMutation) ResetEdge(name string) error {
 		return nil
 	case ticket.EdgeWatchers:
 		m.ResetWatchers()
+		return nil
+	case ticket.EdgeFollowUps:
+		m.ResetFollowUps()
+		return nil
+	case ticket.EdgeFollowUpOf:
+		m.ResetFollowUpOf()
 		return nil
 	case ticket.EdgeComments:
 		m.ResetComments()

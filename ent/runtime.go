@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/counter"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/schema"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/searchdocument"
@@ -448,6 +449,75 @@ func init() {
 	notification.DefaultID = notificationDescID.Default.(func() gid.ID)
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	routingruleMixin := schema.RoutingRule{}.Mixin()
+	routingruleMixinFields0 := routingruleMixin[0].Fields()
+	_ = routingruleMixinFields0
+	routingruleMixinFields1 := routingruleMixin[1].Fields()
+	_ = routingruleMixinFields1
+	routingruleFields := schema.RoutingRule{}.Fields()
+	_ = routingruleFields
+	// routingruleDescCreatedAt is the schema descriptor for created_at field.
+	routingruleDescCreatedAt := routingruleMixinFields1[0].Descriptor()
+	// routingrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	routingrule.DefaultCreatedAt = routingruleDescCreatedAt.Default.(func() time.Time)
+	// routingruleDescUpdatedAt is the schema descriptor for updated_at field.
+	routingruleDescUpdatedAt := routingruleMixinFields1[1].Descriptor()
+	// routingrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	routingrule.DefaultUpdatedAt = routingruleDescUpdatedAt.Default.(func() time.Time)
+	// routingrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	routingrule.UpdateDefaultUpdatedAt = routingruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// routingruleDescName is the schema descriptor for name field.
+	routingruleDescName := routingruleFields[0].Descriptor()
+	// routingrule.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	routingrule.NameValidator = func() func(string) error {
+		validators := routingruleDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// routingruleDescPosition is the schema descriptor for position field.
+	routingruleDescPosition := routingruleFields[1].Descriptor()
+	// routingrule.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	routingrule.PositionValidator = routingruleDescPosition.Validators[0].(func(int) error)
+	// routingruleDescActive is the schema descriptor for active field.
+	routingruleDescActive := routingruleFields[2].Descriptor()
+	// routingrule.DefaultActive holds the default value on creation for the active field.
+	routingrule.DefaultActive = routingruleDescActive.Default.(bool)
+	// routingruleDescChannels is the schema descriptor for channels field.
+	routingruleDescChannels := routingruleFields[3].Descriptor()
+	// routingrule.DefaultChannels holds the default value on creation for the channels field.
+	routingrule.DefaultChannels = routingruleDescChannels.Default.([]string)
+	// routingruleDescOrganization is the schema descriptor for organization field.
+	routingruleDescOrganization := routingruleFields[5].Descriptor()
+	// routingrule.OrganizationValidator is a validator for the "organization" field. It is called by the builders before save.
+	routingrule.OrganizationValidator = routingruleDescOrganization.Validators[0].(func(string) error)
+	// routingruleDescTags is the schema descriptor for tags field.
+	routingruleDescTags := routingruleFields[7].Descriptor()
+	// routingrule.DefaultTags holds the default value on creation for the tags field.
+	routingrule.DefaultTags = routingruleDescTags.Default.([]string)
+	// routingruleDescTitleWords is the schema descriptor for title_words field.
+	routingruleDescTitleWords := routingruleFields[8].Descriptor()
+	// routingrule.DefaultTitleWords holds the default value on creation for the title_words field.
+	routingrule.DefaultTitleWords = routingruleDescTitleWords.Default.([]string)
+	// routingruleDescAddTags is the schema descriptor for add_tags field.
+	routingruleDescAddTags := routingruleFields[11].Descriptor()
+	// routingrule.DefaultAddTags holds the default value on creation for the add_tags field.
+	routingrule.DefaultAddTags = routingruleDescAddTags.Default.([]string)
+	// routingruleDescID is the schema descriptor for id field.
+	routingruleDescID := routingruleMixinFields0[0].Descriptor()
+	// routingrule.DefaultID holds the default value on creation for the id field.
+	routingrule.DefaultID = routingruleDescID.Default.(func() gid.ID)
+	// routingrule.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	routingrule.IDValidator = routingruleDescID.Validators[0].(func(string) error)
 	slaclockMixin := schema.SLAClock{}.Mixin()
 	slaclockMixinFields0 := slaclockMixin[0].Fields()
 	_ = slaclockMixinFields0
@@ -690,6 +760,18 @@ func init() {
 	teamDescIsDefault := teamFields[2].Descriptor()
 	// team.DefaultIsDefault holds the default value on creation for the is_default field.
 	team.DefaultIsDefault = teamDescIsDefault.Default.(bool)
+	// teamDescWaitingCountsAsActive is the schema descriptor for waiting_counts_as_active field.
+	teamDescWaitingCountsAsActive := teamFields[4].Descriptor()
+	// team.DefaultWaitingCountsAsActive holds the default value on creation for the waiting_counts_as_active field.
+	team.DefaultWaitingCountsAsActive = teamDescWaitingCountsAsActive.Default.(bool)
+	// teamDescRequeueWhenOffline is the schema descriptor for requeue_when_offline field.
+	teamDescRequeueWhenOffline := teamFields[5].Descriptor()
+	// team.DefaultRequeueWhenOffline holds the default value on creation for the requeue_when_offline field.
+	team.DefaultRequeueWhenOffline = teamDescRequeueWhenOffline.Default.(bool)
+	// teamDescEscalationRaisesPriority is the schema descriptor for escalation_raises_priority field.
+	teamDescEscalationRaisesPriority := teamFields[6].Descriptor()
+	// team.DefaultEscalationRaisesPriority holds the default value on creation for the escalation_raises_priority field.
+	team.DefaultEscalationRaisesPriority = teamDescEscalationRaisesPriority.Default.(bool)
 	// teamDescID is the schema descriptor for id field.
 	teamDescID := teamMixinFields0[0].Descriptor()
 	// team.DefaultID holds the default value on creation for the id field.
@@ -717,6 +799,12 @@ func init() {
 	teammembershipDescPriority := teammembershipFields[2].Descriptor()
 	// teammembership.PriorityValidator is a validator for the "priority" field. It is called by the builders before save.
 	teammembership.PriorityValidator = teammembershipDescPriority.Validators[0].(func(int) error)
+	// teammembershipDescRoundRobinTurn is the schema descriptor for round_robin_turn field.
+	teammembershipDescRoundRobinTurn := teammembershipFields[3].Descriptor()
+	// teammembership.DefaultRoundRobinTurn holds the default value on creation for the round_robin_turn field.
+	teammembership.DefaultRoundRobinTurn = teammembershipDescRoundRobinTurn.Default.(int64)
+	// teammembership.RoundRobinTurnValidator is a validator for the "round_robin_turn" field. It is called by the builders before save.
+	teammembership.RoundRobinTurnValidator = teammembershipDescRoundRobinTurn.Validators[0].(func(int64) error)
 	// teammembershipDescID is the schema descriptor for id field.
 	teammembershipDescID := teammembershipMixinFields0[0].Descriptor()
 	// teammembership.DefaultID holds the default value on creation for the id field.
@@ -802,6 +890,18 @@ func init() {
 	ticket.DefaultWaitingSeconds = ticketDescWaitingSeconds.Default.(int)
 	// ticket.WaitingSecondsValidator is a validator for the "waiting_seconds" field. It is called by the builders before save.
 	ticket.WaitingSecondsValidator = ticketDescWaitingSeconds.Validators[0].(func(int) error)
+	// ticketDescFirstAssignmentSeconds is the schema descriptor for first_assignment_seconds field.
+	ticketDescFirstAssignmentSeconds := ticketFields[23].Descriptor()
+	// ticket.FirstAssignmentSecondsValidator is a validator for the "first_assignment_seconds" field. It is called by the builders before save.
+	ticket.FirstAssignmentSecondsValidator = ticketDescFirstAssignmentSeconds.Validators[0].(func(int) error)
+	// ticketDescFirstResponseSeconds is the schema descriptor for first_response_seconds field.
+	ticketDescFirstResponseSeconds := ticketFields[24].Descriptor()
+	// ticket.FirstResponseSecondsValidator is a validator for the "first_response_seconds" field. It is called by the builders before save.
+	ticket.FirstResponseSecondsValidator = ticketDescFirstResponseSeconds.Validators[0].(func(int) error)
+	// ticketDescResolutionSeconds is the schema descriptor for resolution_seconds field.
+	ticketDescResolutionSeconds := ticketFields[25].Descriptor()
+	// ticket.ResolutionSecondsValidator is a validator for the "resolution_seconds" field. It is called by the builders before save.
+	ticket.ResolutionSecondsValidator = ticketDescResolutionSeconds.Validators[0].(func(int) error)
 	// ticketDescID is the schema descriptor for id field.
 	ticketDescID := ticketMixinFields0[0].Descriptor()
 	// ticket.DefaultID holds the default value on creation for the id field.

@@ -31,6 +31,12 @@ type Team struct {
 	IsDefault bool `json:"is_default,omitempty"`
 	// AssignmentStrategy holds the value of the "assignment_strategy" field.
 	AssignmentStrategy team.AssignmentStrategy `json:"assignment_strategy,omitempty"`
+	// WaitingCountsAsActive holds the value of the "waiting_counts_as_active" field.
+	WaitingCountsAsActive bool `json:"waiting_counts_as_active,omitempty"`
+	// RequeueWhenOffline holds the value of the "requeue_when_offline" field.
+	RequeueWhenOffline bool `json:"requeue_when_offline,omitempty"`
+	// EscalationRaisesPriority holds the value of the "escalation_raises_priority" field.
+	EscalationRaisesPriority bool `json:"escalation_raises_priority,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TeamQuery when eager-loading is set.
 	Edges                TeamEdges `json:"edges"`
@@ -106,7 +112,7 @@ func (*Team) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case team.FieldID:
 			values[i] = new(gid.ID)
-		case team.FieldIsDefault:
+		case team.FieldIsDefault, team.FieldWaitingCountsAsActive, team.FieldRequeueWhenOffline, team.FieldEscalationRaisesPriority:
 			values[i] = new(sql.NullBool)
 		case team.FieldName, team.FieldDescription, team.FieldAssignmentStrategy:
 			values[i] = new(sql.NullString)
@@ -172,6 +178,24 @@ func (_m *Team) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field assignment_strategy", values[i])
 			} else if value.Valid {
 				_m.AssignmentStrategy = team.AssignmentStrategy(value.String)
+			}
+		case team.FieldWaitingCountsAsActive:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field waiting_counts_as_active", values[i])
+			} else if value.Valid {
+				_m.WaitingCountsAsActive = value.Bool
+			}
+		case team.FieldRequeueWhenOffline:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field requeue_when_offline", values[i])
+			} else if value.Valid {
+				_m.RequeueWhenOffline = value.Bool
+			}
+		case team.FieldEscalationRaisesPriority:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field escalation_raises_priority", values[i])
+			} else if value.Valid {
+				_m.EscalationRaisesPriority = value.Bool
 			}
 		case team.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -260,6 +284,15 @@ func (_m *Team) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("assignment_strategy=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AssignmentStrategy))
+	builder.WriteString(", ")
+	builder.WriteString("waiting_counts_as_active=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WaitingCountsAsActive))
+	builder.WriteString(", ")
+	builder.WriteString("requeue_when_offline=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequeueWhenOffline))
+	builder.WriteString(", ")
+	builder.WriteString("escalation_raises_priority=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EscalationRaisesPriority))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -103,6 +103,48 @@ func (_c *TeamCreate) SetNillableAssignmentStrategy(v *team.AssignmentStrategy) 
 	return _c
 }
 
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (_c *TeamCreate) SetWaitingCountsAsActive(v bool) *TeamCreate {
+	_c.mutation.SetWaitingCountsAsActive(v)
+	return _c
+}
+
+// SetNillableWaitingCountsAsActive sets the "waiting_counts_as_active" field if the given value is not nil.
+func (_c *TeamCreate) SetNillableWaitingCountsAsActive(v *bool) *TeamCreate {
+	if v != nil {
+		_c.SetWaitingCountsAsActive(*v)
+	}
+	return _c
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (_c *TeamCreate) SetRequeueWhenOffline(v bool) *TeamCreate {
+	_c.mutation.SetRequeueWhenOffline(v)
+	return _c
+}
+
+// SetNillableRequeueWhenOffline sets the "requeue_when_offline" field if the given value is not nil.
+func (_c *TeamCreate) SetNillableRequeueWhenOffline(v *bool) *TeamCreate {
+	if v != nil {
+		_c.SetRequeueWhenOffline(*v)
+	}
+	return _c
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (_c *TeamCreate) SetEscalationRaisesPriority(v bool) *TeamCreate {
+	_c.mutation.SetEscalationRaisesPriority(v)
+	return _c
+}
+
+// SetNillableEscalationRaisesPriority sets the "escalation_raises_priority" field if the given value is not nil.
+func (_c *TeamCreate) SetNillableEscalationRaisesPriority(v *bool) *TeamCreate {
+	if v != nil {
+		_c.SetEscalationRaisesPriority(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TeamCreate) SetID(v gid.ID) *TeamCreate {
 	_c.mutation.SetID(v)
@@ -240,6 +282,18 @@ func (_c *TeamCreate) defaults() {
 		v := team.DefaultAssignmentStrategy
 		_c.mutation.SetAssignmentStrategy(v)
 	}
+	if _, ok := _c.mutation.WaitingCountsAsActive(); !ok {
+		v := team.DefaultWaitingCountsAsActive
+		_c.mutation.SetWaitingCountsAsActive(v)
+	}
+	if _, ok := _c.mutation.RequeueWhenOffline(); !ok {
+		v := team.DefaultRequeueWhenOffline
+		_c.mutation.SetRequeueWhenOffline(v)
+	}
+	if _, ok := _c.mutation.EscalationRaisesPriority(); !ok {
+		v := team.DefaultEscalationRaisesPriority
+		_c.mutation.SetEscalationRaisesPriority(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := team.DefaultID()
 		_c.mutation.SetID(v)
@@ -275,6 +329,15 @@ func (_c *TeamCreate) check() error {
 		if err := team.AssignmentStrategyValidator(v); err != nil {
 			return &ValidationError{Name: "assignment_strategy", err: fmt.Errorf(`ent: validator failed for field "Team.assignment_strategy": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.WaitingCountsAsActive(); !ok {
+		return &ValidationError{Name: "waiting_counts_as_active", err: errors.New(`ent: missing required field "Team.waiting_counts_as_active"`)}
+	}
+	if _, ok := _c.mutation.RequeueWhenOffline(); !ok {
+		return &ValidationError{Name: "requeue_when_offline", err: errors.New(`ent: missing required field "Team.requeue_when_offline"`)}
+	}
+	if _, ok := _c.mutation.EscalationRaisesPriority(); !ok {
+		return &ValidationError{Name: "escalation_raises_priority", err: errors.New(`ent: missing required field "Team.escalation_raises_priority"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := team.IDValidator(string(v)); err != nil {
@@ -340,6 +403,18 @@ func (_c *TeamCreate) createSpec() (*Team, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AssignmentStrategy(); ok {
 		_spec.SetField(team.FieldAssignmentStrategy, field.TypeEnum, value)
 		_node.AssignmentStrategy = value
+	}
+	if value, ok := _c.mutation.WaitingCountsAsActive(); ok {
+		_spec.SetField(team.FieldWaitingCountsAsActive, field.TypeBool, value)
+		_node.WaitingCountsAsActive = value
+	}
+	if value, ok := _c.mutation.RequeueWhenOffline(); ok {
+		_spec.SetField(team.FieldRequeueWhenOffline, field.TypeBool, value)
+		_node.RequeueWhenOffline = value
+	}
+	if value, ok := _c.mutation.EscalationRaisesPriority(); ok {
+		_spec.SetField(team.FieldEscalationRaisesPriority, field.TypeBool, value)
+		_node.EscalationRaisesPriority = value
 	}
 	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -519,6 +594,42 @@ func (u *TeamUpsert) UpdateAssignmentStrategy() *TeamUpsert {
 	return u
 }
 
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (u *TeamUpsert) SetWaitingCountsAsActive(v bool) *TeamUpsert {
+	u.Set(team.FieldWaitingCountsAsActive, v)
+	return u
+}
+
+// UpdateWaitingCountsAsActive sets the "waiting_counts_as_active" field to the value that was provided on create.
+func (u *TeamUpsert) UpdateWaitingCountsAsActive() *TeamUpsert {
+	u.SetExcluded(team.FieldWaitingCountsAsActive)
+	return u
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (u *TeamUpsert) SetRequeueWhenOffline(v bool) *TeamUpsert {
+	u.Set(team.FieldRequeueWhenOffline, v)
+	return u
+}
+
+// UpdateRequeueWhenOffline sets the "requeue_when_offline" field to the value that was provided on create.
+func (u *TeamUpsert) UpdateRequeueWhenOffline() *TeamUpsert {
+	u.SetExcluded(team.FieldRequeueWhenOffline)
+	return u
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (u *TeamUpsert) SetEscalationRaisesPriority(v bool) *TeamUpsert {
+	u.Set(team.FieldEscalationRaisesPriority, v)
+	return u
+}
+
+// UpdateEscalationRaisesPriority sets the "escalation_raises_priority" field to the value that was provided on create.
+func (u *TeamUpsert) UpdateEscalationRaisesPriority() *TeamUpsert {
+	u.SetExcluded(team.FieldEscalationRaisesPriority)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -637,6 +748,48 @@ func (u *TeamUpsertOne) SetAssignmentStrategy(v team.AssignmentStrategy) *TeamUp
 func (u *TeamUpsertOne) UpdateAssignmentStrategy() *TeamUpsertOne {
 	return u.Update(func(s *TeamUpsert) {
 		s.UpdateAssignmentStrategy()
+	})
+}
+
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (u *TeamUpsertOne) SetWaitingCountsAsActive(v bool) *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetWaitingCountsAsActive(v)
+	})
+}
+
+// UpdateWaitingCountsAsActive sets the "waiting_counts_as_active" field to the value that was provided on create.
+func (u *TeamUpsertOne) UpdateWaitingCountsAsActive() *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateWaitingCountsAsActive()
+	})
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (u *TeamUpsertOne) SetRequeueWhenOffline(v bool) *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetRequeueWhenOffline(v)
+	})
+}
+
+// UpdateRequeueWhenOffline sets the "requeue_when_offline" field to the value that was provided on create.
+func (u *TeamUpsertOne) UpdateRequeueWhenOffline() *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateRequeueWhenOffline()
+	})
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (u *TeamUpsertOne) SetEscalationRaisesPriority(v bool) *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetEscalationRaisesPriority(v)
+	})
+}
+
+// UpdateEscalationRaisesPriority sets the "escalation_raises_priority" field to the value that was provided on create.
+func (u *TeamUpsertOne) UpdateEscalationRaisesPriority() *TeamUpsertOne {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateEscalationRaisesPriority()
 	})
 }
 
@@ -925,6 +1078,48 @@ func (u *TeamUpsertBulk) SetAssignmentStrategy(v team.AssignmentStrategy) *TeamU
 func (u *TeamUpsertBulk) UpdateAssignmentStrategy() *TeamUpsertBulk {
 	return u.Update(func(s *TeamUpsert) {
 		s.UpdateAssignmentStrategy()
+	})
+}
+
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (u *TeamUpsertBulk) SetWaitingCountsAsActive(v bool) *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetWaitingCountsAsActive(v)
+	})
+}
+
+// UpdateWaitingCountsAsActive sets the "waiting_counts_as_active" field to the value that was provided on create.
+func (u *TeamUpsertBulk) UpdateWaitingCountsAsActive() *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateWaitingCountsAsActive()
+	})
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (u *TeamUpsertBulk) SetRequeueWhenOffline(v bool) *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetRequeueWhenOffline(v)
+	})
+}
+
+// UpdateRequeueWhenOffline sets the "requeue_when_offline" field to the value that was provided on create.
+func (u *TeamUpsertBulk) UpdateRequeueWhenOffline() *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateRequeueWhenOffline()
+	})
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (u *TeamUpsertBulk) SetEscalationRaisesPriority(v bool) *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.SetEscalationRaisesPriority(v)
+	})
+}
+
+// UpdateEscalationRaisesPriority sets the "escalation_raises_priority" field to the value that was provided on create.
+func (u *TeamUpsertBulk) UpdateEscalationRaisesPriority() *TeamUpsertBulk {
+	return u.Update(func(s *TeamUpsert) {
+		s.UpdateEscalationRaisesPriority()
 	})
 }
 

@@ -94,6 +94,48 @@ func (_u *TeamUpdate) SetNillableAssignmentStrategy(v *team.AssignmentStrategy) 
 	return _u
 }
 
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (_u *TeamUpdate) SetWaitingCountsAsActive(v bool) *TeamUpdate {
+	_u.mutation.SetWaitingCountsAsActive(v)
+	return _u
+}
+
+// SetNillableWaitingCountsAsActive sets the "waiting_counts_as_active" field if the given value is not nil.
+func (_u *TeamUpdate) SetNillableWaitingCountsAsActive(v *bool) *TeamUpdate {
+	if v != nil {
+		_u.SetWaitingCountsAsActive(*v)
+	}
+	return _u
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (_u *TeamUpdate) SetRequeueWhenOffline(v bool) *TeamUpdate {
+	_u.mutation.SetRequeueWhenOffline(v)
+	return _u
+}
+
+// SetNillableRequeueWhenOffline sets the "requeue_when_offline" field if the given value is not nil.
+func (_u *TeamUpdate) SetNillableRequeueWhenOffline(v *bool) *TeamUpdate {
+	if v != nil {
+		_u.SetRequeueWhenOffline(*v)
+	}
+	return _u
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (_u *TeamUpdate) SetEscalationRaisesPriority(v bool) *TeamUpdate {
+	_u.mutation.SetEscalationRaisesPriority(v)
+	return _u
+}
+
+// SetNillableEscalationRaisesPriority sets the "escalation_raises_priority" field if the given value is not nil.
+func (_u *TeamUpdate) SetNillableEscalationRaisesPriority(v *bool) *TeamUpdate {
+	if v != nil {
+		_u.SetEscalationRaisesPriority(*v)
+	}
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the TeamMembership entity by IDs.
 func (_u *TeamUpdate) AddMembershipIDs(ids ...gid.ID) *TeamUpdate {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -298,6 +340,15 @@ func (_u *TeamUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AssignmentStrategy(); ok {
 		_spec.SetField(team.FieldAssignmentStrategy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.WaitingCountsAsActive(); ok {
+		_spec.SetField(team.FieldWaitingCountsAsActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequeueWhenOffline(); ok {
+		_spec.SetField(team.FieldRequeueWhenOffline, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EscalationRaisesPriority(); ok {
+		_spec.SetField(team.FieldEscalationRaisesPriority, field.TypeBool, value)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -525,6 +576,48 @@ func (_u *TeamUpdateOne) SetAssignmentStrategy(v team.AssignmentStrategy) *TeamU
 func (_u *TeamUpdateOne) SetNillableAssignmentStrategy(v *team.AssignmentStrategy) *TeamUpdateOne {
 	if v != nil {
 		_u.SetAssignmentStrategy(*v)
+	}
+	return _u
+}
+
+// SetWaitingCountsAsActive sets the "waiting_counts_as_active" field.
+func (_u *TeamUpdateOne) SetWaitingCountsAsActive(v bool) *TeamUpdateOne {
+	_u.mutation.SetWaitingCountsAsActive(v)
+	return _u
+}
+
+// SetNillableWaitingCountsAsActive sets the "waiting_counts_as_active" field if the given value is not nil.
+func (_u *TeamUpdateOne) SetNillableWaitingCountsAsActive(v *bool) *TeamUpdateOne {
+	if v != nil {
+		_u.SetWaitingCountsAsActive(*v)
+	}
+	return _u
+}
+
+// SetRequeueWhenOffline sets the "requeue_when_offline" field.
+func (_u *TeamUpdateOne) SetRequeueWhenOffline(v bool) *TeamUpdateOne {
+	_u.mutation.SetRequeueWhenOffline(v)
+	return _u
+}
+
+// SetNillableRequeueWhenOffline sets the "requeue_when_offline" field if the given value is not nil.
+func (_u *TeamUpdateOne) SetNillableRequeueWhenOffline(v *bool) *TeamUpdateOne {
+	if v != nil {
+		_u.SetRequeueWhenOffline(*v)
+	}
+	return _u
+}
+
+// SetEscalationRaisesPriority sets the "escalation_raises_priority" field.
+func (_u *TeamUpdateOne) SetEscalationRaisesPriority(v bool) *TeamUpdateOne {
+	_u.mutation.SetEscalationRaisesPriority(v)
+	return _u
+}
+
+// SetNillableEscalationRaisesPriority sets the "escalation_raises_priority" field if the given value is not nil.
+func (_u *TeamUpdateOne) SetNillableEscalationRaisesPriority(v *bool) *TeamUpdateOne {
+	if v != nil {
+		_u.SetEscalationRaisesPriority(*v)
 	}
 	return _u
 }
@@ -763,6 +856,15 @@ func (_u *TeamUpdateOne) sqlSave(ctx context.Context) (_node *Team, err error) {
 	}
 	if value, ok := _u.mutation.AssignmentStrategy(); ok {
 		_spec.SetField(team.FieldAssignmentStrategy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.WaitingCountsAsActive(); ok {
+		_spec.SetField(team.FieldWaitingCountsAsActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequeueWhenOffline(); ok {
+		_spec.SetField(team.FieldRequeueWhenOffline, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EscalationRaisesPriority(); ok {
+		_spec.SetField(team.FieldEscalationRaisesPriority, field.TypeBool, value)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{

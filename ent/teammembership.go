@@ -30,6 +30,8 @@ type TeamMembership struct {
 	AgentID gid.ID `json:"agent_id,omitempty"`
 	// Priority holds the value of the "priority" field.
 	Priority int `json:"priority,omitempty"`
+	// RoundRobinTurn holds the value of the "round_robin_turn" field.
+	RoundRobinTurn int64 `json:"round_robin_turn,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TeamMembershipQuery when eager-loading is set.
 	Edges        TeamMembershipEdges `json:"edges"`
@@ -78,7 +80,7 @@ func (*TeamMembership) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case teammembership.FieldID, teammembership.FieldTeamID, teammembership.FieldAgentID:
 			values[i] = new(gid.ID)
-		case teammembership.FieldPriority:
+		case teammembership.FieldPriority, teammembership.FieldRoundRobinTurn:
 			values[i] = new(sql.NullInt64)
 		case teammembership.FieldCreatedAt, teammembership.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +134,12 @@ func (_m *TeamMembership) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field priority", values[i])
 			} else if value.Valid {
 				_m.Priority = int(value.Int64)
+			}
+		case teammembership.FieldRoundRobinTurn:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field round_robin_turn", values[i])
+			} else if value.Valid {
+				_m.RoundRobinTurn = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -193,6 +201,9 @@ func (_m *TeamMembership) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("priority=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Priority))
+	builder.WriteString(", ")
+	builder.WriteString("round_robin_turn=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RoundRobinTurn))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -72,6 +72,20 @@ func (_c *TeamMembershipCreate) SetPriority(v int) *TeamMembershipCreate {
 	return _c
 }
 
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (_c *TeamMembershipCreate) SetRoundRobinTurn(v int64) *TeamMembershipCreate {
+	_c.mutation.SetRoundRobinTurn(v)
+	return _c
+}
+
+// SetNillableRoundRobinTurn sets the "round_robin_turn" field if the given value is not nil.
+func (_c *TeamMembershipCreate) SetNillableRoundRobinTurn(v *int64) *TeamMembershipCreate {
+	if v != nil {
+		_c.SetRoundRobinTurn(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TeamMembershipCreate) SetID(v gid.ID) *TeamMembershipCreate {
 	_c.mutation.SetID(v)
@@ -139,6 +153,10 @@ func (_c *TeamMembershipCreate) defaults() {
 		v := teammembership.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.RoundRobinTurn(); !ok {
+		v := teammembership.DefaultRoundRobinTurn
+		_c.mutation.SetRoundRobinTurn(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := teammembership.DefaultID()
 		_c.mutation.SetID(v)
@@ -165,6 +183,14 @@ func (_c *TeamMembershipCreate) check() error {
 	if v, ok := _c.mutation.Priority(); ok {
 		if err := teammembership.PriorityValidator(v); err != nil {
 			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.priority": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RoundRobinTurn(); !ok {
+		return &ValidationError{Name: "round_robin_turn", err: errors.New(`ent: missing required field "TeamMembership.round_robin_turn"`)}
+	}
+	if v, ok := _c.mutation.RoundRobinTurn(); ok {
+		if err := teammembership.RoundRobinTurnValidator(v); err != nil {
+			return &ValidationError{Name: "round_robin_turn", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.round_robin_turn": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -225,6 +251,10 @@ func (_c *TeamMembershipCreate) createSpec() (*TeamMembership, *sqlgraph.CreateS
 	if value, ok := _c.mutation.Priority(); ok {
 		_spec.SetField(teammembership.FieldPriority, field.TypeInt, value)
 		_node.Priority = value
+	}
+	if value, ok := _c.mutation.RoundRobinTurn(); ok {
+		_spec.SetField(teammembership.FieldRoundRobinTurn, field.TypeInt64, value)
+		_node.RoundRobinTurn = value
 	}
 	if nodes := _c.mutation.TeamIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -342,6 +372,24 @@ func (u *TeamMembershipUpsert) AddPriority(v int) *TeamMembershipUpsert {
 	return u
 }
 
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (u *TeamMembershipUpsert) SetRoundRobinTurn(v int64) *TeamMembershipUpsert {
+	u.Set(teammembership.FieldRoundRobinTurn, v)
+	return u
+}
+
+// UpdateRoundRobinTurn sets the "round_robin_turn" field to the value that was provided on create.
+func (u *TeamMembershipUpsert) UpdateRoundRobinTurn() *TeamMembershipUpsert {
+	u.SetExcluded(teammembership.FieldRoundRobinTurn)
+	return u
+}
+
+// AddRoundRobinTurn adds v to the "round_robin_turn" field.
+func (u *TeamMembershipUpsert) AddRoundRobinTurn(v int64) *TeamMembershipUpsert {
+	u.Add(teammembership.FieldRoundRobinTurn, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -431,6 +479,27 @@ func (u *TeamMembershipUpsertOne) AddPriority(v int) *TeamMembershipUpsertOne {
 func (u *TeamMembershipUpsertOne) UpdatePriority() *TeamMembershipUpsertOne {
 	return u.Update(func(s *TeamMembershipUpsert) {
 		s.UpdatePriority()
+	})
+}
+
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (u *TeamMembershipUpsertOne) SetRoundRobinTurn(v int64) *TeamMembershipUpsertOne {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.SetRoundRobinTurn(v)
+	})
+}
+
+// AddRoundRobinTurn adds v to the "round_robin_turn" field.
+func (u *TeamMembershipUpsertOne) AddRoundRobinTurn(v int64) *TeamMembershipUpsertOne {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.AddRoundRobinTurn(v)
+	})
+}
+
+// UpdateRoundRobinTurn sets the "round_robin_turn" field to the value that was provided on create.
+func (u *TeamMembershipUpsertOne) UpdateRoundRobinTurn() *TeamMembershipUpsertOne {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.UpdateRoundRobinTurn()
 	})
 }
 
@@ -690,6 +759,27 @@ func (u *TeamMembershipUpsertBulk) AddPriority(v int) *TeamMembershipUpsertBulk 
 func (u *TeamMembershipUpsertBulk) UpdatePriority() *TeamMembershipUpsertBulk {
 	return u.Update(func(s *TeamMembershipUpsert) {
 		s.UpdatePriority()
+	})
+}
+
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (u *TeamMembershipUpsertBulk) SetRoundRobinTurn(v int64) *TeamMembershipUpsertBulk {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.SetRoundRobinTurn(v)
+	})
+}
+
+// AddRoundRobinTurn adds v to the "round_robin_turn" field.
+func (u *TeamMembershipUpsertBulk) AddRoundRobinTurn(v int64) *TeamMembershipUpsertBulk {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.AddRoundRobinTurn(v)
+	})
+}
+
+// UpdateRoundRobinTurn sets the "round_robin_turn" field to the value that was provided on create.
+func (u *TeamMembershipUpsertBulk) UpdateRoundRobinTurn() *TeamMembershipUpsertBulk {
+	return u.Update(func(s *TeamMembershipUpsert) {
+		s.UpdateRoundRobinTurn()
 	})
 }
 

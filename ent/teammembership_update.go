@@ -55,6 +55,27 @@ func (_u *TeamMembershipUpdate) AddPriority(v int) *TeamMembershipUpdate {
 	return _u
 }
 
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (_u *TeamMembershipUpdate) SetRoundRobinTurn(v int64) *TeamMembershipUpdate {
+	_u.mutation.ResetRoundRobinTurn()
+	_u.mutation.SetRoundRobinTurn(v)
+	return _u
+}
+
+// SetNillableRoundRobinTurn sets the "round_robin_turn" field if the given value is not nil.
+func (_u *TeamMembershipUpdate) SetNillableRoundRobinTurn(v *int64) *TeamMembershipUpdate {
+	if v != nil {
+		_u.SetRoundRobinTurn(*v)
+	}
+	return _u
+}
+
+// AddRoundRobinTurn adds value to the "round_robin_turn" field.
+func (_u *TeamMembershipUpdate) AddRoundRobinTurn(v int64) *TeamMembershipUpdate {
+	_u.mutation.AddRoundRobinTurn(v)
+	return _u
+}
+
 // Mutation returns the TeamMembershipMutation object of the builder.
 func (_u *TeamMembershipUpdate) Mutation() *TeamMembershipMutation {
 	return _u.mutation
@@ -103,6 +124,11 @@ func (_u *TeamMembershipUpdate) check() error {
 			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.priority": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RoundRobinTurn(); ok {
+		if err := teammembership.RoundRobinTurnValidator(v); err != nil {
+			return &ValidationError{Name: "round_robin_turn", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.round_robin_turn": %w`, err)}
+		}
+	}
 	if _u.mutation.TeamCleared() && len(_u.mutation.TeamIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "TeamMembership.team"`)
 	}
@@ -132,6 +158,12 @@ func (_u *TeamMembershipUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.AddedPriority(); ok {
 		_spec.AddField(teammembership.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RoundRobinTurn(); ok {
+		_spec.SetField(teammembership.FieldRoundRobinTurn, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRoundRobinTurn(); ok {
+		_spec.AddField(teammembership.FieldRoundRobinTurn, field.TypeInt64, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -177,6 +209,27 @@ func (_u *TeamMembershipUpdateOne) SetNillablePriority(v *int) *TeamMembershipUp
 // AddPriority adds value to the "priority" field.
 func (_u *TeamMembershipUpdateOne) AddPriority(v int) *TeamMembershipUpdateOne {
 	_u.mutation.AddPriority(v)
+	return _u
+}
+
+// SetRoundRobinTurn sets the "round_robin_turn" field.
+func (_u *TeamMembershipUpdateOne) SetRoundRobinTurn(v int64) *TeamMembershipUpdateOne {
+	_u.mutation.ResetRoundRobinTurn()
+	_u.mutation.SetRoundRobinTurn(v)
+	return _u
+}
+
+// SetNillableRoundRobinTurn sets the "round_robin_turn" field if the given value is not nil.
+func (_u *TeamMembershipUpdateOne) SetNillableRoundRobinTurn(v *int64) *TeamMembershipUpdateOne {
+	if v != nil {
+		_u.SetRoundRobinTurn(*v)
+	}
+	return _u
+}
+
+// AddRoundRobinTurn adds value to the "round_robin_turn" field.
+func (_u *TeamMembershipUpdateOne) AddRoundRobinTurn(v int64) *TeamMembershipUpdateOne {
+	_u.mutation.AddRoundRobinTurn(v)
 	return _u
 }
 
@@ -241,6 +294,11 @@ func (_u *TeamMembershipUpdateOne) check() error {
 			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.priority": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.RoundRobinTurn(); ok {
+		if err := teammembership.RoundRobinTurnValidator(v); err != nil {
+			return &ValidationError{Name: "round_robin_turn", err: fmt.Errorf(`ent: validator failed for field "TeamMembership.round_robin_turn": %w`, err)}
+		}
+	}
 	if _u.mutation.TeamCleared() && len(_u.mutation.TeamIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "TeamMembership.team"`)
 	}
@@ -287,6 +345,12 @@ func (_u *TeamMembershipUpdateOne) sqlSave(ctx context.Context) (_node *TeamMemb
 	}
 	if value, ok := _u.mutation.AddedPriority(); ok {
 		_spec.AddField(teammembership.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RoundRobinTurn(); ok {
+		_spec.SetField(teammembership.FieldRoundRobinTurn, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRoundRobinTurn(); ok {
+		_spec.AddField(teammembership.FieldRoundRobinTurn, field.TypeInt64, value)
 	}
 	_node = &TeamMembership{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -73,6 +73,16 @@ type Ticket struct {
 	WorkingSeconds int `json:"working_seconds,omitempty"`
 	// WaitingSeconds holds the value of the "waiting_seconds" field.
 	WaitingSeconds int `json:"waiting_seconds,omitempty"`
+	// FirstAssignedAt holds the value of the "first_assigned_at" field.
+	FirstAssignedAt *time.Time `json:"first_assigned_at,omitempty"`
+	// FirstAssignmentSeconds holds the value of the "first_assignment_seconds" field.
+	FirstAssignmentSeconds *int `json:"first_assignment_seconds,omitempty"`
+	// FirstResponseSeconds holds the value of the "first_response_seconds" field.
+	FirstResponseSeconds *int `json:"first_response_seconds,omitempty"`
+	// ResolutionSeconds holds the value of the "resolution_seconds" field.
+	ResolutionSeconds *int `json:"resolution_seconds,omitempty"`
+	// FollowUpOfID holds the value of the "follow_up_of_id" field.
+	FollowUpOfID *gid.ID `json:"follow_up_of_id,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID *gid.ID `json:"customer_id,omitempty"`
 	// CategoryID holds the value of the "category_id" field.
@@ -109,6 +119,10 @@ type TicketEdges struct {
 	Tags []*Tag `json:"tags,omitempty"`
 	// Watchers holds the value of the watchers edge.
 	Watchers []*Agent `json:"watchers,omitempty"`
+	// FollowUps holds the value of the follow_ups edge.
+	FollowUps []*Ticket `json:"follow_ups,omitempty"`
+	// FollowUpOf holds the value of the follow_up_of edge.
+	FollowUpOf *Ticket `json:"follow_up_of,omitempty"`
 	// Comments holds the value of the comments edge.
 	Comments []*Comment `json:"comments,omitempty"`
 	// Events holds the value of the events edge.
@@ -117,12 +131,13 @@ type TicketEdges struct {
 	SLAClocks []*SLAClock `json:"sla_clocks,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [10]map[string]int
+	totalCount [11]map[string]int
 
 	namedTags      map[string][]*Tag
 	namedWatchers  map[string][]*Agent
+	namedFollowUps map[string][]*Ticket
 	namedComments  map[string][]*Comment
 	namedEvents    map[string][]*TicketEvent
 	namedSLAClocks map[string][]*SLAClock
@@ -212,10 +227,30 @@ func (e TicketEdges) WatchersOrErr() ([]*Agent, error) {
 	return nil, &NotLoadedError{edge: "watchers"}
 }
 
+// FollowUpsOrErr returns the FollowUps value or an error if the edge
+// was not loaded in eager-loading.
+func (e TicketEdges) FollowUpsOrErr() ([]*Ticket, error) {
+	if e.loadedTypes[8] {
+		return e.FollowUps, nil
+	}
+	return nil, &NotLoadedError{edge: "follow_ups"}
+}
+
+// FollowUpOfOrErr returns the FollowUpOf value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TicketEdges) FollowUpOfOrErr() (*Ticket, error) {
+	if e.FollowUpOf != nil {
+		return e.FollowUpOf, nil
+	} else if e.loadedTypes[9] {
+		return nil, &NotFoundError{label: ticket.Label}
+	}
+	return nil, &NotLoadedError{edge: "follow_up_of"}
+}
+
 // CommentsOrErr returns the Comments value or an error if the edge
 // was not loaded in eager-loading.
 func (e TicketEdges) CommentsOrErr() ([]*Comment, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[10] {
 		return e.Comments, nil
 	}
 	return nil, &NotLoadedError{edge: "comments"}
@@ -224,7 +259,7 @@ func (e TicketEdges) CommentsOrErr() ([]*Comment, error) {
 // EventsOrErr returns the Events value or an error if the edge
 // was not loaded in eager-loading.
 func (e TicketEdges) EventsOrErr() ([]*TicketEvent, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[11] {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
@@ -233,7 +268,7 @@ func (e TicketEdges) EventsOrErr() ([]*TicketEvent, error) {
 // SLAClocksOrErr returns the SLAClocks value or an error if the edge
 // was not loaded in eager-loading.
 func (e TicketEdges) SLAClocksOrErr() ([]*SLAClock, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[12] {
 		return e.SLAClocks, nil
 	}
 	return nil, &NotLoadedError{edge: "sla_clocks"}
@@ -244,7 +279,7 @@ func (*Ticket) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case ticket.FieldCustomerID, ticket.FieldCategoryID, ticket.FieldTeamID, ticket.FieldAssigneeID, ticket.FieldSLAPolicyID, ticket.FieldCreatedByID:
+		case ticket.FieldFollowUpOfID, ticket.FieldCustomerID, ticket.FieldCategoryID, ticket.FieldTeamID, ticket.FieldAssigneeID, ticket.FieldSLAPolicyID, ticket.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(gid.ID)}
 		case ticket.FieldCustomFields:
 			values[i] = new([]byte)
@@ -252,11 +287,11 @@ func (*Ticket) scanValues(columns []string) ([]any, error) {
 			values[i] = new(gid.ID)
 		case ticket.FieldInternal, ticket.FieldSLAPolicyExplicit:
 			values[i] = new(sql.NullBool)
-		case ticket.FieldNumber, ticket.FieldPriorityRank, ticket.FieldVersion, ticket.FieldWorkingSeconds, ticket.FieldWaitingSeconds:
+		case ticket.FieldNumber, ticket.FieldPriorityRank, ticket.FieldVersion, ticket.FieldWorkingSeconds, ticket.FieldWaitingSeconds, ticket.FieldFirstAssignmentSeconds, ticket.FieldFirstResponseSeconds, ticket.FieldResolutionSeconds:
 			values[i] = new(sql.NullInt64)
 		case ticket.FieldTitle, ticket.FieldDescription, ticket.FieldStatus, ticket.FieldPriority, ticket.FieldChannel, ticket.FieldOrderReference, ticket.FieldSLAState:
 			values[i] = new(sql.NullString)
-		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldNextDueAt, ticket.FieldStatusChangedAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt:
+		case ticket.FieldCreatedAt, ticket.FieldUpdatedAt, ticket.FieldFirstResponseDueAt, ticket.FieldResolutionDueAt, ticket.FieldNextDueAt, ticket.FieldStatusChangedAt, ticket.FieldFirstRespondedAt, ticket.FieldResolvedAt, ticket.FieldClosedAt, ticket.FieldFirstAssignedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -433,6 +468,41 @@ func (_m *Ticket) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.WaitingSeconds = int(value.Int64)
 			}
+		case ticket.FieldFirstAssignedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field first_assigned_at", values[i])
+			} else if value.Valid {
+				_m.FirstAssignedAt = new(time.Time)
+				*_m.FirstAssignedAt = value.Time
+			}
+		case ticket.FieldFirstAssignmentSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field first_assignment_seconds", values[i])
+			} else if value.Valid {
+				_m.FirstAssignmentSeconds = new(int)
+				*_m.FirstAssignmentSeconds = int(value.Int64)
+			}
+		case ticket.FieldFirstResponseSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field first_response_seconds", values[i])
+			} else if value.Valid {
+				_m.FirstResponseSeconds = new(int)
+				*_m.FirstResponseSeconds = int(value.Int64)
+			}
+		case ticket.FieldResolutionSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field resolution_seconds", values[i])
+			} else if value.Valid {
+				_m.ResolutionSeconds = new(int)
+				*_m.ResolutionSeconds = int(value.Int64)
+			}
+		case ticket.FieldFollowUpOfID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field follow_up_of_id", values[i])
+			} else if value.Valid {
+				_m.FollowUpOfID = new(gid.ID)
+				*_m.FollowUpOfID = *value.S.(*gid.ID)
+			}
 		case ticket.FieldCustomerID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
@@ -526,6 +596,16 @@ func (_m *Ticket) QueryTags() *TagQuery {
 // QueryWatchers queries the "watchers" edge of the Ticket entity.
 func (_m *Ticket) QueryWatchers() *AgentQuery {
 	return NewTicketClient(_m.config).QueryWatchers(_m)
+}
+
+// QueryFollowUps queries the "follow_ups" edge of the Ticket entity.
+func (_m *Ticket) QueryFollowUps() *TicketQuery {
+	return NewTicketClient(_m.config).QueryFollowUps(_m)
+}
+
+// QueryFollowUpOf queries the "follow_up_of" edge of the Ticket entity.
+func (_m *Ticket) QueryFollowUpOf() *TicketQuery {
+	return NewTicketClient(_m.config).QueryFollowUpOf(_m)
 }
 
 // QueryComments queries the "comments" edge of the Ticket entity.
@@ -654,6 +734,31 @@ func (_m *Ticket) String() string {
 	builder.WriteString("waiting_seconds=")
 	builder.WriteString(fmt.Sprintf("%v", _m.WaitingSeconds))
 	builder.WriteString(", ")
+	if v := _m.FirstAssignedAt; v != nil {
+		builder.WriteString("first_assigned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.FirstAssignmentSeconds; v != nil {
+		builder.WriteString("first_assignment_seconds=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.FirstResponseSeconds; v != nil {
+		builder.WriteString("first_response_seconds=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolutionSeconds; v != nil {
+		builder.WriteString("resolution_seconds=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.FollowUpOfID; v != nil {
+		builder.WriteString("follow_up_of_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
 	if v := _m.CustomerID; v != nil {
 		builder.WriteString("customer_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
@@ -732,6 +837,30 @@ func (_m *Ticket) appendNamedWatchers(name string, edges ...*Agent) {
 		_m.Edges.namedWatchers[name] = []*Agent{}
 	} else {
 		_m.Edges.namedWatchers[name] = append(_m.Edges.namedWatchers[name], edges...)
+	}
+}
+
+// NamedFollowUps returns the FollowUps named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Ticket) NamedFollowUps(name string) ([]*Ticket, error) {
+	if _m.Edges.namedFollowUps == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedFollowUps[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Ticket) appendNamedFollowUps(name string, edges ...*Ticket) {
+	if _m.Edges.namedFollowUps == nil {
+		_m.Edges.namedFollowUps = make(map[string][]*Ticket)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedFollowUps[name] = []*Ticket{}
+	} else {
+		_m.Edges.namedFollowUps[name] = append(_m.Edges.namedFollowUps[name], edges...)
 	}
 }
 

@@ -330,6 +330,76 @@ func (_c *TicketCreate) SetNillableWaitingSeconds(v *int) *TicketCreate {
 	return _c
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (_c *TicketCreate) SetFirstAssignedAt(v time.Time) *TicketCreate {
+	_c.mutation.SetFirstAssignedAt(v)
+	return _c
+}
+
+// SetNillableFirstAssignedAt sets the "first_assigned_at" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFirstAssignedAt(v *time.Time) *TicketCreate {
+	if v != nil {
+		_c.SetFirstAssignedAt(*v)
+	}
+	return _c
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (_c *TicketCreate) SetFirstAssignmentSeconds(v int) *TicketCreate {
+	_c.mutation.SetFirstAssignmentSeconds(v)
+	return _c
+}
+
+// SetNillableFirstAssignmentSeconds sets the "first_assignment_seconds" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFirstAssignmentSeconds(v *int) *TicketCreate {
+	if v != nil {
+		_c.SetFirstAssignmentSeconds(*v)
+	}
+	return _c
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (_c *TicketCreate) SetFirstResponseSeconds(v int) *TicketCreate {
+	_c.mutation.SetFirstResponseSeconds(v)
+	return _c
+}
+
+// SetNillableFirstResponseSeconds sets the "first_response_seconds" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFirstResponseSeconds(v *int) *TicketCreate {
+	if v != nil {
+		_c.SetFirstResponseSeconds(*v)
+	}
+	return _c
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (_c *TicketCreate) SetResolutionSeconds(v int) *TicketCreate {
+	_c.mutation.SetResolutionSeconds(v)
+	return _c
+}
+
+// SetNillableResolutionSeconds sets the "resolution_seconds" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableResolutionSeconds(v *int) *TicketCreate {
+	if v != nil {
+		_c.SetResolutionSeconds(*v)
+	}
+	return _c
+}
+
+// SetFollowUpOfID sets the "follow_up_of_id" field.
+func (_c *TicketCreate) SetFollowUpOfID(v gid.ID) *TicketCreate {
+	_c.mutation.SetFollowUpOfID(v)
+	return _c
+}
+
+// SetNillableFollowUpOfID sets the "follow_up_of_id" field if the given value is not nil.
+func (_c *TicketCreate) SetNillableFollowUpOfID(v *gid.ID) *TicketCreate {
+	if v != nil {
+		_c.SetFollowUpOfID(*v)
+	}
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *TicketCreate) SetCustomerID(v gid.ID) *TicketCreate {
 	_c.mutation.SetCustomerID(v)
@@ -486,6 +556,26 @@ func (_c *TicketCreate) AddWatchers(v ...*Agent) *TicketCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddWatcherIDs(ids...)
+}
+
+// AddFollowUpIDs adds the "follow_ups" edge to the Ticket entity by IDs.
+func (_c *TicketCreate) AddFollowUpIDs(ids ...gid.ID) *TicketCreate {
+	_c.mutation.AddFollowUpIDs(ids...)
+	return _c
+}
+
+// AddFollowUps adds the "follow_ups" edges to the Ticket entity.
+func (_c *TicketCreate) AddFollowUps(v ...*Ticket) *TicketCreate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddFollowUpIDs(ids...)
+}
+
+// SetFollowUpOf sets the "follow_up_of" edge to the Ticket entity.
+func (_c *TicketCreate) SetFollowUpOf(v *Ticket) *TicketCreate {
+	return _c.SetFollowUpOfID(v.ID)
 }
 
 // AddCommentIDs adds the "comments" edge to the Comment entity by IDs.
@@ -722,6 +812,21 @@ func (_c *TicketCreate) check() error {
 			return &ValidationError{Name: "waiting_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.waiting_seconds": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.FirstAssignmentSeconds(); ok {
+		if err := ticket.FirstAssignmentSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_assignment_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_assignment_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.FirstResponseSeconds(); ok {
+		if err := ticket.FirstResponseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_response_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_response_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ResolutionSeconds(); ok {
+		if err := ticket.ResolutionSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.resolution_seconds": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := ticket.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Ticket.id": %w`, err)}
@@ -859,6 +964,22 @@ func (_c *TicketCreate) createSpec() (*Ticket, *sqlgraph.CreateSpec) {
 		_spec.SetField(ticket.FieldWaitingSeconds, field.TypeInt, value)
 		_node.WaitingSeconds = value
 	}
+	if value, ok := _c.mutation.FirstAssignedAt(); ok {
+		_spec.SetField(ticket.FieldFirstAssignedAt, field.TypeTime, value)
+		_node.FirstAssignedAt = &value
+	}
+	if value, ok := _c.mutation.FirstAssignmentSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstAssignmentSeconds, field.TypeInt, value)
+		_node.FirstAssignmentSeconds = &value
+	}
+	if value, ok := _c.mutation.FirstResponseSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstResponseSeconds, field.TypeInt, value)
+		_node.FirstResponseSeconds = &value
+	}
+	if value, ok := _c.mutation.ResolutionSeconds(); ok {
+		_spec.SetField(ticket.FieldResolutionSeconds, field.TypeInt, value)
+		_node.ResolutionSeconds = &value
+	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -991,6 +1112,39 @@ func (_c *TicketCreate) createSpec() (*Ticket, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FollowUpOfIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ticket.FollowUpOfTable,
+			Columns: []string{ticket.FollowUpOfColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.FollowUpOfID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CommentsIDs(); len(nodes) > 0 {
@@ -1429,6 +1583,96 @@ func (u *TicketUpsert) AddWaitingSeconds(v int) *TicketUpsert {
 	return u
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (u *TicketUpsert) SetFirstAssignedAt(v time.Time) *TicketUpsert {
+	u.Set(ticket.FieldFirstAssignedAt, v)
+	return u
+}
+
+// UpdateFirstAssignedAt sets the "first_assigned_at" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateFirstAssignedAt() *TicketUpsert {
+	u.SetExcluded(ticket.FieldFirstAssignedAt)
+	return u
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (u *TicketUpsert) ClearFirstAssignedAt() *TicketUpsert {
+	u.SetNull(ticket.FieldFirstAssignedAt)
+	return u
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (u *TicketUpsert) SetFirstAssignmentSeconds(v int) *TicketUpsert {
+	u.Set(ticket.FieldFirstAssignmentSeconds, v)
+	return u
+}
+
+// UpdateFirstAssignmentSeconds sets the "first_assignment_seconds" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateFirstAssignmentSeconds() *TicketUpsert {
+	u.SetExcluded(ticket.FieldFirstAssignmentSeconds)
+	return u
+}
+
+// AddFirstAssignmentSeconds adds v to the "first_assignment_seconds" field.
+func (u *TicketUpsert) AddFirstAssignmentSeconds(v int) *TicketUpsert {
+	u.Add(ticket.FieldFirstAssignmentSeconds, v)
+	return u
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (u *TicketUpsert) ClearFirstAssignmentSeconds() *TicketUpsert {
+	u.SetNull(ticket.FieldFirstAssignmentSeconds)
+	return u
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (u *TicketUpsert) SetFirstResponseSeconds(v int) *TicketUpsert {
+	u.Set(ticket.FieldFirstResponseSeconds, v)
+	return u
+}
+
+// UpdateFirstResponseSeconds sets the "first_response_seconds" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateFirstResponseSeconds() *TicketUpsert {
+	u.SetExcluded(ticket.FieldFirstResponseSeconds)
+	return u
+}
+
+// AddFirstResponseSeconds adds v to the "first_response_seconds" field.
+func (u *TicketUpsert) AddFirstResponseSeconds(v int) *TicketUpsert {
+	u.Add(ticket.FieldFirstResponseSeconds, v)
+	return u
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (u *TicketUpsert) ClearFirstResponseSeconds() *TicketUpsert {
+	u.SetNull(ticket.FieldFirstResponseSeconds)
+	return u
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (u *TicketUpsert) SetResolutionSeconds(v int) *TicketUpsert {
+	u.Set(ticket.FieldResolutionSeconds, v)
+	return u
+}
+
+// UpdateResolutionSeconds sets the "resolution_seconds" field to the value that was provided on create.
+func (u *TicketUpsert) UpdateResolutionSeconds() *TicketUpsert {
+	u.SetExcluded(ticket.FieldResolutionSeconds)
+	return u
+}
+
+// AddResolutionSeconds adds v to the "resolution_seconds" field.
+func (u *TicketUpsert) AddResolutionSeconds(v int) *TicketUpsert {
+	u.Add(ticket.FieldResolutionSeconds, v)
+	return u
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (u *TicketUpsert) ClearResolutionSeconds() *TicketUpsert {
+	u.SetNull(ticket.FieldResolutionSeconds)
+	return u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (u *TicketUpsert) SetCustomerID(v gid.ID) *TicketUpsert {
 	u.Set(ticket.FieldCustomerID, v)
@@ -1541,6 +1785,9 @@ func (u *TicketUpsertOne) UpdateNewValues() *TicketUpsertOne {
 		}
 		if _, exists := u.create.mutation.Number(); exists {
 			s.SetIgnore(ticket.FieldNumber)
+		}
+		if _, exists := u.create.mutation.FollowUpOfID(); exists {
+			s.SetIgnore(ticket.FieldFollowUpOfID)
 		}
 		if _, exists := u.create.mutation.CreatedByID(); exists {
 			s.SetIgnore(ticket.FieldCreatedByID)
@@ -1968,6 +2215,111 @@ func (u *TicketUpsertOne) UpdateWaitingSeconds() *TicketUpsertOne {
 	})
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (u *TicketUpsertOne) SetFirstAssignedAt(v time.Time) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstAssignedAt(v)
+	})
+}
+
+// UpdateFirstAssignedAt sets the "first_assigned_at" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateFirstAssignedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstAssignedAt()
+	})
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (u *TicketUpsertOne) ClearFirstAssignedAt() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstAssignedAt()
+	})
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (u *TicketUpsertOne) SetFirstAssignmentSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstAssignmentSeconds(v)
+	})
+}
+
+// AddFirstAssignmentSeconds adds v to the "first_assignment_seconds" field.
+func (u *TicketUpsertOne) AddFirstAssignmentSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddFirstAssignmentSeconds(v)
+	})
+}
+
+// UpdateFirstAssignmentSeconds sets the "first_assignment_seconds" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateFirstAssignmentSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstAssignmentSeconds()
+	})
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (u *TicketUpsertOne) ClearFirstAssignmentSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstAssignmentSeconds()
+	})
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (u *TicketUpsertOne) SetFirstResponseSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseSeconds(v)
+	})
+}
+
+// AddFirstResponseSeconds adds v to the "first_response_seconds" field.
+func (u *TicketUpsertOne) AddFirstResponseSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddFirstResponseSeconds(v)
+	})
+}
+
+// UpdateFirstResponseSeconds sets the "first_response_seconds" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateFirstResponseSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseSeconds()
+	})
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (u *TicketUpsertOne) ClearFirstResponseSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseSeconds()
+	})
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (u *TicketUpsertOne) SetResolutionSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionSeconds(v)
+	})
+}
+
+// AddResolutionSeconds adds v to the "resolution_seconds" field.
+func (u *TicketUpsertOne) AddResolutionSeconds(v int) *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddResolutionSeconds(v)
+	})
+}
+
+// UpdateResolutionSeconds sets the "resolution_seconds" field to the value that was provided on create.
+func (u *TicketUpsertOne) UpdateResolutionSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionSeconds()
+	})
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (u *TicketUpsertOne) ClearResolutionSeconds() *TicketUpsertOne {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionSeconds()
+	})
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (u *TicketUpsertOne) SetCustomerID(v gid.ID) *TicketUpsertOne {
 	return u.Update(func(s *TicketUpsert) {
@@ -2261,6 +2613,9 @@ func (u *TicketUpsertBulk) UpdateNewValues() *TicketUpsertBulk {
 			}
 			if _, exists := b.mutation.Number(); exists {
 				s.SetIgnore(ticket.FieldNumber)
+			}
+			if _, exists := b.mutation.FollowUpOfID(); exists {
+				s.SetIgnore(ticket.FieldFollowUpOfID)
 			}
 			if _, exists := b.mutation.CreatedByID(); exists {
 				s.SetIgnore(ticket.FieldCreatedByID)
@@ -2686,6 +3041,111 @@ func (u *TicketUpsertBulk) AddWaitingSeconds(v int) *TicketUpsertBulk {
 func (u *TicketUpsertBulk) UpdateWaitingSeconds() *TicketUpsertBulk {
 	return u.Update(func(s *TicketUpsert) {
 		s.UpdateWaitingSeconds()
+	})
+}
+
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (u *TicketUpsertBulk) SetFirstAssignedAt(v time.Time) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstAssignedAt(v)
+	})
+}
+
+// UpdateFirstAssignedAt sets the "first_assigned_at" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateFirstAssignedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstAssignedAt()
+	})
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (u *TicketUpsertBulk) ClearFirstAssignedAt() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstAssignedAt()
+	})
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (u *TicketUpsertBulk) SetFirstAssignmentSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstAssignmentSeconds(v)
+	})
+}
+
+// AddFirstAssignmentSeconds adds v to the "first_assignment_seconds" field.
+func (u *TicketUpsertBulk) AddFirstAssignmentSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddFirstAssignmentSeconds(v)
+	})
+}
+
+// UpdateFirstAssignmentSeconds sets the "first_assignment_seconds" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateFirstAssignmentSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstAssignmentSeconds()
+	})
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (u *TicketUpsertBulk) ClearFirstAssignmentSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstAssignmentSeconds()
+	})
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (u *TicketUpsertBulk) SetFirstResponseSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetFirstResponseSeconds(v)
+	})
+}
+
+// AddFirstResponseSeconds adds v to the "first_response_seconds" field.
+func (u *TicketUpsertBulk) AddFirstResponseSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddFirstResponseSeconds(v)
+	})
+}
+
+// UpdateFirstResponseSeconds sets the "first_response_seconds" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateFirstResponseSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateFirstResponseSeconds()
+	})
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (u *TicketUpsertBulk) ClearFirstResponseSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearFirstResponseSeconds()
+	})
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (u *TicketUpsertBulk) SetResolutionSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.SetResolutionSeconds(v)
+	})
+}
+
+// AddResolutionSeconds adds v to the "resolution_seconds" field.
+func (u *TicketUpsertBulk) AddResolutionSeconds(v int) *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.AddResolutionSeconds(v)
+	})
+}
+
+// UpdateResolutionSeconds sets the "resolution_seconds" field to the value that was provided on create.
+func (u *TicketUpsertBulk) UpdateResolutionSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.UpdateResolutionSeconds()
+	})
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (u *TicketUpsertBulk) ClearResolutionSeconds() *TicketUpsertBulk {
+	return u.Update(func(s *TicketUpsert) {
+		s.ClearResolutionSeconds()
 	})
 }
 

@@ -42,6 +42,8 @@ type TicketQuery struct {
 	withCreatedBy      *AgentQuery
 	withTags           *TagQuery
 	withWatchers       *AgentQuery
+	withFollowUps      *TicketQuery
+	withFollowUpOf     *TicketQuery
 	withComments       *CommentQuery
 	withEvents         *TicketEventQuery
 	withSLAClocks      *SLAClockQuery
@@ -49,6 +51,7 @@ type TicketQuery struct {
 	modifiers          []func(*sql.Selector)
 	withNamedTags      map[string]*TagQuery
 	withNamedWatchers  map[string]*AgentQuery
+	withNamedFollowUps map[string]*TicketQuery
 	withNamedComments  map[string]*CommentQuery
 	withNamedEvents    map[string]*TicketEventQuery
 	withNamedSLAClocks map[string]*SLAClockQuery
@@ -257,6 +260,50 @@ func (_q *TicketQuery) QueryWatchers() *AgentQuery {
 			sqlgraph.From(ticket.Table, ticket.FieldID, selector),
 			sqlgraph.To(agent.Table, agent.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, ticket.WatchersTable, ticket.WatchersPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryFollowUps chains the current query on the "follow_ups" edge.
+func (_q *TicketQuery) QueryFollowUps() *TicketQuery {
+	query := (&TicketClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, selector),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ticket.FollowUpsTable, ticket.FollowUpsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryFollowUpOf chains the current query on the "follow_up_of" edge.
+func (_q *TicketQuery) QueryFollowUpOf() *TicketQuery {
+	query := (&TicketClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ticket.Table, ticket.FieldID, selector),
+			sqlgraph.To(ticket.Table, ticket.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ticket.FollowUpOfTable, ticket.FollowUpOfColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -517,22 +564,24 @@ func (_q *TicketQuery) Clone() *TicketQuery {
 		return nil
 	}
 	return &TicketQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]ticket.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.Ticket{}, _q.predicates...),
-		withCustomer:  _q.withCustomer.Clone(),
-		withCategory:  _q.withCategory.Clone(),
-		withTeam:      _q.withTeam.Clone(),
-		withAssignee:  _q.withAssignee.Clone(),
-		withSLAPolicy: _q.withSLAPolicy.Clone(),
-		withCreatedBy: _q.withCreatedBy.Clone(),
-		withTags:      _q.withTags.Clone(),
-		withWatchers:  _q.withWatchers.Clone(),
-		withComments:  _q.withComments.Clone(),
-		withEvents:    _q.withEvents.Clone(),
-		withSLAClocks: _q.withSLAClocks.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]ticket.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Ticket{}, _q.predicates...),
+		withCustomer:   _q.withCustomer.Clone(),
+		withCategory:   _q.withCategory.Clone(),
+		withTeam:       _q.withTeam.Clone(),
+		withAssignee:   _q.withAssignee.Clone(),
+		withSLAPolicy:  _q.withSLAPolicy.Clone(),
+		withCreatedBy:  _q.withCreatedBy.Clone(),
+		withTags:       _q.withTags.Clone(),
+		withWatchers:   _q.withWatchers.Clone(),
+		withFollowUps:  _q.withFollowUps.Clone(),
+		withFollowUpOf: _q.withFollowUpOf.Clone(),
+		withComments:   _q.withComments.Clone(),
+		withEvents:     _q.withEvents.Clone(),
+		withSLAClocks:  _q.withSLAClocks.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -624,6 +673,28 @@ func (_q *TicketQuery) WithWatchers(opts ...func(*AgentQuery)) *TicketQuery {
 		opt(query)
 	}
 	_q.withWatchers = query
+	return _q
+}
+
+// WithFollowUps tells the query-builder to eager-load the nodes that are connected to
+// the "follow_ups" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketQuery) WithFollowUps(opts ...func(*TicketQuery)) *TicketQuery {
+	query := (&TicketClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withFollowUps = query
+	return _q
+}
+
+// WithFollowUpOf tells the query-builder to eager-load the nodes that are connected to
+// the "follow_up_of" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketQuery) WithFollowUpOf(opts ...func(*TicketQuery)) *TicketQuery {
+	query := (&TicketClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withFollowUpOf = query
 	return _q
 }
 
@@ -738,7 +809,7 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 	var (
 		nodes       = []*Ticket{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [13]bool{
 			_q.withCustomer != nil,
 			_q.withCategory != nil,
 			_q.withTeam != nil,
@@ -747,6 +818,8 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 			_q.withCreatedBy != nil,
 			_q.withTags != nil,
 			_q.withWatchers != nil,
+			_q.withFollowUps != nil,
+			_q.withFollowUpOf != nil,
 			_q.withComments != nil,
 			_q.withEvents != nil,
 			_q.withSLAClocks != nil,
@@ -823,6 +896,19 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 			return nil, err
 		}
 	}
+	if query := _q.withFollowUps; query != nil {
+		if err := _q.loadFollowUps(ctx, query, nodes,
+			func(n *Ticket) { n.Edges.FollowUps = []*Ticket{} },
+			func(n *Ticket, e *Ticket) { n.Edges.FollowUps = append(n.Edges.FollowUps, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withFollowUpOf; query != nil {
+		if err := _q.loadFollowUpOf(ctx, query, nodes, nil,
+			func(n *Ticket, e *Ticket) { n.Edges.FollowUpOf = e }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withComments; query != nil {
 		if err := _q.loadComments(ctx, query, nodes,
 			func(n *Ticket) { n.Edges.Comments = []*Comment{} },
@@ -855,6 +941,13 @@ func (_q *TicketQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ticke
 		if err := _q.loadWatchers(ctx, query, nodes,
 			func(n *Ticket) { n.appendNamedWatchers(name) },
 			func(n *Ticket, e *Agent) { n.appendNamedWatchers(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedFollowUps {
+		if err := _q.loadFollowUps(ctx, query, nodes,
+			func(n *Ticket) { n.appendNamedFollowUps(name) },
+			func(n *Ticket, e *Ticket) { n.appendNamedFollowUps(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1201,6 +1294,71 @@ func (_q *TicketQuery) loadWatchers(ctx context.Context, query *AgentQuery, node
 	}
 	return nil
 }
+func (_q *TicketQuery) loadFollowUps(ctx context.Context, query *TicketQuery, nodes []*Ticket, init func(*Ticket), assign func(*Ticket, *Ticket)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[gid.ID]*Ticket)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(ticket.FieldFollowUpOfID)
+	}
+	query.Where(predicate.Ticket(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(ticket.FollowUpsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.FollowUpOfID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "follow_up_of_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "follow_up_of_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *TicketQuery) loadFollowUpOf(ctx context.Context, query *TicketQuery, nodes []*Ticket, init func(*Ticket), assign func(*Ticket, *Ticket)) error {
+	ids := make([]gid.ID, 0, len(nodes))
+	nodeids := make(map[gid.ID][]*Ticket)
+	for i := range nodes {
+		if nodes[i].FollowUpOfID == nil {
+			continue
+		}
+		fk := *nodes[i].FollowUpOfID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(ticket.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "follow_up_of_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *TicketQuery) loadComments(ctx context.Context, query *CommentQuery, nodes []*Ticket, init func(*Ticket), assign func(*Ticket, *Comment)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[gid.ID]*Ticket)
@@ -1338,6 +1496,9 @@ func (_q *TicketQuery) querySpec() *sqlgraph.QuerySpec {
 		if _q.withCreatedBy != nil {
 			_spec.Node.AddColumnOnce(ticket.FieldCreatedByID)
 		}
+		if _q.withFollowUpOf != nil {
+			_spec.Node.AddColumnOnce(ticket.FieldFollowUpOfID)
+		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -1448,6 +1609,20 @@ func (_q *TicketQuery) WithNamedWatchers(name string, opts ...func(*AgentQuery))
 		_q.withNamedWatchers = make(map[string]*AgentQuery)
 	}
 	_q.withNamedWatchers[name] = query
+	return _q
+}
+
+// WithNamedFollowUps tells the query-builder to eager-load the nodes that are connected to the "follow_ups"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TicketQuery) WithNamedFollowUps(name string, opts ...func(*TicketQuery)) *TicketQuery {
+	query := (&TicketClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedFollowUps == nil {
+		_q.withNamedFollowUps = make(map[string]*TicketQuery)
+	}
+	_q.withNamedFollowUps[name] = query
 	return _q
 }
 

@@ -407,6 +407,107 @@ func (_u *TicketUpdate) AddWaitingSeconds(v int) *TicketUpdate {
 	return _u
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (_u *TicketUpdate) SetFirstAssignedAt(v time.Time) *TicketUpdate {
+	_u.mutation.SetFirstAssignedAt(v)
+	return _u
+}
+
+// SetNillableFirstAssignedAt sets the "first_assigned_at" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableFirstAssignedAt(v *time.Time) *TicketUpdate {
+	if v != nil {
+		_u.SetFirstAssignedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (_u *TicketUpdate) ClearFirstAssignedAt() *TicketUpdate {
+	_u.mutation.ClearFirstAssignedAt()
+	return _u
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (_u *TicketUpdate) SetFirstAssignmentSeconds(v int) *TicketUpdate {
+	_u.mutation.ResetFirstAssignmentSeconds()
+	_u.mutation.SetFirstAssignmentSeconds(v)
+	return _u
+}
+
+// SetNillableFirstAssignmentSeconds sets the "first_assignment_seconds" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableFirstAssignmentSeconds(v *int) *TicketUpdate {
+	if v != nil {
+		_u.SetFirstAssignmentSeconds(*v)
+	}
+	return _u
+}
+
+// AddFirstAssignmentSeconds adds value to the "first_assignment_seconds" field.
+func (_u *TicketUpdate) AddFirstAssignmentSeconds(v int) *TicketUpdate {
+	_u.mutation.AddFirstAssignmentSeconds(v)
+	return _u
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (_u *TicketUpdate) ClearFirstAssignmentSeconds() *TicketUpdate {
+	_u.mutation.ClearFirstAssignmentSeconds()
+	return _u
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (_u *TicketUpdate) SetFirstResponseSeconds(v int) *TicketUpdate {
+	_u.mutation.ResetFirstResponseSeconds()
+	_u.mutation.SetFirstResponseSeconds(v)
+	return _u
+}
+
+// SetNillableFirstResponseSeconds sets the "first_response_seconds" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableFirstResponseSeconds(v *int) *TicketUpdate {
+	if v != nil {
+		_u.SetFirstResponseSeconds(*v)
+	}
+	return _u
+}
+
+// AddFirstResponseSeconds adds value to the "first_response_seconds" field.
+func (_u *TicketUpdate) AddFirstResponseSeconds(v int) *TicketUpdate {
+	_u.mutation.AddFirstResponseSeconds(v)
+	return _u
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (_u *TicketUpdate) ClearFirstResponseSeconds() *TicketUpdate {
+	_u.mutation.ClearFirstResponseSeconds()
+	return _u
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (_u *TicketUpdate) SetResolutionSeconds(v int) *TicketUpdate {
+	_u.mutation.ResetResolutionSeconds()
+	_u.mutation.SetResolutionSeconds(v)
+	return _u
+}
+
+// SetNillableResolutionSeconds sets the "resolution_seconds" field if the given value is not nil.
+func (_u *TicketUpdate) SetNillableResolutionSeconds(v *int) *TicketUpdate {
+	if v != nil {
+		_u.SetResolutionSeconds(*v)
+	}
+	return _u
+}
+
+// AddResolutionSeconds adds value to the "resolution_seconds" field.
+func (_u *TicketUpdate) AddResolutionSeconds(v int) *TicketUpdate {
+	_u.mutation.AddResolutionSeconds(v)
+	return _u
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (_u *TicketUpdate) ClearResolutionSeconds() *TicketUpdate {
+	_u.mutation.ClearResolutionSeconds()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *TicketUpdate) SetCustomerID(v gid.ID) *TicketUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -562,6 +663,21 @@ func (_u *TicketUpdate) AddWatchers(v ...*Agent) *TicketUpdate {
 	return _u.AddWatcherIDs(ids...)
 }
 
+// AddFollowUpIDs adds the "follow_ups" edge to the Ticket entity by IDs.
+func (_u *TicketUpdate) AddFollowUpIDs(ids ...gid.ID) *TicketUpdate {
+	_u.mutation.AddFollowUpIDs(ids...)
+	return _u
+}
+
+// AddFollowUps adds the "follow_ups" edges to the Ticket entity.
+func (_u *TicketUpdate) AddFollowUps(v ...*Ticket) *TicketUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowUpIDs(ids...)
+}
+
 // AddCommentIDs adds the "comments" edge to the Comment entity by IDs.
 func (_u *TicketUpdate) AddCommentIDs(ids ...gid.ID) *TicketUpdate {
 	_u.mutation.AddCommentIDs(ids...)
@@ -682,6 +798,27 @@ func (_u *TicketUpdate) RemoveWatchers(v ...*Agent) *TicketUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveWatcherIDs(ids...)
+}
+
+// ClearFollowUps clears all "follow_ups" edges to the Ticket entity.
+func (_u *TicketUpdate) ClearFollowUps() *TicketUpdate {
+	_u.mutation.ClearFollowUps()
+	return _u
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to Ticket entities by IDs.
+func (_u *TicketUpdate) RemoveFollowUpIDs(ids ...gid.ID) *TicketUpdate {
+	_u.mutation.RemoveFollowUpIDs(ids...)
+	return _u
+}
+
+// RemoveFollowUps removes "follow_ups" edges to Ticket entities.
+func (_u *TicketUpdate) RemoveFollowUps(v ...*Ticket) *TicketUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowUpIDs(ids...)
 }
 
 // ClearComments clears all "comments" edges to the Comment entity.
@@ -830,6 +967,21 @@ func (_u *TicketUpdate) check() error {
 			return &ValidationError{Name: "waiting_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.waiting_seconds": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.FirstAssignmentSeconds(); ok {
+		if err := ticket.FirstAssignmentSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_assignment_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_assignment_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FirstResponseSeconds(); ok {
+		if err := ticket.FirstResponseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_response_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_response_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ResolutionSeconds(); ok {
+		if err := ticket.ResolutionSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.resolution_seconds": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -946,6 +1098,39 @@ func (_u *TicketUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedWaitingSeconds(); ok {
 		_spec.AddField(ticket.FieldWaitingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.FirstAssignedAt(); ok {
+		_spec.SetField(ticket.FieldFirstAssignedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstAssignedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstAssignedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FirstAssignmentSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstAssignmentSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFirstAssignmentSeconds(); ok {
+		_spec.AddField(ticket.FieldFirstAssignmentSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.FirstAssignmentSecondsCleared() {
+		_spec.ClearField(ticket.FieldFirstAssignmentSeconds, field.TypeInt)
+	}
+	if value, ok := _u.mutation.FirstResponseSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstResponseSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFirstResponseSeconds(); ok {
+		_spec.AddField(ticket.FieldFirstResponseSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.FirstResponseSecondsCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseSeconds, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ResolutionSeconds(); ok {
+		_spec.SetField(ticket.FieldResolutionSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedResolutionSeconds(); ok {
+		_spec.AddField(ticket.FieldResolutionSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.ResolutionSecondsCleared() {
+		_spec.ClearField(ticket.FieldResolutionSeconds, field.TypeInt)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1175,6 +1360,51 @@ func (_u *TicketUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowUpsIDs(); len(nodes) > 0 && !_u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1705,6 +1935,107 @@ func (_u *TicketUpdateOne) AddWaitingSeconds(v int) *TicketUpdateOne {
 	return _u
 }
 
+// SetFirstAssignedAt sets the "first_assigned_at" field.
+func (_u *TicketUpdateOne) SetFirstAssignedAt(v time.Time) *TicketUpdateOne {
+	_u.mutation.SetFirstAssignedAt(v)
+	return _u
+}
+
+// SetNillableFirstAssignedAt sets the "first_assigned_at" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableFirstAssignedAt(v *time.Time) *TicketUpdateOne {
+	if v != nil {
+		_u.SetFirstAssignedAt(*v)
+	}
+	return _u
+}
+
+// ClearFirstAssignedAt clears the value of the "first_assigned_at" field.
+func (_u *TicketUpdateOne) ClearFirstAssignedAt() *TicketUpdateOne {
+	_u.mutation.ClearFirstAssignedAt()
+	return _u
+}
+
+// SetFirstAssignmentSeconds sets the "first_assignment_seconds" field.
+func (_u *TicketUpdateOne) SetFirstAssignmentSeconds(v int) *TicketUpdateOne {
+	_u.mutation.ResetFirstAssignmentSeconds()
+	_u.mutation.SetFirstAssignmentSeconds(v)
+	return _u
+}
+
+// SetNillableFirstAssignmentSeconds sets the "first_assignment_seconds" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableFirstAssignmentSeconds(v *int) *TicketUpdateOne {
+	if v != nil {
+		_u.SetFirstAssignmentSeconds(*v)
+	}
+	return _u
+}
+
+// AddFirstAssignmentSeconds adds value to the "first_assignment_seconds" field.
+func (_u *TicketUpdateOne) AddFirstAssignmentSeconds(v int) *TicketUpdateOne {
+	_u.mutation.AddFirstAssignmentSeconds(v)
+	return _u
+}
+
+// ClearFirstAssignmentSeconds clears the value of the "first_assignment_seconds" field.
+func (_u *TicketUpdateOne) ClearFirstAssignmentSeconds() *TicketUpdateOne {
+	_u.mutation.ClearFirstAssignmentSeconds()
+	return _u
+}
+
+// SetFirstResponseSeconds sets the "first_response_seconds" field.
+func (_u *TicketUpdateOne) SetFirstResponseSeconds(v int) *TicketUpdateOne {
+	_u.mutation.ResetFirstResponseSeconds()
+	_u.mutation.SetFirstResponseSeconds(v)
+	return _u
+}
+
+// SetNillableFirstResponseSeconds sets the "first_response_seconds" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableFirstResponseSeconds(v *int) *TicketUpdateOne {
+	if v != nil {
+		_u.SetFirstResponseSeconds(*v)
+	}
+	return _u
+}
+
+// AddFirstResponseSeconds adds value to the "first_response_seconds" field.
+func (_u *TicketUpdateOne) AddFirstResponseSeconds(v int) *TicketUpdateOne {
+	_u.mutation.AddFirstResponseSeconds(v)
+	return _u
+}
+
+// ClearFirstResponseSeconds clears the value of the "first_response_seconds" field.
+func (_u *TicketUpdateOne) ClearFirstResponseSeconds() *TicketUpdateOne {
+	_u.mutation.ClearFirstResponseSeconds()
+	return _u
+}
+
+// SetResolutionSeconds sets the "resolution_seconds" field.
+func (_u *TicketUpdateOne) SetResolutionSeconds(v int) *TicketUpdateOne {
+	_u.mutation.ResetResolutionSeconds()
+	_u.mutation.SetResolutionSeconds(v)
+	return _u
+}
+
+// SetNillableResolutionSeconds sets the "resolution_seconds" field if the given value is not nil.
+func (_u *TicketUpdateOne) SetNillableResolutionSeconds(v *int) *TicketUpdateOne {
+	if v != nil {
+		_u.SetResolutionSeconds(*v)
+	}
+	return _u
+}
+
+// AddResolutionSeconds adds value to the "resolution_seconds" field.
+func (_u *TicketUpdateOne) AddResolutionSeconds(v int) *TicketUpdateOne {
+	_u.mutation.AddResolutionSeconds(v)
+	return _u
+}
+
+// ClearResolutionSeconds clears the value of the "resolution_seconds" field.
+func (_u *TicketUpdateOne) ClearResolutionSeconds() *TicketUpdateOne {
+	_u.mutation.ClearResolutionSeconds()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *TicketUpdateOne) SetCustomerID(v gid.ID) *TicketUpdateOne {
 	_u.mutation.SetCustomerID(v)
@@ -1860,6 +2191,21 @@ func (_u *TicketUpdateOne) AddWatchers(v ...*Agent) *TicketUpdateOne {
 	return _u.AddWatcherIDs(ids...)
 }
 
+// AddFollowUpIDs adds the "follow_ups" edge to the Ticket entity by IDs.
+func (_u *TicketUpdateOne) AddFollowUpIDs(ids ...gid.ID) *TicketUpdateOne {
+	_u.mutation.AddFollowUpIDs(ids...)
+	return _u
+}
+
+// AddFollowUps adds the "follow_ups" edges to the Ticket entity.
+func (_u *TicketUpdateOne) AddFollowUps(v ...*Ticket) *TicketUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowUpIDs(ids...)
+}
+
 // AddCommentIDs adds the "comments" edge to the Comment entity by IDs.
 func (_u *TicketUpdateOne) AddCommentIDs(ids ...gid.ID) *TicketUpdateOne {
 	_u.mutation.AddCommentIDs(ids...)
@@ -1980,6 +2326,27 @@ func (_u *TicketUpdateOne) RemoveWatchers(v ...*Agent) *TicketUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveWatcherIDs(ids...)
+}
+
+// ClearFollowUps clears all "follow_ups" edges to the Ticket entity.
+func (_u *TicketUpdateOne) ClearFollowUps() *TicketUpdateOne {
+	_u.mutation.ClearFollowUps()
+	return _u
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to Ticket entities by IDs.
+func (_u *TicketUpdateOne) RemoveFollowUpIDs(ids ...gid.ID) *TicketUpdateOne {
+	_u.mutation.RemoveFollowUpIDs(ids...)
+	return _u
+}
+
+// RemoveFollowUps removes "follow_ups" edges to Ticket entities.
+func (_u *TicketUpdateOne) RemoveFollowUps(v ...*Ticket) *TicketUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowUpIDs(ids...)
 }
 
 // ClearComments clears all "comments" edges to the Comment entity.
@@ -2141,6 +2508,21 @@ func (_u *TicketUpdateOne) check() error {
 			return &ValidationError{Name: "waiting_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.waiting_seconds": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.FirstAssignmentSeconds(); ok {
+		if err := ticket.FirstAssignmentSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_assignment_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_assignment_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FirstResponseSeconds(); ok {
+		if err := ticket.FirstResponseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "first_response_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.first_response_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ResolutionSeconds(); ok {
+		if err := ticket.ResolutionSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "resolution_seconds", err: fmt.Errorf(`ent: validator failed for field "Ticket.resolution_seconds": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -2274,6 +2656,39 @@ func (_u *TicketUpdateOne) sqlSave(ctx context.Context) (_node *Ticket, err erro
 	}
 	if value, ok := _u.mutation.AddedWaitingSeconds(); ok {
 		_spec.AddField(ticket.FieldWaitingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.FirstAssignedAt(); ok {
+		_spec.SetField(ticket.FieldFirstAssignedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FirstAssignedAtCleared() {
+		_spec.ClearField(ticket.FieldFirstAssignedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FirstAssignmentSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstAssignmentSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFirstAssignmentSeconds(); ok {
+		_spec.AddField(ticket.FieldFirstAssignmentSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.FirstAssignmentSecondsCleared() {
+		_spec.ClearField(ticket.FieldFirstAssignmentSeconds, field.TypeInt)
+	}
+	if value, ok := _u.mutation.FirstResponseSeconds(); ok {
+		_spec.SetField(ticket.FieldFirstResponseSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFirstResponseSeconds(); ok {
+		_spec.AddField(ticket.FieldFirstResponseSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.FirstResponseSecondsCleared() {
+		_spec.ClearField(ticket.FieldFirstResponseSeconds, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ResolutionSeconds(); ok {
+		_spec.SetField(ticket.FieldResolutionSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedResolutionSeconds(); ok {
+		_spec.AddField(ticket.FieldResolutionSeconds, field.TypeInt, value)
+	}
+	if _u.mutation.ResolutionSecondsCleared() {
+		_spec.ClearField(ticket.FieldResolutionSeconds, field.TypeInt)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2503,6 +2918,51 @@ func (_u *TicketUpdateOne) sqlSave(ctx context.Context) (_node *Ticket, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowUpsIDs(); len(nodes) > 0 && !_u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   ticket.FollowUpsTable,
+			Columns: []string{ticket.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ticket.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

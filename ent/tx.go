@@ -32,6 +32,8 @@ type Tx struct {
 	Customer *CustomerClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// RoutingRule is the client for interacting with the RoutingRule builders.
+	RoutingRule *RoutingRuleClient
 	// SLAClock is the client for interacting with the SLAClock builders.
 	SLAClock *SLAClockClient
 	// SLAPolicy is the client for interacting with the SLAPolicy builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.Counter = NewCounterClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.RoutingRule = NewRoutingRuleClient(tx.config)
 	tx.SLAClock = NewSLAClockClient(tx.config)
 	tx.SLAPolicy = NewSLAPolicyClient(tx.config)
 	tx.SearchDocument = NewSearchDocumentClient(tx.config)

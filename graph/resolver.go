@@ -12,6 +12,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/tag"
 	"helpdesk/ent/team"
@@ -28,6 +29,7 @@ import (
 	"helpdesk/internal/notify"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/search"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
@@ -57,6 +59,8 @@ type Resolver struct {
 	Metrics *metrics.Metrics
 	// Search finds tickets and customers by their text.
 	Search *search.Service
+	// Routing manages the routing rules.
+	Routing *routing.Service
 }
 
 // viewer returns the authenticated caller. The root-field guard (see
@@ -83,6 +87,7 @@ var tablesByPrefix = map[string]string{
 	gid.TicketEvent:      ticketevent.Table,
 	gid.APIToken:         apitoken.Table,
 	gid.Notification:     notification.Table,
+	gid.RoutingRule:      routingrule.Table,
 }
 
 // nodeType is ent's node-type resolver for our ids.

@@ -17,6 +17,7 @@ import (
 	"helpdesk/ent/customer"
 	"helpdesk/ent/notification"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/routingrule"
 	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/slaclock"
@@ -329,6 +330,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The RoutingRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RoutingRuleFunc func(context.Context, *ent.RoutingRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RoutingRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RoutingRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RoutingRuleQuery", q)
+}
+
+// The TraverseRoutingRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRoutingRule func(context.Context, *ent.RoutingRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRoutingRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRoutingRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RoutingRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RoutingRuleQuery", q)
+}
+
 // The SLAClockFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SLAClockFunc func(context.Context, *ent.SLAClockQuery) (ent.Value, error)
 
@@ -593,6 +621,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.RoutingRuleQuery:
+		return &query[*ent.RoutingRuleQuery, predicate.RoutingRule, routingrule.OrderOption]{typ: ent.TypeRoutingRule, tq: q}, nil
 	case *ent.SLAClockQuery:
 		return &query[*ent.SLAClockQuery, predicate.SLAClock, slaclock.OrderOption]{typ: ent.TypeSLAClock, tq: q}, nil
 	case *ent.SLAPolicyQuery:

@@ -301,6 +301,37 @@ var (
 			},
 		},
 	}
+	// RoutingRulesColumns holds the columns for the "routing_rules" table.
+	RoutingRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "channels", Type: field.TypeJSON},
+		{Name: "customer_id", Type: field.TypeString, Nullable: true},
+		{Name: "organization", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "category_id", Type: field.TypeString, Nullable: true},
+		{Name: "tags", Type: field.TypeJSON},
+		{Name: "title_words", Type: field.TypeJSON},
+		{Name: "team_id", Type: field.TypeString, Nullable: true},
+		{Name: "priority", Type: field.TypeEnum, Nullable: true, Enums: []string{"URGENT", "HIGH", "MEDIUM", "LOW"}},
+		{Name: "add_tags", Type: field.TypeJSON},
+	}
+	// RoutingRulesTable holds the schema information for the "routing_rules" table.
+	RoutingRulesTable = &schema.Table{
+		Name:       "routing_rules",
+		Columns:    RoutingRulesColumns,
+		PrimaryKey: []*schema.Column{RoutingRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "routingrule_position",
+				Unique:  false,
+				Columns: []*schema.Column{RoutingRulesColumns[4]},
+			},
+		},
+	}
 	// SLAClocksColumns holds the columns for the "sla_clocks" table.
 	SLAClocksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -465,6 +496,9 @@ var (
 		{Name: "description", Type: field.TypeString, Default: ""},
 		{Name: "is_default", Type: field.TypeBool, Default: false},
 		{Name: "assignment_strategy", Type: field.TypeEnum, Enums: []string{"PRIORITY", "ROUND_ROBIN", "LEAST_LOADED", "MANUAL"}, Default: "PRIORITY"},
+		{Name: "waiting_counts_as_active", Type: field.TypeBool, Default: true},
+		{Name: "requeue_when_offline", Type: field.TypeBool, Default: false},
+		{Name: "escalation_raises_priority", Type: field.TypeBool, Default: false},
 		{Name: "team_calendar", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "team_escalation_team", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
 	}
@@ -476,13 +510,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "teams_business_calendars_calendar",
-				Columns:    []*schema.Column{TeamsColumns[7]},
+				Columns:    []*schema.Column{TeamsColumns[10]},
 				RefColumns: []*schema.Column{BusinessCalendarsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "teams_teams_escalation_team",
-				Columns:    []*schema.Column{TeamsColumns[8]},
+				Columns:    []*schema.Column{TeamsColumns[11]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -494,6 +528,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "priority", Type: field.TypeInt},
+		{Name: "round_robin_turn", Type: field.TypeInt64, Default: 0},
 		{Name: "agent_id", Type: field.TypeString, Size: 40},
 		{Name: "team_id", Type: field.TypeString, Size: 40},
 	}
@@ -505,13 +540,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "team_memberships_agents_memberships",
-				Columns:    []*schema.Column{TeamMembershipsColumns[4]},
+				Columns:    []*schema.Column{TeamMembershipsColumns[5]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "team_memberships_teams_memberships",
-				Columns:    []*schema.Column{TeamMembershipsColumns[5]},
+				Columns:    []*schema.Column{TeamMembershipsColumns[6]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -520,12 +555,12 @@ var (
 			{
 				Name:    "teammembership_team_id_agent_id",
 				Unique:  true,
-				Columns: []*schema.Column{TeamMembershipsColumns[5], TeamMembershipsColumns[4]},
+				Columns: []*schema.Column{TeamMembershipsColumns[6], TeamMembershipsColumns[5]},
 			},
 			{
 				Name:    "teammembership_agent_id",
 				Unique:  false,
-				Columns: []*schema.Column{TeamMembershipsColumns[4]},
+				Columns: []*schema.Column{TeamMembershipsColumns[5]},
 			},
 		},
 	}
@@ -556,12 +591,17 @@ var (
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "working_seconds", Type: field.TypeInt, Default: 0},
 		{Name: "waiting_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "first_assigned_at", Type: field.TypeTime, Nullable: true},
+		{Name: "first_assignment_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "first_response_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "resolution_seconds", Type: field.TypeInt, Nullable: true},
 		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "category_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "team_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "sla_policy_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "created_by_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "follow_up_of_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// TicketsTable holds the schema information for the "tickets" table.
 	TicketsTable = &schema.Table{
@@ -571,38 +611,44 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tickets_customers_customer",
-				Columns:    []*schema.Column{TicketsColumns[25]},
+				Columns:    []*schema.Column{TicketsColumns[29]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_categories_category",
-				Columns:    []*schema.Column{TicketsColumns[26]},
+				Columns:    []*schema.Column{TicketsColumns[30]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_teams_team",
-				Columns:    []*schema.Column{TicketsColumns[27]},
+				Columns:    []*schema.Column{TicketsColumns[31]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_agents_assignee",
-				Columns:    []*schema.Column{TicketsColumns[28]},
+				Columns:    []*schema.Column{TicketsColumns[32]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_sla_policies_sla_policy",
-				Columns:    []*schema.Column{TicketsColumns[29]},
+				Columns:    []*schema.Column{TicketsColumns[33]},
 				RefColumns: []*schema.Column{SLAPoliciesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "tickets_agents_created_by",
-				Columns:    []*schema.Column{TicketsColumns[30]},
+				Columns:    []*schema.Column{TicketsColumns[34]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tickets_tickets_follow_up_of",
+				Columns:    []*schema.Column{TicketsColumns[35]},
+				RefColumns: []*schema.Column{TicketsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -615,22 +661,22 @@ var (
 			{
 				Name:    "ticket_team_id_status_priority_rank_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[27], TicketsColumns[6], TicketsColumns[8], TicketsColumns[1]},
+				Columns: []*schema.Column{TicketsColumns[31], TicketsColumns[6], TicketsColumns[8], TicketsColumns[1]},
 			},
 			{
 				Name:    "ticket_assignee_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[28], TicketsColumns[6]},
+				Columns: []*schema.Column{TicketsColumns[32], TicketsColumns[6]},
 			},
 			{
 				Name:    "ticket_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[25]},
+				Columns: []*schema.Column{TicketsColumns[29]},
 			},
 			{
 				Name:    "ticket_category_id",
 				Unique:  false,
-				Columns: []*schema.Column{TicketsColumns[26]},
+				Columns: []*schema.Column{TicketsColumns[30]},
 			},
 			{
 				Name:    "ticket_created_at",
@@ -663,7 +709,7 @@ var (
 	TicketEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "sequence", Type: field.TypeInt64, Unique: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED", "SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED", "SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED", "CLAIMED", "TRANSFERRED", "ESCALATED"}},
 		{Name: "changes", Type: field.TypeJSON},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "ticket_id", Type: field.TypeString, Size: 40},
@@ -794,6 +840,7 @@ var (
 		CountersTable,
 		CustomersTable,
 		NotificationsTable,
+		RoutingRulesTable,
 		SLAClocksTable,
 		SLAPoliciesTable,
 		SearchDocumentsTable,
@@ -837,6 +884,7 @@ func init() {
 	TicketsTable.ForeignKeys[3].RefTable = AgentsTable
 	TicketsTable.ForeignKeys[4].RefTable = SLAPoliciesTable
 	TicketsTable.ForeignKeys[5].RefTable = AgentsTable
+	TicketsTable.ForeignKeys[6].RefTable = TicketsTable
 	TicketEventsTable.ForeignKeys[0].RefTable = TicketsTable
 	TicketEventsTable.ForeignKeys[1].RefTable = AgentsTable
 	TicketEventsTable.ForeignKeys[2].RefTable = CommentsTable

@@ -33,6 +33,9 @@ type Customer func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// RoutingRule is the predicate function for routingrule builders.
+type RoutingRule func(*sql.Selector)
+
 // SLAClock is the predicate function for slaclock builders.
 type SLAClock func(*sql.Selector)
 

@@ -327,6 +327,30 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The RoutingRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RoutingRuleQueryRuleFunc func(context.Context, *ent.RoutingRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RoutingRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RoutingRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RoutingRuleQuery", q)
+}
+
+// The RoutingRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RoutingRuleMutationRuleFunc func(context.Context, *ent.RoutingRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RoutingRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RoutingRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RoutingRuleMutation", m)
+}
+
 // The SLAClockQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SLAClockQueryRuleFunc func(context.Context, *ent.SLAClockQuery) error
@@ -596,6 +620,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
+	case *ent.RoutingRuleQuery:
+		return q.Filter(), nil
 	case *ent.SLAClockQuery:
 		return q.Filter(), nil
 	case *ent.SLAPolicyQuery:
@@ -638,6 +664,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.CustomerMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.RoutingRuleMutation:
 		return m.Filter(), nil
 	case *ent.SLAClockMutation:
 		return m.Filter(), nil

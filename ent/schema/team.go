@@ -30,6 +30,15 @@ func (Team) Fields() []ent.Field {
 		field.Enum("assignment_strategy").
 			Values("PRIORITY", "ROUND_ROBIN", "LEAST_LOADED", "MANUAL").
 			Default("PRIORITY"),
+		// waiting_counts_as_active: a member's WAITING tickets count
+		// against their capacity (else only OPEN and IN_PROGRESS do).
+		field.Bool("waiting_counts_as_active").Default(true),
+		// requeue_when_offline: a member going OFFLINE hands their OPEN
+		// (not started) tickets of this team back to the team queue.
+		field.Bool("requeue_when_offline").Default(false),
+		// escalation_raises_priority: escalating a ticket of this team
+		// raises its priority one step (LOW → MEDIUM → HIGH → URGENT).
+		field.Bool("escalation_raises_priority").Default(false),
 	}
 }
 

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -24,6 +25,12 @@ func (TeamMembership) Fields() []ent.Field {
 		field.String("team_id").GoType(gid.ID("")).Immutable(),
 		field.String("agent_id").GoType(gid.ID("")).Immutable(),
 		field.Int("priority").Positive(),
+		// round_robin_turn is the team-wide turn at which this member was
+		// last given a ticket (0: never); ROUND_ROBIN gives the next one to
+		// the free member whose turn is oldest. Kept in the database so the
+		// rotation is fair across restarts and replicas.
+		field.Int64("round_robin_turn").NonNegative().Default(0).
+			Annotations(entgql.Skip()),
 	}
 }
 

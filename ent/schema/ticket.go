@@ -69,13 +69,33 @@ func (Ticket) Fields() []ent.Field {
 		// status_changed_at is when the status last changed; the time since
 		// then is added to working or waiting time on the next change.
 		field.Time("status_changed_at").Optional().Nillable(),
-		field.Time("first_responded_at").Optional().Nillable(),
-		field.Time("resolved_at").Optional().Nillable(),
+		field.Time("first_responded_at").Optional().Nillable().
+			Annotations(entgql.OrderField("FIRST_RESPONDED_AT")),
+		field.Time("resolved_at").Optional().Nillable().
+			Annotations(entgql.OrderField("RESOLVED_AT")),
 		field.Time("closed_at").Optional().Nillable(),
 		// working_seconds and waiting_seconds total the time spent
 		// IN_PROGRESS and WAITING.
-		field.Int("working_seconds").NonNegative().Default(0),
-		field.Int("waiting_seconds").NonNegative().Default(0),
+		field.Int("working_seconds").NonNegative().Default(0).
+			Annotations(entgql.OrderField("WORKING_SECONDS")),
+		field.Int("waiting_seconds").NonNegative().Default(0).
+			Annotations(entgql.OrderField("WAITING_SECONDS")),
+		// first_assigned_at is when the ticket first got an assignee; the
+		// *_seconds fields below are the times from creation to the first
+		// assignment, the first public agent reply and the (last)
+		// resolution, kept as they happen so they can be filtered and
+		// sorted on.
+		field.Time("first_assigned_at").Optional().Nillable().
+			Annotations(entgql.OrderField("FIRST_ASSIGNED_AT")),
+		field.Int("first_assignment_seconds").Optional().Nillable().NonNegative().
+			Annotations(entgql.OrderField("FIRST_ASSIGNMENT_SECONDS")),
+		field.Int("first_response_seconds").Optional().Nillable().NonNegative().
+			Annotations(entgql.OrderField("FIRST_RESPONSE_SECONDS")),
+		field.Int("resolution_seconds").Optional().Nillable().NonNegative().
+			Annotations(entgql.OrderField("RESOLUTION_SECONDS")),
+		// follow_up_of_id is the closed ticket this one continues: a
+		// customer who writes after a ticket is closed opens a follow-up.
+		field.String("follow_up_of_id").GoType(gid.ID("")).Optional().Nillable().Immutable(),
 		field.String("customer_id").GoType(gid.ID("")).Optional().Nillable(),
 		field.String("category_id").GoType(gid.ID("")).Optional().Nillable(),
 		field.String("team_id").GoType(gid.ID("")).Optional().Nillable(),
@@ -96,6 +116,8 @@ func (Ticket) Edges() []ent.Edge {
 		edge.To("created_by", Agent.Type).Field("created_by_id").Unique().Immutable(),
 		edge.To("tags", Tag.Type),
 		edge.To("watchers", Agent.Type),
+		edge.To("follow_up_of", Ticket.Type).Field("follow_up_of_id").Unique().Immutable().
+			From("follow_ups").Annotations(entgql.Skip()),
 		edge.From("comments", Comment.Type).Ref("ticket").
 			Annotations(entgql.RelayConnection()),
 		edge.From("events", TicketEvent.Type).Ref("ticket").

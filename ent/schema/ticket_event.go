@@ -36,9 +36,11 @@ func (TicketEvent) Fields() []ent.Field {
 		// status with the fields it carries) STATUS_CHANGED; any other edit
 		// is UPDATED. SLA_REMINDER, SLA_WARNING and SLA_BREACHED are an SLA
 		// clock reaching a reminder level, the warning level and its target.
+		// CLAIMED, TRANSFERRED and ESCALATED name the workflow mutations of
+		// the same names.
 		field.Enum("kind").
 			Values("CREATED", "UPDATED", "COMMENTED", "STATUS_CHANGED", "ASSIGNED", "UNASSIGNED", "TEAM_CHANGED",
-				"SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED").
+				"SLA_REMINDER", "SLA_WARNING", "SLA_BREACHED", "CLAIMED", "TRANSFERRED", "ESCALATED").
 			Immutable(),
 		field.JSON("changes", []schematype.FieldChange{}).Immutable(),
 		field.Time("created_at").Immutable().

@@ -30,6 +30,12 @@ const (
 	FieldIsDefault = "is_default"
 	// FieldAssignmentStrategy holds the string denoting the assignment_strategy field in the database.
 	FieldAssignmentStrategy = "assignment_strategy"
+	// FieldWaitingCountsAsActive holds the string denoting the waiting_counts_as_active field in the database.
+	FieldWaitingCountsAsActive = "waiting_counts_as_active"
+	// FieldRequeueWhenOffline holds the string denoting the requeue_when_offline field in the database.
+	FieldRequeueWhenOffline = "requeue_when_offline"
+	// FieldEscalationRaisesPriority holds the string denoting the escalation_raises_priority field in the database.
+	FieldEscalationRaisesPriority = "escalation_raises_priority"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
 	EdgeMemberships = "memberships"
 	// EdgeCalendar holds the string denoting the calendar edge name in mutations.
@@ -76,6 +82,9 @@ var Columns = []string{
 	FieldDescription,
 	FieldIsDefault,
 	FieldAssignmentStrategy,
+	FieldWaitingCountsAsActive,
+	FieldRequeueWhenOffline,
+	FieldEscalationRaisesPriority,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "teams"
@@ -113,6 +122,12 @@ var (
 	DefaultDescription string
 	// DefaultIsDefault holds the default value on creation for the "is_default" field.
 	DefaultIsDefault bool
+	// DefaultWaitingCountsAsActive holds the default value on creation for the "waiting_counts_as_active" field.
+	DefaultWaitingCountsAsActive bool
+	// DefaultRequeueWhenOffline holds the default value on creation for the "requeue_when_offline" field.
+	DefaultRequeueWhenOffline bool
+	// DefaultEscalationRaisesPriority holds the default value on creation for the "escalation_raises_priority" field.
+	DefaultEscalationRaisesPriority bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -183,6 +198,21 @@ func ByIsDefault(opts ...sql.OrderTermOption) OrderOption {
 // ByAssignmentStrategy orders the results by the assignment_strategy field.
 func ByAssignmentStrategy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAssignmentStrategy, opts...).ToFunc()
+}
+
+// ByWaitingCountsAsActive orders the results by the waiting_counts_as_active field.
+func ByWaitingCountsAsActive(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWaitingCountsAsActive, opts...).ToFunc()
+}
+
+// ByRequeueWhenOffline orders the results by the requeue_when_offline field.
+func ByRequeueWhenOffline(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequeueWhenOffline, opts...).ToFunc()
+}
+
+// ByEscalationRaisesPriority orders the results by the escalation_raises_priority field.
+func ByEscalationRaisesPriority(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEscalationRaisesPriority, opts...).ToFunc()
 }
 
 // ByMembershipsCount orders the results by memberships count.

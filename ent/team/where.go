@@ -81,6 +81,21 @@ func IsDefault(v bool) predicate.Team {
 	return predicate.Team(sql.FieldEQ(FieldIsDefault, v))
 }
 
+// WaitingCountsAsActive applies equality check predicate on the "waiting_counts_as_active" field. It's identical to WaitingCountsAsActiveEQ.
+func WaitingCountsAsActive(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldWaitingCountsAsActive, v))
+}
+
+// RequeueWhenOffline applies equality check predicate on the "requeue_when_offline" field. It's identical to RequeueWhenOfflineEQ.
+func RequeueWhenOffline(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldRequeueWhenOffline, v))
+}
+
+// EscalationRaisesPriority applies equality check predicate on the "escalation_raises_priority" field. It's identical to EscalationRaisesPriorityEQ.
+func EscalationRaisesPriority(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldEscalationRaisesPriority, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Team {
 	return predicate.Team(sql.FieldEQ(FieldCreatedAt, v))
@@ -319,6 +334,36 @@ func AssignmentStrategyIn(vs ...AssignmentStrategy) predicate.Team {
 // AssignmentStrategyNotIn applies the NotIn predicate on the "assignment_strategy" field.
 func AssignmentStrategyNotIn(vs ...AssignmentStrategy) predicate.Team {
 	return predicate.Team(sql.FieldNotIn(FieldAssignmentStrategy, vs...))
+}
+
+// WaitingCountsAsActiveEQ applies the EQ predicate on the "waiting_counts_as_active" field.
+func WaitingCountsAsActiveEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldWaitingCountsAsActive, v))
+}
+
+// WaitingCountsAsActiveNEQ applies the NEQ predicate on the "waiting_counts_as_active" field.
+func WaitingCountsAsActiveNEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldNEQ(FieldWaitingCountsAsActive, v))
+}
+
+// RequeueWhenOfflineEQ applies the EQ predicate on the "requeue_when_offline" field.
+func RequeueWhenOfflineEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldRequeueWhenOffline, v))
+}
+
+// RequeueWhenOfflineNEQ applies the NEQ predicate on the "requeue_when_offline" field.
+func RequeueWhenOfflineNEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldNEQ(FieldRequeueWhenOffline, v))
+}
+
+// EscalationRaisesPriorityEQ applies the EQ predicate on the "escalation_raises_priority" field.
+func EscalationRaisesPriorityEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldEQ(FieldEscalationRaisesPriority, v))
+}
+
+// EscalationRaisesPriorityNEQ applies the NEQ predicate on the "escalation_raises_priority" field.
+func EscalationRaisesPriorityNEQ(v bool) predicate.Team {
+	return predicate.Team(sql.FieldNEQ(FieldEscalationRaisesPriority, v))
 }
 
 // HasMemberships applies the HasEdge predicate on the "memberships" edge.

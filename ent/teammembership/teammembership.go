@@ -25,6 +25,8 @@ const (
 	FieldAgentID = "agent_id"
 	// FieldPriority holds the string denoting the priority field in the database.
 	FieldPriority = "priority"
+	// FieldRoundRobinTurn holds the string denoting the round_robin_turn field in the database.
+	FieldRoundRobinTurn = "round_robin_turn"
 	// EdgeTeam holds the string denoting the team edge name in mutations.
 	EdgeTeam = "team"
 	// EdgeAgent holds the string denoting the agent edge name in mutations.
@@ -55,6 +57,7 @@ var Columns = []string{
 	FieldTeamID,
 	FieldAgentID,
 	FieldPriority,
+	FieldRoundRobinTurn,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -76,6 +79,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// PriorityValidator is a validator for the "priority" field. It is called by the builders before save.
 	PriorityValidator func(int) error
+	// DefaultRoundRobinTurn holds the default value on creation for the "round_robin_turn" field.
+	DefaultRoundRobinTurn int64
+	// RoundRobinTurnValidator is a validator for the "round_robin_turn" field. It is called by the builders before save.
+	RoundRobinTurnValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -113,6 +120,11 @@ func ByAgentID(opts ...sql.OrderTermOption) OrderOption {
 // ByPriority orders the results by the priority field.
 func ByPriority(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPriority, opts...).ToFunc()
+}
+
+// ByRoundRobinTurn orders the results by the round_robin_turn field.
+func ByRoundRobinTurn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRoundRobinTurn, opts...).ToFunc()
 }
 
 // ByTeamField orders the results by team field.

@@ -81,6 +81,11 @@ func Priority(v int) predicate.TeamMembership {
 	return predicate.TeamMembership(sql.FieldEQ(FieldPriority, v))
 }
 
+// RoundRobinTurn applies equality check predicate on the "round_robin_turn" field. It's identical to RoundRobinTurnEQ.
+func RoundRobinTurn(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldEQ(FieldRoundRobinTurn, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.TeamMembership {
 	return predicate.TeamMembership(sql.FieldEQ(FieldCreatedAt, v))
@@ -339,6 +344,46 @@ func PriorityLT(v int) predicate.TeamMembership {
 // PriorityLTE applies the LTE predicate on the "priority" field.
 func PriorityLTE(v int) predicate.TeamMembership {
 	return predicate.TeamMembership(sql.FieldLTE(FieldPriority, v))
+}
+
+// RoundRobinTurnEQ applies the EQ predicate on the "round_robin_turn" field.
+func RoundRobinTurnEQ(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldEQ(FieldRoundRobinTurn, v))
+}
+
+// RoundRobinTurnNEQ applies the NEQ predicate on the "round_robin_turn" field.
+func RoundRobinTurnNEQ(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldNEQ(FieldRoundRobinTurn, v))
+}
+
+// RoundRobinTurnIn applies the In predicate on the "round_robin_turn" field.
+func RoundRobinTurnIn(vs ...int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldIn(FieldRoundRobinTurn, vs...))
+}
+
+// RoundRobinTurnNotIn applies the NotIn predicate on the "round_robin_turn" field.
+func RoundRobinTurnNotIn(vs ...int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldNotIn(FieldRoundRobinTurn, vs...))
+}
+
+// RoundRobinTurnGT applies the GT predicate on the "round_robin_turn" field.
+func RoundRobinTurnGT(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldGT(FieldRoundRobinTurn, v))
+}
+
+// RoundRobinTurnGTE applies the GTE predicate on the "round_robin_turn" field.
+func RoundRobinTurnGTE(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldGTE(FieldRoundRobinTurn, v))
+}
+
+// RoundRobinTurnLT applies the LT predicate on the "round_robin_turn" field.
+func RoundRobinTurnLT(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldLT(FieldRoundRobinTurn, v))
+}
+
+// RoundRobinTurnLTE applies the LTE predicate on the "round_robin_turn" field.
+func RoundRobinTurnLTE(v int64) predicate.TeamMembership {
+	return predicate.TeamMembership(sql.FieldLTE(FieldRoundRobinTurn, v))
 }
 
 // HasTeam applies the HasEdge predicate on the "team" edge.

@@ -68,6 +68,16 @@ const (
 	FieldWorkingSeconds = "working_seconds"
 	// FieldWaitingSeconds holds the string denoting the waiting_seconds field in the database.
 	FieldWaitingSeconds = "waiting_seconds"
+	// FieldFirstAssignedAt holds the string denoting the first_assigned_at field in the database.
+	FieldFirstAssignedAt = "first_assigned_at"
+	// FieldFirstAssignmentSeconds holds the string denoting the first_assignment_seconds field in the database.
+	FieldFirstAssignmentSeconds = "first_assignment_seconds"
+	// FieldFirstResponseSeconds holds the string denoting the first_response_seconds field in the database.
+	FieldFirstResponseSeconds = "first_response_seconds"
+	// FieldResolutionSeconds holds the string denoting the resolution_seconds field in the database.
+	FieldResolutionSeconds = "resolution_seconds"
+	// FieldFollowUpOfID holds the string denoting the follow_up_of_id field in the database.
+	FieldFollowUpOfID = "follow_up_of_id"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
 	// FieldCategoryID holds the string denoting the category_id field in the database.
@@ -96,6 +106,10 @@ const (
 	EdgeTags = "tags"
 	// EdgeWatchers holds the string denoting the watchers edge name in mutations.
 	EdgeWatchers = "watchers"
+	// EdgeFollowUps holds the string denoting the follow_ups edge name in mutations.
+	EdgeFollowUps = "follow_ups"
+	// EdgeFollowUpOf holds the string denoting the follow_up_of edge name in mutations.
+	EdgeFollowUpOf = "follow_up_of"
 	// EdgeComments holds the string denoting the comments edge name in mutations.
 	EdgeComments = "comments"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
@@ -156,6 +170,14 @@ const (
 	// WatchersInverseTable is the table name for the Agent entity.
 	// It exists in this package in order to avoid circular dependency with the "agent" package.
 	WatchersInverseTable = "agents"
+	// FollowUpsTable is the table that holds the follow_ups relation/edge.
+	FollowUpsTable = "tickets"
+	// FollowUpsColumn is the table column denoting the follow_ups relation/edge.
+	FollowUpsColumn = "follow_up_of_id"
+	// FollowUpOfTable is the table that holds the follow_up_of relation/edge.
+	FollowUpOfTable = "tickets"
+	// FollowUpOfColumn is the table column denoting the follow_up_of relation/edge.
+	FollowUpOfColumn = "follow_up_of_id"
 	// CommentsTable is the table that holds the comments relation/edge.
 	CommentsTable = "comments"
 	// CommentsInverseTable is the table name for the Comment entity.
@@ -206,6 +228,11 @@ var Columns = []string{
 	FieldClosedAt,
 	FieldWorkingSeconds,
 	FieldWaitingSeconds,
+	FieldFirstAssignedAt,
+	FieldFirstAssignmentSeconds,
+	FieldFirstResponseSeconds,
+	FieldResolutionSeconds,
+	FieldFollowUpOfID,
 	FieldCustomerID,
 	FieldCategoryID,
 	FieldTeamID,
@@ -266,6 +293,12 @@ var (
 	DefaultWaitingSeconds int
 	// WaitingSecondsValidator is a validator for the "waiting_seconds" field. It is called by the builders before save.
 	WaitingSecondsValidator func(int) error
+	// FirstAssignmentSecondsValidator is a validator for the "first_assignment_seconds" field. It is called by the builders before save.
+	FirstAssignmentSecondsValidator func(int) error
+	// FirstResponseSecondsValidator is a validator for the "first_response_seconds" field. It is called by the builders before save.
+	FirstResponseSecondsValidator func(int) error
+	// ResolutionSecondsValidator is a validator for the "resolution_seconds" field. It is called by the builders before save.
+	ResolutionSecondsValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -496,6 +529,31 @@ func ByWaitingSeconds(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWaitingSeconds, opts...).ToFunc()
 }
 
+// ByFirstAssignedAt orders the results by the first_assigned_at field.
+func ByFirstAssignedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstAssignedAt, opts...).ToFunc()
+}
+
+// ByFirstAssignmentSeconds orders the results by the first_assignment_seconds field.
+func ByFirstAssignmentSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstAssignmentSeconds, opts...).ToFunc()
+}
+
+// ByFirstResponseSeconds orders the results by the first_response_seconds field.
+func ByFirstResponseSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstResponseSeconds, opts...).ToFunc()
+}
+
+// ByResolutionSeconds orders the results by the resolution_seconds field.
+func ByResolutionSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolutionSeconds, opts...).ToFunc()
+}
+
+// ByFollowUpOfID orders the results by the follow_up_of_id field.
+func ByFollowUpOfID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFollowUpOfID, opts...).ToFunc()
+}
+
 // ByCustomerID orders the results by the customer_id field.
 func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
@@ -596,6 +654,27 @@ func ByWatchers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByFollowUpsCount orders the results by follow_ups count.
+func ByFollowUpsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newFollowUpsStep(), opts...)
+	}
+}
+
+// ByFollowUps orders the results by follow_ups terms.
+func ByFollowUps(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFollowUpsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByFollowUpOfField orders the results by follow_up_of field.
+func ByFollowUpOfField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFollowUpOfStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByCommentsCount orders the results by comments count.
 func ByCommentsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -691,6 +770,20 @@ func newWatchersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(WatchersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, WatchersTable, WatchersPrimaryKey...),
+	)
+}
+func newFollowUpsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, FollowUpsTable, FollowUpsColumn),
+	)
+}
+func newFollowUpOfStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, FollowUpOfTable, FollowUpOfColumn),
 	)
 }
 func newCommentsStep() *sqlgraph.Step {

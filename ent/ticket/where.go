@@ -152,6 +152,31 @@ func WaitingSeconds(v int) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldWaitingSeconds, v))
 }
 
+// FirstAssignedAt applies equality check predicate on the "first_assigned_at" field. It's identical to FirstAssignedAtEQ.
+func FirstAssignedAt(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignmentSeconds applies equality check predicate on the "first_assignment_seconds" field. It's identical to FirstAssignmentSecondsEQ.
+func FirstAssignmentSeconds(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstResponseSeconds applies equality check predicate on the "first_response_seconds" field. It's identical to FirstResponseSecondsEQ.
+func FirstResponseSeconds(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseSeconds, v))
+}
+
+// ResolutionSeconds applies equality check predicate on the "resolution_seconds" field. It's identical to ResolutionSecondsEQ.
+func ResolutionSeconds(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionSeconds, v))
+}
+
+// FollowUpOfID applies equality check predicate on the "follow_up_of_id" field. It's identical to FollowUpOfIDEQ.
+func FollowUpOfID(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFollowUpOfID, v))
+}
+
 // CustomerID applies equality check predicate on the "customer_id" field. It's identical to CustomerIDEQ.
 func CustomerID(v gid.ID) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldCustomerID, v))
@@ -1127,6 +1152,286 @@ func WaitingSecondsLTE(v int) predicate.Ticket {
 	return predicate.Ticket(sql.FieldLTE(FieldWaitingSeconds, v))
 }
 
+// FirstAssignedAtEQ applies the EQ predicate on the "first_assigned_at" field.
+func FirstAssignedAtEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtNEQ applies the NEQ predicate on the "first_assigned_at" field.
+func FirstAssignedAtNEQ(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtIn applies the In predicate on the "first_assigned_at" field.
+func FirstAssignedAtIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFirstAssignedAt, vs...))
+}
+
+// FirstAssignedAtNotIn applies the NotIn predicate on the "first_assigned_at" field.
+func FirstAssignedAtNotIn(vs ...time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFirstAssignedAt, vs...))
+}
+
+// FirstAssignedAtGT applies the GT predicate on the "first_assigned_at" field.
+func FirstAssignedAtGT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtGTE applies the GTE predicate on the "first_assigned_at" field.
+func FirstAssignedAtGTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtLT applies the LT predicate on the "first_assigned_at" field.
+func FirstAssignedAtLT(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtLTE applies the LTE predicate on the "first_assigned_at" field.
+func FirstAssignedAtLTE(v time.Time) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFirstAssignedAt, v))
+}
+
+// FirstAssignedAtIsNil applies the IsNil predicate on the "first_assigned_at" field.
+func FirstAssignedAtIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFirstAssignedAt))
+}
+
+// FirstAssignedAtNotNil applies the NotNil predicate on the "first_assigned_at" field.
+func FirstAssignedAtNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFirstAssignedAt))
+}
+
+// FirstAssignmentSecondsEQ applies the EQ predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsNEQ applies the NEQ predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsNEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsIn applies the In predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFirstAssignmentSeconds, vs...))
+}
+
+// FirstAssignmentSecondsNotIn applies the NotIn predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsNotIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFirstAssignmentSeconds, vs...))
+}
+
+// FirstAssignmentSecondsGT applies the GT predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsGT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsGTE applies the GTE predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsGTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsLT applies the LT predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsLT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsLTE applies the LTE predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsLTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFirstAssignmentSeconds, v))
+}
+
+// FirstAssignmentSecondsIsNil applies the IsNil predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFirstAssignmentSeconds))
+}
+
+// FirstAssignmentSecondsNotNil applies the NotNil predicate on the "first_assignment_seconds" field.
+func FirstAssignmentSecondsNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFirstAssignmentSeconds))
+}
+
+// FirstResponseSecondsEQ applies the EQ predicate on the "first_response_seconds" field.
+func FirstResponseSecondsEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsNEQ applies the NEQ predicate on the "first_response_seconds" field.
+func FirstResponseSecondsNEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsIn applies the In predicate on the "first_response_seconds" field.
+func FirstResponseSecondsIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFirstResponseSeconds, vs...))
+}
+
+// FirstResponseSecondsNotIn applies the NotIn predicate on the "first_response_seconds" field.
+func FirstResponseSecondsNotIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFirstResponseSeconds, vs...))
+}
+
+// FirstResponseSecondsGT applies the GT predicate on the "first_response_seconds" field.
+func FirstResponseSecondsGT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsGTE applies the GTE predicate on the "first_response_seconds" field.
+func FirstResponseSecondsGTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsLT applies the LT predicate on the "first_response_seconds" field.
+func FirstResponseSecondsLT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsLTE applies the LTE predicate on the "first_response_seconds" field.
+func FirstResponseSecondsLTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFirstResponseSeconds, v))
+}
+
+// FirstResponseSecondsIsNil applies the IsNil predicate on the "first_response_seconds" field.
+func FirstResponseSecondsIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFirstResponseSeconds))
+}
+
+// FirstResponseSecondsNotNil applies the NotNil predicate on the "first_response_seconds" field.
+func FirstResponseSecondsNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFirstResponseSeconds))
+}
+
+// ResolutionSecondsEQ applies the EQ predicate on the "resolution_seconds" field.
+func ResolutionSecondsEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsNEQ applies the NEQ predicate on the "resolution_seconds" field.
+func ResolutionSecondsNEQ(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsIn applies the In predicate on the "resolution_seconds" field.
+func ResolutionSecondsIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldResolutionSeconds, vs...))
+}
+
+// ResolutionSecondsNotIn applies the NotIn predicate on the "resolution_seconds" field.
+func ResolutionSecondsNotIn(vs ...int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldResolutionSeconds, vs...))
+}
+
+// ResolutionSecondsGT applies the GT predicate on the "resolution_seconds" field.
+func ResolutionSecondsGT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsGTE applies the GTE predicate on the "resolution_seconds" field.
+func ResolutionSecondsGTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsLT applies the LT predicate on the "resolution_seconds" field.
+func ResolutionSecondsLT(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsLTE applies the LTE predicate on the "resolution_seconds" field.
+func ResolutionSecondsLTE(v int) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldResolutionSeconds, v))
+}
+
+// ResolutionSecondsIsNil applies the IsNil predicate on the "resolution_seconds" field.
+func ResolutionSecondsIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldResolutionSeconds))
+}
+
+// ResolutionSecondsNotNil applies the NotNil predicate on the "resolution_seconds" field.
+func ResolutionSecondsNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldResolutionSeconds))
+}
+
+// FollowUpOfIDEQ applies the EQ predicate on the "follow_up_of_id" field.
+func FollowUpOfIDEQ(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldEQ(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDNEQ applies the NEQ predicate on the "follow_up_of_id" field.
+func FollowUpOfIDNEQ(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNEQ(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDIn applies the In predicate on the "follow_up_of_id" field.
+func FollowUpOfIDIn(vs ...gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldIn(FieldFollowUpOfID, vs...))
+}
+
+// FollowUpOfIDNotIn applies the NotIn predicate on the "follow_up_of_id" field.
+func FollowUpOfIDNotIn(vs ...gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotIn(FieldFollowUpOfID, vs...))
+}
+
+// FollowUpOfIDGT applies the GT predicate on the "follow_up_of_id" field.
+func FollowUpOfIDGT(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGT(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDGTE applies the GTE predicate on the "follow_up_of_id" field.
+func FollowUpOfIDGTE(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldGTE(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDLT applies the LT predicate on the "follow_up_of_id" field.
+func FollowUpOfIDLT(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLT(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDLTE applies the LTE predicate on the "follow_up_of_id" field.
+func FollowUpOfIDLTE(v gid.ID) predicate.Ticket {
+	return predicate.Ticket(sql.FieldLTE(FieldFollowUpOfID, v))
+}
+
+// FollowUpOfIDContains applies the Contains predicate on the "follow_up_of_id" field.
+func FollowUpOfIDContains(v gid.ID) predicate.Ticket {
+	vc := string(v)
+	return predicate.Ticket(sql.FieldContains(FieldFollowUpOfID, vc))
+}
+
+// FollowUpOfIDHasPrefix applies the HasPrefix predicate on the "follow_up_of_id" field.
+func FollowUpOfIDHasPrefix(v gid.ID) predicate.Ticket {
+	vc := string(v)
+	return predicate.Ticket(sql.FieldHasPrefix(FieldFollowUpOfID, vc))
+}
+
+// FollowUpOfIDHasSuffix applies the HasSuffix predicate on the "follow_up_of_id" field.
+func FollowUpOfIDHasSuffix(v gid.ID) predicate.Ticket {
+	vc := string(v)
+	return predicate.Ticket(sql.FieldHasSuffix(FieldFollowUpOfID, vc))
+}
+
+// FollowUpOfIDIsNil applies the IsNil predicate on the "follow_up_of_id" field.
+func FollowUpOfIDIsNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldIsNull(FieldFollowUpOfID))
+}
+
+// FollowUpOfIDNotNil applies the NotNil predicate on the "follow_up_of_id" field.
+func FollowUpOfIDNotNil() predicate.Ticket {
+	return predicate.Ticket(sql.FieldNotNull(FieldFollowUpOfID))
+}
+
+// FollowUpOfIDEqualFold applies the EqualFold predicate on the "follow_up_of_id" field.
+func FollowUpOfIDEqualFold(v gid.ID) predicate.Ticket {
+	vc := string(v)
+	return predicate.Ticket(sql.FieldEqualFold(FieldFollowUpOfID, vc))
+}
+
+// FollowUpOfIDContainsFold applies the ContainsFold predicate on the "follow_up_of_id" field.
+func FollowUpOfIDContainsFold(v gid.ID) predicate.Ticket {
+	vc := string(v)
+	return predicate.Ticket(sql.FieldContainsFold(FieldFollowUpOfID, vc))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v gid.ID) predicate.Ticket {
 	return predicate.Ticket(sql.FieldEQ(FieldCustomerID, v))
@@ -1783,6 +2088,52 @@ func HasWatchers() predicate.Ticket {
 func HasWatchersWith(preds ...predicate.Agent) predicate.Ticket {
 	return predicate.Ticket(func(s *sql.Selector) {
 		step := newWatchersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFollowUps applies the HasEdge predicate on the "follow_ups" edge.
+func HasFollowUps() predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, FollowUpsTable, FollowUpsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFollowUpsWith applies the HasEdge predicate on the "follow_ups" edge with a given conditions (other predicates).
+func HasFollowUpsWith(preds ...predicate.Ticket) predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := newFollowUpsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFollowUpOf applies the HasEdge predicate on the "follow_up_of" edge.
+func HasFollowUpOf() predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, FollowUpOfTable, FollowUpOfColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFollowUpOfWith applies the HasEdge predicate on the "follow_up_of" edge with a given conditions (other predicates).
+func HasFollowUpOfWith(preds ...predicate.Ticket) predicate.Ticket {
+	return predicate.Ticket(func(s *sql.Selector) {
+		step := newFollowUpOfStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -108,6 +108,9 @@ const (
 	KindSLA_REMINDER   Kind = "SLA_REMINDER"
 	KindSLA_WARNING    Kind = "SLA_WARNING"
 	KindSLA_BREACHED   Kind = "SLA_BREACHED"
+	KindCLAIMED        Kind = "CLAIMED"
+	KindTRANSFERRED    Kind = "TRANSFERRED"
+	KindESCALATED      Kind = "ESCALATED"
 )
 
 func (k Kind) String() string {
@@ -117,7 +120,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindCREATED, KindUPDATED, KindCOMMENTED, KindSTATUS_CHANGED, KindASSIGNED, KindUNASSIGNED, KindTEAM_CHANGED, KindSLA_REMINDER, KindSLA_WARNING, KindSLA_BREACHED:
+	case KindCREATED, KindUPDATED, KindCOMMENTED, KindSTATUS_CHANGED, KindASSIGNED, KindUNASSIGNED, KindTEAM_CHANGED, KindSLA_REMINDER, KindSLA_WARNING, KindSLA_BREACHED, KindCLAIMED, KindTRANSFERRED, KindESCALATED:
 		return nil
 	default:
 		return fmt.Errorf("ticketevent: invalid enum value for kind field: %q", k)

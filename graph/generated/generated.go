@@ -24,6 +24,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
 	"helpdesk/internal/ticketing"
@@ -266,16 +267,21 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddComment             func(childComplexity int, input ticketing.AddCommentInput) int
 		AddTeamMember          func(childComplexity int, teamID gid.ID, agentID gid.ID, priority *int) int
+		AssignTicket           func(childComplexity int, id gid.ID, assigneeID *gid.ID) int
+		ClaimTicket            func(childComplexity int, id gid.ID) int
 		CreateAPIToken         func(childComplexity int, input auth.CreateAPITokenInput) int
 		CreateAgent            func(childComplexity int, input directory.CreateAgentInput) int
 		CreateBusinessCalendar func(childComplexity int, input catalog.CreateBusinessCalendarInput) int
 		CreateCategory         func(childComplexity int, input catalog.CreateCategoryInput) int
 		CreateCustomer         func(childComplexity int, input directory.CreateCustomerInput) int
+		CreateRoutingRule      func(childComplexity int, input routing.RuleInput) int
 		CreateSLAPolicy        func(childComplexity int, input catalog.CreateSLAPolicyInput) int
 		CreateTeam             func(childComplexity int, input directory.CreateTeamInput) int
 		CreateTicket           func(childComplexity int, input ticketing.CreateTicketInput) int
 		DeleteBusinessCalendar func(childComplexity int, id gid.ID) int
+		DeleteRoutingRule      func(childComplexity int, id gid.ID) int
 		DeleteSLAPolicy        func(childComplexity int, id gid.ID) int
+		EscalateTicket         func(childComplexity int, id gid.ID, reason *string) int
 		GrantRole              func(childComplexity int, agentID gid.ID, role agent.Role) int
 		Login                  func(childComplexity int, email string, password string) int
 		MarkNotificationsRead  func(childComplexity int, ids []gid.ID) int
@@ -289,10 +295,12 @@ type ComplexityRoot struct {
 		SetTicketSLAPolicy     func(childComplexity int, id gid.ID, policyID *gid.ID) int
 		SetTicketStatus        func(childComplexity int, id gid.ID, status ticket.Status, expectedVersion *int) int
 		SignOutEverywhere      func(childComplexity int, agentID *gid.ID) int
+		TransferTicket         func(childComplexity int, id gid.ID, toAgentID gid.ID, note *string) int
 		UpdateAgent            func(childComplexity int, id gid.ID, input directory.UpdateAgentInput) int
 		UpdateBusinessCalendar func(childComplexity int, id gid.ID, input sla.UpdateCalendarInput) int
 		UpdateCategory         func(childComplexity int, id gid.ID, input catalog.UpdateCategoryInput) int
 		UpdateCustomer         func(childComplexity int, id gid.ID, input directory.UpdateCustomerInput) int
+		UpdateRoutingRule      func(childComplexity int, id gid.ID, input routing.RuleInput) int
 		UpdateSLAPolicy        func(childComplexity int, id gid.ID, input sla.UpdatePolicyInput) int
 		UpdateTeam             func(childComplexity int, id gid.ID, input directory.UpdateTeamInput) int
 		UpdateTicket           func(childComplexity int, id gid.ID, input ticketing.UpdateTicketInput) int
@@ -351,6 +359,7 @@ type ComplexityRoot struct {
 		Nodes                   func(childComplexity int, ids []gid.ID) int
 		Notifications           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, where *ent.NotificationWhereInput, orderBy []*ent.NotificationOrder) int
 		RoleAssignments         func(childComplexity int) int
+		RoutingRules            func(childComplexity int) int
 		SLAPolicies             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.SLAPolicyOrder, where *ent.SLAPolicyWhereInput) int
 		SLAPreview              func(childComplexity int, policyID gid.ID, priority schematype.Priority, from time.Time) int
 		Tags                    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.TagOrder, where *ent.TagWhereInput) int
@@ -366,6 +375,24 @@ type ComplexityRoot struct {
 		Agent func(childComplexity int) int
 		Role  func(childComplexity int) int
 		Team  func(childComplexity int) int
+	}
+
+	RoutingRule struct {
+		Active       func(childComplexity int) int
+		AddTags      func(childComplexity int) int
+		CategoryID   func(childComplexity int) int
+		Channels     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		CustomerID   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Position     func(childComplexity int) int
+		Priority     func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		TeamID       func(childComplexity int) int
+		TitleWords   func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	SLAConditions struct {
@@ -475,18 +502,21 @@ type ComplexityRoot struct {
 	}
 
 	Team struct {
-		AssignmentStrategy func(childComplexity int) int
-		Calendar           func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		Description        func(childComplexity int) int
-		EscalationTeam     func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		IsDefault          func(childComplexity int) int
-		Members            func(childComplexity int) int
-		Memberships        func(childComplexity int) int
-		Name               func(childComplexity int) int
-		Tickets            func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
-		UpdatedAt          func(childComplexity int) int
+		AssignmentStrategy       func(childComplexity int) int
+		Calendar                 func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Description              func(childComplexity int) int
+		EscalationRaisesPriority func(childComplexity int) int
+		EscalationTeam           func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		IsDefault                func(childComplexity int) int
+		Members                  func(childComplexity int) int
+		Memberships              func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		RequeueWhenOffline       func(childComplexity int) int
+		Tickets                  func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) int
+		UpdatedAt                func(childComplexity int) int
+		WaitingCountsAsActive    func(childComplexity int) int
 	}
 
 	TeamConnection struct {
@@ -512,48 +542,54 @@ type ComplexityRoot struct {
 	}
 
 	Ticket struct {
-		Assignee           func(childComplexity int) int
-		AssigneeID         func(childComplexity int) int
-		Category           func(childComplexity int) int
-		CategoryID         func(childComplexity int) int
-		CategoryPath       func(childComplexity int) int
-		Channel            func(childComplexity int) int
-		ClosedAt           func(childComplexity int) int
-		Comments           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CommentOrder, where *ent.CommentWhereInput) int
-		CreatedAt          func(childComplexity int) int
-		CreatedBy          func(childComplexity int) int
-		CreatedByID        func(childComplexity int) int
-		CustomFields       func(childComplexity int) int
-		Customer           func(childComplexity int) int
-		CustomerID         func(childComplexity int) int
-		Description        func(childComplexity int) int
-		Events             func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketEventOrder, where *ent.TicketEventWhereInput) int
-		FirstRespondedAt   func(childComplexity int) int
-		FirstResponseDueAt func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Internal           func(childComplexity int) int
-		NextDueAt          func(childComplexity int) int
-		Number             func(childComplexity int) int
-		OrderReference     func(childComplexity int) int
-		Priority           func(childComplexity int) int
-		ResolutionDueAt    func(childComplexity int) int
-		ResolvedAt         func(childComplexity int) int
-		SLAPolicy          func(childComplexity int) int
-		SLAPolicyExplicit  func(childComplexity int) int
-		SLAPolicyID        func(childComplexity int) int
-		SLAState           func(childComplexity int) int
-		SLATimeline        func(childComplexity int) int
-		Status             func(childComplexity int) int
-		StatusChangedAt    func(childComplexity int) int
-		Tags               func(childComplexity int) int
-		Team               func(childComplexity int) int
-		TeamID             func(childComplexity int) int
-		Title              func(childComplexity int) int
-		UpdatedAt          func(childComplexity int) int
-		Version            func(childComplexity int) int
-		WaitingSeconds     func(childComplexity int) int
-		Watchers           func(childComplexity int) int
-		WorkingSeconds     func(childComplexity int) int
+		Assignee               func(childComplexity int) int
+		AssigneeID             func(childComplexity int) int
+		Category               func(childComplexity int) int
+		CategoryID             func(childComplexity int) int
+		CategoryPath           func(childComplexity int) int
+		Channel                func(childComplexity int) int
+		ClosedAt               func(childComplexity int) int
+		Comments               func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.CommentOrder, where *ent.CommentWhereInput) int
+		CreatedAt              func(childComplexity int) int
+		CreatedBy              func(childComplexity int) int
+		CreatedByID            func(childComplexity int) int
+		CustomFields           func(childComplexity int) int
+		Customer               func(childComplexity int) int
+		CustomerID             func(childComplexity int) int
+		Description            func(childComplexity int) int
+		Events                 func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketEventOrder, where *ent.TicketEventWhereInput) int
+		FirstAssignedAt        func(childComplexity int) int
+		FirstAssignmentSeconds func(childComplexity int) int
+		FirstRespondedAt       func(childComplexity int) int
+		FirstResponseDueAt     func(childComplexity int) int
+		FirstResponseSeconds   func(childComplexity int) int
+		FollowUpOf             func(childComplexity int) int
+		FollowUpOfID           func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Internal               func(childComplexity int) int
+		NextDueAt              func(childComplexity int) int
+		Number                 func(childComplexity int) int
+		OrderReference         func(childComplexity int) int
+		Priority               func(childComplexity int) int
+		ResolutionDueAt        func(childComplexity int) int
+		ResolutionSeconds      func(childComplexity int) int
+		ResolvedAt             func(childComplexity int) int
+		SLAPolicy              func(childComplexity int) int
+		SLAPolicyExplicit      func(childComplexity int) int
+		SLAPolicyID            func(childComplexity int) int
+		SLAState               func(childComplexity int) int
+		SLATimeline            func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		StatusChangedAt        func(childComplexity int) int
+		Tags                   func(childComplexity int) int
+		Team                   func(childComplexity int) int
+		TeamID                 func(childComplexity int) int
+		Title                  func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+		Version                func(childComplexity int) int
+		WaitingSeconds         func(childComplexity int) int
+		Watchers               func(childComplexity int) int
+		WorkingSeconds         func(childComplexity int) int
 	}
 
 	TicketConnection struct {
@@ -679,6 +715,13 @@ type MutationResolver interface {
 	UpdateBusinessCalendar(ctx context.Context, id gid.ID, input sla.UpdateCalendarInput) (*ent.BusinessCalendar, error)
 	DeleteBusinessCalendar(ctx context.Context, id gid.ID) (gid.ID, error)
 	SetTicketSLAPolicy(ctx context.Context, id gid.ID, policyID *gid.ID) (*ent.Ticket, error)
+	AssignTicket(ctx context.Context, id gid.ID, assigneeID *gid.ID) (*ent.Ticket, error)
+	ClaimTicket(ctx context.Context, id gid.ID) (*ent.Ticket, error)
+	TransferTicket(ctx context.Context, id gid.ID, toAgentID gid.ID, note *string) (*ent.Ticket, error)
+	EscalateTicket(ctx context.Context, id gid.ID, reason *string) (*ent.Ticket, error)
+	CreateRoutingRule(ctx context.Context, input routing.RuleInput) (*ent.RoutingRule, error)
+	UpdateRoutingRule(ctx context.Context, id gid.ID, input routing.RuleInput) (*ent.RoutingRule, error)
+	DeleteRoutingRule(ctx context.Context, id gid.ID) (gid.ID, error)
 }
 type NotificationConnectionResolver interface {
 	UnreadCount(ctx context.Context, obj *ent.NotificationConnection) (int, error)
@@ -703,6 +746,7 @@ type QueryResolver interface {
 	AgentStats(ctx context.Context, from time.Time, to time.Time, teamID *gid.ID, orderBy *stats.AgentOrder) ([]*stats.AgentKPI, error)
 	SLAPreview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*sla.Preview, error)
 	TicketStats(ctx context.Context, where *ent.TicketWhereInput, groupBy []stats.Dimension, categoryLevel *int, timeBucket *stats.TimeBucket, timezone *string) ([]*stats.Bucket, error)
+	RoutingRules(ctx context.Context) ([]*ent.RoutingRule, error)
 }
 type RoleAssignmentResolver interface {
 	Agent(ctx context.Context, obj *authz.RoleAssignment) (*ent.Agent, error)
@@ -1569,6 +1613,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddTeamMember(childComplexity, args["teamID"].(gid.ID), args["agentID"].(gid.ID), args["priority"].(*int)), true
+	case "Mutation.assignTicket":
+		if e.ComplexityRoot.Mutation.AssignTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignTicket(childComplexity, args["id"].(gid.ID), args["assigneeID"].(*gid.ID)), true
+	case "Mutation.claimTicket":
+		if e.ComplexityRoot.Mutation.ClaimTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_claimTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClaimTicket(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -1624,6 +1690,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(directory.CreateCustomerInput)), true
+	case "Mutation.createRoutingRule":
+		if e.ComplexityRoot.Mutation.CreateRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRoutingRule(childComplexity, args["input"].(routing.RuleInput)), true
 	case "Mutation.createSLAPolicy":
 		if e.ComplexityRoot.Mutation.CreateSLAPolicy == nil {
 			break
@@ -1668,6 +1745,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteBusinessCalendar(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.deleteRoutingRule":
+		if e.ComplexityRoot.Mutation.DeleteRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRoutingRule(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.deleteSLAPolicy":
 		if e.ComplexityRoot.Mutation.DeleteSLAPolicy == nil {
 			break
@@ -1679,6 +1767,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteSLAPolicy(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.escalateTicket":
+		if e.ComplexityRoot.Mutation.EscalateTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_escalateTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EscalateTicket(childComplexity, args["id"].(gid.ID), args["reason"].(*string)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -1822,6 +1921,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["agentID"].(*gid.ID)), true
+	case "Mutation.transferTicket":
+		if e.ComplexityRoot.Mutation.TransferTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferTicket(childComplexity, args["id"].(gid.ID), args["toAgentID"].(gid.ID), args["note"].(*string)), true
 	case "Mutation.updateAgent":
 		if e.ComplexityRoot.Mutation.UpdateAgent == nil {
 			break
@@ -1866,6 +1976,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["id"].(gid.ID), args["input"].(directory.UpdateCustomerInput)), true
+	case "Mutation.updateRoutingRule":
+		if e.ComplexityRoot.Mutation.UpdateRoutingRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRoutingRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRoutingRule(childComplexity, args["id"].(gid.ID), args["input"].(routing.RuleInput)), true
 	case "Mutation.updateSLAPolicy":
 		if e.ComplexityRoot.Mutation.UpdateSLAPolicy == nil {
 			break
@@ -2173,6 +2294,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RoleAssignments(childComplexity), true
+	case "Query.routingRules":
+		if e.ComplexityRoot.Query.RoutingRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RoutingRules(childComplexity), true
 	case "Query.slaPolicies":
 		if e.ComplexityRoot.Query.SLAPolicies == nil {
 			break
@@ -2281,6 +2408,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleAssignment.Team(childComplexity), true
+
+	case "RoutingRule.active":
+		if e.ComplexityRoot.RoutingRule.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Active(childComplexity), true
+	case "RoutingRule.addTags":
+		if e.ComplexityRoot.RoutingRule.AddTags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.AddTags(childComplexity), true
+	case "RoutingRule.categoryID":
+		if e.ComplexityRoot.RoutingRule.CategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CategoryID(childComplexity), true
+	case "RoutingRule.channels":
+		if e.ComplexityRoot.RoutingRule.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Channels(childComplexity), true
+	case "RoutingRule.createdAt":
+		if e.ComplexityRoot.RoutingRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CreatedAt(childComplexity), true
+	case "RoutingRule.customerID":
+		if e.ComplexityRoot.RoutingRule.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.CustomerID(childComplexity), true
+	case "RoutingRule.id":
+		if e.ComplexityRoot.RoutingRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.ID(childComplexity), true
+	case "RoutingRule.name":
+		if e.ComplexityRoot.RoutingRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Name(childComplexity), true
+	case "RoutingRule.organization":
+		if e.ComplexityRoot.RoutingRule.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Organization(childComplexity), true
+	case "RoutingRule.position":
+		if e.ComplexityRoot.RoutingRule.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Position(childComplexity), true
+	case "RoutingRule.priority":
+		if e.ComplexityRoot.RoutingRule.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Priority(childComplexity), true
+	case "RoutingRule.tags":
+		if e.ComplexityRoot.RoutingRule.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.Tags(childComplexity), true
+	case "RoutingRule.teamID":
+		if e.ComplexityRoot.RoutingRule.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.TeamID(childComplexity), true
+	case "RoutingRule.titleWords":
+		if e.ComplexityRoot.RoutingRule.TitleWords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.TitleWords(childComplexity), true
+	case "RoutingRule.updatedAt":
+		if e.ComplexityRoot.RoutingRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingRule.UpdatedAt(childComplexity), true
 
 	case "SLAConditions.categoryIDs":
 		if e.ComplexityRoot.SLAConditions.CategoryIDs == nil {
@@ -2741,6 +2959,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.Description(childComplexity), true
+	case "Team.escalationRaisesPriority":
+		if e.ComplexityRoot.Team.EscalationRaisesPriority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.EscalationRaisesPriority(childComplexity), true
 	case "Team.escalationTeam":
 		if e.ComplexityRoot.Team.EscalationTeam == nil {
 			break
@@ -2777,6 +3001,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.Name(childComplexity), true
+	case "Team.requeueWhenOffline":
+		if e.ComplexityRoot.Team.RequeueWhenOffline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.RequeueWhenOffline(childComplexity), true
 	case "Team.tickets":
 		if e.ComplexityRoot.Team.Tickets == nil {
 			break
@@ -2794,6 +3024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.UpdatedAt(childComplexity), true
+	case "Team.waitingCountsAsActive":
+		if e.ComplexityRoot.Team.WaitingCountsAsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.WaitingCountsAsActive(childComplexity), true
 
 	case "TeamConnection.edges":
 		if e.ComplexityRoot.TeamConnection.Edges == nil {
@@ -2982,6 +3218,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.Events(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TicketEventOrder), args["where"].(*ent.TicketEventWhereInput)), true
+	case "Ticket.firstAssignedAt":
+		if e.ComplexityRoot.Ticket.FirstAssignedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstAssignedAt(childComplexity), true
+	case "Ticket.firstAssignmentSeconds":
+		if e.ComplexityRoot.Ticket.FirstAssignmentSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstAssignmentSeconds(childComplexity), true
 	case "Ticket.firstRespondedAt":
 		if e.ComplexityRoot.Ticket.FirstRespondedAt == nil {
 			break
@@ -2994,6 +3242,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.FirstResponseDueAt(childComplexity), true
+	case "Ticket.firstResponseSeconds":
+		if e.ComplexityRoot.Ticket.FirstResponseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FirstResponseSeconds(childComplexity), true
+	case "Ticket.followUpOf":
+		if e.ComplexityRoot.Ticket.FollowUpOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FollowUpOf(childComplexity), true
+	case "Ticket.followUpOfID":
+		if e.ComplexityRoot.Ticket.FollowUpOfID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.FollowUpOfID(childComplexity), true
 	case "Ticket.id":
 		if e.ComplexityRoot.Ticket.ID == nil {
 			break
@@ -3036,6 +3302,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ticket.ResolutionDueAt(childComplexity), true
+	case "Ticket.resolutionSeconds":
+		if e.ComplexityRoot.Ticket.ResolutionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.ResolutionSeconds(childComplexity), true
 	case "Ticket.resolvedAt":
 		if e.ComplexityRoot.Ticket.ResolvedAt == nil {
 			break
@@ -3475,6 +3747,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("RoutingRuleInput", ec.unmarshalInputRoutingRuleInput),
+			graphql.NewInputUnmarshaler("RoutingRuleOrder", ec.unmarshalInputRoutingRuleOrder),
 			graphql.NewInputUnmarshaler("SLAConditionsInput", ec.unmarshalInputSLAConditionsInput),
 			graphql.NewInputUnmarshaler("SLAPolicyOrder", ec.unmarshalInputSLAPolicyOrder),
 			graphql.NewInputUnmarshaler("SLAPolicyWhereInput", ec.unmarshalInputSLAPolicyWhereInput),
@@ -5484,6 +5758,43 @@ type Query {
     search: String
   ): TicketConnection!
 }
+type RoutingRule implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  position: Int!
+  active: Boolean!
+  channels: [String!]!
+  customerID: ID
+  organization: String
+  categoryID: ID
+  tags: [String!]!
+  titleWords: [String!]!
+  teamID: ID
+  priority: TicketPriority
+  addTags: [String!]!
+}
+"""
+Ordering options for RoutingRule connections
+"""
+input RoutingRuleOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order RoutingRules.
+  """
+  field: RoutingRuleOrderField!
+}
+"""
+Properties by which RoutingRule connections can be ordered.
+"""
+enum RoutingRuleOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
 type SLAPolicy implements Node {
   id: ID!
   createdAt: Time!
@@ -5785,6 +6096,9 @@ type Team implements Node {
   description: String!
   isDefault: Boolean!
   assignmentStrategy: TeamAssignmentStrategy!
+  waitingCountsAsActive: Boolean!
+  requeueWhenOffline: Boolean!
+  escalationRaisesPriority: Boolean!
   memberships: [TeamMembership!]
   calendar: BusinessCalendar
   escalationTeam: Team
@@ -6091,6 +6405,21 @@ input TeamWhereInput {
   assignmentStrategyIn: [TeamAssignmentStrategy!]
   assignmentStrategyNotIn: [TeamAssignmentStrategy!]
   """
+  waiting_counts_as_active field predicates
+  """
+  waitingCountsAsActive: Boolean
+  waitingCountsAsActiveNEQ: Boolean
+  """
+  requeue_when_offline field predicates
+  """
+  requeueWhenOffline: Boolean
+  requeueWhenOfflineNEQ: Boolean
+  """
+  escalation_raises_priority field predicates
+  """
+  escalationRaisesPriority: Boolean
+  escalationRaisesPriorityNEQ: Boolean
+  """
   memberships edge predicates
   """
   hasMemberships: Boolean
@@ -6136,6 +6465,11 @@ type Ticket implements Node {
   closedAt: Time
   workingSeconds: Int!
   waitingSeconds: Int!
+  firstAssignedAt: Time
+  firstAssignmentSeconds: Int
+  firstResponseSeconds: Int
+  resolutionSeconds: Int
+  followUpOfID: ID
   customerID: ID
   categoryID: ID
   teamID: ID
@@ -6150,6 +6484,7 @@ type Ticket implements Node {
   createdBy: Agent
   tags: [Tag!]
   watchers: [Agent!]
+  followUpOf: Ticket
   comments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -6324,6 +6659,9 @@ enum TicketEventKind @goModel(model: "helpdesk/ent/ticketevent.Kind") {
   SLA_REMINDER
   SLA_WARNING
   SLA_BREACHED
+  CLAIMED
+  TRANSFERRED
+  ESCALATED
 }
 """
 Ordering options for TicketEvent connections
@@ -6488,6 +6826,14 @@ enum TicketOrderField {
   FIRST_RESPONSE_DUE_AT
   RESOLUTION_DUE_AT
   NEXT_DUE_AT
+  FIRST_RESPONDED_AT
+  RESOLVED_AT
+  WORKING_SECONDS
+  WAITING_SECONDS
+  FIRST_ASSIGNED_AT
+  FIRST_ASSIGNMENT_SECONDS
+  FIRST_RESPONSE_SECONDS
+  RESOLUTION_SECONDS
 }
 """
 TicketPriority is enum for the field default_priority
@@ -6775,6 +7121,76 @@ input TicketWhereInput {
   waitingSecondsLT: Int
   waitingSecondsLTE: Int
   """
+  first_assigned_at field predicates
+  """
+  firstAssignedAt: Time
+  firstAssignedAtNEQ: Time
+  firstAssignedAtIn: [Time!]
+  firstAssignedAtNotIn: [Time!]
+  firstAssignedAtGT: Time
+  firstAssignedAtGTE: Time
+  firstAssignedAtLT: Time
+  firstAssignedAtLTE: Time
+  firstAssignedAtIsNil: Boolean
+  firstAssignedAtNotNil: Boolean
+  """
+  first_assignment_seconds field predicates
+  """
+  firstAssignmentSeconds: Int
+  firstAssignmentSecondsNEQ: Int
+  firstAssignmentSecondsIn: [Int!]
+  firstAssignmentSecondsNotIn: [Int!]
+  firstAssignmentSecondsGT: Int
+  firstAssignmentSecondsGTE: Int
+  firstAssignmentSecondsLT: Int
+  firstAssignmentSecondsLTE: Int
+  firstAssignmentSecondsIsNil: Boolean
+  firstAssignmentSecondsNotNil: Boolean
+  """
+  first_response_seconds field predicates
+  """
+  firstResponseSeconds: Int
+  firstResponseSecondsNEQ: Int
+  firstResponseSecondsIn: [Int!]
+  firstResponseSecondsNotIn: [Int!]
+  firstResponseSecondsGT: Int
+  firstResponseSecondsGTE: Int
+  firstResponseSecondsLT: Int
+  firstResponseSecondsLTE: Int
+  firstResponseSecondsIsNil: Boolean
+  firstResponseSecondsNotNil: Boolean
+  """
+  resolution_seconds field predicates
+  """
+  resolutionSeconds: Int
+  resolutionSecondsNEQ: Int
+  resolutionSecondsIn: [Int!]
+  resolutionSecondsNotIn: [Int!]
+  resolutionSecondsGT: Int
+  resolutionSecondsGTE: Int
+  resolutionSecondsLT: Int
+  resolutionSecondsLTE: Int
+  resolutionSecondsIsNil: Boolean
+  resolutionSecondsNotNil: Boolean
+  """
+  follow_up_of_id field predicates
+  """
+  followUpOfID: ID
+  followUpOfIDNEQ: ID
+  followUpOfIDIn: [ID!]
+  followUpOfIDNotIn: [ID!]
+  followUpOfIDGT: ID
+  followUpOfIDGTE: ID
+  followUpOfIDLT: ID
+  followUpOfIDLTE: ID
+  followUpOfIDContains: ID
+  followUpOfIDHasPrefix: ID
+  followUpOfIDHasSuffix: ID
+  followUpOfIDIsNil: Boolean
+  followUpOfIDNotNil: Boolean
+  followUpOfIDEqualFold: ID
+  followUpOfIDContainsFold: ID
+  """
   customer_id field predicates
   """
   customerID: ID
@@ -6922,6 +7338,11 @@ input TicketWhereInput {
   """
   hasWatchers: Boolean
   hasWatchersWith: [AgentWhereInput!]
+  """
+  follow_up_of edge predicates
+  """
+  hasFollowUpOf: Boolean
+  hasFollowUpOfWith: [TicketWhereInput!]
   """
   comments edge predicates
   """
@@ -7745,6 +8166,91 @@ extend type Subscription {
   ): [TicketStatsBucket!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/workflow.graphql", Input: `# Workflow: assignment by team strategy, the team queue, claim / transfer /
+# escalate, and the team settings they follow.
+
+extend type Mutation {
+  """
+  Gives a ticket to an agent, or back to its team queue with
+  ` + "`" + `assigneeID: null` + "`" + ` (leads within their team; managers and administrators
+  anywhere). Recorded as ASSIGNED or UNASSIGNED.
+  """
+  assignTicket(id: ID!, assigneeID: ID): Ticket!
+  """
+  Takes an unassigned ticket of one of the viewer's teams. The first claim
+  wins; a later one, or one by an agent at capacity, is CONFLICT.
+  Recorded as CLAIMED.
+  """
+  claimTicket(id: ID!): Ticket!
+  """
+  Hands a ticket to another member of its team, with an optional note kept
+  in the history. Recorded as TRANSFERRED.
+  """
+  transferTicket(id: ID!, toAgentID: ID!, note: String): Ticket!
+  """
+  Moves a ticket to its team's escalation team (whose strategy picks a
+  member), raising its priority one step when the team says so. The reason
+  is kept in the history. Recorded as ESCALATED.
+  """
+  escalateTicket(id: ID!, reason: String): Ticket!
+}
+
+extend input CreateTeamInput {
+  "Members' WAITING tickets count against their capacity (default true)."
+  waitingCountsAsActive: Boolean
+  "A member going OFFLINE hands their OPEN tickets back to the queue (default false)."
+  requeueWhenOffline: Boolean
+  "Escalating a ticket of this team raises its priority one step (default false)."
+  escalationRaisesPriority: Boolean
+}
+
+extend input UpdateTeamInput {
+  waitingCountsAsActive: Boolean
+  requeueWhenOffline: Boolean
+  escalationRaisesPriority: Boolean
+}
+
+"""
+A routing rule (administrators manage them). New tickets try the active
+rules in ` + "`" + `position` + "`" + ` order; the first whose conditions all hold decides
+their team (unless the ticket names one), priority (unless given) and
+extra tags. Then the category's team and the default team are the
+fallbacks. Changing an unassigned ticket's category routes it again.
+"""
+input RoutingRuleInput {
+  name: String!
+  "1 is tried first; default last (create) or unchanged (update)."
+  position: Int
+  active: Boolean
+  "Conditions; those left out match every ticket. A list matches when any of its values does."
+  channels: [TicketChannel!]
+  customerID: ID
+  "The customer's organization, without case."
+  organization: String
+  "This category or any category below it."
+  categoryID: ID
+  tags: [String!]
+  "Whole words or phrases of the title, without case."
+  titleWords: [String!]
+  "What the rule decides (at least one)."
+  teamID: ID
+  priority: TicketPriority
+  addTags: [String!]
+}
+
+extend type Query {
+  """The routing rules, in the order they are tried."""
+  routingRules: [RoutingRule!]!
+}
+
+extend type Mutation {
+  createRoutingRule(input: RoutingRuleInput!): RoutingRule!
+  """Replaces a rule's definition (and moves it when ` + "`" + `position` + "`" + ` is given)."""
+  updateRoutingRule(id: ID!, input: RoutingRuleInput!): RoutingRule!
+  """Deletes a rule and returns its id; the rules after it move up."""
+  deleteRoutingRule(id: ID!): ID!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -8238,6 +8744,42 @@ func (ec *executionContext) childFields_RoleAssignment(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type RoleAssignment", field.Name)
 }
 
+func (ec *executionContext) childFields_RoutingRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RoutingRule_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RoutingRule_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_RoutingRule_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_RoutingRule_name(ctx, field)
+	case "position":
+		return ec.fieldContext_RoutingRule_position(ctx, field)
+	case "active":
+		return ec.fieldContext_RoutingRule_active(ctx, field)
+	case "channels":
+		return ec.fieldContext_RoutingRule_channels(ctx, field)
+	case "customerID":
+		return ec.fieldContext_RoutingRule_customerID(ctx, field)
+	case "organization":
+		return ec.fieldContext_RoutingRule_organization(ctx, field)
+	case "categoryID":
+		return ec.fieldContext_RoutingRule_categoryID(ctx, field)
+	case "tags":
+		return ec.fieldContext_RoutingRule_tags(ctx, field)
+	case "titleWords":
+		return ec.fieldContext_RoutingRule_titleWords(ctx, field)
+	case "teamID":
+		return ec.fieldContext_RoutingRule_teamID(ctx, field)
+	case "priority":
+		return ec.fieldContext_RoutingRule_priority(ctx, field)
+	case "addTags":
+		return ec.fieldContext_RoutingRule_addTags(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoutingRule", field.Name)
+}
+
 func (ec *executionContext) childFields_SLAConditions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "priorities":
@@ -8450,6 +8992,12 @@ func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.
 		return ec.fieldContext_Team_isDefault(ctx, field)
 	case "assignmentStrategy":
 		return ec.fieldContext_Team_assignmentStrategy(ctx, field)
+	case "waitingCountsAsActive":
+		return ec.fieldContext_Team_waitingCountsAsActive(ctx, field)
+	case "requeueWhenOffline":
+		return ec.fieldContext_Team_requeueWhenOffline(ctx, field)
+	case "escalationRaisesPriority":
+		return ec.fieldContext_Team_escalationRaisesPriority(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Team_memberships(ctx, field)
 	case "calendar":
@@ -8558,6 +9106,16 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_workingSeconds(ctx, field)
 	case "waitingSeconds":
 		return ec.fieldContext_Ticket_waitingSeconds(ctx, field)
+	case "firstAssignedAt":
+		return ec.fieldContext_Ticket_firstAssignedAt(ctx, field)
+	case "firstAssignmentSeconds":
+		return ec.fieldContext_Ticket_firstAssignmentSeconds(ctx, field)
+	case "firstResponseSeconds":
+		return ec.fieldContext_Ticket_firstResponseSeconds(ctx, field)
+	case "resolutionSeconds":
+		return ec.fieldContext_Ticket_resolutionSeconds(ctx, field)
+	case "followUpOfID":
+		return ec.fieldContext_Ticket_followUpOfID(ctx, field)
 	case "customerID":
 		return ec.fieldContext_Ticket_customerID(ctx, field)
 	case "categoryID":
@@ -8586,6 +9144,8 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_tags(ctx, field)
 	case "watchers":
 		return ec.fieldContext_Ticket_watchers(ctx, field)
+	case "followUpOf":
+		return ec.fieldContext_Ticket_followUpOf(ctx, field)
 	case "comments":
 		return ec.fieldContext_Ticket_comments(ctx, field)
 	case "events":
@@ -9126,6 +9686,42 @@ func (ec *executionContext) field_Mutation_addTeamMember_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assigneeID",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assigneeID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_claimTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9196,6 +9792,20 @@ func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (routing.RuleInput, error) {
+			return ec.unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9252,6 +9862,20 @@ func (ec *executionContext) field_Mutation_deleteBusinessCalendar_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteSLAPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9263,6 +9887,28 @@ func (ec *executionContext) field_Mutation_deleteSLAPolicy_args(ctx context.Cont
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_escalateTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -9552,6 +10198,36 @@ func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_transferTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toAgentID",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toAgentID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAgent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9632,6 +10308,28 @@ func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.UpdateCustomerInput, error) {
 			return ec.unmarshalNUpdateCustomerInput2helpdeskᚋinternalᚋdirectoryᚐUpdateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRoutingRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (routing.RuleInput, error) {
+			return ec.unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15399,6 +16097,314 @@ func (ec *executionContext) fieldContext_Mutation_setTicketSLAPolicy(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_assignTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["assigneeID"].(*gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_claimTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_claimTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClaimTicket(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_claimTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_claimTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["toAgentID"].(gid.ID), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_escalateTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_escalateTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EscalateTicket(ctx, fc.Args["id"].(gid.ID), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_escalateTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_escalateTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRoutingRule(ctx, fc.Args["input"].(routing.RuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRoutingRule(ctx, fc.Args["id"].(gid.ID), fc.Args["input"].(routing.RuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRoutingRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRoutingRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRoutingRule(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRoutingRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRoutingRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16883,6 +17889,38 @@ func (ec *executionContext) fieldContext_Query_ticketStats(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_routingRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_routingRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RoutingRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RoutingRule) graphql.Marshaler {
+			return ec.marshalNRoutingRule2ᚕᚖhelpdeskᚋentᚐRoutingRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_routingRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17044,6 +18082,351 @@ func (ec *executionContext) fieldContext_RoleAssignment_team(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RoutingRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2helpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RoutingRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RoutingRule_name(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_position(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoutingRule_active(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoutingRule_channels(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_organization(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_categoryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_tags(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_titleWords(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_titleWords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TitleWords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_titleWords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingRule_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoutingRule_priority(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.Priority) graphql.Marshaler {
+			return ec.marshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "TicketPriority")
+}
+
+func (ec *executionContext) _RoutingRule_addTags(ctx context.Context, field graphql.CollectedField, obj *ent.RoutingRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingRule_addTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddTags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingRule_addTags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingRule", field, false, false, "String")
 }
 
 func (ec *executionContext) _SLAConditions_priorities(ctx context.Context, field graphql.CollectedField, obj *schematype.SLAConditions) (ret graphql.Marshaler) {
@@ -18940,6 +20323,75 @@ func (ec *executionContext) fieldContext_Team_assignmentStrategy(_ context.Conte
 	return graphql.NewScalarFieldContext("Team", field, false, false, "TeamAssignmentStrategy")
 }
 
+func (ec *executionContext) _Team_waitingCountsAsActive(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_waitingCountsAsActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitingCountsAsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_waitingCountsAsActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Team_requeueWhenOffline(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_requeueWhenOffline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequeueWhenOffline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_requeueWhenOffline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Team_escalationRaisesPriority(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_escalationRaisesPriority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationRaisesPriority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_escalationRaisesPriority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Team", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Team_memberships(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20008,6 +21460,121 @@ func (ec *executionContext) fieldContext_Ticket_waitingSeconds(_ context.Context
 	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Ticket_firstAssignedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstAssignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstAssignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Ticket_firstAssignmentSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstAssignmentSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAssignmentSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstAssignmentSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_firstResponseSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_firstResponseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_firstResponseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_resolutionSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_resolutionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_resolutionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Ticket_followUpOfID(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_followUpOfID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpOfID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_followUpOfID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Ticket_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20397,6 +21964,38 @@ func (ec *executionContext) fieldContext_Ticket_watchers(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_followUpOf(ctx context.Context, field graphql.CollectedField, obj *ent.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_followUpOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpOf(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Ticket) graphql.Marshaler {
+			return ec.marshalOTicket2ᚖhelpdeskᚋentᚐTicket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_followUpOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27049,7 +28648,7 @@ func (ec *executionContext) unmarshalInputCreateTeamInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "escalationTeamID"}
+	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "escalationTeamID", "waitingCountsAsActive", "requeueWhenOffline", "escalationRaisesPriority"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27098,6 +28697,27 @@ func (ec *executionContext) unmarshalInputCreateTeamInput(ctx context.Context, o
 				return it, err
 			}
 			it.EscalationTeamID = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
 		}
 	}
 	return it, nil
@@ -28852,6 +30472,178 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRoutingRuleInput(ctx context.Context, obj any) (routing.RuleInput, error) {
+	var it routing.RuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "position", "active", "channels", "customerID", "organization", "categoryID", "tags", "titleWords", "teamID", "priority", "addTags"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalOTicketChannel2ᚕhelpdeskᚋentᚋticketᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organization = data
+		case "categoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryID = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "titleWords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleWords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleWords = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOTicketPriority2ᚖhelpdeskᚋentᚋschematypeᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "addTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addTags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddTags = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoutingRuleInput unmarshals raw into the RoutingRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoutingRuleInput(ctx context.Context, raw any) (routing.RuleInput, error) {
+	var out routing.RuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoutingRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRoutingRuleOrder(ctx context.Context, obj any) (ent.RoutingRuleOrder, error) {
+	var it ent.RoutingRuleOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRoutingRuleOrder unmarshals raw into the RoutingRuleOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRoutingRuleOrder(ctx context.Context, raw any) (ent.RoutingRuleOrder, error) {
+	var out ent.RoutingRuleOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoutingRuleOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSLAConditionsInput(ctx context.Context, obj any) (schematype.SLAConditions, error) {
 	var it schematype.SLAConditions
 	if obj == nil {
@@ -30531,7 +32323,7 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isDefault", "isDefaultNEQ", "assignmentStrategy", "assignmentStrategyNEQ", "assignmentStrategyIn", "assignmentStrategyNotIn", "hasMemberships", "hasMembershipsWith", "hasCalendar", "hasCalendarWith", "hasEscalationTeam", "hasEscalationTeamWith", "hasTickets", "hasTicketsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "isDefault", "isDefaultNEQ", "assignmentStrategy", "assignmentStrategyNEQ", "assignmentStrategyIn", "assignmentStrategyNotIn", "waitingCountsAsActive", "waitingCountsAsActiveNEQ", "requeueWhenOffline", "requeueWhenOfflineNEQ", "escalationRaisesPriority", "escalationRaisesPriorityNEQ", "hasMemberships", "hasMembershipsWith", "hasCalendar", "hasCalendarWith", "hasEscalationTeam", "hasEscalationTeamWith", "hasTickets", "hasTicketsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30951,6 +32743,48 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.AssignmentStrategyNotIn = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "waitingCountsAsActiveNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActiveNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActiveNEQ = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "requeueWhenOfflineNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOfflineNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOfflineNEQ = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
+		case "escalationRaisesPriorityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriorityNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriorityNEQ = data
 		case "hasMemberships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMemberships"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -31789,7 +33623,7 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "slaState", "slaStateNEQ", "slaStateIn", "slaStateNotIn", "nextDueAt", "nextDueAtNEQ", "nextDueAtIn", "nextDueAtNotIn", "nextDueAtGT", "nextDueAtGTE", "nextDueAtLT", "nextDueAtLTE", "nextDueAtIsNil", "nextDueAtNotNil", "slaPolicyExplicit", "slaPolicyExplicitNEQ", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "internal", "internalNEQ", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "orderReference", "orderReferenceNEQ", "orderReferenceIn", "orderReferenceNotIn", "orderReferenceGT", "orderReferenceGTE", "orderReferenceLT", "orderReferenceLTE", "orderReferenceContains", "orderReferenceHasPrefix", "orderReferenceHasSuffix", "orderReferenceIsNil", "orderReferenceNotNil", "orderReferenceEqualFold", "orderReferenceContainsFold", "firstResponseDueAt", "firstResponseDueAtNEQ", "firstResponseDueAtIn", "firstResponseDueAtNotIn", "firstResponseDueAtGT", "firstResponseDueAtGTE", "firstResponseDueAtLT", "firstResponseDueAtLTE", "firstResponseDueAtIsNil", "firstResponseDueAtNotNil", "resolutionDueAt", "resolutionDueAtNEQ", "resolutionDueAtIn", "resolutionDueAtNotIn", "resolutionDueAtGT", "resolutionDueAtGTE", "resolutionDueAtLT", "resolutionDueAtLTE", "resolutionDueAtIsNil", "resolutionDueAtNotNil", "slaState", "slaStateNEQ", "slaStateIn", "slaStateNotIn", "nextDueAt", "nextDueAtNEQ", "nextDueAtIn", "nextDueAtNotIn", "nextDueAtGT", "nextDueAtGTE", "nextDueAtLT", "nextDueAtLTE", "nextDueAtIsNil", "nextDueAtNotNil", "slaPolicyExplicit", "slaPolicyExplicitNEQ", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "firstRespondedAt", "firstRespondedAtNEQ", "firstRespondedAtIn", "firstRespondedAtNotIn", "firstRespondedAtGT", "firstRespondedAtGTE", "firstRespondedAtLT", "firstRespondedAtLTE", "firstRespondedAtIsNil", "firstRespondedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "workingSeconds", "workingSecondsNEQ", "workingSecondsIn", "workingSecondsNotIn", "workingSecondsGT", "workingSecondsGTE", "workingSecondsLT", "workingSecondsLTE", "waitingSeconds", "waitingSecondsNEQ", "waitingSecondsIn", "waitingSecondsNotIn", "waitingSecondsGT", "waitingSecondsGTE", "waitingSecondsLT", "waitingSecondsLTE", "firstAssignedAt", "firstAssignedAtNEQ", "firstAssignedAtIn", "firstAssignedAtNotIn", "firstAssignedAtGT", "firstAssignedAtGTE", "firstAssignedAtLT", "firstAssignedAtLTE", "firstAssignedAtIsNil", "firstAssignedAtNotNil", "firstAssignmentSeconds", "firstAssignmentSecondsNEQ", "firstAssignmentSecondsIn", "firstAssignmentSecondsNotIn", "firstAssignmentSecondsGT", "firstAssignmentSecondsGTE", "firstAssignmentSecondsLT", "firstAssignmentSecondsLTE", "firstAssignmentSecondsIsNil", "firstAssignmentSecondsNotNil", "firstResponseSeconds", "firstResponseSecondsNEQ", "firstResponseSecondsIn", "firstResponseSecondsNotIn", "firstResponseSecondsGT", "firstResponseSecondsGTE", "firstResponseSecondsLT", "firstResponseSecondsLTE", "firstResponseSecondsIsNil", "firstResponseSecondsNotNil", "resolutionSeconds", "resolutionSecondsNEQ", "resolutionSecondsIn", "resolutionSecondsNotIn", "resolutionSecondsGT", "resolutionSecondsGTE", "resolutionSecondsLT", "resolutionSecondsLTE", "resolutionSecondsIsNil", "resolutionSecondsNotNil", "followUpOfID", "followUpOfIDNEQ", "followUpOfIDIn", "followUpOfIDNotIn", "followUpOfIDGT", "followUpOfIDGTE", "followUpOfIDLT", "followUpOfIDLTE", "followUpOfIDContains", "followUpOfIDHasPrefix", "followUpOfIDHasSuffix", "followUpOfIDIsNil", "followUpOfIDNotNil", "followUpOfIDEqualFold", "followUpOfIDContainsFold", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDGT", "customerIDGTE", "customerIDLT", "customerIDLTE", "customerIDContains", "customerIDHasPrefix", "customerIDHasSuffix", "customerIDIsNil", "customerIDNotNil", "customerIDEqualFold", "customerIDContainsFold", "categoryID", "categoryIDNEQ", "categoryIDIn", "categoryIDNotIn", "categoryIDGT", "categoryIDGTE", "categoryIDLT", "categoryIDLTE", "categoryIDContains", "categoryIDHasPrefix", "categoryIDHasSuffix", "categoryIDIsNil", "categoryIDNotNil", "categoryIDEqualFold", "categoryIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "slaPolicyID", "slaPolicyIDNEQ", "slaPolicyIDIn", "slaPolicyIDNotIn", "slaPolicyIDGT", "slaPolicyIDGTE", "slaPolicyIDLT", "slaPolicyIDLTE", "slaPolicyIDContains", "slaPolicyIDHasPrefix", "slaPolicyIDHasSuffix", "slaPolicyIDIsNil", "slaPolicyIDNotNil", "slaPolicyIDEqualFold", "slaPolicyIDContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDGT", "createdByIDGTE", "createdByIDLT", "createdByIDLTE", "createdByIDContains", "createdByIDHasPrefix", "createdByIDHasSuffix", "createdByIDIsNil", "createdByIDNotNil", "createdByIDEqualFold", "createdByIDContainsFold", "hasCustomer", "hasCustomerWith", "hasCategory", "hasCategoryWith", "hasTeam", "hasTeamWith", "hasAssignee", "hasAssigneeWith", "hasSLAPolicy", "hasSLAPolicyWith", "hasCreatedBy", "hasCreatedByWith", "hasTags", "hasTagsWith", "hasWatchers", "hasWatchersWith", "hasFollowUpOf", "hasFollowUpOfWith", "hasComments", "hasCommentsWith", "hasEvents", "hasEventsWith", "inCategory"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33126,6 +34960,391 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.WaitingSecondsLTE = data
+		case "firstAssignedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAt = data
+		case "firstAssignedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNEQ = data
+		case "firstAssignedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtIn = data
+		case "firstAssignedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNotIn = data
+		case "firstAssignedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtGT = data
+		case "firstAssignedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtGTE = data
+		case "firstAssignedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtLT = data
+		case "firstAssignedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtLTE = data
+		case "firstAssignedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtIsNil = data
+		case "firstAssignedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignedAtNotNil = data
+		case "firstAssignmentSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSeconds = data
+		case "firstAssignmentSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNEQ = data
+		case "firstAssignmentSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsIn = data
+		case "firstAssignmentSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNotIn = data
+		case "firstAssignmentSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsGT = data
+		case "firstAssignmentSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsGTE = data
+		case "firstAssignmentSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsLT = data
+		case "firstAssignmentSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsLTE = data
+		case "firstAssignmentSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsIsNil = data
+		case "firstAssignmentSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstAssignmentSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstAssignmentSecondsNotNil = data
+		case "firstResponseSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSeconds = data
+		case "firstResponseSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNEQ = data
+		case "firstResponseSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsIn = data
+		case "firstResponseSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNotIn = data
+		case "firstResponseSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsGT = data
+		case "firstResponseSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsGTE = data
+		case "firstResponseSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsLT = data
+		case "firstResponseSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsLTE = data
+		case "firstResponseSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsIsNil = data
+		case "firstResponseSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstResponseSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstResponseSecondsNotNil = data
+		case "resolutionSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSeconds = data
+		case "resolutionSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNEQ = data
+		case "resolutionSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsIn = data
+		case "resolutionSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNotIn = data
+		case "resolutionSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsGT = data
+		case "resolutionSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsGTE = data
+		case "resolutionSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsLT = data
+		case "resolutionSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsLTE = data
+		case "resolutionSecondsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsIsNil = data
+		case "resolutionSecondsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionSecondsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionSecondsNotNil = data
+		case "followUpOfID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfID"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfID = data
+		case "followUpOfIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNEQ = data
+		case "followUpOfIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDIn = data
+		case "followUpOfIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕhelpdeskᚋinternalᚋgidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNotIn = data
+		case "followUpOfIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDGT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDGT = data
+		case "followUpOfIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDGTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDGTE = data
+		case "followUpOfIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDLT"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDLT = data
+		case "followUpOfIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDLTE"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDLTE = data
+		case "followUpOfIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDContains"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDContains = data
+		case "followUpOfIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDHasPrefix = data
+		case "followUpOfIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDHasSuffix = data
+		case "followUpOfIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDIsNil = data
+		case "followUpOfIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDNotNil = data
+		case "followUpOfIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDEqualFold = data
+		case "followUpOfIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpOfIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpOfIDContainsFold = data
 		case "customerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
 			data, err := ec.unmarshalOID2ᚖhelpdeskᚋinternalᚋgidᚐID(ctx, v)
@@ -33868,6 +36087,20 @@ func (ec *executionContext) unmarshalInputTicketWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasWatchersWith = data
+		case "hasFollowUpOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpOf"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpOf = data
+		case "hasFollowUpOfWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFollowUpOfWith"))
+			data, err := ec.unmarshalOTicketWhereInput2ᚕᚖhelpdeskᚋentᚐTicketWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFollowUpOfWith = data
 		case "hasComments":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComments"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34367,7 +36600,7 @@ func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "clearCalendar", "escalationTeamID", "clearEscalationTeam"}
+	fieldsInOrder := [...]string{"name", "description", "isDefault", "assignmentStrategy", "calendarID", "clearCalendar", "escalationTeamID", "clearEscalationTeam", "waitingCountsAsActive", "requeueWhenOffline", "escalationRaisesPriority"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34430,6 +36663,27 @@ func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearEscalationTeam = data
+		case "waitingCountsAsActive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("waitingCountsAsActive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WaitingCountsAsActive = data
+		case "requeueWhenOffline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requeueWhenOffline"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequeueWhenOffline = data
+		case "escalationRaisesPriority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRaisesPriority"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRaisesPriority = data
 		}
 	}
 	return it, nil
@@ -34702,6 +36956,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SLAPolicy(ctx, sel, obj)
+	case *ent.RoutingRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RoutingRule(ctx, sel, obj)
 	case *ent.Notification:
 		if obj == nil {
 			return graphql.Null
@@ -36298,6 +38557,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "assignTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_claimTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalateTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_escalateTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRoutingRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRoutingRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36728,6 +39036,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ticketStats(ctx, field)
 				})
+		case "routingRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_routingRules(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -36787,6 +39101,109 @@ func (ec *executionContext) _RoleAssignment(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoleAssignment_team(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var routingRuleImplementors = []string{"RoutingRule", "Node"}
+
+func (ec *executionContext) _RoutingRule(ctx context.Context, sel ast.SelectionSet, obj *ent.RoutingRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, routingRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoutingRule")
+		case "id":
+			out.Values[i] = ec._RoutingRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._RoutingRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._RoutingRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RoutingRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._RoutingRule_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._RoutingRule_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._RoutingRule_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerID":
+			out.Values[i] = ec._RoutingRule_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._RoutingRule_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categoryID":
+			out.Values[i] = ec._RoutingRule_categoryID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._RoutingRule_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleWords":
+			out.Values[i] = ec._RoutingRule_titleWords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamID":
+			out.Values[i] = ec._RoutingRule_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._RoutingRule_priority(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addTags":
+			out.Values[i] = ec._RoutingRule_addTags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37525,6 +39942,21 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "waitingCountsAsActive":
+			out.Values[i] = ec._Team_waitingCountsAsActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requeueWhenOffline":
+			out.Values[i] = ec._Team_requeueWhenOffline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "escalationRaisesPriority":
+			out.Values[i] = ec._Team_escalationRaisesPriority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "memberships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -37854,6 +40286,31 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "firstAssignedAt":
+			out.Values[i] = ec._Ticket_firstAssignedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstAssignmentSeconds":
+			out.Values[i] = ec._Ticket_firstAssignmentSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstResponseSeconds":
+			out.Values[i] = ec._Ticket_firstResponseSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionSeconds":
+			out.Values[i] = ec._Ticket_resolutionSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpOfID":
+			out.Values[i] = ec._Ticket_followUpOfID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customerID":
 			out.Values[i] = ec._Ticket_customerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -37931,6 +40388,12 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Ticket_watchers(ctx, field, obj)
+				})
+		case "followUpOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_followUpOf(ctx, field, obj)
 				})
 		case "comments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -39553,6 +42016,49 @@ func (ec *executionContext) marshalNRoleAssignment2ᚖhelpdeskᚋinternalᚋauth
 		return graphql.Null
 	}
 	return ec._RoleAssignment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoutingRule2ᚕᚖhelpdeskᚋentᚐRoutingRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.RoutingRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoutingRule2ᚖhelpdeskᚋentᚐRoutingRule(ctx context.Context, sel ast.SelectionSet, v *ent.RoutingRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoutingRule!")
+		return graphql.Null
+	}
+	return ec._RoutingRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRoutingRuleInput2helpdeskᚋinternalᚋroutingᚐRuleInput(ctx context.Context, v any) (routing.RuleInput, error) {
+	res, err := ec.unmarshalInputRoutingRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx context.Context, v any) (*ent.RoutingRuleOrderField, error) {
+	var res = new(ent.RoutingRuleOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRoutingRuleOrderField2ᚖhelpdeskᚋentᚐRoutingRuleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RoutingRuleOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoutingRuleOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNSLABreachAction2string(ctx context.Context, v any) (string, error) {

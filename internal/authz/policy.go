@@ -12,6 +12,13 @@ const (
 	ActWrite    = "write"
 	ActComment  = "comment"
 	ActReassign = "reassign"
+	// ActAssign gives a ticket to anyone, or to nobody (assignTicket);
+	// ActClaim takes an unassigned ticket for oneself (claimTicket);
+	// ActEscalate moves a ticket to its team's escalation team.
+	// Transfers within a team are ActReassign.
+	ActAssign   = "assign"
+	ActClaim    = "claim"
+	ActEscalate = "escalate"
 
 	// RoleLead is the team-lead role, held in a team's domain.
 	RoleLead = "LEAD"
@@ -34,7 +41,10 @@ const condCustomer = "r.obj.Own && !r.obj.Internal"
 // change it afterwards; the table, not this list, is then authoritative.
 // Rules added in a later release go into defaultPolicyAdditions too, so
 // that existing installations receive them once.
-var DefaultPolicy = [][]string{
+var DefaultPolicy = append(append([][]string{}, policyV2...), policyV3...)
+
+// policyV2 is the default policy of version 2.
+var policyV2 = [][]string{
 	{"ADMIN", ObjTicket, "*", "true"},
 	{"ADMIN", ObjCustomer, "*", "true"},
 	{"ADMIN", ObjConfig, "*", "true"},
@@ -67,11 +77,24 @@ var DefaultPolicy = [][]string{
 	{"CUSTOMERS_WRITE", ObjCustomer, "*", "true"},
 }
 
+// policyV3 adds the workflow's actions: leads assign within their team,
+// claim their team's unassigned tickets and escalate its tickets; agents
+// claim unassigned tickets of their teams and escalate those they work.
+// Managers and administrators hold every ticket action already.
+var policyV3 = [][]string{
+	{RoleLead, ObjTicket, ActAssign, "r.obj.TargetInTeam"},
+	{RoleLead, ObjTicket, ActClaim, "r.obj.Unassigned"},
+	{RoleLead, ObjTicket, ActEscalate, "true"},
+	{"AGENT", ObjTicket, ActClaim, "r.obj.Unassigned && r.obj.InMyTeam"},
+	{"AGENT", ObjTicket, ActEscalate, condAgentWrite},
+}
+
 // defaultPolicyAdditions lists, by policy version, the default rules added
 // after the first release (version 1).
 var defaultPolicyAdditions = map[int][][]string{
-	2: DefaultPolicy[len(DefaultPolicy)-7:],
+	2: policyV2[len(policyV2)-7:],
+	3: policyV3,
 }
 
 // DefaultPolicyVersion is the version of DefaultPolicy.
-const DefaultPolicyVersion = 2
+const DefaultPolicyVersion = 3

@@ -20,6 +20,18 @@ func actionWords(act string, obj Resource) string {
 				return "assign this ticket to an agent outside its team"
 			}
 			return "assign or unassign this ticket"
+		case ActAssign:
+			if !obj.TargetInTeam {
+				return "assign this ticket to an agent outside its team"
+			}
+			return "assign or unassign this ticket (leads and managers)"
+		case ActClaim:
+			if !obj.Unassigned {
+				return "claim a ticket that is already assigned"
+			}
+			return "claim this ticket (it is not in one of your teams)"
+		case ActEscalate:
+			return "escalate this ticket"
 		}
 	case ObjCustomer:
 		if act == ActRead {

@@ -115,7 +115,7 @@ func (s *Service) UpdateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 // set, an agent holding another role is returned unchanged.
 func (s *Service) updateAgent(ctx context.Context, id gid.ID, in UpdateAgentInput) (*ent.Agent, error) {
 	var updated *ent.Agent
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withQueue(ctx, func(tx *ent.Tx, q *queueWork) error {
 		a, err := tx.Agent.Query().Where(agent.ID(id)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.NotFound("no agent with id %q", id)
@@ -139,6 +139,9 @@ func (s *Service) updateAgent(ctx context.Context, id gid.ID, in UpdateAgentInpu
 		updated, err = upd.SetUpdatedAt(s.Now().UTC()).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("updating agent: %w", err)
+		}
+		if updated.Capacity > a.Capacity || updated.Active && !a.Active {
+			q.mayBeFree = append(q.mayBeFree, id)
 		}
 		return nil
 	})
@@ -223,17 +226,31 @@ func (s *Service) SetAvailability(ctx context.Context, id gid.ID, availability a
 	if err := agent.AvailabilityValidator(availability); err != nil {
 		return nil, apperr.Invalid("availability", "%q is not a valid availability", availability)
 	}
-	a, err := s.Client.Agent.UpdateOneID(id).
-		SetAvailability(availability).
-		SetUpdatedAt(s.Now().UTC()).
-		Save(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("no agent with id %q", id)
-	}
+	var a *ent.Agent
+	err := s.withQueue(ctx, func(tx *ent.Tx, q *queueWork) error {
+		var err error
+		a, err = tx.Agent.UpdateOneID(id).
+			SetAvailability(availability).
+			SetUpdatedAt(s.Now().UTC()).
+			Save(ctx)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no agent with id %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("setting availability: %w", err)
+		}
+		switch availability {
+		case agent.AvailabilityONLINE:
+			q.mayBeFree = append(q.mayBeFree, id)
+		case agent.AvailabilityOFFLINE:
+			q.offline = append(q.offline, id)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("setting availability: %w", err)
+		return nil, err
 	}
-	return a, nil
+	return a.Unwrap(), nil
 }
 
 // keepAnAdmin refuses to demote or deactivate the last active administrator,

@@ -8,6 +8,7 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/internal/authz"
+	"helpdesk/internal/events"
 	"helpdesk/internal/store"
 )
 
@@ -22,6 +23,11 @@ type Service struct {
 	// PasswordCost is the bcrypt cost new passwords are hashed with;
 	// zero means auth.DefaultPasswordCost.
 	PasswordCost int
+	// Events and Queue let changes that free an agent (availability,
+	// capacity, a new team) hand them queued tickets in the same
+	// transaction; nil leaves the queues alone.
+	Events *events.Pipeline
+	Queue  Queue
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

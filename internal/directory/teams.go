@@ -23,6 +23,21 @@ type CreateTeamInput struct {
 	AssignmentStrategy *team.AssignmentStrategy
 	CalendarID         *gid.ID
 	EscalationTeamID   *gid.ID
+	TeamOptions
+}
+
+// TeamOptions are a team's workflow settings; nil means the default (on
+// create) or unchanged (on update).
+type TeamOptions struct {
+	// WaitingCountsAsActive: members' WAITING tickets count against their
+	// capacity (default true).
+	WaitingCountsAsActive *bool
+	// RequeueWhenOffline: a member going OFFLINE hands their OPEN tickets
+	// of the team back to its queue (default false).
+	RequeueWhenOffline *bool
+	// EscalationRaisesPriority: escalating a ticket of the team raises its
+	// priority one step (default false).
+	EscalationRaisesPriority *bool
 }
 
 // UpdateTeamInput lists the fields to change; nil means unchanged.
@@ -35,6 +50,7 @@ type UpdateTeamInput struct {
 	ClearCalendar       *bool
 	EscalationTeamID    *gid.ID
 	ClearEscalationTeam *bool
+	TeamOptions
 }
 
 // CreateTeam adds a team. Marking it default unmarks the previous default.
@@ -82,6 +98,9 @@ func (s *Service) CreateTeam(ctx context.Context, in CreateTeamInput) (*ent.Team
 			SetAssignmentStrategy(strategy).
 			SetNillableCalendarID(in.CalendarID).
 			SetNillableEscalationTeamID(in.EscalationTeamID).
+			SetNillableWaitingCountsAsActive(in.WaitingCountsAsActive).
+			SetNillableRequeueWhenOffline(in.RequeueWhenOffline).
+			SetNillableEscalationRaisesPriority(in.EscalationRaisesPriority).
 			SetCreatedAt(now).SetUpdatedAt(now).
 			Save(ctx)
 		if err != nil {
@@ -101,11 +120,18 @@ func (s *Service) UpdateTeam(ctx context.Context, id gid.ID, in UpdateTeamInput)
 		return nil, err
 	}
 	var updated *ent.Team
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
-		if err := teamTarget(ctx, tx, id); err != nil {
-			return err
+	err := s.withQueue(ctx, func(tx *ent.Tx, q *queueWork) error {
+		before, err := tx.Team.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return apperr.NotFound("no team with id %q", id)
 		}
-		upd := tx.Team.UpdateOneID(id).SetUpdatedAt(s.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("loading team: %w", err)
+		}
+		upd := tx.Team.UpdateOneID(id).SetUpdatedAt(s.Now().UTC()).
+			SetNillableWaitingCountsAsActive(in.WaitingCountsAsActive).
+			SetNillableRequeueWhenOffline(in.RequeueWhenOffline).
+			SetNillableEscalationRaisesPriority(in.EscalationRaisesPriority)
 		if in.Name != nil {
 			name, err := input.Text("input.name", *in.Name, 200)
 			if err != nil {
@@ -154,10 +180,21 @@ func (s *Service) UpdateTeam(ctx context.Context, id gid.ID, in UpdateTeamInput)
 		case in.ClearEscalationTeam != nil && *in.ClearEscalationTeam:
 			upd.ClearEscalationTeam()
 		}
-		var err error
 		updated, err = upd.Save(ctx)
 		if err != nil {
 			return fmt.Errorf("updating team: %w", err)
+		}
+		// A team that starts assigning, or stops counting WAITING tickets,
+		// may have members free for its queue now.
+		if before.AssignmentStrategy == team.AssignmentStrategyMANUAL && updated.AssignmentStrategy != before.AssignmentStrategy ||
+			before.WaitingCountsAsActive && !updated.WaitingCountsAsActive {
+			members, err := orderedMembers(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			for _, m := range members {
+				q.mayBeFree = append(q.mayBeFree, m.AgentID)
+			}
 		}
 		return nil
 	})
@@ -173,10 +210,11 @@ func (s *Service) AddTeamMember(ctx context.Context, teamID, agentID gid.ID, pri
 	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
 	}
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := s.withQueue(ctx, func(tx *ent.Tx, q *queueWork) error {
 		if err := teamTarget(ctx, tx, teamID); err != nil {
 			return err
 		}
+		q.mayBeFree = append(q.mayBeFree, agentID)
 		ok, err := tx.Agent.Query().Where(agent.ID(agentID)).Exist(ctx)
 		if err != nil {
 			return fmt.Errorf("checking agent: %w", err)

@@ -190,6 +190,18 @@ func (tx *Tx) BeforeAppend(fn func(ctx context.Context) error) {
 	tx.beforeAppend = append(tx.beforeAppend, fn)
 }
 
+// Recorded counts the changes recorded so far on this transaction for
+// one ticket: more than the caller's own means reactors changed it too.
+func (tx *Tx) Recorded(ticketID gid.ID) int {
+	n := 0
+	for _, c := range tx.pending {
+		if c.TicketID == ticketID {
+			n++
+		}
+	}
+	return n
+}
+
 // ErrNotReacting is returned by OnEvent outside a reactor.
 var ErrNotReacting = errors.New("OnEvent is for reactors: no change is being reacted to")
 

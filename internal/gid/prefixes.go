@@ -17,4 +17,5 @@ const (
 	APIToken         = "tok"
 	Notification     = "ntf"
 	SLAClock         = "slc"
+	RoutingRule      = "rte"
 )

@@ -24,6 +24,7 @@ import (
 	"helpdesk/internal/presence"
 	"helpdesk/internal/realtime"
 	"helpdesk/internal/requestlog"
+	"helpdesk/internal/routing"
 	"helpdesk/internal/search"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/stats"
@@ -225,6 +226,8 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		_, err := enforcer.CheckConfig(ctx, authz.ActWrite, authz.ObjRoles)
 		return err
 	}
+	a.Directory.Events, a.Directory.Queue = pipeline, a.Tickets
+	pipeline.React(a.Tickets.AssignmentReactor())
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	pipeline.React(&notify.Reactor{Authz: enforcer})
 	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now}
@@ -254,6 +257,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
 		Metrics:   m,
 		Search:    searcher,
+		Routing:   &routing.Service{Client: db.Client, Now: now, Authz: enforcer},
 	}, opts.Limits, logger)
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open

@@ -47,10 +47,13 @@ func TestResolvedTicketsCloseAutomaticallyAcrossARestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := first.Tickets.SetTicketStatus(ctx, tk.ID, ticket.StatusRESOLVED, nil); err != nil {
+		resolved, err := first.Tickets.SetTicketStatus(ctx, tk.ID, ticket.StatusRESOLVED, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		resolvedAt := time.Now()
+		// The delay counts from the resolution the ticket records (the
+		// change's time, taken when its transaction began).
+		resolvedAt := *resolved.ResolvedAt
 		first.Close() // the process that enqueued the job goes away
 		if got := status(t, ctx, first, tk); got != ticket.StatusRESOLVED {
 			t.Fatalf("status right after resolving = %s, want RESOLVED", got)

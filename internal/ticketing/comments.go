@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"helpdesk/ent"
 	"helpdesk/ent/comment"
@@ -14,6 +15,7 @@ import (
 	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
+	"helpdesk/internal/workflow"
 )
 
 const maxCommentBody = 65_000
@@ -85,6 +87,19 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		if customerID != nil && (t.CustomerID == nil || *t.CustomerID != *customerID || t.Internal) {
 			return apperr.NotFound("no ticket with id %q", ticketID)
 		}
+		if workflow.IsFinal(t.Status) {
+			if customerID == nil {
+				if _, err := s.authorize(ctx, tx, viewer, t, authz.ActComment); err != nil {
+					return err
+				}
+				return apperr.Conflict("ticket #%d is %s and takes no more comments; open a new ticket (a customer who writes is given a follow-up ticket)", t.Number, t.Status)
+			}
+			// A customer writing after the ticket ended opens a follow-up
+			// that carries their message.
+			if t, err = s.openFollowUp(ctx, etx, t); err != nil {
+				return err
+			}
+		}
 		var plan mentionPlan
 		if customerID == nil {
 			res, err := s.authorize(ctx, tx, viewer, t, authz.ActComment)
@@ -114,7 +129,7 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		var ch changeSet
 		ch.add("comment", nil, strPtr(string(created.ID)))
 		if viewer.IsAgent() && visibility == comment.VisibilityPUBLIC && t.FirstRespondedAt == nil {
-			upd.SetFirstRespondedAt(now)
+			upd.SetFirstRespondedAt(now).SetFirstResponseSeconds(secondsSince(t.CreatedAt, now))
 			ch.addTime("firstRespondedAt", nil, &now)
 		}
 		if err := plan.addWatchers(ctx, tx, t, upd, &ch); err != nil {
@@ -139,4 +154,34 @@ func (s *Service) addComment(ctx context.Context, viewer auth.Viewer, ticketID g
 		return nil, err
 	}
 	return created.Unwrap(), nil
+}
+
+// openFollowUp opens, for the customer of a CLOSED or CANCELLED ticket,
+// a new ticket continuing it: same customer, channel, category, team and
+// priority, linked to it by followUpOf. It returns the new ticket as the
+// reactors left it (the team's strategy may have assigned it).
+func (s *Service) openFollowUp(ctx context.Context, etx *events.Tx, old *ent.Ticket) (*ent.Ticket, error) {
+	title := []rune("Follow-up: " + old.Title)
+	if len(title) > maxTitle {
+		title = title[:maxTitle]
+	}
+	priority := old.Priority
+	in := CreateTicketInput{Channel: old.Channel, CustomerID: old.CustomerID, CategoryID: old.CategoryID,
+		TeamID: old.TeamID, Priority: &priority}
+	created, err := s.createTicket(ctx, etx, auth.Viewer{Name: "customer"}, in, newTicket{
+		title: string(title), custom: map[string]any{}, followUpOf: &old.ID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	t, err := etx.Ticket.Get(ctx, created.ID)
+	if err != nil {
+		return nil, fmt.Errorf("loading the follow-up ticket: %w", err)
+	}
+	return t, nil
+}
+
+// secondsSince is the whole seconds from since to now, never negative.
+func secondsSince(since, now time.Time) int {
+	return max(0, int(now.Sub(since)/time.Second))
 }

@@ -92,108 +92,171 @@ func (s *Service) CreateTicket(ctx context.Context, in CreateTicketInput) (*ent.
 		return nil, err
 	}
 
+	v := newTicket{title: title, description: description, internal: internal, orderRef: orderRef, custom: custom}
 	var created *ent.Ticket
 	err = s.withTx(ctx, func(etx *events.Tx) error {
-		tx := etx.Tx
-		now := s.now()
-		if in.CustomerID != nil {
-			if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
-				return err
-			}
-		}
-		var path []*ent.Category
-		if in.CategoryID != nil {
-			if path, err = categoryPath(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
-				return err
-			}
-		}
-		teamID, err := s.routeTeam(ctx, tx, in.TeamID, path)
-		if err != nil {
+		if created, err = s.createTicket(ctx, etx, viewer, in, v); err != nil {
 			return err
 		}
-		priority := schematype.PriorityMedium
-		if in.Priority != nil {
-			priority = *in.Priority
-		} else if p := nearestPriority(path); p != nil {
-			priority = *p
-		}
-		slaID, err := s.pickSLAPolicy(ctx, tx, path)
-		if err != nil {
-			return err
-		}
-		status := ticket.StatusUNASSIGNED
-		if in.AssigneeID != nil {
-			if err := checkAgent(ctx, tx, "input.assigneeID", *in.AssigneeID); err != nil {
-				return err
-			}
-			if err := s.requireReassign(ctx, tx, viewer, authz.Resource{Type: authz.ObjTicket, Unassigned: true, InMyTeam: teamID != nil && slices.Contains(viewer.TeamIDs, *teamID)}, teamID, in.AssigneeID); err != nil {
-				return err
-			}
-			status = ticket.StatusOPEN
-		}
-		watchers, err := checkAgents(ctx, tx, "input.watcherIDs", in.WatcherIDs)
-		if err != nil {
-			return err
-		}
-		tags, err := ensureTags(ctx, tx, "input.tags", in.Tags)
-		if err != nil {
-			return err
-		}
-		created, err = tx.Ticket.Create().
-			SetNumber(placeholderNumber()).
-			SetTitle(title).
-			SetDescription(description).
-			SetStatus(status).
-			SetPriority(priority).
-			SetPriorityRank(priority.Rank()).
-			SetChannel(in.Channel).
-			SetInternal(internal).
-			SetNillableOrderReference(orderRef).
-			SetCustomFields(custom).
-			SetNillableCustomerID(in.CustomerID).
-			SetNillableCategoryID(in.CategoryID).
-			SetNillableTeamID(teamID).
-			SetNillableAssigneeID(in.AssigneeID).
-			SetNillableSLAPolicyID(slaID).
-			SetNillableCreatedByID(viewer.ActorID()).
-			AddTagIDs(tags...).
-			AddWatcherIDs(watchers...).
-			SetStatusChangedAt(now).
-			SetCreatedAt(now).
-			SetUpdatedAt(now).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("creating ticket: %w", err)
-		}
-		// The number is taken right before commit (see assignNumber); the
-		// event's "number" change is filled in then.
-		numberText := new(string)
-		ch := changeSet{{Field: "number", To: numberText}}
-		etx.BeforeAppend(func(ctx context.Context) error { return s.assignNumber(ctx, tx, created, numberText) })
-		ch.addString("title", "", title)
-		ch.addString("status", "", string(status))
-		ch.addString("priority", "", string(priority))
-		ch.addString("channel", "", string(in.Channel))
-		if internal {
-			ch.addString("internal", "", "true")
-		}
-		ch.addID("customer", nil, in.CustomerID)
-		ch.addID("category", nil, in.CategoryID)
-		ch.addID("team", nil, teamID)
-		ch.addID("assignee", nil, in.AssigneeID)
-		ch.addID("slaPolicy", nil, slaID)
-		if err := etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now)); err != nil {
-			return err
-		}
-		// Reactors fill derived fields (SLA due times and state): answer
-		// the row as it commits (assignNumber numbers this copy).
-		created, err = tx.Ticket.Get(auth.WithViewer(ctx, auth.System), created.ID)
-		return err
+		readBack(etx, &created)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return created.Unwrap(), nil
+}
+
+// newTicket is a new ticket's checked input.
+type newTicket struct {
+	title, description string
+	internal           bool
+	orderRef           *string
+	custom             map[string]any
+	// followUpOf is the closed ticket the new one continues.
+	followUpOf *gid.ID
+}
+
+// createTicket opens a ticket on etx (see CreateTicket); in has been
+// checked into v, but for its references.
+func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.Viewer, in CreateTicketInput, v newTicket) (*ent.Ticket, error) {
+	tx := etx.Tx
+	now := s.now()
+	title, description, internal, orderRef, custom := v.title, v.description, v.internal, v.orderRef, v.custom
+	var err error
+	if in.CustomerID != nil {
+		if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
+			return nil, err
+		}
+	}
+	var path []*ent.Category
+	if in.CategoryID != nil {
+		if path, err = categoryPath(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
+			return nil, err
+		}
+	}
+	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title))
+	if err != nil {
+		return nil, err
+	}
+	teamID, err := s.routeTeam(ctx, tx, in.TeamID, path, rule)
+	if err != nil {
+		return nil, err
+	}
+	priority := schematype.PriorityMedium
+	switch {
+	case in.Priority != nil:
+		priority = *in.Priority
+	case rule != nil && rule.Priority != nil:
+		priority = *rule.Priority
+	default:
+		if p := nearestPriority(path); p != nil {
+			priority = *p
+		}
+	}
+	if rule != nil {
+		in.Tags = append(append([]string{}, in.Tags...), rule.AddTags...)
+	}
+	slaID, err := s.pickSLAPolicy(ctx, tx, path)
+	if err != nil {
+		return nil, err
+	}
+	status := ticket.StatusUNASSIGNED
+	var firstAssigned *time.Time
+	var firstAssignedSeconds *int
+	if in.AssigneeID != nil {
+		if err := checkAgent(ctx, tx, "input.assigneeID", *in.AssigneeID); err != nil {
+			return nil, err
+		}
+		if err := s.requireReassign(ctx, tx, viewer, authz.Resource{Type: authz.ObjTicket, Unassigned: true, InMyTeam: teamID != nil && slices.Contains(viewer.TeamIDs, *teamID)}, teamID, in.AssigneeID); err != nil {
+			return nil, err
+		}
+		status = ticket.StatusOPEN
+		firstAssigned, firstAssignedSeconds = &now, new(int)
+	}
+	watchers, err := checkAgents(ctx, tx, "input.watcherIDs", in.WatcherIDs)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := ensureTags(ctx, tx, "input.tags", in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	created, err := tx.Ticket.Create().
+		SetNumber(placeholderNumber()).
+		SetTitle(title).
+		SetDescription(description).
+		SetStatus(status).
+		SetPriority(priority).
+		SetPriorityRank(priority.Rank()).
+		SetChannel(in.Channel).
+		SetInternal(internal).
+		SetNillableOrderReference(orderRef).
+		SetCustomFields(custom).
+		SetNillableCustomerID(in.CustomerID).
+		SetNillableCategoryID(in.CategoryID).
+		SetNillableTeamID(teamID).
+		SetNillableAssigneeID(in.AssigneeID).
+		SetNillableSLAPolicyID(slaID).
+		SetNillableCreatedByID(viewer.ActorID()).
+		SetNillableFollowUpOfID(v.followUpOf).
+		AddTagIDs(tags...).
+		AddWatcherIDs(watchers...).
+		SetStatusChangedAt(now).
+		SetNillableFirstAssignedAt(firstAssigned).
+		SetNillableFirstAssignmentSeconds(firstAssignedSeconds).
+		SetCreatedAt(now).
+		SetUpdatedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("creating ticket: %w", err)
+	}
+	// The number is taken right before commit (see assignNumber); the
+	// event's "number" change is filled in then.
+	numberText := new(string)
+	ch := changeSet{{Field: "number", To: numberText}}
+	etx.BeforeAppend(func(ctx context.Context) error { return s.assignNumber(ctx, tx, created, numberText) })
+	ch.addString("title", "", title)
+	ch.addString("status", "", string(status))
+	ch.addString("priority", "", string(priority))
+	ch.addString("channel", "", string(in.Channel))
+	if internal {
+		ch.addString("internal", "", "true")
+	}
+	ch.addID("customer", nil, in.CustomerID)
+	ch.addID("category", nil, in.CategoryID)
+	ch.addID("team", nil, teamID)
+	ch.addID("assignee", nil, in.AssigneeID)
+	ch.addID("slaPolicy", nil, slaID)
+	ch.addTime("firstAssignedAt", nil, firstAssigned)
+	ch.addID("followUpOf", nil, v.followUpOf)
+	if rule != nil {
+		ch.addID("routingRule", nil, &rule.ID)
+	}
+	return created, etx.Record(ctx, change(viewer, created.ID, ticketevent.KindCREATED, ch, nil, now))
+}
+
+// readBack makes *t, right before the change commits, the ticket as the
+// change's reactions left it, when they changed it too (the assignment,
+// above all). It is read as the system: the change itself was
+// authorized, and its author may no longer see the ticket (an agent's
+// new ticket assigned to someone else).
+func readBack(etx *events.Tx, t **ent.Ticket) {
+	if *t == nil {
+		return
+	}
+	id := (*t).ID
+	etx.BeforeAppend(func(ctx context.Context) error {
+		// Reactors may have changed the row: workflow assignment records
+		// more changes, SLA clocks write derived fields (due times, state).
+		fresh, err := etx.Ticket.Get(auth.WithViewer(ctx, auth.System), id)
+		if err != nil {
+			return fmt.Errorf("reading ticket %s back: %w", id, err)
+		}
+		fresh.Number = (*t).Number // a new ticket's number is written in place
+		*t = fresh
+		return nil
+	})
 }
 
 // placeholderNumber is a new ticket's number until assignNumber gives it
@@ -259,6 +322,14 @@ func (s *Service) UpdateTicket(ctx context.Context, id gid.ID, in UpdateTicketIn
 		if err := s.applyTicketFields(ctx, tx, t, in, upd, &ch); err != nil {
 			return err
 		}
+		if err := s.reroute(ctx, tx, t, in, upd, &ch); err != nil {
+			return err
+		}
+		if in.AssigneeID != nil {
+			if err := s.lockAgent(ctx, tx, *in.AssigneeID); err != nil {
+				return err
+			}
+		}
 		if err := applyAssignment(ctx, tx, t, in, upd, &ch, now); err != nil {
 			return err
 		}
@@ -266,6 +337,7 @@ func (s *Service) UpdateTicket(ctx context.Context, id gid.ID, in UpdateTicketIn
 			return err
 		}
 		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
+		readBack(etx, &updated)
 		return err
 	})
 	if err != nil {
@@ -312,6 +384,7 @@ func (s *Service) SetTicketStatus(ctx context.Context, id gid.ID, to ticket.Stat
 		var ch changeSet
 		changeStatus(t, to, upd, &ch, now)
 		updated, err = s.commitChange(ctx, etx, viewer, t, upd, ch, now)
+		readBack(etx, &updated)
 		return err
 	})
 	if err != nil {
@@ -378,6 +451,12 @@ func (s *Service) loadForChange(ctx context.Context, tx *ent.Tx, id gid.ID, expe
 // returns the ticket as it was.
 func (s *Service) commitChange(ctx context.Context, tx *events.Tx, viewer auth.Viewer, t *ent.Ticket,
 	upd *ent.TicketUpdateOne, ch changeSet, now time.Time) (*ent.Ticket, error) {
+	return s.commitKind(ctx, tx, viewer, t, upd, ch, updateKind(ch), now)
+}
+
+// commitKind is commitChange recording the event as kind.
+func (s *Service) commitKind(ctx context.Context, tx *events.Tx, viewer auth.Viewer, t *ent.Ticket,
+	upd *ent.TicketUpdateOne, ch changeSet, kind ticketevent.Kind, now time.Time) (*ent.Ticket, error) {
 	if len(ch) == 0 {
 		return t, nil
 	}
@@ -392,7 +471,7 @@ func (s *Service) commitChange(ctx context.Context, tx *events.Tx, viewer auth.V
 	if err != nil {
 		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 	}
-	if err := tx.Record(ctx, change(viewer, t.ID, updateKind(ch), ch, nil, now)); err != nil {
+	if err := tx.Record(ctx, change(viewer, t.ID, kind, ch, nil, now)); err != nil {
 		return nil, err
 	}
 	// Reactors fill derived fields (SLA due times and state): answer the
@@ -501,6 +580,7 @@ func applyAssignment(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in UpdateTi
 		if t.Status == ticket.StatusUNASSIGNED {
 			changeStatus(t, ticket.StatusOPEN, upd, ch, now)
 		}
+		noteFirstAssignment(t, upd, ch, now)
 	case isTrue(in.ClearAssignee) && t.AssigneeID != nil:
 		upd.ClearAssignee()
 		ch.addID("assignee", t.AssigneeID, nil)
@@ -612,24 +692,28 @@ func changeStatus(t *ent.Ticket, to ticket.Status, upd *ent.TicketUpdateOne, ch 
 	ch.addString("status", string(t.Status), string(to))
 	switch to {
 	case ticket.StatusRESOLVED:
-		upd.SetResolvedAt(now)
+		upd.SetResolvedAt(now).SetResolutionSeconds(secondsSince(t.CreatedAt, now))
 		ch.addTime("resolvedAt", t.ResolvedAt, &now)
 	case ticket.StatusCLOSED:
 		upd.SetClosedAt(now)
 		ch.addTime("closedAt", t.ClosedAt, &now)
 	}
 	if t.Status == ticket.StatusRESOLVED && to != ticket.StatusCLOSED {
-		upd.ClearResolvedAt()
+		upd.ClearResolvedAt().ClearResolutionSeconds()
 		ch.addTime("resolvedAt", t.ResolvedAt, nil)
 	}
 }
 
-// routeTeam picks the team for a new ticket (see workflow.RouteTeam).
-func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category) (*gid.ID, error) {
+// routeTeam picks the team for a new ticket: the explicit one, else the
+// matching routing rule's, else as workflow.RouteTeam.
+func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, path []*ent.Category, rule *workflow.Rule) (*gid.ID, error) {
 	if explicit != nil {
 		if err := checkTeam(ctx, tx, "input.teamID", *explicit); err != nil {
 			return nil, err
 		}
+	}
+	if explicit == nil && rule != nil && rule.TeamID != nil {
+		return rule.TeamID, nil
 	}
 	return workflow.RouteTeam(explicit, categoryDefaults(path), func() (*gid.ID, error) {
 		id, err := tx.Team.Query().Where(team.IsDefault(true)).FirstID(ctx)

@@ -73,3 +73,21 @@ func TestRouting(t *testing.T) {
 		t.Errorf("RouteTeam hides the default lookup's error: %v", err)
 	}
 }
+
+func TestReplay(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
+	got := Replay(start, ticket.StatusUNASSIGNED, []StatusChange{
+		{at(60), ticket.StatusOPEN},
+		{at(100), ticket.StatusIN_PROGRESS},
+		{at(700), ticket.StatusWAITING},
+		{at(1000), ticket.StatusIN_PROGRESS},
+		{at(1120), ticket.StatusRESOLVED},
+		{at(5000), ticket.StatusOPEN},
+		{at(5001), ticket.StatusIN_PROGRESS},
+		{at(5011), ticket.StatusRESOLVED},
+	})
+	if want := (TimeTotals{WorkingSeconds: 600 + 120 + 10, WaitingSeconds: 300}); got != want {
+		t.Fatalf("Replay = %+v, want %+v", got, want)
+	}
+}

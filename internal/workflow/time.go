@@ -29,3 +29,22 @@ func Accrue(totals TimeTotals, status ticket.Status, since, now time.Time) TimeT
 	}
 	return totals
 }
+
+// StatusChange is one status change of a ticket's history.
+type StatusChange struct {
+	At time.Time
+	To ticket.Status
+}
+
+// Replay recomputes a ticket's working and waiting totals from its
+// history: it starts in initial at start and moves through changes in
+// order. It gives what Accrue kept as the changes happened.
+func Replay(start time.Time, initial ticket.Status, changes []StatusChange) TimeTotals {
+	var totals TimeTotals
+	status, since := initial, start
+	for _, c := range changes {
+		totals = Accrue(totals, status, since, c.At)
+		status, since = c.To, c.At
+	}
+	return totals
+}

@@ -1,0 +1,168 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"helpdesk/ent/agent"
+	"helpdesk/ent/schematype"
+	"helpdesk/ent/team"
+	"helpdesk/ent/ticket"
+	"helpdesk/ent/ticketevent"
+	"helpdesk/internal/apperr"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
+	"helpdesk/internal/testdb"
+	"helpdesk/internal/ticketing"
+)
+
+// On PostgreSQL, 50 agents with capacity 2, members of two teams (one
+// assigning by least load, one by hand); 500 tickets created and claimed
+// from 20 goroutines at once. No ticket is ever given to two agents, no
+// agent ends above capacity, every place is filled and every other
+// ticket is queued. SQLite has a single writer, so its writers queue for
+// the database lock: it runs a smaller load (10 agents, 100 tickets, 4
+// goroutines) that its busy timeout bounds.
+func TestConcurrentAssignmentKeepsCapacities(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		agents, capacity, tickets, workers := 50, 2, 500, 20
+		if dial != dialect.Postgres {
+			agents, tickets, workers = 10, 100, 4
+		}
+		d := newDesk(t, dial)
+		ids := make([]gid.ID, agents)
+		viewers := make([]context.Context, agents)
+		for i := range agents {
+			ids[i] = d.agent(fmt.Sprintf("agent%02d", i), capacity, agent.AvailabilityONLINE)
+		}
+		auto := d.team("Automatic", team.AssignmentStrategyLEAST_LOADED, ids...)
+		manual := d.team("By hand", team.AssignmentStrategyMANUAL, ids...)
+		for i := range agents {
+			p, err := d.app.Auth.Login(context.Background(), fmt.Sprintf("agent%02d@example.com", i), adminPassword)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := d.app.Auth.Authenticate(context.Background(), p.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			viewers[i] = auth.WithViewer(context.Background(), v)
+		}
+
+		var mu sync.Mutex
+		owners := map[gid.ID]gid.ID{} // ticket → the agent a successful claim gave it to
+		created := make([]gid.ID, 0, tickets)
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		internal := true
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := w; n < tickets; n += workers {
+					who := (n * 7) % agents
+					tm := auto
+					if n%2 == 1 {
+						tm = manual
+					}
+					tk, err := d.app.Tickets.CreateTicket(viewers[who], ticketing.CreateTicketInput{
+						Title: fmt.Sprintf("Load %d", n), Channel: ticket.ChannelINTERNAL, Internal: &internal,
+						TeamID: &tm, Priority: ptr(schematype.PriorityMedium),
+					})
+					if err != nil {
+						errs <- fmt.Errorf("creating ticket %d: %w", n, err)
+						return
+					}
+					mu.Lock()
+					created = append(created, tk.ID)
+					mu.Unlock()
+					// Two agents race for it, whether or not it was assigned.
+					for _, claimer := range []int{(n * 13) % agents, (n*13 + 1) % agents} {
+						got, err := d.app.Tickets.ClaimTicket(viewers[claimer], tk.ID)
+						var ae *apperr.Error
+						switch {
+						case err == nil:
+							mu.Lock()
+							if prev, ok := owners[tk.ID]; ok && prev != *got.AssigneeID {
+								errs <- fmt.Errorf("ticket %s claimed by %s and by %s", tk.ID, prev, *got.AssigneeID)
+							}
+							owners[tk.ID] = *got.AssigneeID
+							mu.Unlock()
+						case errors.As(err, &ae) && (ae.Code == apperr.CodeConflict || ae.Code == apperr.CodeNotFound):
+							// Lost the race, at capacity, or (assigned to
+							// someone else) no longer visible.
+						default:
+							errs <- fmt.Errorf("claiming ticket %d: %w", n, err)
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if len(created) != tickets {
+			t.Fatalf("created %d tickets, want %d", len(created), tickets)
+		}
+
+		all, err := d.app.DB.Client.Ticket.Query().All(d.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		load := map[gid.ID]int{}
+		queued := 0
+		for _, tk := range all {
+			switch {
+			case tk.Status == ticket.StatusOPEN && tk.AssigneeID != nil:
+				load[*tk.AssigneeID]++
+			case tk.Status == ticket.StatusUNASSIGNED && tk.AssigneeID == nil:
+				queued++
+			default:
+				t.Fatalf("ticket %s is %s with assignee %q: neither assigned nor queued", tk.ID, tk.Status, assigneeOf(tk))
+			}
+			if owner, ok := owners[tk.ID]; ok && assigneeOf(tk) != owner {
+				t.Fatalf("ticket %s was claimed by %s but belongs to %q", tk.ID, owner, assigneeOf(tk))
+			}
+		}
+		for id, n := range load {
+			if n > capacity {
+				t.Fatalf("agent %s holds %d tickets, capacity %d", id, n, capacity)
+			}
+		}
+		if got := len(all) - queued; got != agents*capacity {
+			t.Fatalf("%d tickets assigned, want every place filled (%d)", got, agents*capacity)
+		}
+		// The log agrees: each assigned ticket was given away exactly once,
+		// and no queued ticket ever was.
+		gives, err := d.app.DB.Client.TicketEvent.Query().
+			Where(ticketevent.KindIn(ticketevent.KindASSIGNED, ticketevent.KindCLAIMED, ticketevent.KindUNASSIGNED)).All(d.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perTicket := map[gid.ID]int{}
+		for _, ev := range gives {
+			if ev.Kind == ticketevent.KindUNASSIGNED {
+				t.Fatalf("ticket %s was un-assigned during the run", ev.TicketID)
+			}
+			perTicket[ev.TicketID]++
+		}
+		for _, tk := range all {
+			want := 0
+			if tk.AssigneeID != nil {
+				want = 1
+			}
+			if perTicket[tk.ID] != want {
+				t.Fatalf("ticket %s was given away %d times, want %d", tk.ID, perTicket[tk.ID], want)
+			}
+		}
+	})
+}
