@@ -42,6 +42,7 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 		srv.AroundOperations(observeOperations(r.Metrics))
 	}
 	srv.AroundOperations(withLoaders(r.Client))
+	srv.AroundOperations(withSLATimelines(r.SLA))
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))
 	srv.AroundFields(deadlineErrors)

@@ -46,5 +46,5 @@ func (r *queryResolver) SLAPreview(ctx context.Context, policyID gid.ID, priorit
 
 // SLATimeline is the resolver for the slaTimeline field.
 func (r *ticketResolver) SLATimeline(ctx context.Context, obj *ent.Ticket) ([]*sla.TimelineEntry, error) {
-	return r.SLA.Timeline(ctx, obj)
+	return slaTimeline(ctx, r.SLA, obj)
 }

@@ -56,7 +56,12 @@ func hcmTime(t *testing.T, s string) time.Time {
 
 func newSLAWorld(t *testing.T, dial string, now func() time.Time) *slaWorld {
 	t.Helper()
-	app := newSLAApp(t, testdb.Open(t, dial), now)
+	return newSLAWorldOn(t, testdb.Open(t, dial), now)
+}
+
+func newSLAWorldOn(t *testing.T, db *store.DB, now func() time.Time) *slaWorld {
+	t.Helper()
+	app := newSLAApp(t, db, now)
 	w := &slaWorld{app: app}
 	ctx := auth.WithViewer(context.Background(), auth.System)
 	role := agent.RoleADMIN
