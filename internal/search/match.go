@@ -47,44 +47,91 @@ type matcher struct {
 
 // ticketMatch restricts a tickets query (selector s) to the tickets in
 // which every word is found: in a text of the ticket, in a text of its
-// customer, or (a lone number) as its number.
+// customer, or (a lone number) as its number. One grouped statement reads
+// the documents holding any of the words (the index answers each word)
+// and keeps the tickets that have them all.
 func (m matcher) ticketMatch(s *sql.Selector) {
 	s.Where(sql.P(func(b *sql.Builder) {
-		for i, term := range m.q.Terms {
-			if i > 0 {
-				b.WriteString(" AND ")
+		b.WriteString(s.C("id")).WriteString(" IN (SELECT f.ticket_id FROM (SELECT d.ticket_id AS ticket_id")
+		m.termFlags(b)
+		b.WriteString(" FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+		m.noteFilter(b)
+		m.matchAny(b)
+		b.WriteString(" UNION ALL SELECT c.id AS ticket_id")
+		m.termFlags(b)
+		b.WriteString(" FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE d.customer_id IS NOT NULL")
+		m.matchAny(b)
+		if m.q.Number > 0 {
+			b.WriteString(" UNION ALL SELECT n.id AS ticket_id")
+			for i := range m.q.Terms {
+				b.WriteString(", 1 AS t" + strconv.Itoa(i))
 			}
-			b.WriteString(s.C("id")).WriteString(" IN (SELECT d.ticket_id FROM search_documents d WHERE d.ticket_id IS NOT NULL")
-			m.noteFilter(b)
-			b.WriteString(" AND ")
-			m.match(b, "d", term)
-			b.WriteString(" UNION SELECT c.id FROM tickets c JOIN search_documents d ON d.customer_id = c.customer_id WHERE ")
-			m.match(b, "d", term)
-			if m.q.Number > 0 {
-				b.WriteString(" UNION SELECT n.id FROM tickets n WHERE n.number = ").Arg(m.q.Number)
-			}
-			b.WriteString(")")
+			b.WriteString(" FROM tickets n WHERE n.number = ").Arg(m.q.Number)
 		}
+		b.WriteString(") f GROUP BY f.ticket_id")
+		m.havingAll(b, "f")
+		b.WriteString(")")
 	}))
 }
 
-// ticketRank writes the rank of the ticket of selector s.
-func (m matcher) ticketRank(s *sql.Selector) sql.Querier {
+// termFlags writes one column per word, t0, t1, …: 1 when the document
+// d holds the word, else 0.
+func (m matcher) termFlags(b *sql.Builder) {
+	for i, term := range m.q.Terms {
+		b.WriteString(", CASE WHEN ")
+		m.match(b, "d", term)
+		b.WriteString(" THEN 1 ELSE 0 END AS t" + strconv.Itoa(i))
+	}
+}
+
+// matchAny writes " AND (<d holds a word>)".
+func (m matcher) matchAny(b *sql.Builder) {
+	b.WriteString(" AND (")
+	for i, term := range m.q.Terms {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		m.match(b, "d", term)
+	}
+	b.WriteString(")")
+}
+
+// havingAll keeps the groups of alias in which every word was found.
+func (m matcher) havingAll(b *sql.Builder, alias string) {
+	b.WriteString(" HAVING ")
+	for i := range m.q.Terms {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteString("MAX(" + alias + ".t" + strconv.Itoa(i) + ") = 1")
+	}
+}
+
+// rankTickets joins to the tickets query (selector s) the rank of every
+// ticket holding all the words in one text, computed in one grouped
+// statement over the documents the index finds, and returns the rank of
+// the ticket of s: 0 for the ticket the number names, else the best rank
+// of a text of its own or of its customer's, else rankSpread.
+func (m matcher) rankTickets(s *sql.Selector) sql.Querier {
+	ranks := sql.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("(SELECT r.ticket_id, MIN(r.rank) AS rank FROM (SELECT d.ticket_id AS ticket_id, ")
+		rankCase(b, ticketRanks)
+		b.WriteString(" AS rank FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+		m.noteFilter(b)
+		m.matchAll(b)
+		b.WriteString(" UNION ALL SELECT c.id AS ticket_id, ")
+		rankCase(b, ticketRanks)
+		b.WriteString(" AS rank FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE d.customer_id IS NOT NULL")
+		m.matchAll(b)
+		b.WriteString(") r GROUP BY r.ticket_id) g")
+	})).As("search_ranks")
+	s.LeftJoin(ranks).On(s.C("id"), ranks.C("ticket_id"))
 	return sql.ExprFunc(func(b *sql.Builder) {
 		if m.q.Number > 0 {
 			b.WriteString("(CASE WHEN ").WriteString(s.C("number")).WriteString(" = ").Arg(m.q.Number).
 				WriteString(" THEN " + strconv.Itoa(rankNumber) + " ELSE ")
 		}
-		b.WriteString("COALESCE((SELECT MIN(")
-		rankCase(b, ticketRanks)
-		b.WriteString(") FROM search_documents d WHERE (d.ticket_id = ").WriteString(s.C("id")).
-			WriteString(" OR d.customer_id = ").WriteString(s.C("customer_id")).WriteString(")")
-		m.noteFilter(b)
-		for _, term := range m.q.Terms {
-			b.WriteString(" AND ")
-			m.match(b, "d", term)
-		}
-		b.WriteString("), " + strconv.Itoa(rankSpread) + ")")
+		b.WriteString("COALESCE(" + ranks.C("rank") + ", " + strconv.Itoa(rankSpread) + ")")
 		if m.q.Number > 0 {
 			b.WriteString(" END)")
 		}
@@ -92,32 +139,42 @@ func (m matcher) ticketRank(s *sql.Selector) sql.Querier {
 }
 
 // customerMatch restricts a customers query to those in which every word
-// is found.
+// is found, in one grouped statement as ticketMatch.
 func (m matcher) customerMatch(s *sql.Selector) {
 	s.Where(sql.P(func(b *sql.Builder) {
-		for i, term := range m.q.Terms {
-			if i > 0 {
-				b.WriteString(" AND ")
-			}
-			b.WriteString(s.C("id")).WriteString(" IN (SELECT d.customer_id FROM search_documents d WHERE d.customer_id IS NOT NULL AND ")
-			m.match(b, "d", term)
-			b.WriteString(")")
-		}
+		b.WriteString(s.C("id")).WriteString(" IN (SELECT f.customer_id FROM (SELECT d.customer_id AS customer_id")
+		m.termFlags(b)
+		b.WriteString(" FROM search_documents d WHERE d.customer_id IS NOT NULL")
+		m.matchAny(b)
+		b.WriteString(") f GROUP BY f.customer_id")
+		m.havingAll(b, "f")
+		b.WriteString(")")
 	}))
 }
 
-// customerRank writes the rank of the customer of selector s.
-func (m matcher) customerRank(s *sql.Selector) sql.Querier {
-	return sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("COALESCE((SELECT MIN(")
+// rankCustomers joins to the customers query (selector s) the rank of
+// every customer holding all the words in one text, in one grouped
+// statement, and returns the rank of the customer of s.
+func (m matcher) rankCustomers(s *sql.Selector) sql.Querier {
+	ranks := sql.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("(SELECT d.customer_id, MIN(")
 		rankCase(b, customerRanks)
-		b.WriteString(") FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("id"))
-		for _, term := range m.q.Terms {
-			b.WriteString(" AND ")
-			m.match(b, "d", term)
-		}
-		b.WriteString("), " + strconv.Itoa(rankSpread) + ")")
+		b.WriteString(") AS rank FROM search_documents d WHERE d.customer_id IS NOT NULL")
+		m.matchAll(b)
+		b.WriteString(" GROUP BY d.customer_id) g")
+	})).As("search_ranks")
+	s.LeftJoin(ranks).On(s.C("id"), ranks.C("customer_id"))
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("COALESCE(" + ranks.C("rank") + ", " + strconv.Itoa(rankSpread) + ")")
 	})
+}
+
+// matchAll writes " AND <d holds term>" for every word.
+func (m matcher) matchAll(b *sql.Builder) {
+	for _, term := range m.q.Terms {
+		b.WriteString(" AND ")
+		m.match(b, "d", term)
+	}
 }
 
 // noteFilter keeps internal notes out of reach of viewers who may not

@@ -62,8 +62,11 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 		return nil, err
 	}
 	var rows []rankedRow
-	err = q.Where(func(s *sql.Selector) { w.bound(s, m.ticketRank(s)) }).
-		Order(func(s *sql.Selector) { w.order(s, m.ticketRank(s)) }).
+	err = q.Order(func(s *sql.Selector) {
+		rank := m.rankTickets(s)
+		w.bound(s, rank)
+		w.order(s, rank)
+	}).
 		Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("searching tickets: %w", err)
@@ -107,8 +110,11 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 		return nil, err
 	}
 	var rows []rankedRow
-	err = q.Where(func(s *sql.Selector) { w.bound(s, m.customerRank(s)) }).
-		Order(func(s *sql.Selector) { w.order(s, m.customerRank(s)) }).
+	err = q.Order(func(s *sql.Selector) {
+		rank := m.rankCustomers(s)
+		w.bound(s, rank)
+		w.order(s, rank)
+	}).
 		Limit(w.size+1).Select(customer.FieldID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("searching customers: %w", err)
