@@ -22,7 +22,9 @@ import (
 // (see paginateTickets).
 func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server {
 	limits = limits.WithDefaults()
-	r.Client.Ticket.Intercept(foldCounts())
+	if r.Client != nil {
+		r.Client.Ticket.Intercept(foldCounts())
+	}
 	cfg := generated.Config{Resolvers: r}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})

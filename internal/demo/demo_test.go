@@ -128,6 +128,11 @@ func testLoadFillsAnEmptyDatabase(t *testing.T, dial string) {
 		}
 	}
 	for _, s := range allStatuses {
+		// Free agents take new tickets at once (team strategies), so only
+		// the whole demo history is sure to leave some in a team queue.
+		if s == ticket.StatusUNASSIGNED && ticketCount < demo.DefaultTicketCount {
+			continue
+		}
 		if statuses[s] == 0 {
 			t.Errorf("no ticket is %s (statuses: %v)", s, statuses)
 		}
