@@ -71,6 +71,9 @@ type config struct {
 	viewerCacheTTL time.Duration
 	// Operations.
 	metricsToken string
+	// Cross-origin access.
+	corsOrigins     string
+	corsCredentials bool
 }
 
 func main() {
@@ -153,7 +156,13 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
 
+	cors := server.CORSConfig{AllowedOrigins: splitList(cfg.corsOrigins), AllowCredentials: cfg.corsCredentials}
+	if err := cors.Check(); err != nil {
+		return fmt.Errorf("-cors-origins: %w", err)
+	}
+
 	httpCfg := server.Config{
+		CORS:            cors,
 		MaxBodyBytes:    cfg.maxBodyBytes,
 		RequestTimeout:  cfg.requestTimeout,
 		ReadTimeout:     cfg.readTimeout,
@@ -315,6 +324,12 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
 	fs.StringVar(&cfg.wsOrigins, "websocket-origins", env("HELPDESK_WEBSOCKET_ORIGINS", ""), "comma-separated origins (https://host[:port]) besides the server's own from which browsers may open subscriptions; clients sending no Origin are always allowed (HELPDESK_WEBSOCKET_ORIGINS)")
 	fs.StringVar(&cfg.metricsToken, "metrics-token", env("HELPDESK_METRICS_TOKEN", ""), "bearer token /metrics asks for from any address; empty serves /metrics to loopback only (HELPDESK_METRICS_TOKEN)")
+	fs.StringVar(&cfg.corsOrigins, "cors-origins", env("HELPDESK_CORS_ORIGINS", ""), "comma-separated origins (https://host[:port], or *) whose pages may call /graphql and the exports; empty allows no cross-origin access (HELPDESK_CORS_ORIGINS)")
+	corsCreds, err := strconv.ParseBool(env("HELPDESK_CORS_CREDENTIALS", "false"))
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_CORS_CREDENTIALS: %w", err)
+	}
+	fs.BoolVar(&cfg.corsCredentials, "cors-credentials", corsCreds, "let the -cors-origins send cookies and HTTP authentication; refused with * (HELPDESK_CORS_CREDENTIALS)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {

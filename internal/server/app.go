@@ -173,6 +173,9 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		logger = slog.Default()
 	}
 	logger = requestlog.NewLogger(logger)
+	if err := opts.HTTP.CORS.Check(); err != nil {
+		return nil, err
+	}
 	tokens, err := tokenSettings(opts)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,9 @@ type Config struct {
 	// served behind authentication and request logging but without the
 	// GraphQL request timeout.
 	Routes map[string]http.Handler
+	// CORS lets pages of other origins call /graphql and Routes; none
+	// by default.
+	CORS CORSConfig
 }
 
 // DefaultConfig is the configuration the server runs with unless told
@@ -111,7 +114,11 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 		mux.Handle(pattern, authenticate(authn, logger, h))
 	}
 	mux.Handle("/", graphiql.Handler("/graphql"))
-	return logRequests(logger, mux)
+	corsPaths := map[string]bool{"/graphql": true}
+	for pattern := range cfg.Routes {
+		corsPaths[routePath(pattern)] = true
+	}
+	return logRequests(logger, withCORS(cfg.CORS, corsPaths, mux))
 }
 
 // authenticate puts the viewer of a valid bearer token in the request
