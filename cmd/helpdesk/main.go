@@ -316,6 +316,7 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 		extra(fs)
 	}
 	var cfg config
+	configPath := fs.String("config", env("HELPDESK_CONFIG", ""), "file of key = value lines, the keys being these flags' names; flags and environment variables win over it (HELPDESK_CONFIG)")
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
 	fs.StringVar(&cfg.sqlitePath, "sqlite-path", env("HELPDESK_SQLITE_PATH", "helpdesk.db"), "SQLite file when no database URL is set (HELPDESK_SQLITE_PATH)")
@@ -409,6 +410,11 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 			os.Exit(0)
 		}
 		return cfg, err
+	}
+	if *configPath != "" {
+		if err := applyConfigFile(fs, *configPath); err != nil {
+			return cfg, err
+		}
 	}
 	if cfg.autoClose <= 0 {
 		cfg.autoClose = -1 // never
