@@ -27,6 +27,8 @@ import (
 	"time"
 	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
 
+	"go.opentelemetry.io/otel/trace"
+
 	"helpdesk/ent/agent"
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
@@ -36,6 +38,7 @@ import (
 	"helpdesk/internal/export"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
+	"helpdesk/internal/tracing"
 )
 
 type config struct {
@@ -74,6 +77,11 @@ type config struct {
 	// Cross-origin access.
 	corsOrigins     string
 	corsCredentials bool
+	// Tracing.
+	otlpEndpoint string
+	// tracing is the tracer provider serve builds from otlpEndpoint; nil
+	// when tracing is off.
+	tracing trace.TracerProvider
 }
 
 func main() {
@@ -161,6 +169,20 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("-cors-origins: %w", err)
 	}
 
+	tp, stopTracing, err := tracing.NewProvider(ctx, cfg.otlpEndpoint)
+	if err != nil {
+		return fmt.Errorf("-otlp-endpoint: %w", err)
+	}
+	defer func() {
+		// Spans still batched are sent before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flushCtx); err != nil {
+			logger.Warn("flushing traces", "error", err)
+		}
+	}()
+	cfg.tracing = tp
+
 	httpCfg := server.Config{
 		CORS:            cors,
 		MaxBodyBytes:    cfg.maxBodyBytes,
@@ -243,6 +265,7 @@ func prepare(ctx context.Context, cfg config, gate *server.Gate, key []byte, tru
 		RateLimits:        cfg.rateLimits,
 		ViewerCacheTTL:    cfg.viewerCacheTTL,
 		MetricsToken:      cfg.metricsToken,
+		Tracing:           cfg.tracing,
 	})
 	if err != nil {
 		db.Close()
@@ -331,6 +354,7 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 		return cfg, fmt.Errorf("HELPDESK_CORS_CREDENTIALS: %w", err)
 	}
 	fs.BoolVar(&cfg.corsCredentials, "cors-credentials", corsCreds, "let the -cors-origins send cookies and HTTP authentication; refused with * (HELPDESK_CORS_CREDENTIALS)")
+	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OpenTelemetry collector base URL (http://host:4318) receiving traces over OTLP/HTTP; empty traces nothing (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {

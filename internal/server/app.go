@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/trace"
 
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
@@ -29,6 +30,7 @@ import (
 	"helpdesk/internal/stats"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tracing"
 )
 
 // Options configure an App.
@@ -87,6 +89,9 @@ type Options struct {
 	// MetricsToken, when set, is the bearer token /metrics asks for (from
 	// any address); without it /metrics answers loopback only.
 	MetricsToken string
+	// Tracing, when set, traces requests, GraphQL operations, root fields
+	// and database statements (see internal/tracing); nil traces nothing.
+	Tracing trace.TracerProvider
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -176,6 +181,11 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	if err := opts.HTTP.CORS.Check(); err != nil {
 		return nil, err
 	}
+	var tracer trace.Tracer
+	if opts.Tracing != nil {
+		tracer = opts.Tracing.Tracer(tracing.Name)
+		db = db.WithDriver(tracing.Driver(tracer))
+	}
 	tokens, err := tokenSettings(opts)
 	if err != nil {
 		return nil, err
@@ -242,6 +252,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
 	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
 	httpCfg := opts.HTTP
+	httpCfg.Tracer = tracer
 	httpCfg.Routes = map[string]http.Handler{"GET /export/tickets": exportTickets(exports, logger)}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
@@ -258,6 +269,9 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Metrics:   m,
 		Search:    searcher,
 	}, opts.Limits, logger)
+	if tracer != nil {
+		gql.Use(tracing.GraphQL{Tracer: tracer})
+	}
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open
 	gql.AddTransport(withPresenceConnections(countSockets(ws, m)))
