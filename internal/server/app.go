@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel/trace"
 
 	"helpdesk/graph"
@@ -245,7 +246,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
 	river.AddWorker(workers, &sla.TimerWorker{Engine: a.SLA})
-	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
+	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger, Middleware: jobMiddleware(tracer)}); err != nil {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
@@ -278,6 +279,15 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	a.Handler = withClientAddress(opts.TrustedProxies, withMetrics(m.Handler(opts.MetricsToken),
 		Handler(httpCfg, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger)))
 	return a, nil
+}
+
+// jobMiddleware returns the job queue's middleware: a span per job when
+// tracing.
+func jobMiddleware(tracer trace.Tracer) []rivertype.Middleware {
+	if tracer == nil {
+		return nil
+	}
+	return []rivertype.Middleware{tracing.Jobs(tracer)}
 }
 
 // tokenSettings checks the configured signing keys and lifetime.
