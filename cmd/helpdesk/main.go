@@ -27,6 +27,8 @@ import (
 	"time"
 	_ "time/tzdata" // business calendars need time zones on minimal hosts too.
 
+	"go.opentelemetry.io/otel/trace"
+
 	"helpdesk/ent/agent"
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
@@ -36,6 +38,7 @@ import (
 	"helpdesk/internal/export"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
+	"helpdesk/internal/tracing"
 )
 
 type config struct {
@@ -71,6 +74,14 @@ type config struct {
 	viewerCacheTTL time.Duration
 	// Operations.
 	metricsToken string
+	// Cross-origin access.
+	corsOrigins     string
+	corsCredentials bool
+	// Tracing.
+	otlpEndpoint string
+	// tracing is the tracer provider serve builds from otlpEndpoint; nil
+	// when tracing is off.
+	tracing trace.TracerProvider
 }
 
 func main() {
@@ -153,7 +164,27 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
 
+	cors := server.CORSConfig{AllowedOrigins: splitList(cfg.corsOrigins), AllowCredentials: cfg.corsCredentials}
+	if err := cors.Check(); err != nil {
+		return fmt.Errorf("-cors-origins: %w", err)
+	}
+
+	tp, stopTracing, err := tracing.NewProvider(ctx, cfg.otlpEndpoint)
+	if err != nil {
+		return fmt.Errorf("-otlp-endpoint: %w", err)
+	}
+	defer func() {
+		// Spans still batched are sent before the process exits.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flushCtx); err != nil {
+			logger.Warn("flushing traces", "error", err)
+		}
+	}()
+	cfg.tracing = tp
+
 	httpCfg := server.Config{
+		CORS:            cors,
 		MaxBodyBytes:    cfg.maxBodyBytes,
 		RequestTimeout:  cfg.requestTimeout,
 		ReadTimeout:     cfg.readTimeout,
@@ -234,6 +265,7 @@ func prepare(ctx context.Context, cfg config, gate *server.Gate, key []byte, tru
 		RateLimits:        cfg.rateLimits,
 		ViewerCacheTTL:    cfg.viewerCacheTTL,
 		MetricsToken:      cfg.metricsToken,
+		Tracing:           cfg.tracing,
 	})
 	if err != nil {
 		db.Close()
@@ -307,6 +339,7 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 		extra(fs)
 	}
 	var cfg config
+	configPath := fs.String("config", env("HELPDESK_CONFIG", ""), "file of key = value lines, the keys being these flags' names; flags and environment variables win over it (HELPDESK_CONFIG)")
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
 	fs.StringVar(&cfg.sqlitePath, "sqlite-path", env("HELPDESK_SQLITE_PATH", "helpdesk.db"), "SQLite file when no database URL is set (HELPDESK_SQLITE_PATH)")
@@ -315,6 +348,13 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	fs.StringVar(&cfg.prevKeys, "token-key-previous", env("HELPDESK_TOKEN_KEY_PREVIOUS", ""), "comma-separated former token keys, still accepted until their tokens expire (HELPDESK_TOKEN_KEY_PREVIOUS)")
 	fs.StringVar(&cfg.wsOrigins, "websocket-origins", env("HELPDESK_WEBSOCKET_ORIGINS", ""), "comma-separated origins (https://host[:port]) besides the server's own from which browsers may open subscriptions; clients sending no Origin are always allowed (HELPDESK_WEBSOCKET_ORIGINS)")
 	fs.StringVar(&cfg.metricsToken, "metrics-token", env("HELPDESK_METRICS_TOKEN", ""), "bearer token /metrics asks for from any address; empty serves /metrics to loopback only (HELPDESK_METRICS_TOKEN)")
+	fs.StringVar(&cfg.corsOrigins, "cors-origins", env("HELPDESK_CORS_ORIGINS", ""), "comma-separated origins (https://host[:port], or *) whose pages may call /graphql and the exports; empty allows no cross-origin access (HELPDESK_CORS_ORIGINS)")
+	corsCreds, err := strconv.ParseBool(env("HELPDESK_CORS_CREDENTIALS", "false"))
+	if err != nil {
+		return cfg, fmt.Errorf("HELPDESK_CORS_CREDENTIALS: %w", err)
+	}
+	fs.BoolVar(&cfg.corsCredentials, "cors-credentials", corsCreds, "let the -cors-origins send cookies and HTTP authentication; refused with * (HELPDESK_CORS_CREDENTIALS)")
+	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OpenTelemetry collector base URL (http://host:4318) receiving traces over OTLP/HTTP; empty traces nothing (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {
@@ -394,6 +434,11 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 			os.Exit(0)
 		}
 		return cfg, err
+	}
+	if *configPath != "" {
+		if err := applyConfigFile(fs, *configPath); err != nil {
+			return cfg, err
+		}
 	}
 	if cfg.autoClose <= 0 {
 		cfg.autoClose = -1 // never

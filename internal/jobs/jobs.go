@@ -28,6 +28,8 @@ type Config struct {
 	// 100 ms; zero means River's default).
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// Middleware wraps job insertion and work (such as tracing).
+	Middleware []rivertype.Middleware
 }
 
 // Queue inserts and runs jobs. Insert works as soon as it is built; jobs
@@ -47,6 +49,7 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		Workers:           cfg.Workers,
 		FetchPollInterval: cfg.PollInterval,
 		Logger:            slog.New(quiet{logger.Handler()}).With("component", "jobs"),
+		Middleware:        cfg.Middleware,
 	}
 	if cfg.Now != nil {
 		config.Test.Time = clock(cfg.Now)

@@ -10,6 +10,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/trace"
 
 	"helpdesk/graph"
 	"helpdesk/internal/auth"
@@ -30,6 +32,7 @@ import (
 	"helpdesk/internal/stats"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
+	"helpdesk/internal/tracing"
 )
 
 // Options configure an App.
@@ -88,6 +91,9 @@ type Options struct {
 	// MetricsToken, when set, is the bearer token /metrics asks for (from
 	// any address); without it /metrics answers loopback only.
 	MetricsToken string
+	// Tracing, when set, traces requests, GraphQL operations, root fields
+	// and database statements (see internal/tracing); nil traces nothing.
+	Tracing trace.TracerProvider
 }
 
 // App is the assembled service over one database: the domain services, the
@@ -174,6 +180,14 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		logger = slog.Default()
 	}
 	logger = requestlog.NewLogger(logger)
+	if err := opts.HTTP.CORS.Check(); err != nil {
+		return nil, err
+	}
+	var tracer trace.Tracer
+	if opts.Tracing != nil {
+		tracer = opts.Tracing.Tracer(tracing.Name)
+		db = db.WithDriver(tracing.Driver(tracer))
+	}
 	tokens, err := tokenSettings(opts)
 	if err != nil {
 		return nil, err
@@ -235,13 +249,14 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
 	river.AddWorker(workers, &sla.TimerWorker{Engine: a.SLA})
-	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger}); err != nil {
+	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger, Middleware: jobMiddleware(tracer)}); err != nil {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
 	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
 	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
 	httpCfg := opts.HTTP
+	httpCfg.Tracer = tracer
 	httpCfg.Routes = map[string]http.Handler{"GET /export/tickets": exportTickets(exports, logger)}
 	gql := graph.NewServer(&graph.Resolver{
 		Client:    db.Client,
@@ -259,12 +274,24 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Search:    searcher,
 		Routing:   &routing.Service{Client: db.Client, Now: now, Authz: enforcer},
 	}, opts.Limits, logger)
+	if tracer != nil {
+		gql.Use(tracing.GraphQL{Tracer: tracer})
+	}
 	ws, open := websocketTransport(opts.Websocket, a.Auth, logger)
 	a.sockets = open
 	gql.AddTransport(withPresenceConnections(countSockets(ws, m)))
 	a.Handler = withClientAddress(opts.TrustedProxies, withMetrics(m.Handler(opts.MetricsToken),
 		Handler(httpCfg, limitRate(opts.RateLimits, withConnSlot(gql)), a.Auth, db.Ping, logger)))
 	return a, nil
+}
+
+// jobMiddleware returns the job queue's middleware: a span per job when
+// tracing.
+func jobMiddleware(tracer trace.Tracer) []rivertype.Middleware {
+	if tracer == nil {
+		return nil
+	}
+	return []rivertype.Middleware{tracing.Jobs(tracer)}
 }
 
 // tokenSettings checks the configured signing keys and lifetime.

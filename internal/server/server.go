@@ -16,10 +16,13 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/requestlog"
 	"helpdesk/internal/server/graphiql"
+	"helpdesk/internal/tracing"
 )
 
 // Config is the HTTP server's configuration. Zero fields take the
@@ -46,6 +49,12 @@ type Config struct {
 	// served behind authentication and request logging but without the
 	// GraphQL request timeout.
 	Routes map[string]http.Handler
+	// CORS lets pages of other origins call /graphql and Routes; none
+	// by default.
+	CORS CORSConfig
+	// Tracer, when set, gives each request a span whose trace id is the
+	// request's id in the logs (see internal/tracing); nil traces nothing.
+	Tracer trace.Tracer
 }
 
 // DefaultConfig is the configuration the server runs with unless told
@@ -111,7 +120,15 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 		mux.Handle(pattern, authenticate(authn, logger, h))
 	}
 	mux.Handle("/", graphiql.Handler("/graphql"))
-	return logRequests(logger, mux)
+	corsPaths := map[string]bool{"/graphql": true}
+	for pattern := range cfg.Routes {
+		corsPaths[routePath(pattern)] = true
+	}
+	h := logRequests(logger, withCORS(cfg.CORS, corsPaths, mux))
+	if cfg.Tracer != nil {
+		h = tracing.HTTP(cfg.Tracer, h)
+	}
+	return h
 }
 
 // authenticate puts the viewer of a valid bearer token in the request
@@ -200,12 +217,17 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // logRequests gives each request an id (sent back as X-Request-Id) and
 // writes one line per request when it ends. The logger adds the request's
-// id, viewer, operation and internal error ids (see requestlog), so this
+// id (the trace id when the request is traced), viewer, operation and
+// internal error ids (see requestlog), so this
 // line and every line logged while serving the request can be matched.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx, _ := requestlog.Start(r.Context(), requestID())
+		id := requestID()
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			id = sc.TraceID().String()
+		}
+		ctx, _ := requestlog.Start(r.Context(), id)
 		w.Header().Set("X-Request-Id", requestlog.From(ctx).ID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
