@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -270,12 +271,14 @@ func (r *runner) send(ctx context.Context, upTo int64, deliveries []*ent.TicketE
 
 // replay delivers the events of the log after r.last up to and including
 // until (the cohort's position, where live deliveries begin), for a
-// subscriber resuming after a cursor. Which tickets the client had at its
-// cursor is not known: a ticket's first replayed event counts it as in
-// the queue unless the event created it or the viewer may not read it, so
-// a ticket the viewer may read that left the queue meanwhile is reported
-// LEFT (to a client that may not have had it, which changes nothing).
+// subscriber resuming after a cursor. A ticket's first replayed event is
+// labelled from whether it was in the queue at the cursor (inQueueAt):
+// one that entered meanwhile is ENTERED, one that left, also by becoming
+// invisible to the viewer, is LEFT once (withheld when the viewer may no
+// longer read it), and one the client could not have had and does not
+// have now is not delivered.
 func (r *runner) replay(ctx context.Context, until int64) error {
+	cursor := r.last
 	had := map[gid.ID]bool{}
 	for r.last < until {
 		evs, err := ReadAfter(ctx, r.f.Client, r.last, min(batchSize, int(until-r.last)))
@@ -285,12 +288,19 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 		if len(evs) == 0 {
 			return nil
 		}
-		var ids, evIDs []gid.ID
+		var ids, fresh, evIDs []gid.ID
 		for _, ev := range evs {
 			ids = append(ids, ev.TicketID)
 			evIDs = append(evIDs, ev.ID)
+			if _, ok := had[ev.TicketID]; !ok && !slices.Contains(fresh, ev.TicketID) {
+				fresh = append(fresh, ev.TicketID)
+			}
 		}
 		in, err := r.matching(ctx, ids)
+		if err != nil {
+			return err
+		}
+		then, err := r.inQueueAt(ctx, cursor, fresh)
 		if err != nil {
 			return err
 		}
@@ -303,7 +313,7 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 			body := content[ev.ID]
 			was, ok := had[ev.TicketID]
 			if !ok {
-				was = body != nil && ev.Kind != ticketevent.KindCREATED
+				was = then[ev.TicketID]
 			}
 			now := in[ev.TicketID] && body != nil
 			had[ev.TicketID] = now
