@@ -50,7 +50,14 @@ func (r *runner) inQueueAt(ctx context.Context, at int64, ids []gid.ID) (map[gid
 	if len(ids) == 0 {
 		return in, nil
 	}
-	later, err := r.f.Client.TicketEvent.Query().
+	// The history and the tickets are read in one consistent read: a
+	// change committed between them would otherwise not be undone.
+	tx, err := r.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the tickets' history: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	later, err := tx.TicketEvent.Query().
 		Where(ticketevent.TicketIDIn(ids...), ticketevent.SequenceGT(at)).
 		Order(ent.Asc(ticketevent.FieldSequence)).
 		All(systemContext(ctx))
@@ -84,7 +91,7 @@ func (r *runner) inQueueAt(ctx context.Context, at int64, ids []gid.ID) (map[gid
 	if len(existed) == 0 {
 		return in, nil
 	}
-	q := r.f.Client.Ticket.Query().Where(asOf(existed, past), ticket.IDIn(existed...))
+	q := tx.Ticket.Query().Where(asOf(existed, past), ticket.IDIn(existed...))
 	if r.q.Match != nil {
 		q.Where(r.q.Match)
 	}
@@ -95,7 +102,7 @@ func (r *runner) inQueueAt(ctx context.Context, at int64, ids []gid.ID) (map[gid
 	for _, id := range found {
 		in[id] = true
 	}
-	return in, nil
+	return in, tx.Commit()
 }
 
 // asOf makes a ticket query read the tickets ids with the columns of

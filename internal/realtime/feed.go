@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -289,10 +288,12 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 			return nil
 		}
 		var ids, fresh, evIDs []gid.ID
+		asked := map[gid.ID]bool{}
 		for _, ev := range evs {
 			ids = append(ids, ev.TicketID)
 			evIDs = append(evIDs, ev.ID)
-			if _, ok := had[ev.TicketID]; !ok && !slices.Contains(fresh, ev.TicketID) {
+			if _, ok := had[ev.TicketID]; !ok && !asked[ev.TicketID] {
+				asked[ev.TicketID] = true
 				fresh = append(fresh, ev.TicketID)
 			}
 		}
@@ -377,15 +378,7 @@ func (r *runner) contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.
 // its filter) and the log's position in one consistent read: the queue is
 // exactly what the events up to that position made it.
 func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
-	// On SQLite a transaction reads one snapshot; PostgreSQL's default
-	// (read committed) takes one per statement.
-	var tx *ent.Tx
-	var err error
-	if r.f.Dialect == dialect.Postgres {
-		tx, err = r.f.Client.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	} else {
-		tx, err = r.f.Client.Tx(ctx)
-	}
+	tx, err := r.readTx(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the queue: %w", err)
 	}
@@ -403,6 +396,17 @@ func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
 		return nil, 0, fmt.Errorf("evaluating the queue's filter: %w", err)
 	}
 	return ids, at, tx.Commit()
+}
+
+// readTx begins a read-only transaction that reads one snapshot of the
+// database.
+func (r *runner) readTx(ctx context.Context) (*ent.Tx, error) {
+	// On SQLite a transaction reads one snapshot; PostgreSQL's default
+	// (read committed) takes one per statement.
+	if r.f.Dialect == dialect.Postgres {
+		return r.f.Client.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
+	return r.f.Client.Tx(ctx)
 }
 
 // readAfter reads the log (the cohort's evaluator).
