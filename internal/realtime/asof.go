@@ -39,12 +39,12 @@ var pastColumns = map[string]string{
 // current value when it has not changed since); a ticket created after
 // it was in no queue.
 //
-// The read scope is the viewer's current one, applied to the past
-// columns (assignee, team, customer); watchers and mentions are read as
-// they are now. Both only ever grant reading, so a ticket the viewer
-// cannot read now is never counted as readable at the sequence because of
-// them: a LEFT without content goes only to a viewer who could read the
-// ticket then.
+// The read scope is the viewer's current one (its teams and lead teams),
+// applied to the past columns (assignee, team, customer); watchers and
+// mentions are read as they are now. Both only ever grant reading, so a
+// ticket the viewer cannot read now is never counted as readable at the
+// sequence because of them: a LEFT without content goes only to a viewer
+// who could read the ticket then (with the rights it has now).
 func (r *runner) inQueueAt(ctx context.Context, at int64, ids []gid.ID) (map[gid.ID]bool, error) {
 	in := map[gid.ID]bool{}
 	if len(ids) == 0 {
