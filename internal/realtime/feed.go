@@ -270,12 +270,14 @@ func (r *runner) send(ctx context.Context, upTo int64, deliveries []*ent.TicketE
 
 // replay delivers the events of the log after r.last up to and including
 // until (the cohort's position, where live deliveries begin), for a
-// subscriber resuming after a cursor. Which tickets the client had at its
-// cursor is not known: a ticket's first replayed event counts it as in
-// the queue unless the event created it or the viewer may not read it, so
-// a ticket the viewer may read that left the queue meanwhile is reported
-// LEFT (to a client that may not have had it, which changes nothing).
+// subscriber resuming after a cursor. A ticket's first replayed event is
+// labelled from whether it was in the queue at the cursor (inQueueAt):
+// one that entered meanwhile is ENTERED, one that left, also by becoming
+// invisible to the viewer, is LEFT once (withheld when the viewer may no
+// longer read it), and one the client could not have had and does not
+// have now is not delivered.
 func (r *runner) replay(ctx context.Context, until int64) error {
+	cursor := r.last
 	had := map[gid.ID]bool{}
 	for r.last < until {
 		evs, err := ReadAfter(ctx, r.f.Client, r.last, min(batchSize, int(until-r.last)))
@@ -285,12 +287,21 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 		if len(evs) == 0 {
 			return nil
 		}
-		var ids, evIDs []gid.ID
+		var ids, fresh, evIDs []gid.ID
+		asked := map[gid.ID]bool{}
 		for _, ev := range evs {
 			ids = append(ids, ev.TicketID)
 			evIDs = append(evIDs, ev.ID)
+			if _, ok := had[ev.TicketID]; !ok && !asked[ev.TicketID] {
+				asked[ev.TicketID] = true
+				fresh = append(fresh, ev.TicketID)
+			}
 		}
 		in, err := r.matching(ctx, ids)
+		if err != nil {
+			return err
+		}
+		then, err := r.inQueueAt(ctx, cursor, fresh)
 		if err != nil {
 			return err
 		}
@@ -303,7 +314,7 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 			body := content[ev.ID]
 			was, ok := had[ev.TicketID]
 			if !ok {
-				was = body != nil && ev.Kind != ticketevent.KindCREATED
+				was = then[ev.TicketID]
 			}
 			now := in[ev.TicketID] && body != nil
 			had[ev.TicketID] = now
@@ -367,15 +378,7 @@ func (r *runner) contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.
 // its filter) and the log's position in one consistent read: the queue is
 // exactly what the events up to that position made it.
 func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
-	// On SQLite a transaction reads one snapshot; PostgreSQL's default
-	// (read committed) takes one per statement.
-	var tx *ent.Tx
-	var err error
-	if r.f.Dialect == dialect.Postgres {
-		tx, err = r.f.Client.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	} else {
-		tx, err = r.f.Client.Tx(ctx)
-	}
+	tx, err := r.readTx(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the queue: %w", err)
 	}
@@ -393,6 +396,17 @@ func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
 		return nil, 0, fmt.Errorf("evaluating the queue's filter: %w", err)
 	}
 	return ids, at, tx.Commit()
+}
+
+// readTx begins a read-only transaction that reads one snapshot of the
+// database.
+func (r *runner) readTx(ctx context.Context) (*ent.Tx, error) {
+	// On SQLite a transaction reads one snapshot; PostgreSQL's default
+	// (read committed) takes one per statement.
+	if r.f.Dialect == dialect.Postgres {
+		return r.f.Client.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
+	return r.f.Client.Tx(ctx)
 }
 
 // readAfter reads the log (the cohort's evaluator).

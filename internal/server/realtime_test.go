@@ -423,3 +423,59 @@ func TestIntegrationTokensFollowTicketEventsWithTheirScope(t *testing.T) {
 		t.Fatalf("a token without a ticket scope subscribed: %s %s, want FORBIDDEN", m.Type, m.Payload)
 	}
 }
+
+// TestResumeReportsWhatLeftWhileAway resumes an agent's filtered queue
+// after changes made while it was disconnected: a ticket moved out of the
+// agent's team (now invisible to them) and one moved out of the filter
+// are each reported LEFT once, the invisible one withheld; one that
+// entered the filter is ENTERED; a ticket the agent could never read
+// produces nothing.
+func TestResumeReportsWhatLeftWhileAway(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		startApp(t, o.app)
+		cus := o.newCustomer(t, "Away Customer", "away@example.com")
+		high := map[string]any{"priority": "HIGH"}
+
+		sentinel := o.openTicket(t, cus, "A", "HIGH")
+		s := gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["agentA"].Token)
+		o.subscribeReady(t, s, "q", high, sentinel)
+		invisible := o.openTicket(t, cus, "A", "HIGH")
+		expect(t, next(t, s, "q"), "ENTERED", invisible)
+		filtered := o.openTicket(t, cus, "A", "HIGH")
+		expect(t, next(t, s, "q"), "ENTERED", filtered)
+		entering := o.openTicket(t, cus, "A", "LOW")
+		foreign := o.openTicket(t, cus, "C", "HIGH")
+		o.addComment(t, sentinel, "last seen", "PUBLIC")
+		last := next(t, s, "q")
+		expect(t, last, "CHANGED", sentinel)
+		s.Close()
+
+		// While away.
+		o.update(t, invisible, map[string]any{"teamID": o.teams["C"]})
+		o.addComment(t, invisible, "secret plans of team C", "INTERNAL")
+		o.update(t, filtered, map[string]any{"priority": "LOW"})
+		o.addComment(t, filtered, "low now", "PUBLIC")
+		o.addComment(t, foreign, "team C only", "INTERNAL")
+		o.update(t, entering, map[string]any{"priority": "HIGH"})
+
+		s = gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients["agentA"].Token)
+		s.Subscribe(t, "q", queueSubscription, map[string]any{"where": high, "after": last.TicketEvents.Cursor})
+		expectWithheld(t, next(t, s, "q"), invisible)
+		d := next(t, s, "q")
+		expect(t, d, "LEFT", filtered)
+		if d.TicketEvents.kind() != "UPDATED" {
+			t.Fatalf("filtered ticket left with %+v, want the priority change", d.TicketEvents)
+		}
+		d = next(t, s, "q")
+		expect(t, d, "ENTERED", entering)
+		if d.TicketEvents.TotalCount != 2 {
+			t.Fatalf("after the replay totalCount is %d, want 2 (the sentinel and the entered ticket)", d.TicketEvents.TotalCount)
+		}
+		// Live again: the next delivery is the sentinel's comment, so
+		// nothing else (no second LEFT, nothing of the foreign ticket)
+		// was replayed.
+		o.addComment(t, sentinel, "back", "PUBLIC")
+		expect(t, next(t, s, "q"), "CHANGED", sentinel)
+	})
+}
