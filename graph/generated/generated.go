@@ -7402,6 +7402,8 @@ enum APIScope {
   TICKETS_WRITE
   CUSTOMERS_READ
   CUSTOMERS_WRITE
+  """Read staff contact details: agents' emails and handles, team rosters, filters over agents. Without it an integration sees agents by name only."""
+  AGENTS_READ
 }
 
 input CreateAPITokenInput {

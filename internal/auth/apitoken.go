@@ -23,8 +23,10 @@ import (
 // apart from an agent's login token (and is easy to find in a leak scan).
 const APITokenPrefix = "hd_"
 
-// Scopes an integration token may hold.
-var Scopes = []string{"TICKETS_READ", "TICKETS_WRITE", "CUSTOMERS_READ", "CUSTOMERS_WRITE"}
+// Scopes an integration token may hold. AGENTS_READ lets it read staff
+// contact details (agents' emails and handles, team rosters); without it an
+// integration sees agents by name only.
+var Scopes = []string{"TICKETS_READ", "TICKETS_WRITE", "CUSTOMERS_READ", "CUSTOMERS_WRITE", "AGENTS_READ"}
 
 // CreateAPITokenInput describes a new API token: with a customer it is
 // that customer's token, otherwise an integration token with scopes.

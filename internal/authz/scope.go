@@ -119,12 +119,27 @@ func (en *Enforcer) APITokenScope(v auth.Viewer) predicate.APIToken {
 	return deny[predicate.APIToken]()
 }
 
-// TeamMembershipScope hides team rosters from customers' tokens.
+// TeamMembershipScope hides team rosters from customers' tokens and from
+// integration tokens without AGENTS_READ.
 func (en *Enforcer) TeamMembershipScope(v auth.Viewer) predicate.TeamMembership {
-	if v.IsCustomer() {
+	if !MayReadStaffContacts(v) {
 		return deny[predicate.TeamMembership]()
 	}
 	return nil
+}
+
+// MayReadStaffContacts reports whether the viewer may read what identifies
+// staff beyond their names: agents' emails and handles, team rosters, and
+// filters over agents. Staff and the system may; customers' tokens never;
+// integration tokens only with the AGENTS_READ scope.
+func MayReadStaffContacts(v auth.Viewer) bool {
+	switch {
+	case v.IsCustomer():
+		return false
+	case v.IsIntegration():
+		return hasScope(v, "AGENTS_READ")
+	}
+	return true
 }
 
 // NotificationScope is an agent's own notifications: nobody, the system
@@ -141,11 +156,11 @@ func (en *Enforcer) NotificationScope(v auth.Viewer) predicate.Notification {
 
 // AgentFilterScope is the agents a filter over an edge may match. Agents'
 // names stay readable on a customer's own tickets, but their other fields
-// (email) are not, so a customer's token may not filter on agents at all.
-// Lists of agents are not scoped: staff read every agent.
+// (email) are not, so a token that may not read staff contacts (a
+// customer's, an integration's without AGENTS_READ) may not filter on
+// agents at all. Lists of agents are not scoped: staff read every agent.
 func (en *Enforcer) AgentFilterScope(v auth.Viewer) predicate.Agent {
-	switch {
-	case v.IsSystem(), v.IsIntegration(), v.IsAgent():
+	if v.IsSystem() || (v.IsAgent() || v.IsIntegration()) && MayReadStaffContacts(v) {
 		return nil
 	}
 	return deny[predicate.Agent]()

@@ -601,3 +601,66 @@ func idsOf(t *testing.T, c *gqltest.Client, field, query string, vars map[string
 	}
 	return ids
 }
+
+// TestIntegrationTokenReadsStaffContactsOnlyWithAgentsRead: an integration
+// token sees who works on a ticket by name; agents' emails and handles,
+// team rosters and filters over agents need the AGENTS_READ scope.
+func TestIntegrationTokenReadsStaffContactsOnlyWithAgentsRead(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		cus := o.newCustomer(t, "Fay", "fay@example.org")
+		tk := o.createTicket(t, ticketing.CreateTicketInput{Title: "Sync me", CustomerID: &cus, TeamID: ptr(o.teams["A"]), AssigneeID: ptr(o.agents["agentA"])})
+		plain, _ := o.apiToken(t, map[string]any{"name": "Dashboard", "scopes": []string{"TICKETS_READ"}})
+		staff, _ := o.apiToken(t, map[string]any{"name": "Directory sync", "scopes": []string{"TICKETS_READ", "AGENTS_READ"}})
+		vars := map[string]any{"id": string(tk)}
+
+		type view struct {
+			Node *struct {
+				Assignee *struct{ Name, Email, Handle string }
+				Team     *struct {
+					Memberships []struct{ Agent struct{ Name string } }
+				}
+			}
+		}
+		var named view
+		plain.Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name } team { memberships { agent { name } } } } } }`, vars, &named)
+		if named.Node == nil || named.Node.Assignee == nil || named.Node.Assignee.Name != "agentA" {
+			t.Fatalf("the token does not see the assignee's name: %+v", named.Node)
+		}
+		if named.Node.Team == nil || len(named.Node.Team.Memberships) != 0 {
+			t.Fatalf("a token without AGENTS_READ reads the team roster: %+v", named.Node.Team)
+		}
+		for _, q := range []string{
+			`query($id: ID!) { node(id: $id) { ... on Ticket { assignee { email } } } }`,
+			`query($id: ID!) { node(id: $id) { ... on Ticket { assignee { handle } } } }`,
+			`{ teams { edges { node { memberships { agent { email } } } } } }`,
+		} {
+			res := plain.Post(t, q, vars)
+			if strings.Contains(string(res.Data), "@example.com") || strings.Contains(string(res.Data), `"agenta"`) {
+				t.Fatalf("%s: a staff contact reached a token without AGENTS_READ: %s", q, res.Data)
+			}
+			for _, e := range res.Errors {
+				if e.Code() != "FORBIDDEN" {
+					t.Fatalf("%s: unexpected error %s: %s", q, e.Code(), e.Message)
+				}
+			}
+		}
+		if res := plain.Post(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { email } } } }`, vars); len(res.Errors) != 1 || res.Errors[0].Code() != "FORBIDDEN" {
+			t.Fatalf("reading an assignee's email without AGENTS_READ: errors %+v", res.Errors)
+		}
+		probe := `{ tickets(where: {hasAssigneeWith: [{emailHasPrefix: "agenta"}]}) { totalCount } }`
+		if n := totalOf(t, plain, "tickets", probe, nil); n != 0 {
+			t.Fatalf("a token without AGENTS_READ probes staff emails through a filter: %d", n)
+		}
+
+		var full view
+		staff.Must(t, `query($id: ID!) { node(id: $id) { ... on Ticket { assignee { name email handle } team { memberships { agent { name } } } } } }`, vars, &full)
+		if full.Node.Assignee.Email != "agenta@example.com" || full.Node.Assignee.Handle != "agenta" || len(full.Node.Team.Memberships) != 3 {
+			t.Fatalf("a token with AGENTS_READ: %+v %+v", *full.Node.Assignee, full.Node.Team)
+		}
+		if n := totalOf(t, staff, "tickets", probe, nil); n != 1 {
+			t.Fatalf("a token with AGENTS_READ filters by assignee email: %d, want 1", n)
+		}
+	})
+}
