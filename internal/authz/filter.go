@@ -24,6 +24,9 @@ var ErrUnscopedFilter = errors.New("filter type without a read scope rule")
 // may read" when that scope is not everything. The rows of the filtered
 // type itself are scoped by the query interceptors (InstallScopes).
 //
+// Empty inputs below the top level are first rewritten into what they
+// mean (normalizeEmpty); that does not count as a change.
+//
 // It reports whether it changed the filter. A where input type (at any
 // depth) with no rule is refused with ErrUnscopedFilter, so a new entity
 // cannot be filtered over before its scope is decided.
@@ -31,6 +34,11 @@ func (en *Enforcer) ScopeFilter(v auth.Viewer, where any) (changed bool, err err
 	w := reflect.ValueOf(where)
 	if !w.IsValid() || w.Kind() != reflect.Pointer || w.IsNil() {
 		return false, nil
+	}
+	if _, ok := filterRules[w.Elem().Type()]; ok {
+		if err := normalizeEmpty(w, "where"); err != nil {
+			return false, err
+		}
 	}
 	return en.scopeWhere(v, w)
 }

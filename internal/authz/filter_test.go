@@ -57,7 +57,7 @@ func TestScopeFilterScopesEveryEdge(t *testing.T) {
 		HasEvents:       &yes,
 		HasTags:         &no,
 		Or: []*ent.TicketWhereInput{{
-			HasCustomerWith: []*ent.CustomerWhereInput{{HasTicketsWith: []*ent.TicketWhereInput{{}}}},
+			HasCustomerWith: []*ent.CustomerWhereInput{{HasTicketsWith: []*ent.TicketWhereInput{{TitleHasPrefix: &prefix}}}},
 		}},
 		Not: &ent.TicketWhereInput{HasWatchers: &no},
 	}
@@ -92,6 +92,41 @@ func TestScopeFilterScopesEveryEdge(t *testing.T) {
 	}
 	if changed, err := en.ScopeFilter(admin, (*ent.TicketWhereInput)(nil)); err != nil || changed {
 		t.Fatalf("nil filter: %v, %v", changed, err)
+	}
+}
+
+// TestScopeFilterEmptyEdgeElements: `hasYWith: [{}]` ("has any Y")
+// becomes `hasY: true`, which a restricted viewer's scope then rewrites
+// as "has a Y the viewer may read"; for an administrator it stays a plain
+// `hasY: true` and is not counted as a scope change.
+func TestScopeFilterEmptyEdgeElements(t *testing.T) {
+	en := &Enforcer{}
+	customer := auth.Viewer{TokenID: "tok_1", CustomerID: "cus_1"}
+	w := &ent.TicketWhereInput{HasCommentsWith: []*ent.CommentWhereInput{{}}}
+	if changed, err := en.ScopeFilter(customer, w); err != nil || !changed {
+		t.Fatalf("ScopeFilter = %v, %v", changed, err)
+	}
+	if len(w.HasCommentsWith) != 0 || len(w.And) != 1 || len(w.And[0].And) != 1 || len(w.And[0].And[0].HasCommentsWith) != 1 ||
+		len(w.And[0].And[0].HasCommentsWith[0].Predicates) != 1 {
+		t.Fatalf("hasCommentsWith: [{}] for a customer: %+v", w)
+	}
+	if _, err := w.P(); err != nil {
+		t.Fatalf("the filter does not build: %v", err)
+	}
+
+	admin := auth.Viewer{AgentID: "agt_1", Role: agent.RoleADMIN}
+	w = &ent.TicketWhereInput{HasCommentsWith: []*ent.CommentWhereInput{{}, {}}, Or: []*ent.TicketWhereInput{{}}}
+	if changed, err := en.ScopeFilter(admin, w); err != nil || changed {
+		t.Fatalf("ScopeFilter = %v, %v", changed, err)
+	}
+	if len(w.HasCommentsWith) != 0 || w.Or != nil || len(w.And) != 1 || w.And[0].HasComments == nil || !*w.And[0].HasComments {
+		t.Fatalf("hasCommentsWith: [{}, {}] for an administrator: %+v", w)
+	}
+	if _, err := w.P(); err != nil {
+		t.Fatalf("the filter does not build: %v", err)
+	}
+	if _, err := en.ScopeFilter(admin, &ent.TicketWhereInput{Not: &ent.TicketWhereInput{}}); err == nil {
+		t.Fatal("not: {} was accepted")
 	}
 }
 
