@@ -43,6 +43,7 @@ type Entry struct {
 
 	expires time.Time
 	owner   *Connection // the socket the entry was last set over, if any
+	local   bool        // set in this process (not received from another)
 }
 
 // Update is one change of presence, as it crosses processes: an agent
@@ -53,7 +54,20 @@ type Update struct {
 	State    State
 	Since    time.Time
 	TTL      time.Duration
+
+	// Resync, from another process, asks every process to send its own
+	// entries again (that process missed updates, or just started); the
+	// other fields are empty.
+	Resync bool
+	// Reconnected is handed to the hub by its own broadcaster when it
+	// receives again after a break: updates sent meanwhile were lost.
+	Reconnected bool
 }
+
+// DefaultResyncGrace is how long after a reconnect the other processes
+// have to send their entries again before the ones they did not confirm
+// are dropped.
+const DefaultResyncGrace = 2 * time.Second
 
 // Hub keeps the presence of this process's view of every ticket (ticket →
 // agent → entry), applies local and remote updates, expires entries, and
@@ -68,6 +82,9 @@ type Hub struct {
 	Broadcaster Broadcaster
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ResyncGrace is how long the other processes have to confirm their
+	// entries after this one reconnects; zero means DefaultResyncGrace.
+	ResyncGrace time.Duration
 
 	mu       sync.Mutex
 	tickets  map[gid.ID]map[gid.ID]*Entry
@@ -115,10 +132,12 @@ func (h *Hub) timeout() time.Duration {
 func (h *Hub) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	if h.Broadcaster != nil {
-		if err := h.Broadcaster.Start(ctx, h.applyRemote); err != nil {
+		if err := h.Broadcaster.Start(ctx, h.receive); err != nil {
 			cancel()
 			return err
 		}
+		// A process that starts knows nobody's presence yet.
+		h.Broadcaster.Send(Update{Resync: true})
 	}
 	h.mu.Lock()
 	h.stop = cancel
@@ -166,7 +185,7 @@ func (h *Hub) Set(ticketID, agentID gid.ID, state State, conn *Connection) {
 	if e := h.tickets[ticketID][agentID]; e != nil && e.State == state {
 		u.Since = e.Since
 	}
-	h.applyLocked(u, now, conn)
+	h.applyLocked(u, now, conn, true)
 	h.mu.Unlock()
 	if conn != nil && state != StateLeft {
 		h.follow(conn)
@@ -176,14 +195,85 @@ func (h *Hub) Set(ticketID, agentID gid.ID, state State, conn *Connection) {
 	}
 }
 
-// applyRemote applies another process's update.
-func (h *Hub) applyRemote(u Update) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.applyLocked(u, h.now(), nil)
+// receive handles what the broadcaster delivers: another process's
+// update, its request to send our entries again, or the news that this
+// process's own receiving broke and resumed.
+func (h *Hub) receive(u Update) {
+	switch {
+	case u.Reconnected:
+		h.resync()
+	case u.Resync:
+		h.sendLocal()
+	default:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.applyLocked(u, h.now(), nil, false)
+	}
 }
 
-func (h *Hub) applyLocked(u Update, now time.Time, conn *Connection) {
+// resync recovers from updates lost while this process was not receiving:
+// it asks the other processes to send their entries again, and once they
+// have had ResyncGrace to do so, drops the other processes' entries that
+// were neither confirmed nor refreshed since (their LEFT was lost).
+func (h *Hub) resync() {
+	asked := h.now()
+	h.Broadcaster.Send(Update{Resync: true})
+	grace := h.ResyncGrace
+	if grace <= 0 {
+		grace = DefaultResyncGrace
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			h.dropUnconfirmed(asked)
+		case <-h.done:
+		}
+	}()
+}
+
+// dropUnconfirmed removes the other processes' entries last updated
+// before asked.
+func (h *Hub) dropUnconfirmed(asked time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ticketID, agents := range h.tickets {
+		for agentID, e := range agents {
+			if !e.local && e.UpdatedAt.Before(asked) {
+				h.applyLocked(Update{TicketID: ticketID, AgentID: agentID, State: StateLeft}, h.now(), nil, false)
+			}
+		}
+	}
+}
+
+// sendLocal sends every entry set in this process again, each with the
+// time it has left.
+func (h *Hub) sendLocal() {
+	now := h.now()
+	var mine []Update
+	h.mu.Lock()
+	for ticketID, agents := range h.tickets {
+		for agentID, e := range agents {
+			if e.local && now.Before(e.expires) {
+				mine = append(mine, Update{TicketID: ticketID, AgentID: agentID, State: e.State, Since: e.Since, TTL: e.expires.Sub(now)})
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, u := range mine {
+		h.Broadcaster.Send(u)
+	}
+}
+
+func (h *Hub) applyLocked(u Update, now time.Time, conn *Connection, local bool) {
 	if h.closed {
 		return
 	}
@@ -205,7 +295,7 @@ func (h *Hub) applyLocked(u Update, now time.Time, conn *Connection) {
 	}
 	old := agents[u.AgentID]
 	agents[u.AgentID] = &Entry{AgentID: u.AgentID, State: u.State, Since: u.Since, UpdatedAt: now,
-		expires: now.Add(u.TTL), owner: conn}
+		expires: now.Add(u.TTL), owner: conn, local: local}
 	// A refresh that changes nothing visible is not delivered.
 	if old == nil || old.State != u.State || !old.Since.Equal(u.Since) {
 		h.notifyLocked(u.TicketID)
@@ -246,7 +336,7 @@ func (h *Hub) dropConnection(conn *Connection) {
 		}
 	}
 	for _, u := range gone {
-		h.applyLocked(u, h.now(), nil)
+		h.applyLocked(u, h.now(), nil, true)
 	}
 	h.mu.Unlock()
 	if h.Broadcaster != nil {

@@ -62,6 +62,7 @@ type notice struct {
 	State    State  `json:"s"`
 	Since    int64  `json:"since,omitempty"` // Unix milliseconds
 	TTL      int64  `json:"ttl,omitempty"`   // milliseconds
+	Resync   bool   `json:"r,omitempty"`     // send your entries again
 }
 
 // Start implements Broadcaster.
@@ -101,14 +102,21 @@ func (p *Postgres) receive(ctx context.Context, receive func(Update)) {
 			if !ok {
 				return
 			}
-			// nil follows a reconnect: updates sent meanwhile are lost;
-			// entries come back at their owners' next refresh and go at
-			// their expiry.
+			// nil follows a reconnect: updates sent meanwhile are lost,
+			// and the hub asks the others for theirs again.
 			if n == nil {
+				receive(Update{Reconnected: true})
 				continue
 			}
 			var m notice
-			if err := json.Unmarshal([]byte(n.Extra), &m); err != nil || m.Origin == p.origin || !m.State.Valid() {
+			if err := json.Unmarshal([]byte(n.Extra), &m); err != nil || m.Origin == p.origin {
+				continue
+			}
+			if m.Resync {
+				receive(Update{Resync: true})
+				continue
+			}
+			if !m.State.Valid() {
 				continue
 			}
 			receive(Update{TicketID: m.TicketID, AgentID: m.AgentID, State: m.State,
@@ -126,8 +134,8 @@ func (p *Postgres) send(ctx context.Context) {
 			return
 		case u = <-p.queue:
 		}
-		m := notice{Origin: p.origin, TicketID: u.TicketID, AgentID: u.AgentID, State: u.State}
-		if u.State != StateLeft {
+		m := notice{Origin: p.origin, TicketID: u.TicketID, AgentID: u.AgentID, State: u.State, Resync: u.Resync}
+		if u.State != StateLeft && !u.Resync {
 			m.Since, m.TTL = u.Since.UnixMilli(), u.TTL.Milliseconds()
 		}
 		payload, err := json.Marshal(m)
