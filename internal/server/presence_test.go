@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -163,4 +164,34 @@ func TestPresenceAcrossReplicas(t *testing.T) {
 	present(t, w, "p", "leadA:TYPING")
 	lead.Close()
 	present(t, w, "p")
+}
+
+// TestPresenceSurvivesAListenerReconnect cuts both Apps' presence
+// listeners and changes presence at once: whatever the replica missed
+// while reconnecting, it ends up with the entries as they are (the one set
+// meanwhile present, the one that left meanwhile gone), without waiting
+// for entries to expire.
+func TestPresenceSurvivesAListenerReconnect(t *testing.T) {
+	o := newOrg(t, dialect.Postgres)
+	startApp(t, o.app)
+	replicaURL := o.startReplica(t)
+
+	tk := o.openTicket(t, o.newCustomer(t, "Reconnect Presence", "reconnect-presence@example.com"), "A", "LOW")
+	w := gqltest.Connect(t, replicaURL, gqltest.TransportWS, o.clients["agentA"].Token)
+	w.Subscribe(t, "p", presenceSubscription, map[string]any{"t": tk})
+	present(t, w, "p")
+	o.clients["agentAB"].Must(t, setPresence, map[string]any{"t": tk, "s": "VIEWING"}, nil)
+	present(t, w, "p", "agentAB:VIEWING")
+
+	res, err := o.app.DB.SQL.ExecContext(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN%helpdesk_presence%' AND pid <> pg_backend_pid()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 2 {
+		t.Fatalf("terminated %d presence listeners, want 2 (one per App)", n)
+	}
+	o.clients["agentAB"].Must(t, setPresence, map[string]any{"t": tk, "s": "LEFT"}, nil)
+	o.clients["leadA"].Must(t, setPresence, map[string]any{"t": tk, "s": "VIEWING"}, nil)
+	present(t, w, "p", "leadA:VIEWING")
 }
