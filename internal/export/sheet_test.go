@@ -1,50 +1,21 @@
 package export
 
 import (
-	"bytes"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/ent"
 )
 
-// TestPDFEmbedsBothFonts: a PDF with Vietnamese and Thai text embeds
-// the Latin and the Thai font, each subset to what it sets.
-func TestPDFEmbedsBothFonts(t *testing.T) {
-	var out bytes.Buffer
-	s, err := newPDFSheet(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.header(Columns); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.row([]string{"1", "Khiếu nại ระบบตั๋ว", "Đức"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.close(); err != nil {
-		t.Fatal(err)
-	}
-	fonts := map[string]bool{}
-	for _, m := range regexp.MustCompile(`/BaseFont /(\S+)`).FindAllSubmatch(out.Bytes(), -1) {
-		fonts[string(m[1])] = true
-	}
-	if !fonts["utf8"+strings.ToLower(fontLatin)] || !fonts["utf8"+strings.ToLower(fontThai)] {
-		t.Fatalf("embedded fonts = %v", fonts)
-	}
-}
-
 func TestScriptRuns(t *testing.T) {
 	runs := scriptRuns("Đơn ระบบ ตั๋ว #12")
 	want := []run{{fontLatin, "Đơn "}, {fontThai, "ระบบ ตั๋ว "}, {fontLatin, "#12"}}
 	if len(runs) != len(want) {
-		t.Fatalf("runs = %q", runs)
+		t.Fatalf("runs = %v", runs)
 	}
 	for i := range want {
 		if runs[i] != want[i] {
-			t.Fatalf("runs = %q, want %q", runs, want)
+			t.Fatalf("runs = %v, want %v", runs, want)
 		}
 	}
 }
