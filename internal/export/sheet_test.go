@@ -1,11 +1,6 @@
 package export
 
-import (
-	"testing"
-	"time"
-
-	"helpdesk/ent"
-)
+import "testing"
 
 func TestScriptRuns(t *testing.T) {
 	runs := scriptRuns("Đơn ระบบ ตั๋ว #12")
@@ -16,26 +11,6 @@ func TestScriptRuns(t *testing.T) {
 	for i := range want {
 		if runs[i] != want[i] {
 			t.Fatalf("runs = %v, want %v", runs, want)
-		}
-	}
-}
-
-func TestSLAState(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	at := func(h int) *time.Time { v := now.Add(time.Duration(h) * time.Hour); return &v }
-	for _, c := range []struct {
-		t    ent.Ticket
-		want string
-	}{
-		{ent.Ticket{}, ""},
-		{ent.Ticket{FirstResponseDueAt: at(1)}, "ON_TRACK"},
-		{ent.Ticket{FirstResponseDueAt: at(-1)}, "BREACHED"},
-		{ent.Ticket{FirstResponseDueAt: at(-1), FirstRespondedAt: at(-2)}, "ON_TRACK"},
-		{ent.Ticket{ResolutionDueAt: at(-1), ResolvedAt: at(-2)}, "MET"},
-		{ent.Ticket{ResolutionDueAt: at(-3), ResolvedAt: at(-2)}, "BREACHED"},
-	} {
-		if got := SLAState(&c.t, now); got != c.want {
-			t.Errorf("SLAState(%+v) = %q, want %q", c.t, got, c.want)
 		}
 	}
 }

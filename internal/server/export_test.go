@@ -192,3 +192,33 @@ func TestExportKeepsToTheListsScope(t *testing.T) {
 }
 
 func (w *searchWorld) anonClient() *gqltest.Client { return &gqltest.Client{URL: w.url} }
+
+// TestExportSLAState: the SLA state column is the state the SLA engine
+// keeps on each ticket, as the slaState field shows it: at risk after a
+// reminder, paused while waiting on the customer, on track, and none for
+// a priority the policy has no target for.
+func TestExportSLAState(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		clock := &fakeClock{now: friday1630}
+		w := newSLAWorld(t, dial, clock.Now)
+		atRisk := w.createTicket(t, "HIGH")
+		timers := w.timers(t)
+		if len(timers) == 0 {
+			t.Fatal("no SLA timers for a HIGH ticket")
+		}
+		clock.now = timers[0].scheduledAt
+		w.fire(t, timers[0])
+		paused, onTrack, none := w.createTicket(t, "HIGH"), w.createTicket(t, "HIGH"), w.createTicket(t, "LOW")
+		w.setStatus(t, paused, "WAITING")
+
+		rows := csvRows(t, w.admin, map[string]string{})
+		if len(rows) != 4 {
+			t.Fatalf("exported %d tickets, want 4", len(rows))
+		}
+		for i, c := range []struct{ id, want string }{{atRisk, "AT_RISK"}, {paused, "PAUSED"}, {onTrack, "ON_TRACK"}, {none, "NONE"}} {
+			if state := w.ticket(t, c.id).SLAState; state != c.want || rows[i][14] != state {
+				t.Fatalf("ticket %d: slaState %s, exported %q, want %s", i+1, state, rows[i][14], c.want)
+			}
+		}
+	})
+}
