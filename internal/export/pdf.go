@@ -48,8 +48,8 @@ const (
 )
 
 // columnWidths in millimetres, filling an A4 landscape page between the
-// margins; times and SLA states fit whole.
-var columnWidths = []float64{12, 34, 22, 22, 16, 18, 16, 12, 12, 24, 24, 24, 12, 12, 17}
+// margins; times, priorities and SLA states fit whole.
+var columnWidths = []float64{12, 33, 22, 22, 16, 18, 16, 13, 12, 24, 24, 24, 12, 12, 17}
 
 // pdfFont is an embedded TrueType font, parsed once and shared by every
 // export (sfnt fonts are safe for concurrent use with a Buffer each).

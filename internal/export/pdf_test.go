@@ -112,7 +112,7 @@ func TestPDFStreamsManyRows(t *testing.T) {
 	const rows, perPage = 20000, 37
 	row := func(i int) []string {
 		return []string{fmt.Sprint(i), fmt.Sprintf("Khiếu nại số %d ระบบตั๋ว", i), "Nguyễn Văn Đức", "Orders › Delivery", "Team A",
-			"Agent 7", "OPEN", "HIGH", "EMAIL", "2026-11-25 09:30", "", "", "1:02:03", "0:00:00", "ON_TRACK"}
+			"Agent 7", "OPEN", "MEDIUM", "EMAIL", "2026-11-25 09:30", "", "", "1:02:03", "0:00:00", "ON_TRACK"}
 	}
 	var out bytes.Buffer
 	s, err := newPDFSheet(&out)
@@ -155,7 +155,7 @@ func TestPDFStreamsManyRows(t *testing.T) {
 		t.Fatalf("first page = %q", first)
 	}
 	if !strings.Contains(last, "NumberTitle") || !strings.Contains(last, "20000Khiếu nại số 20000 ระบบตั๋วNguyễn Văn Đức") ||
-		!strings.Contains(last, "2026-11-25 09:301:02:030:00:00ON_TRACK") {
+		!strings.Contains(last, "OPENMEDIUMEMAIL2026-11-25 09:301:02:030:00:00ON_TRACK") {
 		t.Fatalf("last page = %q", last)
 	}
 }

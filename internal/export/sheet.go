@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // sheet writes rows of text in one format.
@@ -155,7 +156,11 @@ func (s *xlsxSheet) write(cells []string, style int) error {
 			b.WriteString(`"><v>` + c + `</v></c>`)
 			continue
 		}
-		b.WriteString(`" t="inlineStr"><is><t xml:space="preserve">`)
+		b.WriteString(`" t="inlineStr"><is><t`)
+		if strings.TrimSpace(c) != c {
+			b.WriteString(` xml:space="preserve"`)
+		}
+		b.WriteString(`>`)
 		if err := xml.EscapeText(b, []byte(c)); err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 func TestXLSXStreamsManyRows(t *testing.T) {
 	const rows = 20000
 	row := func(i int) []string {
-		return []string{fmt.Sprint(i), fmt.Sprintf("Khiếu nại <số> %d & \"ระบบตั๋ว\"", i), "Nguyễn Văn Đức\nHà Nội", "", "Team A"}
+		return []string{fmt.Sprint(i), fmt.Sprintf("Khiếu nại <số> %d & \"ระบบตั๋ว\"", i), "Nguyễn Văn Đức\nHà Nội", "", " Team A "}
 	}
 	var out bytes.Buffer
 	s, err := newXLSXSheet(&out)
