@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	_ "embed"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strconv"
@@ -58,10 +59,7 @@ type pdfFont struct {
 	name     string // PostScript name
 	sfnt     *sfnt.Font
 	unitsEm  float64
-	// file is the whole font, zlib-compressed once; length its size
-	// uncompressed.
-	file   []byte
-	length int
+	src      []byte
 	// descriptor metrics in thousandths of an em.
 	bbox                     [4]int
 	ascent, descent, capTall int
@@ -100,16 +98,9 @@ func loadFont(resource string, src []byte) (*pdfFont, error) {
 		return nil, err
 	}
 	per1000 := func(v fixed.Int26_6) int { return int(float64(v) / 64 * 1000 / float64(upem)) }
-	var packed bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&packed, zlib.BestCompression)
-	_, _ = zw.Write(src)
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
 	// sfnt's bounds grow downwards; PDF's upwards.
 	return &pdfFont{
-		resource: resource, name: name, sfnt: f, unitsEm: float64(upem),
-		file: packed.Bytes(), length: len(src),
+		resource: resource, name: name, sfnt: f, unitsEm: float64(upem), src: src,
 		bbox:    [4]int{per1000(bounds.Min.X), -per1000(bounds.Max.Y), per1000(bounds.Max.X), -per1000(bounds.Min.Y)},
 		ascent:  per1000(m.Ascent),
 		descent: -per1000(m.Descent),
@@ -362,22 +353,41 @@ func (s *pdfSheet) close() error {
 
 // writeFont writes a font as a Type0 font over a CIDFontType2 font whose
 // CIDs are glyph ids, with the widths and the ToUnicode map of the glyphs
-// used and the whole TrueType file.
+// used and the TrueType file reduced to their outlines.
 func (s *pdfSheet) writeFont(u *fontUse) {
 	f := u.font
-	file := s.object()
-	s.stream(f.file, fmt.Sprintf("/Length1 %d /Filter /FlateDecode", f.length))
-	descriptor := s.object()
-	s.out.printf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
-		f.name, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3], f.ascent, f.descent, f.capTall, file)
 	ids := make([]uint16, 0, len(u.used))
+	keep := make(map[uint16]bool, len(u.used))
 	for id := range u.used {
 		ids = append(ids, id)
+		keep[id] = true
 	}
 	slices.Sort(ids)
+	// A subset's name starts with a tag of six capitals naming it.
+	tag := fnv.New32a()
+	for _, id := range ids {
+		_, _ = tag.Write([]byte{byte(id >> 8), byte(id)})
+	}
+	name := []byte("AAAAAA+" + f.name)
+	for i, h := 0, tag.Sum32(); i < 6; i, h = i+1, h/26 {
+		name[i] = byte('A' + h%26)
+	}
+	file, err := subsetTrueType(f.src, keep)
+	if err != nil {
+		file, name = f.src, []byte(f.name)
+	}
+	s.packed.Reset()
+	s.zw.Reset(&s.packed)
+	_, _ = s.zw.Write(file)
+	_ = s.zw.Close()
+	fileObj := s.object()
+	s.stream(s.packed.Bytes(), fmt.Sprintf("/Length1 %d /Filter /FlateDecode", len(file)))
+	descriptor := s.object()
+	s.out.printf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
+		name, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3], f.ascent, f.descent, f.capTall, fileObj)
 	cid := s.object()
 	s.out.printf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 1000 /W [",
-		f.name, descriptor)
+		name, descriptor)
 	for i, id := range ids {
 		if i%8 == 0 {
 			s.out.printf("\n")
@@ -413,7 +423,7 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 
 	u.obj = s.object()
 	s.out.printf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>\nendobj\n",
-		f.name, cid, toUnicode)
+		name, cid, toUnicode)
 }
 
 // run is text set in one font.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ledongthuc/pdf"
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
 // writePDF lays out the header and rows and returns the file.
@@ -42,9 +43,17 @@ func pageText(t *testing.T, r *pdf.Reader, n int) (all string, byFont map[string
 	byFont = map[string]string{}
 	for _, c := range r.Page(n).Content().Text {
 		b.WriteString(c.S)
-		byFont[c.Font] += c.S
+		byFont[baseName(c.Font)] += c.S
 	}
 	return b.String(), byFont
+}
+
+// baseName is a font's name without the tag that marks a subset.
+func baseName(font string) string {
+	if i := strings.IndexByte(font, '+'); i == 6 {
+		return font[i+1:]
+	}
+	return font
 }
 
 func openPDF(t *testing.T, data []byte) *pdf.Reader {
@@ -58,8 +67,9 @@ func openPDF(t *testing.T, data []byte) *pdf.Reader {
 
 // TestPDFSetsVietnameseAndThai: a PDF parser reads back the rows'
 // Vietnamese and Thai text, the Thai in Noto Sans Thai, whose embedded
-// file has a glyph for ต under the code the text uses for it; long
-// titles are cut with an ellipsis.
+// subset has the outline of ต under the code the text uses for it and
+// none for a letter the text does not use; long titles are cut with an
+// ellipsis.
 func TestPDFSetsVietnameseAndThai(t *testing.T) {
 	long := strings.Repeat("Giao hàng chậm ", 10)
 	data := writePDF(t, [][]string{
@@ -85,7 +95,7 @@ func TestPDFSetsVietnameseAndThai(t *testing.T) {
 	}
 
 	thai := r.Page(1).Font("F2")
-	if thai.BaseFont() != "NotoSansThai-Regular" {
+	if !strings.HasSuffix(thai.BaseFont(), "+NotoSansThai-Regular") || len(thai.BaseFont()) != len("ABCDEF+NotoSansThai-Regular") {
 		t.Fatalf("F2 = %s", thai.BaseFont())
 	}
 	file, err := io.ReadAll(thai.V.Key("DescendantFonts").Index(0).Key("FontDescriptor").Key("FontFile2").Reader())
@@ -102,6 +112,20 @@ func TestPDFSetsVietnameseAndThai(t *testing.T) {
 	}
 	if got := thai.Encoder().Decode(string([]byte{byte(id >> 8), byte(id)})); got != "ต" {
 		t.Fatalf("glyph %d of the Thai font reads as %q", id, got)
+	}
+	var buf sfnt.Buffer
+	if segs, err := f.LoadGlyph(&buf, id, fixed.I(1000), nil); err != nil || len(segs) == 0 {
+		t.Fatalf("the outline of ต: %d segments, %v", len(segs), err)
+	}
+	unused, err := f.GlyphIndex(&buf, 'ฮ')
+	if err != nil || unused == 0 {
+		t.Fatalf("no glyph id for ฮ: %v", err)
+	}
+	if segs, err := f.LoadGlyph(&buf, unused, fixed.I(1000), nil); err != nil || len(segs) != 0 {
+		t.Fatalf("the unused ฮ kept its outline: %d segments, %v", len(segs), err)
+	}
+	if len(file) > len(notoSansThai)/2 {
+		t.Fatalf("the Thai subset has %d bytes of the font's %d", len(file), len(notoSansThai))
 	}
 }
 
