@@ -401,8 +401,14 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
 		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	for start := 0; start < len(ids); start += 100 {
-		chunk := ids[start:min(start+100, len(ids))]
+	// Glyph 0, .notdef, stands for every character the font lacks: it maps
+	// to none.
+	mapped := ids
+	if len(mapped) > 0 && mapped[0] == 0 {
+		mapped = mapped[1:]
+	}
+	for start := 0; start < len(mapped); start += 100 {
+		chunk := mapped[start:min(start+100, len(mapped))]
 		fmt.Fprintf(&cmap, "%d beginbfchar\n", len(chunk))
 		for _, id := range chunk {
 			fmt.Fprintf(&cmap, "<%04X> <", id)

@@ -76,6 +76,7 @@ func TestPDFSetsVietnameseAndThai(t *testing.T) {
 		{"1", "Khiếu nại về điện thoại", "Nguyễn Văn Đức"},
 		{"2", "ระบบตั๋วใช้งานไม่ได้", "สมชาย ใจดี"},
 		{"3", long, "Printer\njam"},
+		{"4", "Emoji 😀 and 漢字", "Zoë"},
 	})
 	r := openPDF(t, data)
 	if r.NumPage() != 1 {
@@ -86,6 +87,11 @@ func TestPDFSetsVietnameseAndThai(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Fatalf("page text lacks %q: %q", want, text)
 		}
+	}
+	// Noto Sans has neither 😀 nor 漢字: they are set as .notdef, which
+	// reads as no character rather than as the first one missing.
+	if !strings.Contains(text, "4Emoji ") || !strings.Contains(text, "Zoë") || strings.Contains(text, "😀😀") {
+		t.Fatalf("characters the fonts lack: %q", text)
 	}
 	if strings.Contains(text, long) || !strings.Contains(text, "3Giao hàng chậm") || !strings.Contains(text, "…Printer") {
 		t.Fatalf("the long title is not cut with an ellipsis: %q", text)
