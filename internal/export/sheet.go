@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -47,7 +48,22 @@ func newCSVSheet(w io.Writer) (*csvSheet, error) {
 
 func (s *csvSheet) header(names []string) error { return s.row(names) }
 
+// row writes cells; text a spreadsheet would take for a formula (a
+// ticket titled "=HYPERLINK(…)") is written with a leading apostrophe,
+// so that opening the file runs nothing.
 func (s *csvSheet) row(cells []string) error {
+	var safe []string
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			if safe == nil {
+				safe = slices.Clone(cells)
+			}
+			safe[i] = "'" + c
+		}
+	}
+	if safe != nil {
+		cells = safe
+	}
 	if err := s.w.Write(cells); err != nil {
 		return err
 	}

@@ -1,6 +1,40 @@
 package export
 
-import "testing"
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+// TestCSVDefusesFormulas: text a spreadsheet would run as a formula is
+// written with a leading apostrophe; other text, and times and numbers,
+// as they are.
+func TestCSVDefusesFormulas(t *testing.T) {
+	var out bytes.Buffer
+	s, err := newCSVSheet(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []string{"7", "=HYPERLINK(\"http://evil\",\"x\")", "+1 555", "-2+3", "@SUM(A1)", "\tx", "Khiếu nại = 1", "2026-11-25 09:30", "1:02:03"}
+	if err := s.header(Columns[:len(in)]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.row(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"7", "'=HYPERLINK(\"http://evil\",\"x\")", "'+1 555", "'-2+3", "'@SUM(A1)", "'\tx", "Khiếu nại = 1", "2026-11-25 09:30", "1:02:03"}
+	if len(rows) != 2 || strings.Join(rows[1], "|") != strings.Join(want, "|") || in[1][0] != '=' {
+		t.Fatalf("rows = %q", rows)
+	}
+}
 
 func TestScriptRuns(t *testing.T) {
 	runs := scriptRuns("Đơn ระบบ ตั๋ว #12")
