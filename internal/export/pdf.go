@@ -59,7 +59,7 @@ type pdfFont struct {
 	name     string // PostScript name
 	sfnt     *sfnt.Font
 	unitsEm  float64
-	src      []byte
+	src      []byte // the TrueType file
 	// descriptor metrics in thousandths of an em.
 	bbox                     [4]int
 	ascent, descent, capTall int
