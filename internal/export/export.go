@@ -3,9 +3,8 @@
 // for people who take reports elsewhere.
 //
 // Rows are read in pages of PageSize by ticket number and written as they
-// come, so CSV and XLSX exports of any size run in bounded memory (the
-// XLSX streaming writer spills to a temporary file). A PDF is assembled in
-// memory before it is written and is therefore capped at MaxPDFRows.
+// come, so exports of any size run in bounded memory: CSV rows, XLSX rows
+// and PDF pages go out as they are made.
 package export
 
 import (
@@ -59,9 +58,6 @@ func (f Format) ContentType() string {
 // PageSize is how many tickets one read fetches.
 const PageSize = 500
 
-// MaxPDFRows bounds a PDF export, which is built in memory.
-const MaxPDFRows = 5000
-
 // Columns are the columns of every export, in order.
 var Columns = []string{
 	"Number", "Title", "Customer", "Category", "Team", "Assignee", "Status", "Priority", "Channel",
@@ -87,7 +83,6 @@ type Service struct {
 	Client *ent.Client
 	Authz  *authz.Enforcer
 	Search *search.Service
-	Now    func() time.Time
 }
 
 // Tickets writes the tickets of req to w. The viewer needs what the
@@ -125,14 +120,10 @@ func (s *Service) Tickets(ctx context.Context, w io.Writer, req Request) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
 	if err := sheet.header(Columns); err != nil {
 		return err
 	}
-	written, last := 0, 0
+	last := 0
 	for {
 		page, err := q.Clone().Where(ticket.NumberGT(last)).Order(ticket.ByNumber()).Limit(PageSize).
 			WithCustomer().WithTeam().WithAssignee().All(ctx)
@@ -140,13 +131,10 @@ func (s *Service) Tickets(ctx context.Context, w io.Writer, req Request) error {
 			return fmt.Errorf("reading tickets to export: %w", err)
 		}
 		for _, t := range page {
-			if req.Format == PDF && written == MaxPDFRows {
-				return apperr.Invalid("format", "a PDF holds at most %d tickets: narrow the filter or export CSV or XLSX", MaxPDFRows)
-			}
-			if err := sheet.row(cells(t, paths, loc, now())); err != nil {
+			if err := sheet.row(cells(t, paths, loc)); err != nil {
 				return err
 			}
-			written, last = written+1, t.Number
+			last = t.Number
 		}
 		if len(page) < PageSize {
 			break
@@ -156,7 +144,8 @@ func (s *Service) Tickets(ctx context.Context, w io.Writer, req Request) error {
 }
 
 // cells is one ticket's row, as text.
-func cells(t *ent.Ticket, paths map[gid.ID]string, loc *time.Location, now time.Time) []string {
+// The SLA state is the one the SLA engine keeps on the ticket.
+func cells(t *ent.Ticket, paths map[gid.ID]string, loc *time.Location) []string {
 	var customer, team, assignee, path string
 	if c := t.Edges.Customer; c != nil {
 		customer = c.Name
@@ -175,7 +164,7 @@ func cells(t *ent.Ticket, paths map[gid.ID]string, loc *time.Location, now time.
 		string(t.Status), string(t.Priority), string(t.Channel),
 		formatTime(&t.CreatedAt, loc), formatTime(t.FirstRespondedAt, loc), formatTime(t.ResolvedAt, loc),
 		formatDuration(t.WorkingSeconds), formatDuration(t.WaitingSeconds),
-		SLAState(t, now),
+		string(t.SLAState),
 	}
 }
 
@@ -189,32 +178,6 @@ func formatTime(t *time.Time, loc *time.Location) string {
 // formatDuration writes seconds as hours:minutes:seconds.
 func formatDuration(seconds int) string {
 	return fmt.Sprintf("%d:%02d:%02d", seconds/3600, seconds/60%60, seconds%60)
-}
-
-// SLAState is a ticket's standing against its SLA due times: MET,
-// BREACHED, ON_TRACK, or empty without an SLA. It reads the due times
-// alone; when tickets carry an SLA state of their own, this is the one
-// function to change.
-func SLAState(t *ent.Ticket, now time.Time) string {
-	if t.FirstResponseDueAt == nil && t.ResolutionDueAt == nil {
-		return ""
-	}
-	late := func(due, done *time.Time) bool {
-		if due == nil {
-			return false
-		}
-		if done == nil {
-			return now.After(*due)
-		}
-		return done.After(*due)
-	}
-	switch {
-	case late(t.FirstResponseDueAt, t.FirstRespondedAt), late(t.ResolutionDueAt, t.ResolvedAt):
-		return "BREACHED"
-	case t.ResolvedAt != nil:
-		return "MET"
-	}
-	return "ON_TRACK"
 }
 
 // categoryPaths maps every category to its path from the top, e.g.

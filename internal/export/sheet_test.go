@@ -2,37 +2,37 @@ package export
 
 import (
 	"bytes"
-	"regexp"
+	"encoding/csv"
 	"strings"
 	"testing"
-	"time"
-
-	"helpdesk/ent"
 )
 
-// TestPDFEmbedsBothFonts: a PDF with Vietnamese and Thai text embeds
-// the Latin and the Thai font, each subset to what it sets.
-func TestPDFEmbedsBothFonts(t *testing.T) {
+// TestCSVDefusesFormulas: text a spreadsheet would run as a formula is
+// written with a leading apostrophe; other text, and times and numbers,
+// as they are.
+func TestCSVDefusesFormulas(t *testing.T) {
 	var out bytes.Buffer
-	s, err := newPDFSheet(&out)
+	s, err := newCSVSheet(&out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.header(Columns); err != nil {
+	in := []string{"7", "=HYPERLINK(\"http://evil\",\"x\")", "+1 555", "-2+3", "@SUM(A1)", "\tx", "Khiếu nại = 1", "2026-11-25 09:30", "1:02:03"}
+	if err := s.header(Columns[:len(in)]); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.row([]string{"1", "Khiếu nại ระบบตั๋ว", "Đức"}); err != nil {
+	if err := s.row(in); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
-	fonts := map[string]bool{}
-	for _, m := range regexp.MustCompile(`/BaseFont /(\S+)`).FindAllSubmatch(out.Bytes(), -1) {
-		fonts[string(m[1])] = true
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !fonts["utf8"+strings.ToLower(fontLatin)] || !fonts["utf8"+strings.ToLower(fontThai)] {
-		t.Fatalf("embedded fonts = %v", fonts)
+	want := []string{"7", "'=HYPERLINK(\"http://evil\",\"x\")", "'+1 555", "'-2+3", "'@SUM(A1)", "'\tx", "Khiếu nại = 1", "2026-11-25 09:30", "1:02:03"}
+	if len(rows) != 2 || strings.Join(rows[1], "|") != strings.Join(want, "|") || in[1][0] != '=' {
+		t.Fatalf("rows = %q", rows)
 	}
 }
 
@@ -40,31 +40,11 @@ func TestScriptRuns(t *testing.T) {
 	runs := scriptRuns("Đơn ระบบ ตั๋ว #12")
 	want := []run{{fontLatin, "Đơn "}, {fontThai, "ระบบ ตั๋ว "}, {fontLatin, "#12"}}
 	if len(runs) != len(want) {
-		t.Fatalf("runs = %q", runs)
+		t.Fatalf("runs = %v", runs)
 	}
 	for i := range want {
 		if runs[i] != want[i] {
-			t.Fatalf("runs = %q, want %q", runs, want)
-		}
-	}
-}
-
-func TestSLAState(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	at := func(h int) *time.Time { v := now.Add(time.Duration(h) * time.Hour); return &v }
-	for _, c := range []struct {
-		t    ent.Ticket
-		want string
-	}{
-		{ent.Ticket{}, ""},
-		{ent.Ticket{FirstResponseDueAt: at(1)}, "ON_TRACK"},
-		{ent.Ticket{FirstResponseDueAt: at(-1)}, "BREACHED"},
-		{ent.Ticket{FirstResponseDueAt: at(-1), FirstRespondedAt: at(-2)}, "ON_TRACK"},
-		{ent.Ticket{ResolutionDueAt: at(-1), ResolvedAt: at(-2)}, "MET"},
-		{ent.Ticket{ResolutionDueAt: at(-3), ResolvedAt: at(-2)}, "BREACHED"},
-	} {
-		if got := SLAState(&c.t, now); got != c.want {
-			t.Errorf("SLAState(%+v) = %q, want %q", c.t, got, c.want)
+			t.Fatalf("runs = %v, want %v", runs, want)
 		}
 	}
 }

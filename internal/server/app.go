@@ -254,7 +254,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	}
 	pipeline.Jobs = a.Jobs
 	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
-	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
+	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher}
 	httpCfg := opts.HTTP
 	httpCfg.Tracer = tracer
 	httpCfg.Routes = map[string]http.Handler{"GET /export/tickets": exportTickets(exports, logger)}

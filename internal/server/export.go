@@ -92,18 +92,31 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": ext}}})
 }
 
+// exportStall is how long an export may go without the client taking any
+// of it. The server's write timeout bounds a whole answer, which a large
+// export outlasts; an export instead moves the connection's write deadline
+// forward as it writes, so that a client that stops reading is still cut
+// off.
+var exportStall = 30 * time.Second
+
 // lazyWriter sets the file's headers on its first write, so that an
 // error found before any output can still be answered as an error.
 type lazyWriter struct {
-	w       http.ResponseWriter
-	start   func()
-	started bool
+	w        http.ResponseWriter
+	start    func()
+	started  bool
+	deadline time.Time
 }
 
 func (l *lazyWriter) Write(p []byte) (int, error) {
 	if !l.started {
 		l.started = true
 		l.start()
+	}
+	if now := time.Now(); l.deadline.Sub(now) < exportStall*3/4 {
+		l.deadline = now.Add(exportStall)
+		// Not every ResponseWriter can; those keep the server's timeout.
+		_ = http.NewResponseController(l.w).SetWriteDeadline(l.deadline)
 	}
 	return l.w.Write(p)
 }
