@@ -11,6 +11,7 @@ import (
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/search"
+	"helpdesk/internal/ticketing"
 )
 
 // connectionNodes maps each connection type to the id prefix of its
@@ -31,6 +32,12 @@ var connectionNodes = map[string]string{
 	"TicketEventConnection":      gid.TicketEvent,
 }
 
+// fixedOrders are the orders of the connection fields that take no
+// orderBy, by field name.
+var fixedOrders = map[string]any{
+	"teamQueue": ticketing.QueueOrder(),
+}
+
 // CheckCursors refuses an `after` or `before` cursor that no page of the
 // connection, in the requested order, could have produced: a node id of
 // another type, or order values of the wrong number or kind. Cursors are
@@ -45,12 +52,16 @@ func CheckCursors(ctx context.Context, next graphql.Resolver) (any, error) {
 	if !ok {
 		return next(ctx)
 	}
+	orderBy := fc.Args["orderBy"]
+	if fixed, ok := fixedOrders[fc.Field.Name]; ok {
+		orderBy = fixed
+	}
 	for _, name := range []string{"after", "before"} {
 		c, _ := fc.Args[name].(*ent.Cursor)
 		if c == nil {
 			continue
 		}
-		if !c.ID.Valid(prefix) || !cursorValuesMatch(c.Value, fc.Args["orderBy"]) && !isRankCursor(c.Value, fc.Args) {
+		if !c.ID.Valid(prefix) || !cursorValuesMatch(c.Value, orderBy) && !isRankCursor(c.Value, fc.Args) {
 			return nil, apperr.Invalid(name, "is not a cursor of this list in this order: use a cursor from this query's pageInfo or edges")
 		}
 	}

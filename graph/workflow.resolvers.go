@@ -10,6 +10,9 @@ import (
 	"helpdesk/ent"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/routing"
+	"helpdesk/internal/ticketing"
+
+	"entgo.io/contrib/entgql"
 )
 
 // AssignTicket is the resolver for the assignTicket field.
@@ -32,6 +35,11 @@ func (r *mutationResolver) EscalateTicket(ctx context.Context, id gid.ID, reason
 	return r.Tickets.EscalateTicket(ctx, id, reason)
 }
 
+// RecomputeTicketTimes is the resolver for the recomputeTicketTimes field.
+func (r *mutationResolver) RecomputeTicketTimes(ctx context.Context, id gid.ID) (*ent.Ticket, error) {
+	return r.Tickets.RecomputeTicketTimes(ctx, id)
+}
+
 // CreateRoutingRule is the resolver for the createRoutingRule field.
 func (r *mutationResolver) CreateRoutingRule(ctx context.Context, input routing.RuleInput) (*ent.RoutingRule, error) {
 	return r.Routing.CreateRule(ctx, input)
@@ -50,4 +58,13 @@ func (r *mutationResolver) DeleteRoutingRule(ctx context.Context, id gid.ID) (gi
 // RoutingRules is the resolver for the routingRules field.
 func (r *queryResolver) RoutingRules(ctx context.Context) ([]*ent.RoutingRule, error) {
 	return r.Routing.Rules(ctx)
+}
+
+// TeamQueue is the resolver for the teamQueue field.
+func (r *queryResolver) TeamQueue(ctx context.Context, teamID gid.ID, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int) (*ent.TicketConnection, error) {
+	q, err := r.Resolver.Tickets.TeamQueue(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return paginateTickets(ctx, q, after, first, before, last, ent.WithTicketOrder(ticketing.QueueOrder()))
 }

@@ -29,7 +29,7 @@ var customerOperations = map[string]bool{
 // use; its scopes decide the rest.
 var integrationOperations = map[string]bool{
 	"query.tickets": true, "query.ticketByNumber": true, "query.node": true, "query.nodes": true,
-	"query.customers": true, "query.categories": true, "query.teams": true, "query.tags": true,
+	"query.customers": true, "query.categories": true, "query.teams": true, "query.tags": true, "query.teamQueue": true,
 	"mutation.createTicket": true, "mutation.updateTicket": true, "mutation.setTicketStatus": true,
 	"mutation.addComment": true, "mutation.createCustomer": true, "mutation.updateCustomer": true,
 	"subscription.ticketEvents": true, "subscription.ticketChanged": true,

@@ -19,6 +19,9 @@ const (
 	ActAssign   = "assign"
 	ActClaim    = "claim"
 	ActEscalate = "escalate"
+	// ActRecompute rebuilds stored figures from the history
+	// (recomputeTicketTimes); on ObjConfig, so administrators only.
+	ActRecompute = "recompute"
 
 	// RoleLead is the team-lead role, held in a team's domain.
 	RoleLead = "LEAD"

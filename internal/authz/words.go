@@ -39,6 +39,9 @@ func actionWords(act string, obj Resource) string {
 		}
 		return "create or change customers"
 	case ObjConfig:
+		if act == ActRecompute {
+			return "recompute ticket times (administrators only)"
+		}
 		if act == ActRead {
 			return "read teams, agents, categories, calendars or SLA policies"
 		}

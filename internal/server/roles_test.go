@@ -99,6 +99,9 @@ func TestRoleMatrix(t *testing.T) {
 		{"setTicketStatus on a teammate's ticket", func(t *testing.T, o *org, n int) call {
 			return call{`mutation($id: ID!) { setTicketStatus(id: $id, status: IN_PROGRESS) { id } }`, map[string]any{"id": o.newTicket(t, "A", "agentAB", "agentA")}}
 		}, map[string]string{"admin": "", "manager": "", "leadA": "", "agentA": "FORBIDDEN"}},
+		{"recomputeTicketTimes", func(t *testing.T, o *org, n int) call {
+			return call{`mutation($id: ID!) { recomputeTicketTimes(id: $id) { id } }`, map[string]any{"id": o.newTicket(t, "A", "agentA", "")}}
+		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},
 		{"updateTeam", func(t *testing.T, o *org, n int) call {
 			return call{`mutation($id: ID!) { updateTeam(id: $id, input: {description: "x"}) { id } }`, map[string]any{"id": o.teams["C"]}}
 		}, map[string]string{"admin": "", "manager": "FORBIDDEN", "leadA": "FORBIDDEN", "agentA": "FORBIDDEN"}},

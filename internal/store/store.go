@@ -101,7 +101,10 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", dial, err)
 	}
-	drv := txDriver{entsql.OpenDB(dial, db)}
+	drv := txDriver{Driver: entsql.OpenDB(dial, db)}
+	if dial == dialect.SQLite {
+		drv.writes = newWriteQueue()
+	}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dial, DSN: source, migrationDSN: migrationDSN, driver: drv}, nil
 }
 

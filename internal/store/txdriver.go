@@ -12,7 +12,13 @@ import (
 // context from WithSQLTx hands its *sql.Tx to that context's holder: work
 // done outside ent, such as River inserting a job, can then join the
 // transaction ent is writing in, and both commit or roll back together.
-type txDriver struct{ *entsql.Driver }
+//
+// On SQLite, transactions also take their turn in writes (see writeQueue)
+// before they begin.
+type txDriver struct {
+	*entsql.Driver
+	writes *writeQueue // nil on PostgreSQL
+}
 
 // Tx implements dialect.Driver.
 func (d txDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.BeginTx(ctx, nil) }
@@ -27,14 +33,25 @@ func (d txDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx,
 		}
 		return b.part(), nil
 	}
+	leave := func() {}
+	if d.writes != nil {
+		var err error
+		if leave, err = d.writes.enter(ctx); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := d.DB().BeginTx(ctx, opts)
 	if err != nil {
+		leave()
 		return nil, err
 	}
 	if h, ok := ctx.Value(sqlTxKey{}).(*sqlTxHolder); ok {
 		h.tx = tx
 	}
-	return &entsql.Tx{Conn: entsql.Conn{ExecQuerier: tx}, Tx: tx}, nil
+	if d.writes == nil {
+		return &entsql.Tx{Conn: entsql.Conn{ExecQuerier: tx}, Tx: tx}, nil
+	}
+	return &entsql.Tx{Conn: entsql.Conn{ExecQuerier: tx}, Tx: newQueuedTx(ctx, tx, leave)}, nil
 }
 
 type sqlTxKey struct{}

@@ -190,9 +190,7 @@ func (s *Service) pullFor(ctx context.Context, tx *events.Tx, agentID, except gi
 		if len(teams) == 0 {
 			return nil
 		}
-		q := tx.Ticket.Query().
-			Where(ticket.StatusEQ(ticket.StatusUNASSIGNED), ticket.AssigneeIDIsNil(), ticket.TeamIDIn(teams...), ticket.IDNEQ(except)).
-			Order(ent.Asc(ticket.FieldPriorityRank), ent.Asc(ticket.FieldCreatedAt), ent.Asc(ticket.FieldID))
+		q := tx.Ticket.Query().Where(queued(teams...), ticket.IDNEQ(except)).Order(queueTerms()...)
 		if s.Dialect == dialect.Postgres {
 			// A queued ticket someone is claiming or changing right now is
 			// left to them rather than waited for.

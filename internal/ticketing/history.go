@@ -1,9 +1,7 @@
 package ticketing
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,12 +9,10 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/schematype"
-	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
-	"helpdesk/internal/workflow"
 )
 
 // changeSet collects the fields a change touches, in the order they were
@@ -131,30 +127,4 @@ func eqPtr(a, b *string) bool {
 		return a == b
 	}
 	return *a == *b
-}
-
-// RecomputeTimes recomputes a ticket's working and waiting totals from
-// its event log (workflow.Replay); they equal the totals kept on the
-// ticket as it changed.
-func (s *Service) RecomputeTimes(ctx context.Context, id gid.ID) (workflow.TimeTotals, error) {
-	evs, err := s.Client.TicketEvent.Query().Where(ticketevent.TicketID(id)).
-		Order(ticketevent.BySequence()).All(ctx)
-	if err != nil {
-		return workflow.TimeTotals{}, fmt.Errorf("reading the ticket's history: %w", err)
-	}
-	var start time.Time
-	initial := ticket.StatusUNASSIGNED
-	var changes []workflow.StatusChange
-	for _, ev := range evs {
-		st := changeSet(ev.Changes).field("status")
-		if st == nil || st.To == nil {
-			continue
-		}
-		if ev.Kind == ticketevent.KindCREATED {
-			start, initial = ev.CreatedAt, ticket.Status(*st.To)
-			continue
-		}
-		changes = append(changes, workflow.StatusChange{At: ev.CreatedAt, To: ticket.Status(*st.To)})
-	}
-	return workflow.Replay(start, initial, changes), nil
 }

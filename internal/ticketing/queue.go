@@ -35,7 +35,7 @@ func (s *Service) RequeueOpen(ctx context.Context, tx *events.Tx, agentID gid.ID
 		ticket.AssigneeID(agentID),
 		ticket.StatusEQ(ticket.StatusOPEN),
 		ticket.HasTeamWith(team.RequeueWhenOffline(true)),
-	).Order(ticket.ByPriorityRank(), ticket.ByCreatedAt(), ticket.ByID())
+	).Order(queueTerms()...)
 	if s.Dialect == dialect.Postgres {
 		q = q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
 	}

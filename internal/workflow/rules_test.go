@@ -74,20 +74,54 @@ func TestRouting(t *testing.T) {
 	}
 }
 
-func TestReplay(t *testing.T) {
+func TestReplayTimes(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	got := Replay(start, ticket.StatusUNASSIGNED, []StatusChange{
-		{at(60), ticket.StatusOPEN},
-		{at(100), ticket.StatusIN_PROGRESS},
-		{at(700), ticket.StatusWAITING},
-		{at(1000), ticket.StatusIN_PROGRESS},
-		{at(1120), ticket.StatusRESOLVED},
-		{at(5000), ticket.StatusOPEN},
-		{at(5001), ticket.StatusIN_PROGRESS},
-		{at(5011), ticket.StatusRESOLVED},
-	})
-	if want := (TimeTotals{WorkingSeconds: 600 + 120 + 10, WaitingSeconds: 300}); got != want {
-		t.Fatalf("Replay = %+v, want %+v", got, want)
+	status := func(s int, to ticket.Status) LogEntry { return LogEntry{At: at(s), Status: to} }
+	day := []LogEntry{
+		status(0, ticket.StatusUNASSIGNED),
+		{At: at(30), Responded: false}, // an internal note or a customer's message
+		{At: at(60), Status: ticket.StatusOPEN, Assigned: true},
+		{At: at(90), Responded: true},
+		status(100, ticket.StatusIN_PROGRESS),
+		{At: at(200), Assigned: true}, // handed on: not the first assignment
+		status(700, ticket.StatusWAITING),
+		status(1000, ticket.StatusIN_PROGRESS),
+		{At: at(1050), Responded: true},
+		status(1120, ticket.StatusRESOLVED),
+	}
+	got := ReplayTimes(day)
+	if want := (TimeTotals{WorkingSeconds: 600 + 120, WaitingSeconds: 300}); got.TimeTotals != want {
+		t.Fatalf("totals = %+v, want %+v", got.TimeTotals, want)
+	}
+	for name, c := range map[string]struct {
+		got  *time.Time
+		want time.Time
+	}{"first assignment": {got.FirstAssignedAt, at(60)}, "first response": {got.FirstRespondedAt, at(90)}, "resolution": {got.ResolvedAt, at(1120)}} {
+		if c.got == nil || !c.got.Equal(c.want) {
+			t.Errorf("%s at %v, want %v", name, c.got, c.want)
+		}
+	}
+
+	// Reopened, worked and resolved again: the totals grow and the
+	// resolution is the last one; closing keeps it; reopening drops it.
+	again := append(append([]LogEntry{}, day...),
+		status(5000, ticket.StatusOPEN), status(5001, ticket.StatusIN_PROGRESS), status(5011, ticket.StatusRESOLVED),
+		status(6000, ticket.StatusCLOSED))
+	got = ReplayTimes(again)
+	if want := (TimeTotals{WorkingSeconds: 600 + 120 + 10, WaitingSeconds: 300}); got.TimeTotals != want {
+		t.Fatalf("totals after reopening = %+v, want %+v", got.TimeTotals, want)
+	}
+	if got.ResolvedAt == nil || !got.ResolvedAt.Equal(at(5011)) {
+		t.Fatalf("closed ticket resolved at %v, want the last resolution %v", got.ResolvedAt, at(5011))
+	}
+	if got := ReplayTimes(append(append([]LogEntry{}, day...), status(2000, ticket.StatusOPEN))); got.ResolvedAt != nil {
+		t.Fatalf("a reopened ticket keeps its resolution %v", got.ResolvedAt)
+	}
+
+	// Created assigned: the first assignment is the creation.
+	got = ReplayTimes([]LogEntry{{At: start, Status: ticket.StatusOPEN, Assigned: true}})
+	if got.FirstAssignedAt == nil || !got.FirstAssignedAt.Equal(start) || got.FirstRespondedAt != nil || got.ResolvedAt != nil {
+		t.Fatalf("a ticket created assigned: %+v", got)
 	}
 }

@@ -30,21 +30,59 @@ func Accrue(totals TimeTotals, status ticket.Status, since, now time.Time) TimeT
 	return totals
 }
 
-// StatusChange is one status change of a ticket's history.
-type StatusChange struct {
+// LogEntry is what one entry of a ticket's history says about its times.
+type LogEntry struct {
 	At time.Time
-	To ticket.Status
+	// Status is the status the entry moved the ticket to, "" when it
+	// left the status alone.
+	Status ticket.Status
+	// Assigned: the entry gave the ticket to an agent.
+	Assigned bool
+	// Responded: the entry is a public reply by an agent.
+	Responded bool
 }
 
-// Replay recomputes a ticket's working and waiting totals from its
-// history: it starts in initial at start and moves through changes in
-// order. It gives what Accrue kept as the changes happened.
-func Replay(start time.Time, initial ticket.Status, changes []StatusChange) TimeTotals {
-	var totals TimeTotals
-	status, since := initial, start
-	for _, c := range changes {
-		totals = Accrue(totals, status, since, c.At)
-		status, since = c.To, c.At
-	}
-	return totals
+// Times are a ticket's time figures as its history gives them: the
+// working and waiting totals, when it was first assigned and first
+// answered, and when it was last resolved (nil once reopened).
+type Times struct {
+	TimeTotals
+	FirstAssignedAt, FirstRespondedAt, ResolvedAt *time.Time
 }
+
+// ReplayTimes recomputes a ticket's time figures from its history, in
+// order, the first entry being its creation (with its initial status).
+// It gives what the ticket kept as the changes happened: time accrues
+// while IN_PROGRESS and WAITING (Accrue); a resolution is kept when the ticket is closed and dropped
+// when it moves anywhere else.
+func ReplayTimes(entries []LogEntry) Times {
+	var out Times
+	var status ticket.Status
+	var since time.Time
+	for i, e := range entries {
+		if e.Assigned && out.FirstAssignedAt == nil {
+			out.FirstAssignedAt = timePtr(e.At)
+		}
+		if e.Responded && out.FirstRespondedAt == nil {
+			out.FirstRespondedAt = timePtr(e.At)
+		}
+		if i == 0 {
+			status, since = e.Status, e.At
+			continue
+		}
+		if e.Status == "" {
+			continue
+		}
+		out.TimeTotals = Accrue(out.TimeTotals, status, since, e.At)
+		switch {
+		case e.Status == ticket.StatusRESOLVED:
+			out.ResolvedAt = timePtr(e.At)
+		case status == ticket.StatusRESOLVED && e.Status != ticket.StatusCLOSED:
+			out.ResolvedAt = nil
+		}
+		status, since = e.Status, e.At
+	}
+	return out
+}
+
+func timePtr(t time.Time) *time.Time { return &t }
