@@ -73,6 +73,7 @@ type benchAgent struct {
 type heavyTicket struct {
 	ID       gid.ID
 	Assignee gid.ID
+	Team     gid.ID
 }
 
 // prepare returns the data set in db: the existing one when the bench
@@ -138,7 +139,11 @@ func loadWorld(ctx context.Context, client *ent.Client, size Size) (*world, erro
 		return nil, err
 	}
 	for _, t := range heavy {
-		w.Heavy = append(w.Heavy, heavyTicket{ID: t.ID, Assignee: *t.AssigneeID})
+		h := heavyTicket{ID: t.ID, Assignee: *t.AssigneeID}
+		if t.TeamID != nil {
+			h.Team = *t.TeamID
+		}
+		w.Heavy = append(w.Heavy, h)
 	}
 	if len(w.Agents) == 0 || len(w.Teams) == 0 || len(w.Customers) == 0 {
 		return nil, fmt.Errorf("the data set has no agents, teams or customers")
@@ -438,9 +443,11 @@ func (g *generator) ticket(i int) spec {
 	s.description = "The customer writes: " + problems[r.IntN(len(problems))] + ". Please look into it."
 	s.comments = r.IntN(2*g.size.CommentsPerTicket + 1)
 	if s.number <= g.size.HeavyTickets {
+		// Long conversations still being worked (the fanout scenario
+		// changes them).
 		s.comments = g.size.HeavyComments
+		s.status = ticket.StatusOPEN
 		if s.assignee == "" {
-			s.status = ticket.StatusOPEN
 			s.assignee = g.members[s.team][0]
 		}
 	}
