@@ -74,7 +74,7 @@ func (s *scenarios) fanout(ctx context.Context, cfg Config, t *target, progress 
 			map[string]any{"id": s.w.Heavy[i].ID, "t": title})
 		return err
 	}
-	deadline := time.Now().Add(max(cfg.Warmup, 5*time.Second))
+	deadline := time.Now().Add(max(cfg.Warmup, 30*time.Second+time.Duration(n)*10*time.Millisecond))
 	for round := 0; !AllLive(subs); round++ {
 		if time.Now().After(deadline) {
 			return res, fmt.Errorf("not every subscriber received an event within %s (%d sockets closed, %d errors)", time.Since(began).Round(time.Second), len(closed), errs.Load())
