@@ -271,7 +271,7 @@ func printResult(w io.Writer, r Result) {
 		r.Name, r.PerSecond, r.P50, r.P90, r.P95, r.P99, known(r.StatementsPerRequest, "%.1f"), known(r.ServerCPUPerRequest, "%.2f"),
 		known(r.ServerCPUPercent, "%.0f"), known(r.ServerRSSMB, "%.0f"), r.Errors)
 	if r.Subscribers > 0 {
-		fmt.Fprintf(w, "%-16s %d subscribers: %d of %d deliveries; latencies from the change request to each client; server memory %s KB per idle connection\n",
+		fmt.Fprintf(w, "%-16s %d subscribers: %d deliveries (at least %d expected); latencies from the change request to each client; server memory %s KB per idle connection\n",
 			"", r.Subscribers, r.Deliveries, r.Expected, known(r.MemoryPerConnectionKB, "%.1f"))
 	}
 	if r.FirstError != "" {

@@ -115,6 +115,8 @@ func (s *scenarios) fanout(ctx context.Context, cfg Config, t *target, progress 
 			continue
 		}
 		commits[k] = sent
+		// At least the assignee's subscribers hear of it (a watcher's
+		// too, when it follows the ticket's team).
 		expected += following[s.w.Heavy[i].Assignee]
 		res.Requests++
 		if k%int(max(cfg.ChangeRate, 1)) == 0 {
@@ -144,7 +146,17 @@ func (s *scenarios) fanout(ctx context.Context, cfg Config, t *target, progress 
 
 	var latencies []int64
 	for _, sub := range subs {
+		seen := map[int]bool{}
 		for _, d := range sub.Deliveries() {
+			if seen[d.Change] {
+				// A change delivered twice to one subscriber.
+				res.Errors++
+				if res.FirstError == "" {
+					res.FirstError = fmt.Sprintf("change %d delivered twice to one subscriber", d.Change)
+				}
+				continue
+			}
+			seen[d.Change] = true
 			if c, ok := commits[d.Change]; ok {
 				latencies = append(latencies, d.At-c)
 			}

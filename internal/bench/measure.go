@@ -38,7 +38,7 @@ type Result struct {
 	ServerCPUPercent    float64 `json:"serverCpuPercent"`
 	ServerRSSMB         float64 `json:"serverRssMb"`
 	// Fanout only: the websocket subscribers, the deliveries of the
-	// measured changes expected and received (latencies are then from
+	// measured changes expected (at least) and received (latencies are then from
 	// commit to client), and the growth of the server's resident memory
 	// per connection while idle (-1 when unknown).
 	Subscribers           int     `json:"subscribers,omitempty"`
