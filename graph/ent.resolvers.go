@@ -86,7 +86,9 @@ func (r *queryResolver) Teams(ctx context.Context, after *entgql.Cursor[gid.ID],
 // Tickets is the resolver for the tickets field.
 func (r *queryResolver) Tickets(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput, search *string) (*ent.TicketConnection, error) {
 	if search != nil {
-		return r.Search.Tickets(ctx, *search, searchPage(after, first, before, last), orderBy, where)
+		conn, err := r.Search.Tickets(ctx, *search, searchPage(after, first, before, last), orderBy, where)
+		expectCategoryPaths(ctx, conn)
+		return conn, err
 	}
 	return paginateTickets(ctx, r.Client.Ticket.Query(), after, first, before, last, ent.WithTicketOrder(orderBy), ent.WithTicketFilter(where.Filter))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,6 +36,11 @@ type loaders struct {
 	agents     *dataloadgen.Loader[gid.ID, *ent.Agent]
 	customers  *dataloadgen.Loader[gid.ID, *ent.Customer]
 	tags       *dataloadgen.Loader[gid.ID, *ent.Tag]
+
+	mu sync.Mutex
+	// pageCategories are the categories of the ticket pages read so far
+	// whose paths no field has asked for yet (expectCategoryPaths).
+	pageCategories []gid.ID
 }
 
 type loadersKey struct{}
@@ -117,9 +124,35 @@ func loadersFrom(ctx context.Context) *loaders {
 }
 
 // categoryPath returns a category and its ancestors, root first. The
-// paths of every ticket on a page are loaded together.
+// paths of every ticket on a page are loaded together: the first field to
+// ask puts the whole page's categories (expectCategoryPaths) in one batch,
+// so the statement count does not depend on how the fields' goroutines
+// happen to be scheduled around the loader's wait.
 func categoryPath(ctx context.Context, id gid.ID) ([]*ent.Category, error) {
-	return loadersFrom(ctx).categoryPaths.Load(ctx, id)
+	l := loadersFrom(ctx)
+	l.mu.Lock()
+	if len(l.pageCategories) > 0 {
+		l.categoryPaths.LoadAllThunk(ctx, l.pageCategories)
+		l.pageCategories = nil
+	}
+	l.mu.Unlock()
+	return l.categoryPaths.Load(ctx, id)
+}
+
+// expectCategoryPaths announces the categories of a page of tickets,
+// whose paths the page's fields may ask for.
+func expectCategoryPaths(ctx context.Context, conn *ent.TicketConnection) {
+	l := loadersFrom(ctx)
+	if l == nil || conn == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range conn.Edges {
+		if e.Node != nil && e.Node.CategoryID != nil && !slices.Contains(l.pageCategories, *e.Node.CategoryID) {
+			l.pageCategories = append(l.pageCategories, *e.Node.CategoryID)
+		}
+	}
 }
 
 // loadCategoryPaths loads the categories with the given ids and all their

@@ -46,11 +46,7 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundOperations(withSLATimelines(r.SLA))
 	srv.AroundRootFields(RequireViewer)
-	srv.AroundFields(PageLimits(limits.DefaultPageSize, limits.MaxPageSize))
-	srv.AroundFields(deadlineErrors)
-	srv.AroundFields(CheckCursors)
-	srv.AroundFields(ScopeFilters(r.Authz))
-	srv.AroundFields(HideStaffContacts)
+	srv.AroundFields(fieldGuards(limits, r.Authz))
 	srv.AroundResponses(variableErrorsAsBadInput)
 	return srv
 }

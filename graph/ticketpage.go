@@ -22,6 +22,14 @@ const totalCountColumn = "total_count"
 // page's limit) instead of a statement of its own. A page after a cursor
 // keeps the separate count: the cursor's predicate would narrow the window.
 func paginateTickets(ctx context.Context, q *ent.TicketQuery, after *ent.Cursor, first *int, before *ent.Cursor, last *int, opts ...ent.TicketPaginateOption) (*ent.TicketConnection, error) {
+	conn, err := paginateTicketsFolded(ctx, q, after, first, before, last, opts...)
+	expectCategoryPaths(ctx, conn)
+	return conn, err
+}
+
+// paginateTicketsFolded is paginateTickets before the page is announced
+// to the loaders.
+func paginateTicketsFolded(ctx context.Context, q *ent.TicketQuery, after *ent.Cursor, first *int, before *ent.Cursor, last *int, opts ...ent.TicketPaginateOption) (*ent.TicketConnection, error) {
 	if after != nil || before != nil || first != nil && *first == 0 || last != nil && *last == 0 || !collects(ctx, "totalCount") || !collects(ctx, "edges") {
 		return q.Paginate(ctx, after, first, before, last, opts...)
 	}

@@ -3,19 +3,16 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"helpdesk/internal/bench"
 )
 
 // priorities are the ticket priorities; every priority has two live
@@ -32,26 +29,6 @@ var queues = func() []map[string]any {
 	}
 	return q
 }()
-
-const subscription = `subscription($where: TicketWhereInput) {
-  ticketEvents(where: $where) { id kind queueChange totalCount cursor ticket { id } changes { field to } }
-}`
-
-// delivery is one event received by a subscriber: the change it carries
-// (from the title "load-<k>") and when it arrived.
-type delivery struct {
-	change int
-	at     int64
-}
-
-// subscriber is one websocket client of the load.
-type subscriber struct {
-	conn     *websocket.Conn
-	wmu      sync.Mutex
-	received atomic.Int64
-	mu       sync.Mutex
-	got      []delivery
-}
 
 // clientResult is what the client process reports to the driver.
 type clientResult struct {
@@ -75,48 +52,18 @@ type clientResult struct {
 // driver's commit stamps ("c <change> <unix nanos>") from stdin until
 // "end <expected>", and prints its results as one JSON line.
 func runClients(url, token string, n int) error {
-	wsURL := strings.Replace(url, "http://", "ws://", 1) + "/graphql"
-	subs := make([]*subscriber, n)
-	var errs atomic.Int64
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 64)
-	dialer := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}, HandshakeTimeout: 30 * time.Second,
-		ReadBufferSize: 1024, WriteBufferSize: 1024}
-	var dialErr atomic.Value
-	for i := range subs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			s, err := subscribe(dialer, wsURL, token, queues[i%len(queues)])
-			if err != nil {
-				dialErr.Store(fmt.Errorf("subscriber %d: %w", i, err))
-				return
-			}
-			subs[i] = s
-		}(i)
-	}
-	wg.Wait()
-	if err, _ := dialErr.Load().(error); err != nil {
+	subs, err := bench.SubscribeAll(bench.WebsocketURL(url+"/graphql"), n,
+		func(int) string { return token }, func(i int) map[string]any { return queues[i%len(queues)] })
+	if err != nil {
 		return err
 	}
+	var errs atomic.Int64
 	closed := make(chan int, n)
 	for _, s := range subs {
-		go s.read(&errs, closed)
+		go s.Read(&errs, closed)
 	}
 	fmt.Println("subscribed")
-	for {
-		all := true
-		for _, s := range subs {
-			if s.received.Load() == 0 {
-				all = false
-				break
-			}
-		}
-		if all {
-			break
-		}
+	for !bench.AllLive(subs) {
 		if len(closed) > 0 {
 			return fmt.Errorf("the server closed %d sockets before they were live (first close code %d)", len(closed), <-closed)
 		}
@@ -143,7 +90,7 @@ func runClients(url, token string, n int) error {
 	}
 	// Wait for the expected deliveries, or until none has come for 5s.
 	for last, quiet := int64(-1), 0; quiet < 100; {
-		m := matched(subs)
+		m := bench.Matched(subs)
 		if m >= expected {
 			break
 		}
@@ -163,22 +110,18 @@ func runClients(url, token string, n int) error {
 		res.Closed++
 	}
 	for _, s := range subs {
-		s.mu.Lock()
-		for _, d := range s.got {
-			c, ok := commits[d.change]
+		for _, d := range s.Deliveries() {
+			c, ok := commits[d.Change]
 			if !ok {
 				res.Unmatched++
 				continue
 			}
-			res.Latencies = append(res.Latencies, d.at-c)
-			if d.at > res.LastReceipt {
-				res.LastReceipt = d.at
-			}
+			res.Latencies = append(res.Latencies, d.At-c)
+			res.LastReceipt = max(res.LastReceipt, d.At)
 		}
-		s.mu.Unlock()
 	}
 	res.Deliveries = int64(len(res.Latencies))
-	res.P50, res.P90, res.P99, res.Max = percentiles(res.Latencies)
+	res.P50, res.P90, res.P99, res.Max = bench.Percentiles(res.Latencies)
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		res.CPUSeconds = cpuSeconds(ru)
@@ -190,118 +133,6 @@ func runClients(url, token string, n int) error {
 		return err
 	}
 	fmt.Printf("result %s\n", out)
-	for _, s := range subs {
-		_ = s.conn.Close()
-	}
+	bench.CloseAll(subs)
 	return nil
-}
-
-// matched counts the deliveries of measured changes received so far.
-func matched(subs []*subscriber) int64 {
-	var m int64
-	for _, s := range subs {
-		s.mu.Lock()
-		for _, d := range s.got {
-			if d.change >= 0 {
-				m++
-			}
-		}
-		s.mu.Unlock()
-	}
-	return m
-}
-
-// subscribe opens one socket, initialises it and starts the live queue.
-func subscribe(d websocket.Dialer, url, token string, where map[string]any) (*subscriber, error) {
-	conn, _, err := d.Dial(url, http.Header{})
-	if err != nil {
-		return nil, err
-	}
-	s := &subscriber{conn: conn}
-	if err := conn.WriteJSON(map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + token}}); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	for {
-		var m struct{ Type string }
-		if err := conn.ReadJSON(&m); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("waiting for connection_ack: %w", err)
-		}
-		if m.Type == "connection_ack" {
-			break
-		}
-	}
-	err = conn.WriteJSON(map[string]any{"id": "1", "type": "subscribe",
-		"payload": map[string]any{"query": subscription, "variables": map[string]any{"where": where}}})
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// read receives the subscriber's messages, answering pings and stamping
-// each event with its arrival time.
-func (s *subscriber) read(errs *atomic.Int64, closed chan<- int) {
-	for {
-		_, data, err := s.conn.ReadMessage()
-		at := time.Now().UnixNano()
-		if err != nil {
-			code := -1
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				code = ce.Code
-			}
-			closed <- code
-			return
-		}
-		var m struct {
-			Type    string
-			Payload struct {
-				Data struct {
-					TicketEvents struct {
-						// Changes is null on a withheld LEFT.
-						Changes []struct {
-							Field string
-							To    *string
-						}
-					} `json:"ticketEvents"`
-				}
-				Errors json.RawMessage
-			}
-		}
-		if err := json.Unmarshal(data, &m); err != nil {
-			errs.Add(1)
-			continue
-		}
-		switch m.Type {
-		case "ping":
-			s.wmu.Lock()
-			_ = s.conn.WriteJSON(map[string]any{"type": "pong"})
-			s.wmu.Unlock()
-			continue
-		case "next":
-		case "error", "complete":
-			errs.Add(1)
-			continue
-		default:
-			continue
-		}
-		if len(m.Payload.Errors) > 0 {
-			errs.Add(1)
-		}
-		change := -1
-		for _, c := range m.Payload.Data.TicketEvents.Changes {
-			if c.Field == "title" && c.To != nil && strings.HasPrefix(*c.To, "load-") {
-				change, _ = strconv.Atoi(strings.TrimPrefix(*c.To, "load-"))
-			}
-		}
-		if change >= 0 {
-			s.mu.Lock()
-			s.got = append(s.got, delivery{change: change, at: at})
-			s.mu.Unlock()
-		}
-		s.received.Add(1)
-	}
 }

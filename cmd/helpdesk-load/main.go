@@ -24,11 +24,12 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"helpdesk/internal/bench"
 )
 
 // clientEnv marks the spawned client process.
@@ -76,7 +77,7 @@ func runDriver(args []string) error {
 		}
 		return err
 	}
-	fdLimit := raiseFileLimit()
+	fdLimit := bench.RaiseFileLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -236,7 +237,7 @@ func runDriver(args []string) error {
 		<-tick.C
 		t := tickets[k%len(tickets)]
 		sent := time.Now()
-		if err := c.retitle(t.id, fmt.Sprintf("load-%d", k)); err != nil {
+		if err := c.retitle(t.id, fmt.Sprintf("%s%d", bench.ChangePrefix, k)); err != nil {
 			return fmt.Errorf("change %d: %w", k, err)
 		}
 		committed := time.Now()
@@ -269,7 +270,7 @@ func runDriver(args []string) error {
 	}
 	wall := time.Duration(res.LastReceipt - wall0.UnixNano())
 	ms := func(ns int64) string { return fmt.Sprintf("%.1f ms", float64(ns)/1e6) }
-	p50, _, p99, pmax := percentiles(commitLat)
+	p50, _, p99, pmax := bench.Percentiles(commitLat)
 	fmt.Printf("%d changes in %s (%.1f/s; target %g/s); updateTicket round trip p50 %s p99 %s max %s\n",
 		o.changes, sendWall.Round(time.Millisecond), float64(o.changes)/sendWall.Seconds(), o.rate, ms(p50), ms(p99), ms(pmax))
 	fmt.Printf("deliveries %d of %d expected (%d unmatched, %d errors), %.0f/s\n",
@@ -283,17 +284,6 @@ func runDriver(args []string) error {
 		cpu, wall.Seconds(), cpu/wall.Seconds(), res.CPUSeconds)
 	_ = stdin.Close()
 	return nil
-}
-
-// percentiles returns the 50th, 90th and 99th percentiles and the maximum
-// of v (sorted in place).
-func percentiles(v []int64) (p50, p90, p99, pmax int64) {
-	if len(v) == 0 {
-		return
-	}
-	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-	at := func(p float64) int64 { return v[int(p*float64(len(v)-1))] }
-	return at(0.50), at(0.90), at(0.99), v[len(v)-1]
 }
 
 // memSample is the server process's memory at one moment.
@@ -340,21 +330,6 @@ func processCPU() float64 {
 
 func cpuSeconds(ru syscall.Rusage) float64 {
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
-
-// raiseFileLimit lifts the open-file limit to its hard maximum (each
-// subscription holds a socket on both sides) and returns the limit.
-func raiseFileLimit() uint64 {
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		return 0
-	}
-	if l.Cur < l.Max {
-		l.Cur = l.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
-	}
-	return l.Cur
 }
 
 // openFiles counts this process's open files whose name ends in suffix

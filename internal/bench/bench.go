@@ -48,6 +48,10 @@ type Config struct {
 	// during ProfileScenario.
 	CPUProfile      string
 	ProfileScenario string
+	// Subscribers is how many websocket subscribers the fanout scenario
+	// opens, and ChangeRate how many ticket changes per second it makes.
+	Subscribers int
+	ChangeRate  float64
 	// PasswordCost hashes the generated agents' passwords; zero means
 	// the lowest bcrypt allows.
 	PasswordCost int
@@ -88,6 +92,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time per scenario")
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured time before each scenario")
 	scenarios := fs.String("scenarios", strings.Join(AllScenarios, ","), "scenarios to run")
+	fs.IntVar(&cfg.Subscribers, "subscribers", 10000, "websocket subscribers of the fanout scenario")
+	fs.Float64Var(&cfg.ChangeRate, "change-rate", 20, "ticket changes per second in the fanout scenario")
 	fs.StringVar(&cfg.Out, "out", "", "write the report as JSON to this file")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server during -profile-scenario to this file")
 	fs.StringVar(&cfg.ProfileScenario, "profile-scenario", "queue", "scenario to profile")
@@ -112,6 +118,12 @@ func Run(ctx context.Context, cfg Config, stdout, progress io.Writer) (*Report, 
 	if cfg.Clients <= 0 {
 		cfg.Clients = 1
 	}
+	if cfg.ChangeRate <= 0 {
+		cfg.ChangeRate = 20
+	}
+	// Each fanout subscriber holds a socket on both sides (the child
+	// server inherits the limit).
+	RaiseFileLimit()
 	logger := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -201,7 +213,8 @@ func runScenario(ctx context.Context, cfg Config, t *target, s *scenarios, db *s
 	case "search":
 		build = s.search
 	case "fanout":
-		return []Result{{Name: name, Skipped: "live queues over websockets are measured by cmd/helpdesk-load"}}, nil
+		r, err := s.fanout(ctx, cfg, t, progress)
+		return []Result{r}, err
 	default:
 		return nil, fmt.Errorf("unknown scenario (known: %s)", strings.Join(AllScenarios, ", "))
 	}
@@ -257,6 +270,10 @@ func printResult(w io.Writer, r Result) {
 	fmt.Fprintf(w, "%-16s %9.1f %8.2f %8.2f %8.2f %8.2f %10s %12s %7s %8s %7d\n",
 		r.Name, r.PerSecond, r.P50, r.P90, r.P95, r.P99, known(r.StatementsPerRequest, "%.1f"), known(r.ServerCPUPerRequest, "%.2f"),
 		known(r.ServerCPUPercent, "%.0f"), known(r.ServerRSSMB, "%.0f"), r.Errors)
+	if r.Subscribers > 0 {
+		fmt.Fprintf(w, "%-16s %d subscribers: %d deliveries (at least %d expected); latencies from the change request to each client; server memory %s KB per idle connection\n",
+			"", r.Subscribers, r.Deliveries, r.Expected, known(r.MemoryPerConnectionKB, "%.1f"))
+	}
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "%-16s first error: %.200s\n", "", r.FirstError)
 	}

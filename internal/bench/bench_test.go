@@ -18,16 +18,16 @@ import (
 	"helpdesk/internal/testdb"
 )
 
-// TestBenchSmoke generates a tiny data set, runs every scenario for half
-// a second against the real server and checks the report; a second run
-// reuses the data set.
+// TestBenchSmoke generates a tiny data set, runs every scenario (fanout
+// with a few websocket subscribers) for half a second against the real
+// server and checks the report; a second run reuses the data set.
 func TestBenchSmoke(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		db := testdb.Open(t, dial)
 		out := filepath.Join(t.TempDir(), "report.json")
 		cfg := bench.Config{
 			DatabaseURL: db.DSN, Size: bench.SizeFor(300), InProcess: true, Clients: 2,
-			Duration: 500 * time.Millisecond, Scenarios: bench.AllScenarios, Out: out,
+			Duration: 500 * time.Millisecond, Scenarios: bench.AllScenarios, Out: out, Subscribers: 12,
 		}
 		var text bytes.Buffer
 		report, err := bench.Run(t.Context(), cfg, &text, io.Discard)
@@ -60,10 +60,15 @@ func TestBenchSmoke(t *testing.T) {
 				t.Errorf("%s: p50 %.2f ms, p99 %.2f ms", r.Name, r.P50, r.P99)
 			}
 		}
-		for _, name := range []string{"queue", "ticket", "create"} {
+		for _, name := range []string{"queue", "ticket", "create", "stats", "search", "fanout"} {
 			if r, ok := ran[name]; !ok || r.Skipped != "" {
 				t.Fatalf("scenario %s did not run: %+v", name, r)
 			}
+		}
+		if f := ran["fanout"]; f.Subscribers != 12 || f.Deliveries == 0 || f.Deliveries < f.Expected {
+			// (Memory per connection is not checked: a dozen sockets are
+			// lost in the noise of the process's resident memory.)
+			t.Errorf("fanout: %d subscribers, %d deliveries for %d expected", f.Subscribers, f.Deliveries, f.Expected)
 		}
 		if q := ran["queue"].StatementsPerRequest; q <= 0 || q > 6 {
 			t.Errorf("the queue took %.1f statements per request", q)

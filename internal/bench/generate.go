@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/oklog/ulid/v2"
 
 	"helpdesk/ent"
@@ -18,6 +21,7 @@ import (
 	"helpdesk/ent/comment"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/schematype"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/setting"
 	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
@@ -26,9 +30,14 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/search"
 	"helpdesk/internal/server"
 	"helpdesk/internal/store"
 )
+
+// loadStreams is how many tables load at once on PostgreSQL (each
+// through a COPY of its own).
+const loadStreams = 2
 
 // agentPassword is every generated agent's password.
 const agentPassword = "bench-password"
@@ -39,6 +48,8 @@ const sizeSetting = "bench_size"
 
 // managerEmail is the generated manager's, who reads statistics.
 const managerEmail = "manager@bench.helpdesk"
+
+func customerEmail(i int) string { return fmt.Sprintf("customer%d@example.com", i+1) }
 
 func agentEmail(i int) string { return fmt.Sprintf("agent%03d@bench.helpdesk", i+1) }
 
@@ -62,6 +73,7 @@ type benchAgent struct {
 type heavyTicket struct {
 	ID       gid.ID
 	Assignee gid.ID
+	Team     gid.ID
 }
 
 // prepare returns the data set in db: the existing one when the bench
@@ -127,7 +139,11 @@ func loadWorld(ctx context.Context, client *ent.Client, size Size) (*world, erro
 		return nil, err
 	}
 	for _, t := range heavy {
-		w.Heavy = append(w.Heavy, heavyTicket{ID: t.ID, Assignee: *t.AssigneeID})
+		h := heavyTicket{ID: t.ID, Assignee: *t.AssigneeID}
+		if t.TeamID != nil {
+			h.Team = *t.TeamID
+		}
+		w.Heavy = append(w.Heavy, h)
 	}
 	if len(w.Agents) == 0 || len(w.Teams) == 0 || len(w.Customers) == 0 {
 		return nil, fmt.Errorf("the data set has no agents, teams or customers")
@@ -148,8 +164,10 @@ type generator struct {
 	categories []category
 	policies   []gid.ID
 	customers  []gid.ID
-	tags       []gid.ID
-	events     int
+	// customerNames are the customers' names, in the order of customers.
+	customerNames []string
+	tags          []gid.ID
+	events        int
 }
 
 type category struct {
@@ -165,25 +183,75 @@ func (g *generator) run(ctx context.Context) error {
 	}
 	fmt.Fprintf(g.log, "reference data: %d teams, %d agents, %d categories, %d SLA policies, %d tags in %s\n",
 		len(g.teams), len(g.agents), len(g.categories), len(g.policies), len(g.tags), time.Since(start).Round(time.Millisecond))
-	rows := 0
-	for _, pass := range []struct {
-		name string
-		fn   func(context.Context) (int, error)
-	}{
-		{"customers", g.writeCustomers},
-		{"tickets", g.writeTickets},
-		{"ticket tags and watchers", g.writeTicketLinks},
-		{"comments", g.writeComments},
-		{"ticket events", g.writeEvents},
-	} {
-		began := time.Now()
-		n, err := pass.fn(ctx)
-		if err != nil {
+	var (
+		rows int
+		mu   sync.Mutex
+	)
+	report := func(name string, n int, took time.Duration) {
+		if n > 0 {
+			fmt.Fprintf(g.log, "%-25s %10d rows in %8s (%.0f rows/s)\n", name, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+		} else {
+			fmt.Fprintf(g.log, "%-36s in %8s\n", name, took.Round(time.Millisecond))
+		}
+	}
+	tables := []string{customer.Table, ticket.Table, ticket.TagsTable, ticket.WatchersTable, comment.Table, ticketevent.Table, searchdocument.Table}
+	err := withoutIndexes(ctx, g.app.DB.SQL, g.app.DB.Dialect, tables, func(what string, took time.Duration) { report(what, 0, took) }, func() error {
+		// Customers first: tickets pick theirs from them. The other
+		// tables are independent while their foreign keys are dropped,
+		// and load side by side.
+		pass := func(name string, fn func(context.Context) (int, error)) error {
+			began := time.Now()
+			n, err := fn(ctx)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			rows += n
+			report(name, n, time.Since(began))
+			return nil
+		}
+		if err := pass("customers", g.writeCustomers); err != nil {
 			return err
 		}
-		rows += n
-		took := time.Since(began)
-		fmt.Fprintf(g.log, "%-25s %10d rows in %8s (%.0f rows/s)\n", pass.name, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+		passes := []struct {
+			name string
+			fn   func(context.Context) (int, error)
+		}{
+			{"tickets", g.writeTickets},
+			{"ticket tags and watchers", g.writeTicketLinks},
+			{"comments", g.writeComments},
+			{"ticket events", g.writeEvents},
+			{"search documents", g.writeSearchDocuments},
+		}
+		if g.app.DB.Dialect != dialect.Postgres {
+			// SQLite has one writer.
+			for _, p := range passes {
+				if err := pass(p.name, p.fn); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		began := time.Now()
+		defer func() {
+			fmt.Fprintf(g.log, "%-25s %10d rows in %8s (%.0f rows/s)\n", "copied", rows, time.Since(began).Round(time.Millisecond), float64(rows)/time.Since(began).Seconds())
+		}()
+		errs := make([]error, len(passes))
+		sem := make(chan struct{}, loadStreams)
+		var wg sync.WaitGroup
+		for i, p := range passes {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				errs[i] = pass(p.name, p.fn)
+			})
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		return err
 	}
 	if err := g.finish(ctx); err != nil {
 		return err
@@ -304,11 +372,12 @@ func (g *generator) writeCustomers(ctx context.Context) (int, error) {
 		at := since.Add(time.Duration(r.Int64N(int64(3 * 365 * 24 * time.Hour))))
 		id := newID(gid.Customer, at, r)
 		name := firstNames[r.IntN(len(firstNames))] + " " + lastNames[r.IntN(len(lastNames))]
-		email := fmt.Sprintf("customer%d@example.com", i+1)
+		email := customerEmail(i)
 		if err := b.Row(string(id), at, at, name, email, `["`+email+`"]`, "{}", "{}", ""); err != nil {
 			return 0, err
 		}
 		g.customers = append(g.customers, id)
+		g.customerNames = append(g.customerNames, name)
 	}
 	return g.size.Customers, b.Close()
 }
@@ -316,23 +385,24 @@ func (g *generator) writeCustomers(ctx context.Context) (int, error) {
 // spec is one generated ticket; ticket(i) always returns the same one,
 // so that the passes writing its comments and events agree with it.
 type spec struct {
-	id        gid.ID
-	number    int
-	created   time.Time
-	status    ticket.Status
-	priority  schematype.Priority
-	channel   ticket.Channel
-	customer  gid.ID
-	category  category
-	team      gid.ID
-	assignee  gid.ID
-	title     string
-	comments  int
-	tags      []gid.ID
-	watcher   gid.ID
-	r         *rand.Rand
-	firstDue  time.Time
-	resolveBy time.Time
+	id          gid.ID
+	number      int
+	created     time.Time
+	status      ticket.Status
+	priority    schematype.Priority
+	channel     ticket.Channel
+	customer    gid.ID
+	category    category
+	team        gid.ID
+	assignee    gid.ID
+	title       string
+	description string
+	comments    int
+	tags        []gid.ID
+	watcher     gid.ID
+	r           *rand.Rand
+	firstDue    time.Time
+	resolveBy   time.Time
 }
 
 var priorities = []schematype.Priority{schematype.PriorityUrgent, schematype.PriorityHigh, schematype.PriorityMedium, schematype.PriorityLow}
@@ -370,11 +440,14 @@ func (g *generator) ticket(i int) spec {
 		s.assignee = members[r.IntN(len(members))]
 	}
 	s.title = fmt.Sprintf("%s: %s (order %d)", topics[r.IntN(len(topics))], problems[r.IntN(len(problems))], 10000+r.IntN(90000))
+	s.description = "The customer writes: " + problems[r.IntN(len(problems))] + ". Please look into it."
 	s.comments = r.IntN(2*g.size.CommentsPerTicket + 1)
 	if s.number <= g.size.HeavyTickets {
+		// Long conversations still being worked (the fanout scenario
+		// changes them).
 		s.comments = g.size.HeavyComments
+		s.status = ticket.StatusOPEN
 		if s.assignee == "" {
-			s.status = ticket.StatusOPEN
 			s.assignee = g.members[s.team][0]
 		}
 	}
@@ -423,7 +496,7 @@ func (g *generator) writeTickets(ctx context.Context) (int, error) {
 			updated = changed
 		}
 		if err := b.Row(string(s.id), s.created, updated, s.number, s.title,
-			"The customer writes: "+problems[r.IntN(len(problems))]+". Please look into it.",
+			s.description,
 			string(s.status), string(s.priority), s.priority.Rank(), string(s.channel), false,
 			1+s.comments, "{}", s.firstDue, s.resolveBy, changed,
 			responded, resolved, closed, r.IntN(7200), r.IntN(86400),
@@ -549,6 +622,51 @@ func (g *generator) writeEvents(ctx context.Context) (int, error) {
 	return sequence, b.Close()
 }
 
+// writeSearchDocuments writes the search index of the generated rows as
+// the search hooks would (a ticket's title and description, each comment,
+// a customer's name and email), so that the server finds it complete.
+func (g *generator) writeSearchDocuments(ctx context.Context) (int, error) {
+	b, err := g.open(ctx, searchdocument.Table, searchdocument.FieldDocKey, searchdocument.FieldField, searchdocument.FieldFolded,
+		searchdocument.FieldTicketID, searchdocument.FieldCommentID, searchdocument.FieldCustomerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	row := func(key, field, text string, ticketID, commentID, customerID any) error {
+		n++
+		return b.Row(key, field, search.Fold(text), ticketID, commentID, customerID)
+	}
+	for i, id := range g.customers {
+		if err := row(string(id)+":name", search.FieldName, g.customerNames[i], nil, nil, string(id)); err != nil {
+			return 0, err
+		}
+		if err := row(string(id)+":email", search.FieldEmail, customerEmail(i), nil, nil, string(id)); err != nil {
+			return 0, err
+		}
+	}
+	for i := range g.size.Tickets {
+		s := g.ticket(i)
+		if err := row(string(s.id)+":title", search.FieldTitle, s.title, string(s.id), nil, nil); err != nil {
+			return 0, err
+		}
+		if err := row(string(s.id)+":description", search.FieldDescription, s.description, string(s.id), nil, nil); err != nil {
+			return 0, err
+		}
+		r := rand.New(rand.NewPCG(3, uint64(i)))
+		for j := range s.comments {
+			id, _, _, vis := g.commentOf(s, j, r)
+			field := search.FieldComment
+			if vis != comment.VisibilityPUBLIC {
+				field = search.FieldNote
+			}
+			if err := row(string(id), field, replies[r.IntN(len(replies))], string(s.id), string(id), nil); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, b.Close()
+}
+
 // finish moves the counters past the generated numbers and sequences and
 // refreshes the planner's statistics.
 func (g *generator) finish(ctx context.Context) error {
@@ -609,8 +727,8 @@ func ptr[T any](v T) *T { return &v }
 
 var (
 	topics     = []string{"Orders", "Billing", "Shipping", "Accounts", "Products"}
-	problems   = []string{"parcel arrived damaged", "refund not received", "charged twice", "cannot log in", "wrong size delivered", "invoice missing", "delivery is late", "discount code rejected", "item out of stock", "address change needed"}
-	replies    = []string{"Thanks for reaching out, we are looking into it.", "Could you send a photo of the parcel?", "The refund was issued today; it takes 3-5 business days.", "I have escalated this to our shipping partner.", "Still waiting for an answer, any news?", "Checked with the warehouse: a replacement ships tomorrow.", "Internal: carrier confirms loss, approve the refund."}
+	problems   = []string{"parcel arrived damaged", "refund not received", "charged twice", "cannot log in", "wrong size delivered", "invoice missing", "delivery is late", "discount code rejected", "item out of stock", "address change needed", "khiếu nại về đơn hàng giao chậm"}
+	replies    = []string{"Thanks for reaching out, we are looking into it.", "Could you send a photo of the parcel?", "The refund was issued today; it takes 3-5 business days.", "I have escalated this to our shipping partner.", "Still waiting for an answer, any news?", "Checked with the warehouse: a replacement ships tomorrow.", "Internal: carrier confirms loss, approve the refund.", "Cảm ơn quý khách, chúng tôi đang kiểm tra đơn hàng."}
 	firstNames = []string{"Anna", "Binh", "Carlos", "Dung", "Emma", "Farid", "Giang", "Hana", "Ivan", "Julia", "Khanh", "Linh", "Minh", "Nora", "Oscar", "Phuong"}
 	lastNames  = []string{"Nguyen", "Tran", "Le", "Pham", "Smith", "Garcia", "Muller", "Rossi", "Kim", "Sato", "Dubois", "Novak"}
 )

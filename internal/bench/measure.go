@@ -37,6 +37,14 @@ type Result struct {
 	ServerCPUPerRequest float64 `json:"serverCpuMsPerRequest"`
 	ServerCPUPercent    float64 `json:"serverCpuPercent"`
 	ServerRSSMB         float64 `json:"serverRssMb"`
+	// Fanout only: the websocket subscribers, the deliveries of the
+	// measured changes expected (at least) and received (latencies are then from
+	// commit to client), and the growth of the server's resident memory
+	// per connection while idle (-1 when unknown).
+	Subscribers           int     `json:"subscribers,omitempty"`
+	Expected              int64   `json:"expectedDeliveries,omitempty"`
+	Deliveries            int64   `json:"deliveries,omitempty"`
+	MemoryPerConnectionKB float64 `json:"memoryPerConnectionKb,omitempty"`
 }
 
 // measure runs the scenario's clients for a warm-up, then for d, and

@@ -2,12 +2,13 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // QueueQuery is the queue scenario's operation: 50 tickets of one team's
@@ -146,8 +147,21 @@ func (s *scenarios) create(ctx context.Context) ([]request, string, error) {
 	return out, "", nil
 }
 
-// stats asks for ticket statistics grouped by one dimension, when the
-// API has them.
+// StatsQuery is the stats scenario's operation: a manager's dashboard of
+// the last 30 days by team and status.
+const StatsQuery = `query Stats($since: Time!) {
+	ticketStats(groupBy: [TEAM, STATUS], where: {createdAtGTE: $since}) {
+		team { id name } status count open resolved
+		firstResponse { count median p90 } resolution { median }
+		sla { met breached pending compliance }
+	} }`
+
+// SearchQuery is the search scenario's operation: the first page of a
+// search as an agent types it.
+const SearchQuery = `query Search($q: String!) {
+	tickets(first: 20, search: $q) { totalCount edges { node { id number title status } } } }`
+
+// stats asks for ticket statistics as a manager, when the API has them.
 func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
 	if _, ok := s.fields["ticketStats"]; !ok {
 		return nil, "the API has no ticketStats field yet", nil
@@ -156,44 +170,38 @@ func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	body, err := c.do(ctx, `{ __type(name: "TicketDimension") { enumValues { name } } }`, nil)
-	if err != nil {
-		return nil, "", err
-	}
-	var dims struct {
-		Data struct {
-			Type *struct{ EnumValues []struct{ Name string } } `json:"__type"`
-		}
-	}
-	if err := json.Unmarshal(body, &dims); err != nil {
-		return nil, "", err
-	}
-	if dims.Data.Type == nil || len(dims.Data.Type.EnumValues) == 0 {
-		return nil, "the API has no TicketDimension values", nil
-	}
-	dim := dims.Data.Type.EnumValues[0].Name
-	for _, v := range dims.Data.Type.EnumValues {
-		if v.Name == "TEAM" {
-			dim = v.Name
-		}
-	}
-	query := fmt.Sprintf(`{ ticketStats(groupBy: [%s]) { __typename } }`, dim)
+	vars := map[string]any{"since": time.Now().UTC().Add(-30 * 24 * time.Hour).Format(time.RFC3339)}
 	var out []request
 	for range s.clients {
 		out = append(out, func(ctx context.Context) error {
-			_, err := c.do(ctx, query, nil)
+			_, err := c.do(ctx, StatsQuery, vars)
 			return err
 		})
 	}
 	return out, "", nil
 }
 
-// search runs full-text ticket searches, when the API has them.
+// searchText returns the k-th search of a client: in turn a ticket
+// number, a rare word (an order number: a few tickets each), a common
+// word and Vietnamese typed without accents.
+func (s *scenarios) searchText(r *rand.Rand, k int) string {
+	switch k % 4 {
+	case 0:
+		return fmt.Sprintf("#%d", 1+r.IntN(s.w.Size.Tickets))
+	case 1:
+		return strconv.Itoa(10000 + r.IntN(90000))
+	case 2:
+		return []string{"refund", "parcel", "invoice", "delivery"}[r.IntN(4)]
+	default:
+		return []string{"khieu nai", "giao cham", "kiem tra don hang"}[r.IntN(3)]
+	}
+}
+
+// search runs ticket searches as agents, when the API has them.
 func (s *scenarios) search(ctx context.Context) ([]request, string, error) {
 	if !slices.Contains(s.fields["tickets"], "search") {
 		return nil, "the API has no tickets(search:) argument yet", nil
 	}
-	terms := []string{"refund", "parcel", "invoice", "charged twice", "late"}
 	var out []request
 	for i := range s.clients {
 		c, err := s.as(ctx, s.agentFor(i).Email)
@@ -201,9 +209,10 @@ func (s *scenarios) search(ctx context.Context) ([]request, string, error) {
 			return nil, "", err
 		}
 		r := rand.New(rand.NewPCG(11, uint64(i)))
+		k := i
 		out = append(out, func(ctx context.Context) error {
-			_, err := c.do(ctx, `query($q: String!) { tickets(first: 20, search: $q) { totalCount edges { node { id number title status } } } }`,
-				map[string]any{"q": terms[r.IntN(len(terms))]})
+			k++
+			_, err := c.do(ctx, SearchQuery, map[string]any{"q": s.searchText(r, k)})
 			return err
 		})
 	}

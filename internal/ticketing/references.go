@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/category"
@@ -79,11 +81,16 @@ func ensureTags(ctx context.Context, tx *ent.Tx, field string, names []string) (
 	if err != nil || len(clean) == 0 {
 		return nil, err
 	}
-	for _, n := range clean {
-		err := tx.Tag.Create().SetName(n).OnConflictColumns(tag.FieldName).Ignore().Exec(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("creating tag %q: %w", n, err)
-		}
+	// One statement for every name; DO NOTHING leaves an existing tag's
+	// row unlocked (an upsert would hold it until the transaction ends,
+	// queueing every other ticket being tagged alike behind this one).
+	creates := make([]*ent.TagCreate, len(clean))
+	for i, n := range clean {
+		creates[i] = tx.Tag.Create().SetName(n)
+	}
+	err = tx.Tag.CreateBulk(creates...).OnConflict(entsql.ConflictColumns(tag.FieldName), entsql.DoNothing()).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("creating tags %q: %w", clean, err)
 	}
 	ids, err := tx.Tag.Query().Where(tag.NameIn(clean...)).IDs(ctx)
 	if err != nil {
