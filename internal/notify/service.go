@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"helpdesk/ent"
@@ -23,6 +24,9 @@ type Service struct {
 	// Client has the read scopes installed (authz.InstallScopes).
 	Client *ent.Client
 	Now    func() time.Time
+
+	fanoutMu sync.Mutex
+	fanout   *fanout // the shared reader behind Watch
 }
 
 // Mine returns the query of the viewer's notifications; the caller adds

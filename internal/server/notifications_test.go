@@ -6,8 +6,11 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
+	"helpdesk/ent"
 	"helpdesk/internal/gqltest"
+	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 )
 
@@ -309,4 +312,60 @@ func TestNotificationAddedAcrossReplicas(t *testing.T) {
 			t.Fatalf("delivered %+v", d)
 		}
 	}
+}
+
+// TestNotificationAddedReadsOncePerBatch: the process's notificationAdded
+// subscribers share one reader, so a batch of events costs one query
+// however many agents are subscribed.
+func TestNotificationAddedReadsOncePerBatch(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		db := testdb.Open(t, dial)
+		counter := &countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+		o := newOrgOn(t, &store.DB{Client: ent.NewClient(ent.Driver(counter)), SQL: db.SQL, Dialect: db.Dialect, DSN: db.DSN})
+		startApp(t, o.app)
+		tk := o.newTicket(t, "A", "", "")
+		// Only the notification's own fields: resolving an edge would
+		// cost a query per delivery, which is not what is counted here.
+		const sub = `subscription { notificationAdded { id kind } }`
+		names := []string{"manager", "leadA", "agentA", "agentAB"}
+		sockets := map[string]*gqltest.Socket{}
+		var ids []string
+		for _, name := range names {
+			sockets[name] = gqltest.Connect(t, o.url, gqltest.TransportWS, o.clients[name].Token)
+			sockets[name].Subscribe(t, "n", sub, nil)
+			ids = append(ids, string(o.agents[name]))
+		}
+		// Every subscription is following once it receives a mention.
+		o.commentAs(t, "admin", tk, "warming up", ids...)
+		receive := func(names ...string) {
+			t.Helper()
+			for _, name := range names {
+				var d struct{ NotificationAdded struct{ ID, Kind string } }
+				sockets[name].Next(t, "n", &d)
+				if d.NotificationAdded.Kind != "MENTIONED" || d.NotificationAdded.ID == "" {
+					t.Fatalf("%s received %+v", name, d.NotificationAdded)
+				}
+			}
+		}
+		receive(names...)
+
+		before := counter.n.Load()
+		o.commentAs(t, "admin", tk, "to all four", ids...)
+		receive(names...)
+		four := counter.n.Load() - before
+
+		for _, name := range names[1:] {
+			sockets[name].Close()
+		}
+		time.Sleep(200 * time.Millisecond)
+		before = counter.n.Load()
+		o.commentAs(t, "admin", tk, "to all four again", ids...)
+		receive(names[0])
+		one := counter.n.Load() - before
+		if four > one+1 {
+			t.Fatalf("statements for a mention: %d with four subscribers, %d with one: each subscriber reads on its own", four, one)
+		}
+		t.Logf("statements for a mention: %d with four subscribers, %d with one", four, one)
+	})
 }
