@@ -244,7 +244,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	pipeline.React(a.Tickets.AssignmentReactor())
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	pipeline.React(&notify.Reactor{Authz: enforcer})
-	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now}
+	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now, Escalator: a.Tickets}
 	pipeline.React(a.SLA.Reactor())
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})

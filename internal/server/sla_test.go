@@ -350,7 +350,7 @@ func TestSLATimersRemindWarnBreachAndEscalate(t *testing.T) {
 		w.fire(t, breach)
 
 		kinds := w.eventKinds(t, id)
-		for kind, n := range map[string]int{"SLA_REMINDER": 1, "SLA_WARNING": 1, "SLA_BREACHED": 1, "TEAM_CHANGED": 1} {
+		for kind, n := range map[string]int{"SLA_REMINDER": 1, "SLA_WARNING": 1, "SLA_BREACHED": 1, "ESCALATED": 1, "TEAM_CHANGED": 0} {
 			if count(kinds, kind) != n {
 				t.Fatalf("events %v: want %d %s", kinds, n, kind)
 			}

@@ -36,6 +36,15 @@ type Engine struct {
 	Events *events.Pipeline
 	Authz  *authz.Enforcer
 	Now    func() time.Time
+	// Escalator runs the ESCALATE breach action; it is the workflow's
+	// escalation (ticketing.Service), injected where the app is wired.
+	Escalator Escalator
+}
+
+// Escalator moves a ticket to its team's escalation team on tx, as the
+// system, recording why; a ticket that cannot be escalated is left alone.
+type Escalator interface {
+	Escalate(ctx context.Context, tx *events.Tx, ticketID gid.ID, reason string, at time.Time) error
 }
 
 // now reads the clock at the precision both databases keep.
