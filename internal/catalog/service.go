@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"helpdesk/ent"
@@ -19,6 +20,11 @@ type Service struct {
 	// Authz decides, in every method, whether the viewer in the context
 	// may make the change.
 	Authz *authz.Enforcer
+	// PolicyCreated, when set, runs in the transaction (ent's and the
+	// same one in database/sql terms) that creates the SLA policy p: a new
+	// policy may measure open tickets, and the SLA engine enqueues choosing
+	// their policies again (sla.Engine.PolicyCreated).
+	PolicyCreated func(ctx context.Context, tx *ent.Tx, sqlTx *sql.Tx, p *ent.SLAPolicy) error
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -215,9 +215,27 @@ func TestSLAPolicyConfiguration(t *testing.T) {
 		w.admin.Must(t, `mutation($p: ID!) { updateSLAPolicy(id: $p, input: {targets: [
 			{priority: HIGH, firstResponseMinutes: 60, resolutionMinutes: 480},
 			{priority: URGENT, firstResponseMinutes: 30}]}) { id } }`, map[string]any{"p": w.policy}, nil)
+		w.recompute(t)
 		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 08:30")) {
 			t.Fatalf("after the update, first response due %v, want Monday 08:30", due)
 		}
+		var cal struct {
+			Node struct{ Calendar struct{ ID string } }
+		}
+		w.admin.Must(t, `query($p: ID!) { node(id: $p) { ... on SLAPolicy { calendar { id } } } }`, map[string]any{"p": w.policy}, &cal)
+		w.admin.MustFail(t, "CONFLICT", `mutation($c: ID!) { deleteBusinessCalendar(id: $c) }`, map[string]any{"c": cal.Node.Calendar.ID})
+		// Opening on Monday at 07:00 instead moves the due time an hour
+		// earlier.
+		w.admin.Must(t, `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {weeklyHours: [
+			{weekday: "MONDAY", start: "07:00", end: "12:00"}, {weekday: "FRIDAY", start: "08:00", end: "17:00"}]}) { id } }`,
+			map[string]any{"c": cal.Node.Calendar.ID}, nil)
+		w.recompute(t)
+		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 07:30")) {
+			t.Fatalf("after the calendar update, first response due %v, want Monday 07:30", due)
+		}
+		w.admin.MustFail(t, "BAD_USER_INPUT", `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {timezone: "Mars/Olympus"}) { id } }`,
+			map[string]any{"c": cal.Node.Calendar.ID})
+
 		// Retiring: the policy is in use, so it is made inactive.
 		var del struct{ DeleteSLAPolicy struct{ Retired bool } }
 		w.admin.Must(t, `mutation($p: ID!) { deleteSLAPolicy(id: $p) { retired } }`, map[string]any{"p": w.policy}, &del)
@@ -233,26 +251,19 @@ func TestSLAPolicyConfiguration(t *testing.T) {
 			t.Fatalf("delete: in use retired=%v (active %v default %v), unused retired=%v",
 				del.DeleteSLAPolicy.Retired, active.Node.Active, active.Node.IsDefault, gone.DeleteSLAPolicy.Retired)
 		}
-		// A new ticket no longer gets the retired policy.
+		// A new ticket no longer gets the retired policy, and the open
+		// tickets have theirs chosen again: the one that took the default
+		// by the conditions has none now, the explicit choice stays.
+		w.recompute(t)
+		if p, _ := policyOf(plain); p != "" {
+			t.Fatalf("an open ticket kept the retired policy %q", p)
+		}
+		if p, _ := policyOf(vipTicket); p != w.policy {
+			t.Fatalf("the explicitly chosen policy became %q", p)
+		}
 		if p, _ := policyOf(open(other)); p != "" {
 			t.Fatalf("a new ticket got policy %q after the default was retired", p)
 		}
-
-		var cal struct {
-			Node struct{ Calendar struct{ ID string } }
-		}
-		w.admin.Must(t, `query($p: ID!) { node(id: $p) { ... on SLAPolicy { calendar { id } } } }`, map[string]any{"p": w.policy}, &cal)
-		w.admin.MustFail(t, "CONFLICT", `mutation($c: ID!) { deleteBusinessCalendar(id: $c) }`, map[string]any{"c": cal.Node.Calendar.ID})
-		// Opening on Monday at 07:00 instead moves the due time an hour
-		// earlier.
-		w.admin.Must(t, `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {weeklyHours: [
-			{weekday: "MONDAY", start: "07:00", end: "12:00"}, {weekday: "FRIDAY", start: "08:00", end: "17:00"}]}) { id } }`,
-			map[string]any{"c": cal.Node.Calendar.ID}, nil)
-		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 07:30")) {
-			t.Fatalf("after the calendar update, first response due %v, want Monday 07:30", due)
-		}
-		w.admin.MustFail(t, "BAD_USER_INPUT", `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {timezone: "Mars/Olympus"}) { id } }`,
-			map[string]any{"c": cal.Node.Calendar.ID})
 
 		// Only administrators configure; customers' tokens see no preview.
 		var login struct{ Login struct{ Token string } }

@@ -39,6 +39,9 @@ type Engine struct {
 	// Escalator runs the ESCALATE breach action; it is the workflow's
 	// escalation (ticketing.Service), injected where the app is wired.
 	Escalator Escalator
+	// RecomputeBatch is how many tickets a RecomputeArgs job handles per
+	// transaction; zero means DefaultRecomputeBatch.
+	RecomputeBatch int
 }
 
 // Escalator moves a ticket to its team's escalation team on tx, as the
@@ -58,7 +61,6 @@ func (e *Engine) Reactor() events.Reactor { return events.ReactorFunc(e.react) }
 // what a change means for the clocks.
 type facts struct {
 	statusFrom, statusTo *string
-	firstAssigned        bool
 	firstResponded       bool
 	// reselect: a field that policy conditions look at changed.
 	reselect bool
@@ -70,8 +72,6 @@ func readChange(c events.Change) facts {
 		switch fc.Field {
 		case "status":
 			f.statusFrom, f.statusTo = fc.From, fc.To
-		case "assignee":
-			f.firstAssigned = fc.From == nil && fc.To != nil
 		case "firstRespondedAt":
 			f.firstResponded = fc.To != nil
 		case "priority", "category", "channel", "customer", "team":
@@ -212,9 +212,7 @@ func newClock(t *ent.Ticket, m slaclock.Metric, at time.Time) Clock {
 		return cl
 	case slaclock.MetricFIRST_ASSIGNMENT:
 		cl.StartedAt = &created
-		if t.AssigneeID != nil {
-			cl.MetAt = &at
-		}
+		cl.MetAt = t.FirstAssignedAt
 	case slaclock.MetricFIRST_RESPONSE:
 		cl.StartedAt = &created
 		if t.FirstRespondedAt != nil {
@@ -265,8 +263,10 @@ func (e *Engine) move(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl *Clo
 	}
 	switch cl.Metric {
 	case slaclock.MetricFIRST_ASSIGNMENT:
-		if f.firstAssigned {
-			cl.Meet(at)
+		// Met when the ticket was first assigned: first_assigned_at is
+		// the one definition, whatever change this is.
+		if t.FirstAssignedAt != nil {
+			cl.Meet(*t.FirstAssignedAt)
 		}
 	case slaclock.MetricFIRST_RESPONSE:
 		if f.firstResponded {
