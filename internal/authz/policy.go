@@ -19,6 +19,9 @@ const (
 	ActAssign   = "assign"
 	ActClaim    = "claim"
 	ActEscalate = "escalate"
+	// ActSetSLAPolicy chooses a ticket's SLA policy explicitly
+	// (setTicketSLAPolicy).
+	ActSetSLAPolicy = "set_sla_policy"
 
 	// RoleLead is the team-lead role, held in a team's domain.
 	RoleLead = "LEAD"
@@ -41,7 +44,7 @@ const condCustomer = "r.obj.Own && !r.obj.Internal"
 // change it afterwards; the table, not this list, is then authoritative.
 // Rules added in a later release go into defaultPolicyAdditions too, so
 // that existing installations receive them once.
-var DefaultPolicy = append(append([][]string{}, policyV2...), policyV3...)
+var DefaultPolicy = append(append(append([][]string{}, policyV2...), policyV3...), policyV4...)
 
 // policyV2 is the default policy of version 2.
 var policyV2 = [][]string{
@@ -89,12 +92,20 @@ var policyV3 = [][]string{
 	{"AGENT", ObjTicket, ActEscalate, condAgentWrite},
 }
 
+// policyV4 lets leads choose the SLA policy of their team's tickets;
+// managers and administrators hold every ticket action already, agents
+// and customers may not.
+var policyV4 = [][]string{
+	{RoleLead, ObjTicket, ActSetSLAPolicy, "true"},
+}
+
 // defaultPolicyAdditions lists, by policy version, the default rules added
 // after the first release (version 1).
 var defaultPolicyAdditions = map[int][][]string{
 	2: policyV2[len(policyV2)-7:],
 	3: policyV3,
+	4: policyV4,
 }
 
 // DefaultPolicyVersion is the version of DefaultPolicy.
-const DefaultPolicyVersion = 3
+const DefaultPolicyVersion = 4

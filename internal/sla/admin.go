@@ -161,9 +161,10 @@ func timeline(rows []*ent.SLAClock, cal *Calendar, now time.Time) []*TimelineEnt
 
 // Preview returns the due times a policy gives a ticket of the priority
 // created at from (and a customer message then, for NEXT_RESPONSE), in
-// the policy's calendar or 24×7. It is for those who configure policies.
+// the policy's calendar or 24×7. Staff who may read the configuration
+// (every agent) may preview; customers and integration tokens may not.
 func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*Preview, error) {
-	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActRead, authz.ObjConfig); err != nil {
 		return nil, err
 	}
 	if !priority.Valid() {
@@ -205,9 +206,11 @@ func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematy
 }
 
 // SetTicketPolicy chooses a ticket's policy explicitly (nil: back to the
-// conditions) and records the change; its clocks follow.
+// conditions) and records the change; its clocks follow. Administrators
+// and managers may, for any ticket, and leads for their team's tickets
+// (authz.ActSetSLAPolicy); a ticket the viewer may not read is not found.
 func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID *gid.ID) (*ent.Ticket, error) {
-	viewer, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig)
+	viewer, err := authz.Viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +222,13 @@ func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID 
 		}
 		if err != nil {
 			return fmt.Errorf("loading ticket: %w", err)
+		}
+		res, err := authz.TicketResource(ctx, tx.Client(), viewer, t)
+		if err != nil {
+			return err
+		}
+		if err := e.Authz.Require(viewer, authz.ActSetSLAPolicy, authz.TicketDomain(t), res); err != nil {
+			return err
 		}
 		if workflow.IsFinal(t.Status) {
 			return apperr.Conflict("ticket #%d is %s and can no longer change", t.Number, t.Status)
