@@ -85,7 +85,9 @@ func TestSLAPolicyChoiceAndPreviewByRole(t *testing.T) {
 		preview := `query($p: ID!, $f: Time!) { slaPreview(policyID: $p, priority: HIGH, from: $f) { firstResponseDueAt } }`
 		vars := map[string]any{"p": w.policy, "f": friday1630}
 		for _, c := range []*gqltest.Client{alice, lee, mona, otto2} {
-			var out struct{ SLAPreview struct{ FirstResponseDueAt *string } }
+			var out struct {
+				SLAPreview struct{ FirstResponseDueAt *string }
+			}
 			c.Must(t, preview, vars, &out)
 			if out.SLAPreview.FirstResponseDueAt == nil {
 				t.Fatal("a staff member's preview has no first response due time")
