@@ -41,7 +41,7 @@ func (w *slaWorld) setStatus(t *testing.T, id, status string) {
 func sameTime(got *time.Time, want time.Time) bool { return got != nil && got.Equal(want) }
 
 // One MEDIUM ticket through a week in Ho Chi Minh City: first assignment
-// is met by the first assignee; WAITING pauses every clock and the
+// is met by the first assignee, in time; WAITING pauses every clock and the
 // paused business time is added back; the first public agent reply meets
 // FIRST_RESPONSE; a customer's message starts NEXT_RESPONSE and the next
 // agent reply meets it; resolving meets RESOLUTION, and the customer's
@@ -76,7 +76,7 @@ func TestSLAClocksFollowTheTicket(t *testing.T) {
 			t.Fatalf("NEXT_RESPONSE before any customer message: %+v", nr)
 		}
 
-		clock.now = at("2026-11-30 08:00")
+		clock.now = at("2026-11-27 16:45")
 		w.admin.Must(t, `mutation($id: ID!, $a: ID!) { updateTicket(id: $id, input: {assigneeID: $a}) { id } }`, map[string]any{"id": id, "a": w.alice}, nil)
 		tk = w.ticket(t, id)
 		if fa := tk.SLATimeline[metric(tk, "FIRST_ASSIGNMENT")]; !sameTime(fa.MetAt, clock.now) || fa.State != "MET" {

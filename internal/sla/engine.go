@@ -169,8 +169,12 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 			// A breached clock keeps the target and due time it breached.
 			cl.Target = target
 		}
+		wasOpen := cl.Open()
 		if err := e.move(ctx, tx, t, &cl, c, f); err != nil {
 			return nil, err
+		}
+		if wasOpen && !cl.Open() {
+			cl.CloseLate(cal)
 		}
 		due := cl.DueAt // a met, stopped or breached clock keeps its due time
 		if cl.BreachedAt == nil && (cl.Open() || cl.StartedAt == nil) {
