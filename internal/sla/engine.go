@@ -231,7 +231,8 @@ func newClock(t *ent.Ticket, m slaclock.Metric, at time.Time) Clock {
 	switch t.Status {
 	case ticket.StatusWAITING:
 		cl.Pause(at)
-	case ticket.StatusCLOSED, ticket.StatusCANCELLED:
+	case ticket.StatusRESOLVED, ticket.StatusCLOSED, ticket.StatusCANCELLED:
+		// A done ticket owes nothing more (its resolution is met above).
 		cl.Stop(at)
 	}
 	return cl
