@@ -231,8 +231,10 @@ func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) 
 		if err != nil {
 			return fmt.Errorf("creating SLA policy: %w", err)
 		}
-		if s.PolicyCreated != nil {
-			return s.PolicyCreated(ctx, tx, sqlTx, created)
+		// A policy without conditions that is not the default is chosen
+		// only explicitly or through a category: it changes no ticket yet.
+		if !conditions.Empty() || isDefault {
+			return s.slaChoiceChanged(ctx, tx, sqlTx)
 		}
 		return nil
 	})

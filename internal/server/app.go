@@ -250,7 +250,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	pipeline.React(&notify.Reactor{Authz: enforcer})
 	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now,
 		Escalator: a.Tickets, RecomputeBatch: opts.SLARecomputeBatch}
-	a.Catalog.PolicyCreated = a.SLA.PolicyCreated
+	a.Catalog.SLAChoiceChanged = a.SLA.SLAChoiceChanged
 	pipeline.React(a.SLA.Reactor())
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})

@@ -152,3 +152,36 @@ func (w *slaWorld) policyChanges(t *testing.T, id string) int {
 	}
 	return n
 }
+
+// Giving a category a policy has its open tickets that took the default
+// choose again: they fall back on the category's policy now.
+func TestSLACategoryPolicyChangeReselects(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		clock := &fakeClock{now: friday1630}
+		w := newSLAWorld(t, dial, clock.Now)
+		var billing struct{ CreateSLAPolicy struct{ ID string } }
+		w.admin.Must(t, `mutation { createSLAPolicy(input: {name: "Billing", targets: [{priority: HIGH, firstResponseMinutes: 10}]}) { id } }`, nil, &billing)
+		var cat struct{ CreateCategory struct{ ID string } }
+		w.admin.Must(t, `mutation { createCategory(input: {name: "Invoices"}) { id } }`, nil, &cat)
+		var created struct{ CreateTicket struct{ ID string } }
+		w.admin.Must(t, `mutation($team: ID!, $c: ID!) { createTicket(input: {title: "Double charge", channel: EMAIL, internal: true,
+			teamID: $team, categoryID: $c, priority: HIGH}) { id } }`, map[string]any{"team": w.support, "c": cat.CreateCategory.ID}, &created)
+		ctx := auth.WithViewer(context.Background(), auth.System)
+		policyOf := func() *gid.ID {
+			tk, err := w.app.DB.Client.Ticket.Get(ctx, gid.ID(created.CreateTicket.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk.SLAPolicyID
+		}
+		if p := policyOf(); p == nil || string(*p) != w.policy {
+			t.Fatalf("new ticket policy %v, want the default", p)
+		}
+		w.admin.Must(t, `mutation($c: ID!, $p: ID!) { updateCategory(id: $c, input: {slaPolicyID: $p}) { id } }`,
+			map[string]any{"c": cat.CreateCategory.ID, "p": billing.CreateSLAPolicy.ID}, nil)
+		w.recompute(t)
+		if p := policyOf(); p == nil || string(*p) != billing.CreateSLAPolicy.ID {
+			t.Fatalf("after the category got a policy, the ticket has %v, want Billing", p)
+		}
+	})
+}

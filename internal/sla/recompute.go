@@ -138,15 +138,12 @@ func (e *Engine) enqueueRecompute(ctx context.Context, tx *events.Tx, args Recom
 	return tx.EnqueueJob(ctx, args, nil)
 }
 
-// PolicyCreated enqueues, on the transaction that creates the SLA
-// policy p, choosing the policy of every open ticket again when p may
-// now be chosen for some: it is active, and has conditions or is the
-// default (catalog.Service.PolicyCreated). With no open ticket there is
-// nothing to do.
-func (e *Engine) PolicyCreated(ctx context.Context, tx *ent.Tx, sqlTx *sql.Tx, p *ent.SLAPolicy) error {
-	if !p.Active || (p.Conditions.Empty() && !p.IsDefault) {
-		return nil
-	}
+// SLAChoiceChanged enqueues, on the transaction of a configuration change
+// that may change which policy open tickets get (a new policy, a
+// category's policy: catalog.Service.SLAChoiceChanged), choosing the
+// policy of every open ticket again. With no open ticket there is nothing
+// to do.
+func (e *Engine) SLAChoiceChanged(ctx context.Context, tx *ent.Tx, sqlTx *sql.Tx) error {
 	open, err := tx.Ticket.Query().Where(ticket.StatusNotIn(ticket.StatusCLOSED, ticket.StatusCANCELLED)).
 		Exist(auth.WithViewer(ctx, auth.System))
 	if err != nil || !open {
