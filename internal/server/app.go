@@ -251,6 +251,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now,
 		Escalator: a.Tickets, RecomputeBatch: opts.SLARecomputeBatch}
 	a.Catalog.SLAChoiceChanged = a.SLA.SLAChoiceChanged
+	a.Directory.TeamCalendarChanged = a.SLA.TeamCalendarChanged
 	pipeline.React(a.SLA.Reactor())
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})

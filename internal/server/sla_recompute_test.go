@@ -185,3 +185,28 @@ func TestSLACategoryPolicyChangeReselects(t *testing.T) {
 		}
 	})
 }
+
+// A policy without a calendar measures in the team's: giving the team a
+// calendar moves its open tickets' due times into business hours.
+func TestSLATeamCalendarChangeRecomputes(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		clock := &fakeClock{now: friday1630}
+		w := newSLAWorld(t, dial, clock.Now)
+		var cal struct {
+			Node struct{ Calendar struct{ ID string } }
+		}
+		w.admin.Must(t, `query($p: ID!) { node(id: $p) { ... on SLAPolicy { calendar { id } } } }`, map[string]any{"p": w.policy}, &cal)
+		id := w.createTicket(t, "HIGH")
+		w.admin.Must(t, `mutation($p: ID!) { updateSLAPolicy(id: $p, input: {clearCalendar: true}) { id } }`, map[string]any{"p": w.policy}, nil)
+		w.recompute(t)
+		if due := w.ticket(t, id).FirstResponseDueAt; !sameTime(due, friday1630.Add(2*time.Hour)) {
+			t.Fatalf("without calendars, first response due %v, want Friday 18:30 (24×7)", due)
+		}
+		w.admin.Must(t, `mutation($t: ID!, $c: ID!) { updateTeam(id: $t, input: {calendarID: $c}) { id } }`,
+			map[string]any{"t": w.support, "c": cal.Node.Calendar.ID}, nil)
+		w.recompute(t)
+		if due := w.ticket(t, id).FirstResponseDueAt; !sameTime(due, hcmTime(t, "2026-11-30 09:30")) {
+			t.Fatalf("in the team's calendar, first response due %v, want Monday 09:30", due)
+		}
+	})
+}

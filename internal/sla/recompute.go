@@ -26,8 +26,8 @@ const DefaultRecomputeBatch = 200
 // RecomputeArgs is the durable job that brings open tickets in line with
 // the SLA configuration after it changed. With Reselect it goes over every
 // open ticket and chooses again the policy of those whose policy was not
-// set explicitly; otherwise over the open tickets measured by PolicyID or
-// in CalendarID. Either way it recomputes their clocks, due times and
+// set explicitly; otherwise over the open tickets measured by PolicyID,
+// in CalendarID, or of TeamID (whose calendar changed). Either way it recomputes their clocks, due times and
 // timers. Each run handles one batch of tickets, in id order after
 // After, in one transaction, and enqueues the next batch in that same
 // transaction, so no transaction grows with the number of tickets.
@@ -35,6 +35,7 @@ type RecomputeArgs struct {
 	Reselect   bool   `json:"reselect,omitempty"`
 	PolicyID   gid.ID `json:"policy_id,omitempty"`
 	CalendarID gid.ID `json:"calendar_id,omitempty"`
+	TeamID     gid.ID `json:"team_id,omitempty"`
 	After      gid.ID `json:"after,omitempty"`
 }
 
@@ -92,6 +93,9 @@ func (e *Engine) Recompute(ctx context.Context, args RecomputeArgs) error {
 // recomputeScope selects the tickets a policy or calendar change touches
 // without choosing policies again.
 func recomputeScope(args RecomputeArgs) ticketPredicate {
+	if args.TeamID != "" {
+		return ticket.TeamID(args.TeamID)
+	}
 	if args.CalendarID != "" {
 		return ticket.Or(
 			ticket.HasSLAPolicyWith(slapolicy.HasCalendarWith(businesscalendar.ID(args.CalendarID))),
@@ -136,6 +140,14 @@ func (e *Engine) recomputeTicket(ctx context.Context, tx *events.Tx, id gid.ID, 
 // change commits.
 func (e *Engine) enqueueRecompute(ctx context.Context, tx *events.Tx, args RecomputeArgs) error {
 	return tx.EnqueueJob(ctx, args, nil)
+}
+
+// TeamCalendarChanged enqueues, on the transaction that gives a team
+// another business calendar, recomputing the due times of the team's open
+// tickets: those whose policy has no calendar are measured in the team's
+// (directory.Service.TeamCalendarChanged).
+func (e *Engine) TeamCalendarChanged(ctx context.Context, tx *events.Tx, teamID gid.ID) error {
+	return e.enqueueRecompute(ctx, tx, RecomputeArgs{TeamID: teamID})
 }
 
 // SLAChoiceChanged enqueues, on the transaction of a configuration change
