@@ -8044,20 +8044,20 @@ type DeleteSLAPolicyPayload {
 }
 
 extend type Query {
-  "The due times a policy would give a ticket of this priority created at ` + "`" + `from` + "`" + ` (administrators)."
+  "The due times a policy would give a ticket of this priority created at ` + "`" + `from` + "`" + ` (staff; not customers' or integration tokens)."
   slaPreview(policyID: ID!, priority: TicketPriority!, from: Time!): SLAPreview!
 }
 
 extend type Mutation {
-  "Change an SLA policy; the open tickets it measures get new due times (administrators)."
+  "Change an SLA policy (administrators). A background job then recomputes the open tickets' due times, choosing their policy again when conditions, order, activity or the default changed."
   updateSLAPolicy(id: ID!, input: UpdateSLAPolicyInput!): SLAPolicy!
-  "Delete an SLA policy, or retire it when tickets or categories use it (administrators)."
+  "Delete an SLA policy, or retire it when tickets or categories use it; open tickets then have their policy chosen again (administrators)."
   deleteSLAPolicy(id: ID!): DeleteSLAPolicyPayload!
-  "Change a business calendar; open tickets measured in it get new due times (administrators)."
+  "Change a business calendar; a background job gives the open tickets measured in it new due times (administrators)."
   updateBusinessCalendar(id: ID!, input: UpdateBusinessCalendarInput!): BusinessCalendar!
   "Delete a business calendar no policy or team uses (administrators)."
   deleteBusinessCalendar(id: ID!): ID!
-  "Choose a ticket's SLA policy explicitly; null goes back to choosing it by conditions (administrators)."
+  "Choose a ticket's SLA policy explicitly; null goes back to choosing it by conditions (managers and administrators; leads for their team's tickets)."
   setTicketSLAPolicy(id: ID!, policyID: ID): Ticket!
 }
 `, BuiltIn: false},

@@ -22,6 +22,9 @@ const (
 	// ActRecompute rebuilds stored figures from the history
 	// (recomputeTicketTimes); on ObjConfig, so administrators only.
 	ActRecompute = "recompute"
+	// ActSetSLAPolicy chooses a ticket's SLA policy explicitly
+	// (setTicketSLAPolicy).
+	ActSetSLAPolicy = "set_sla_policy"
 
 	// RoleLead is the team-lead role, held in a team's domain.
 	RoleLead = "LEAD"
@@ -44,7 +47,7 @@ const condCustomer = "r.obj.Own && !r.obj.Internal"
 // change it afterwards; the table, not this list, is then authoritative.
 // Rules added in a later release go into defaultPolicyAdditions too, so
 // that existing installations receive them once.
-var DefaultPolicy = append(append([][]string{}, policyV2...), policyV3...)
+var DefaultPolicy = append(append(append([][]string{}, policyV2...), policyV3...), policyV4...)
 
 // policyV2 is the default policy of version 2.
 var policyV2 = [][]string{
@@ -92,12 +95,20 @@ var policyV3 = [][]string{
 	{"AGENT", ObjTicket, ActEscalate, condAgentWrite},
 }
 
+// policyV4 lets leads choose the SLA policy of their team's tickets;
+// managers and administrators hold every ticket action already, agents
+// and customers may not.
+var policyV4 = [][]string{
+	{RoleLead, ObjTicket, ActSetSLAPolicy, "true"},
+}
+
 // defaultPolicyAdditions lists, by policy version, the default rules added
 // after the first release (version 1).
 var defaultPolicyAdditions = map[int][][]string{
 	2: policyV2[len(policyV2)-7:],
 	3: policyV3,
+	4: policyV4,
 }
 
 // DefaultPolicyVersion is the version of DefaultPolicy.
-const DefaultPolicyVersion = 3
+const DefaultPolicyVersion = 4

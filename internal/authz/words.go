@@ -32,6 +32,8 @@ func actionWords(act string, obj Resource) string {
 			return "claim this ticket (it is not in one of your teams)"
 		case ActEscalate:
 			return "escalate this ticket"
+		case ActSetSLAPolicy:
+			return "choose this ticket's SLA policy (leads of its team, managers and administrators)"
 		}
 	case ObjCustomer:
 		if act == ActRead {

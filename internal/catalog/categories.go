@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"helpdesk/ent"
@@ -15,6 +16,7 @@ import (
 	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
+	"helpdesk/internal/store"
 )
 
 // MaxCategoryDepth is the deepest level a category may have.
@@ -118,13 +120,14 @@ func (s *Service) CreateCategory(ctx context.Context, in CreateCategoryInput) (*
 }
 
 // UpdateCategory changes a category's name and defaults; its place in the
-// tree is fixed.
+// tree is fixed. A change of its SLA policy has the open tickets' policies
+// chosen again (see SLAChoiceChanged).
 func (s *Service) UpdateCategory(ctx context.Context, id gid.ID, in UpdateCategoryInput) (*ent.Category, error) {
 	if _, err := s.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
 	}
 	var updated *ent.Category
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err := store.Transact(ctx, s.Client, func(tx *ent.Tx, sqlTx *sql.Tx) error {
 		c, err := tx.Category.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return apperr.NotFound("no category with id %q", id)
@@ -173,6 +176,10 @@ func (s *Service) UpdateCategory(ctx context.Context, id gid.ID, in UpdateCatego
 		updated, err = upd.Save(ctx)
 		if err != nil {
 			return fmt.Errorf("updating category: %w", err)
+		}
+		if in.SLAPolicyID != nil || isTrue(in.ClearSLAPolicy) {
+			// The category's policy is the fallback of its subtree's tickets.
+			return s.slaChoiceChanged(ctx, tx, sqlTx)
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/input"
+	"helpdesk/internal/store"
 )
 
 // CreateBusinessCalendarInput is a new business calendar.
@@ -190,7 +192,7 @@ func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) 
 		position = *in.Position
 	}
 	var created *ent.SLAPolicy
-	err = s.withTx(ctx, func(tx *ent.Tx) error {
+	err = store.Transact(ctx, s.Client, func(tx *ent.Tx, sqlTx *sql.Tx) error {
 		taken, err := tx.SLAPolicy.Query().Where(slapolicy.NameEqualFold(name)).Exist(ctx)
 		if err != nil {
 			return fmt.Errorf("checking SLA policy name: %w", err)
@@ -228,6 +230,11 @@ func (s *Service) CreateSLAPolicy(ctx context.Context, in CreateSLAPolicyInput) 
 			Save(ctx)
 		if err != nil {
 			return fmt.Errorf("creating SLA policy: %w", err)
+		}
+		// A policy without conditions that is not the default is chosen
+		// only explicitly or through a category: it changes no ticket yet.
+		if !conditions.Empty() || isDefault {
+			return s.slaChoiceChanged(ctx, tx, sqlTx)
 		}
 		return nil
 	})

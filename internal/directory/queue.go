@@ -27,6 +27,8 @@ type Queue interface {
 type queueWork struct {
 	mayBeFree []gid.ID
 	offline   []gid.ID
+	// calendarChanged are teams given another business calendar.
+	calendarChanged []gid.ID
 }
 
 // withQueue runs fn in one transaction of the change pipeline and then,
@@ -53,6 +55,14 @@ func (s *Service) withQueue(ctx context.Context, fn func(tx *ent.Tx, q *queueWor
 		}
 		for _, id := range q.mayBeFree {
 			if err := s.Queue.PullFor(sys, etx, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range q.calendarChanged {
+			if s.TeamCalendarChanged == nil {
+				break
+			}
+			if err := s.TeamCalendarChanged(sys, etx, id); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/events"
+	"helpdesk/internal/gid"
 	"helpdesk/internal/store"
 )
 
@@ -28,6 +29,11 @@ type Service struct {
 	// transaction; nil leaves the queues alone.
 	Events *events.Pipeline
 	Queue  Queue
+	// TeamCalendarChanged, when set, runs in the transaction that gives a
+	// team another business calendar (or none): the SLA engine enqueues
+	// recomputing the due times of the team's open tickets
+	// (sla.Engine.TeamCalendarChanged). It needs Events.
+	TeamCalendarChanged func(ctx context.Context, tx *events.Tx, teamID gid.ID) error
 }
 
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -165,8 +165,10 @@ func (s *Service) UpdateTeam(ctx context.Context, id gid.ID, in UpdateTeamInput)
 				return err
 			}
 			upd.SetCalendarID(*in.CalendarID)
+			q.calendarChanged = append(q.calendarChanged, id)
 		case in.ClearCalendar != nil && *in.ClearCalendar:
 			upd.ClearCalendar()
+			q.calendarChanged = append(q.calendarChanged, id)
 		}
 		switch {
 		case in.EscalationTeamID != nil:

@@ -61,6 +61,10 @@ type Options struct {
 	// JobPollInterval is how often idle job workers look for due jobs;
 	// zero means River's default.
 	JobPollInterval time.Duration
+	// SLARecomputeBatch is how many tickets a job recomputing SLA clocks
+	// after a policy or calendar change handles per transaction; zero
+	// means sla.DefaultRecomputeBatch.
+	SLARecomputeBatch int
 
 	// PreviousTokenKeys still verify tokens signed before the key was
 	// rotated; they never sign.
@@ -244,11 +248,15 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 	pipeline.React(a.Tickets.AssignmentReactor())
 	pipeline.React(a.Tickets.AutoCloseReactor())
 	pipeline.React(&notify.Reactor{Authz: enforcer})
-	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now}
+	a.SLA = &sla.Engine{Client: db.Client, Dialect: db.Dialect, Events: pipeline, Authz: enforcer, Now: now,
+		Escalator: a.Tickets, RecomputeBatch: opts.SLARecomputeBatch}
+	a.Catalog.SLAChoiceChanged = a.SLA.SLAChoiceChanged
+	a.Directory.TeamCalendarChanged = a.SLA.TeamCalendarChanged
 	pipeline.React(a.SLA.Reactor())
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ticketing.AutoCloseWorker{Tickets: a.Tickets})
 	river.AddWorker(workers, &sla.TimerWorker{Engine: a.SLA})
+	river.AddWorker(workers, &sla.RecomputeWorker{Engine: a.SLA})
 	if a.Jobs, err = jobs.New(db, jobs.Config{Workers: workers, Now: opts.Now, PollInterval: opts.JobPollInterval, Logger: logger, Middleware: jobMiddleware(tracer)}); err != nil {
 		return nil, err
 	}

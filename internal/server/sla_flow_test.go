@@ -41,7 +41,7 @@ func (w *slaWorld) setStatus(t *testing.T, id, status string) {
 func sameTime(got *time.Time, want time.Time) bool { return got != nil && got.Equal(want) }
 
 // One MEDIUM ticket through a week in Ho Chi Minh City: first assignment
-// is met by the first assignee; WAITING pauses every clock and the
+// is met by the first assignee, in time; WAITING pauses every clock and the
 // paused business time is added back; the first public agent reply meets
 // FIRST_RESPONSE; a customer's message starts NEXT_RESPONSE and the next
 // agent reply meets it; resolving meets RESOLUTION, and the customer's
@@ -76,7 +76,7 @@ func TestSLAClocksFollowTheTicket(t *testing.T) {
 			t.Fatalf("NEXT_RESPONSE before any customer message: %+v", nr)
 		}
 
-		clock.now = at("2026-11-30 08:00")
+		clock.now = at("2026-11-27 16:45")
 		w.admin.Must(t, `mutation($id: ID!, $a: ID!) { updateTicket(id: $id, input: {assigneeID: $a}) { id } }`, map[string]any{"id": id, "a": w.alice}, nil)
 		tk = w.ticket(t, id)
 		if fa := tk.SLATimeline[metric(tk, "FIRST_ASSIGNMENT")]; !sameTime(fa.MetAt, clock.now) || fa.State != "MET" {
@@ -154,7 +154,7 @@ func TestSLAClocksFollowTheTicket(t *testing.T) {
 // Policies are chosen by ordered conditions, then the default; an
 // explicit choice sticks; the preview, updates (which move open tickets'
 // due times), retiring a policy in use and refusing to delete a calendar
-// in use all work through GraphQL, for administrators only.
+// in use all work through GraphQL; only administrators configure.
 func TestSLAPolicyConfiguration(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		clock := &fakeClock{now: friday1630}
@@ -215,9 +215,27 @@ func TestSLAPolicyConfiguration(t *testing.T) {
 		w.admin.Must(t, `mutation($p: ID!) { updateSLAPolicy(id: $p, input: {targets: [
 			{priority: HIGH, firstResponseMinutes: 60, resolutionMinutes: 480},
 			{priority: URGENT, firstResponseMinutes: 30}]}) { id } }`, map[string]any{"p": w.policy}, nil)
+		w.recompute(t)
 		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 08:30")) {
 			t.Fatalf("after the update, first response due %v, want Monday 08:30", due)
 		}
+		var cal struct {
+			Node struct{ Calendar struct{ ID string } }
+		}
+		w.admin.Must(t, `query($p: ID!) { node(id: $p) { ... on SLAPolicy { calendar { id } } } }`, map[string]any{"p": w.policy}, &cal)
+		w.admin.MustFail(t, "CONFLICT", `mutation($c: ID!) { deleteBusinessCalendar(id: $c) }`, map[string]any{"c": cal.Node.Calendar.ID})
+		// Opening on Monday at 07:00 instead moves the due time an hour
+		// earlier.
+		w.admin.Must(t, `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {weeklyHours: [
+			{weekday: "MONDAY", start: "07:00", end: "12:00"}, {weekday: "FRIDAY", start: "08:00", end: "17:00"}]}) { id } }`,
+			map[string]any{"c": cal.Node.Calendar.ID}, nil)
+		w.recompute(t)
+		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 07:30")) {
+			t.Fatalf("after the calendar update, first response due %v, want Monday 07:30", due)
+		}
+		w.admin.MustFail(t, "BAD_USER_INPUT", `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {timezone: "Mars/Olympus"}) { id } }`,
+			map[string]any{"c": cal.Node.Calendar.ID})
+
 		// Retiring: the policy is in use, so it is made inactive.
 		var del struct{ DeleteSLAPolicy struct{ Retired bool } }
 		w.admin.Must(t, `mutation($p: ID!) { deleteSLAPolicy(id: $p) { retired } }`, map[string]any{"p": w.policy}, &del)
@@ -233,37 +251,28 @@ func TestSLAPolicyConfiguration(t *testing.T) {
 			t.Fatalf("delete: in use retired=%v (active %v default %v), unused retired=%v",
 				del.DeleteSLAPolicy.Retired, active.Node.Active, active.Node.IsDefault, gone.DeleteSLAPolicy.Retired)
 		}
-		// A new ticket no longer gets the retired policy.
+		// A new ticket no longer gets the retired policy, and the open
+		// tickets have theirs chosen again: the one that took the default
+		// by the conditions has none now, the explicit choice stays.
+		w.recompute(t)
+		if p, _ := policyOf(plain); p != "" {
+			t.Fatalf("an open ticket kept the retired policy %q", p)
+		}
+		if p, _ := policyOf(vipTicket); p != w.policy {
+			t.Fatalf("the explicitly chosen policy became %q", p)
+		}
 		if p, _ := policyOf(open(other)); p != "" {
 			t.Fatalf("a new ticket got policy %q after the default was retired", p)
 		}
 
-		var cal struct {
-			Node struct{ Calendar struct{ ID string } }
-		}
-		w.admin.Must(t, `query($p: ID!) { node(id: $p) { ... on SLAPolicy { calendar { id } } } }`, map[string]any{"p": w.policy}, &cal)
-		w.admin.MustFail(t, "CONFLICT", `mutation($c: ID!) { deleteBusinessCalendar(id: $c) }`, map[string]any{"c": cal.Node.Calendar.ID})
-		// Opening on Monday at 07:00 instead moves the due time an hour
-		// earlier.
-		w.admin.Must(t, `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {weeklyHours: [
-			{weekday: "MONDAY", start: "07:00", end: "12:00"}, {weekday: "FRIDAY", start: "08:00", end: "17:00"}]}) { id } }`,
-			map[string]any{"c": cal.Node.Calendar.ID}, nil)
-		if _, due := policyOf(plain); !sameTime(due, hcmTime(t, "2026-11-30 07:30")) {
-			t.Fatalf("after the calendar update, first response due %v, want Monday 07:30", due)
-		}
-		w.admin.MustFail(t, "BAD_USER_INPUT", `mutation($c: ID!) { updateBusinessCalendar(id: $c, input: {timezone: "Mars/Olympus"}) { id } }`,
-			map[string]any{"c": cal.Node.Calendar.ID})
-
-		// Only administrators configure; customers' tokens see no preview.
+		// Only administrators configure; customers' tokens see no preview
+		// (see TestSLAPolicyChoiceAndPreviewByRole for who may choose a
+		// ticket's policy and preview).
 		var login struct{ Login struct{ Token string } }
 		w.admin.Must(t, `mutation { login(email: "alice@example.com", password: "`+adminPassword+`") { token } }`, nil, &login)
 		alice := &gqltest.Client{URL: w.url, Token: login.Login.Token}
 		alice.MustFail(t, "FORBIDDEN", `mutation($p: ID!) { updateSLAPolicy(id: $p, input: {name: "Mine"}) { id } }`, map[string]any{"p": vip.CreateSLAPolicy.ID})
 		alice.MustFail(t, "FORBIDDEN", `mutation($p: ID!) { deleteSLAPolicy(id: $p) { retired } }`, map[string]any{"p": vip.CreateSLAPolicy.ID})
-		alice.MustFail(t, "FORBIDDEN", `mutation($id: ID!, $p: ID) { setTicketSLAPolicy(id: $id, policyID: $p) { id } }`,
-			map[string]any{"id": plain, "p": vip.CreateSLAPolicy.ID})
-		alice.MustFail(t, "FORBIDDEN", `query($p: ID!, $f: Time!) { slaPreview(policyID: $p, priority: HIGH, from: $f) { timezone } }`,
-			map[string]any{"p": w.policy, "f": friday1630})
 		customer.MustFail(t, "FORBIDDEN", `query($p: ID!, $f: Time!) { slaPreview(policyID: $p, priority: HIGH, from: $f) { timezone } }`,
 			map[string]any{"p": w.policy, "f": friday1630})
 		// Alice may not read the VIP ticket (not hers, not in her team),

@@ -161,9 +161,10 @@ func timeline(rows []*ent.SLAClock, cal *Calendar, now time.Time) []*TimelineEnt
 
 // Preview returns the due times a policy gives a ticket of the priority
 // created at from (and a customer message then, for NEXT_RESPONSE), in
-// the policy's calendar or 24×7. It is for those who configure policies.
+// the policy's calendar or 24×7. Staff who may read the configuration
+// (every agent) may preview; customers and integration tokens may not.
 func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematype.Priority, from time.Time) (*Preview, error) {
-	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
+	if _, err := e.Authz.CheckConfig(ctx, authz.ActRead, authz.ObjConfig); err != nil {
 		return nil, err
 	}
 	if !priority.Valid() {
@@ -205,9 +206,11 @@ func (e *Engine) Preview(ctx context.Context, policyID gid.ID, priority schematy
 }
 
 // SetTicketPolicy chooses a ticket's policy explicitly (nil: back to the
-// conditions) and records the change; its clocks follow.
+// conditions) and records the change; its clocks follow. Administrators
+// and managers may, for any ticket, and leads for their team's tickets
+// (authz.ActSetSLAPolicy); a ticket the viewer may not read is not found.
 func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID *gid.ID) (*ent.Ticket, error) {
-	viewer, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig)
+	viewer, err := authz.Viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +222,13 @@ func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID 
 		}
 		if err != nil {
 			return fmt.Errorf("loading ticket: %w", err)
+		}
+		res, err := authz.TicketResource(ctx, tx.Client(), viewer, t)
+		if err != nil {
+			return err
+		}
+		if err := e.Authz.Require(viewer, authz.ActSetSLAPolicy, authz.TicketDomain(t), res); err != nil {
+			return err
 		}
 		if workflow.IsFinal(t.Status) {
 			return apperr.Conflict("ticket #%d is %s and can no longer change", t.Number, t.Status)
@@ -257,8 +267,9 @@ func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID 
 	return e.Client.Ticket.Get(ctx, ticketID)
 }
 
-// UpdatePolicy changes an SLA policy; the open tickets it measures get
-// their clocks recomputed in the same transaction.
+// UpdatePolicy changes an SLA policy; a RecomputeArgs job, enqueued in
+// the same transaction, then brings the open tickets in line (choosing
+// their policy again when the change can move tickets between policies).
 func (e *Engine) UpdatePolicy(ctx context.Context, id gid.ID, in UpdatePolicyInput) (*ent.SLAPolicy, error) {
 	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
@@ -349,7 +360,11 @@ func (e *Engine) UpdatePolicy(ctx context.Context, id gid.ID, in UpdatePolicyInp
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("updating SLA policy: %w", err)
 		}
-		return e.refresh(ctx, tx, ticket.SLAPolicyID(id))
+		// Conditions, order, activity and the default decide which
+		// tickets a policy measures: then every open ticket's policy is
+		// chosen again; otherwise only the policy's tickets move.
+		reselect := in.Conditions != nil || in.Position != nil || in.Active != nil || in.IsDefault != nil
+		return e.enqueueRecompute(ctx, tx, RecomputeArgs{Reselect: reselect, PolicyID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -358,7 +373,8 @@ func (e *Engine) UpdatePolicy(ctx context.Context, id gid.ID, in UpdatePolicyInp
 }
 
 // DeletePolicy deletes an SLA policy, or retires it (inactive, not the
-// default) when tickets or categories still name it.
+// default) when tickets or categories still name it; the open tickets
+// then have their policy chosen again (see RecomputeArgs).
 func (e *Engine) DeletePolicy(ctx context.Context, id gid.ID) (*DeletePolicyResult, error) {
 	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
@@ -383,7 +399,10 @@ func (e *Engine) DeletePolicy(ctx context.Context, id gid.ID) (*DeletePolicyResu
 		}
 		if used {
 			out.Retired = true
-			return tx.SLAPolicy.UpdateOneID(id).SetActive(false).SetIsDefault(false).SetUpdatedAt(e.now()).Exec(ctx)
+			if err := tx.SLAPolicy.UpdateOneID(id).SetActive(false).SetIsDefault(false).SetUpdatedAt(e.now()).Exec(ctx); err != nil {
+				return fmt.Errorf("retiring SLA policy: %w", err)
+			}
+			return e.enqueueRecompute(ctx, tx, RecomputeArgs{Reselect: true})
 		}
 		return tx.SLAPolicy.DeleteOneID(id).Exec(ctx)
 	})
@@ -393,8 +412,9 @@ func (e *Engine) DeletePolicy(ctx context.Context, id gid.ID) (*DeletePolicyResu
 	return out, nil
 }
 
-// UpdateCalendar changes a business calendar; the open tickets measured
-// in it get their clocks recomputed in the same transaction.
+// UpdateCalendar changes a business calendar; a RecomputeArgs job,
+// enqueued in the same transaction, then recomputes the open tickets
+// measured in it.
 func (e *Engine) UpdateCalendar(ctx context.Context, id gid.ID, in UpdateCalendarInput) (*ent.BusinessCalendar, error) {
 	if _, err := e.Authz.CheckConfig(ctx, authz.ActWrite, authz.ObjConfig); err != nil {
 		return nil, err
@@ -450,10 +470,7 @@ func (e *Engine) UpdateCalendar(ctx context.Context, id gid.ID, in UpdateCalenda
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("updating business calendar: %w", err)
 		}
-		return e.refresh(ctx, tx, ticket.Or(
-			ticket.HasSLAPolicyWith(slapolicy.HasCalendarWith(businesscalendar.ID(id))),
-			ticket.HasTeamWith(team.HasCalendarWith(businesscalendar.ID(id))),
-		))
+		return e.enqueueRecompute(ctx, tx, RecomputeArgs{CalendarID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -491,34 +508,6 @@ func (e *Engine) DeleteCalendar(ctx context.Context, id gid.ID) (gid.ID, error) 
 		return "", err
 	}
 	return id, nil
-}
-
-// refresh recomputes the clocks of the open tickets matching where after
-// a policy or calendar changed, recording a change for each ticket whose
-// SLA summary moved so live views see it.
-func (e *Engine) refresh(ctx context.Context, tx *events.Tx, where ...ticketPredicate) error {
-	ctx = auth.WithViewer(ctx, auth.System)
-	ids, err := tx.Ticket.Query().Where(append(where, ticket.StatusNotIn(ticket.StatusCLOSED, ticket.StatusCANCELLED))...).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("finding the tickets to recompute: %w", err)
-	}
-	now := e.now()
-	for _, id := range ids {
-		t, err := e.lockTicket(ctx, tx, id)
-		if err != nil {
-			return fmt.Errorf("loading ticket: %w", err)
-		}
-		changes, err := e.apply(ctx, tx, t, events.Change{TicketID: id, Kind: ticketevent.KindUPDATED, At: now}, facts{})
-		if err != nil {
-			return err
-		}
-		if len(changes) > 0 {
-			if err := tx.Record(ctx, events.Change{TicketID: id, Kind: ticketevent.KindUPDATED, At: now, Changes: changes}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func dedupe(in []string) []string {

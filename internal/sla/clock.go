@@ -106,6 +106,28 @@ func (c *Clock) Stop(at time.Time) {
 	}
 }
 
+// CloseLate records, on a clock just met or stopped, the breach it had
+// reached before: when its target had passed in cal by the time it
+// closed and no timer announced the breach yet, BreachedAt becomes the
+// instant the target passed. A clock closed in time keeps no breach: one
+// stopped without being met (a ticket resolved without a reply) ends as
+// neither met nor breached.
+func (c *Clock) CloseLate(cal *Calendar) {
+	if c.StartedAt == nil || c.BreachedAt != nil {
+		return
+	}
+	end := c.MetAt
+	if end == nil {
+		end = c.StoppedAt
+	}
+	if end == nil {
+		return
+	}
+	if due, ok := cal.Add(*c.StartedAt, c.Target, c.Pauses); ok && due.Before(*end) {
+		c.BreachedAt = &due
+	}
+}
+
 // Reopen resumes a met clock: the time since it was met is added back as
 // a pause.
 func (c *Clock) Reopen(at time.Time) {

@@ -129,3 +129,42 @@ func idp(s string) *gid.ID {
 	id := gid.ID(s)
 	return &id
 }
+
+// A clock that closes (met or stopped) after its target passed in
+// business time is breached at that instant; one that closes in time is
+// not, and one already breached keeps its breach.
+func TestClockCloseLate(t *testing.T) {
+	cal := mustCalendar(t, utc, weekdays("09:00", "17:00"))
+	start := at(t, utc, "2026-11-27 16:00") // Friday: due Monday 10:00
+	due := at(t, utc, "2026-11-30 10:00")
+	earlier := at(t, utc, "2026-11-30 09:45")
+	for _, tc := range []struct {
+		name     string
+		close    func(*Clock)
+		breached *time.Time
+		want     ticket.SLAState
+	}{
+		{"stopped in time", func(c *Clock) { c.Stop(at(t, utc, "2026-11-30 09:30")) }, nil, ticket.SLAStateNONE},
+		{"stopped late", func(c *Clock) { c.Stop(at(t, utc, "2026-11-30 11:00")) }, &due, ticket.SLAStateBREACHED},
+		{"met late", func(c *Clock) { c.Meet(at(t, utc, "2026-11-30 10:01")) }, &due, ticket.SLAStateBREACHED},
+		// Paused over Monday 09:00–11:00 (WAITING): two hours added back.
+		{"stopped after a pause, in time", func(c *Clock) {
+			c.Pause(at(t, utc, "2026-11-30 09:00"))
+			c.Resume(at(t, utc, "2026-11-30 11:00"))
+			c.Stop(at(t, utc, "2026-11-30 11:30"))
+		}, nil, ticket.SLAStateNONE},
+		{"announced already", func(c *Clock) {
+			c.BreachedAt = &earlier
+			c.Stop(at(t, utc, "2026-11-30 12:00"))
+		}, &earlier, ticket.SLAStateBREACHED},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := Clock{Metric: slaclock.MetricFIRST_RESPONSE, Target: 2 * time.Hour, StartedAt: &start}
+			tc.close(&cl)
+			cl.CloseLate(cal)
+			if !equalTime(cl.BreachedAt, tc.breached) || cl.State() != tc.want {
+				t.Fatalf("breached at %v (%s), want %v (%s)", cl.BreachedAt, cl.State(), tc.breached, tc.want)
+			}
+		})
+	}
+}

@@ -36,6 +36,18 @@ type Engine struct {
 	Events *events.Pipeline
 	Authz  *authz.Enforcer
 	Now    func() time.Time
+	// Escalator runs the ESCALATE breach action; it is the workflow's
+	// escalation (ticketing.Service), injected where the app is wired.
+	Escalator Escalator
+	// RecomputeBatch is how many tickets a RecomputeArgs job handles per
+	// transaction; zero means DefaultRecomputeBatch.
+	RecomputeBatch int
+}
+
+// Escalator moves a ticket to its team's escalation team on tx, as the
+// system, recording why; a ticket that cannot be escalated is left alone.
+type Escalator interface {
+	Escalate(ctx context.Context, tx *events.Tx, ticketID gid.ID, reason string, at time.Time) error
 }
 
 // now reads the clock at the precision both databases keep.
@@ -49,7 +61,6 @@ func (e *Engine) Reactor() events.Reactor { return events.ReactorFunc(e.react) }
 // what a change means for the clocks.
 type facts struct {
 	statusFrom, statusTo *string
-	firstAssigned        bool
 	firstResponded       bool
 	// reselect: a field that policy conditions look at changed.
 	reselect bool
@@ -61,8 +72,6 @@ func readChange(c events.Change) facts {
 		switch fc.Field {
 		case "status":
 			f.statusFrom, f.statusTo = fc.From, fc.To
-		case "assignee":
-			f.firstAssigned = fc.From == nil && fc.To != nil
 		case "firstRespondedAt":
 			f.firstResponded = fc.To != nil
 		case "priority", "category", "channel", "customer", "team":
@@ -160,8 +169,12 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 			// A breached clock keeps the target and due time it breached.
 			cl.Target = target
 		}
+		wasOpen := cl.Open()
 		if err := e.move(ctx, tx, t, &cl, c, f); err != nil {
 			return nil, err
+		}
+		if wasOpen && !cl.Open() {
+			cl.CloseLate(cal)
 		}
 		due := cl.DueAt // a met, stopped or breached clock keeps its due time
 		if cl.BreachedAt == nil && (cl.Open() || cl.StartedAt == nil) {
@@ -203,9 +216,7 @@ func newClock(t *ent.Ticket, m slaclock.Metric, at time.Time) Clock {
 		return cl
 	case slaclock.MetricFIRST_ASSIGNMENT:
 		cl.StartedAt = &created
-		if t.AssigneeID != nil {
-			cl.MetAt = &at
-		}
+		cl.MetAt = t.FirstAssignedAt
 	case slaclock.MetricFIRST_RESPONSE:
 		cl.StartedAt = &created
 		if t.FirstRespondedAt != nil {
@@ -220,7 +231,8 @@ func newClock(t *ent.Ticket, m slaclock.Metric, at time.Time) Clock {
 	switch t.Status {
 	case ticket.StatusWAITING:
 		cl.Pause(at)
-	case ticket.StatusCLOSED, ticket.StatusCANCELLED:
+	case ticket.StatusRESOLVED, ticket.StatusCLOSED, ticket.StatusCANCELLED:
+		// A done ticket owes nothing more (its resolution is met above).
 		cl.Stop(at)
 	}
 	return cl
@@ -256,8 +268,10 @@ func (e *Engine) move(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl *Clo
 	}
 	switch cl.Metric {
 	case slaclock.MetricFIRST_ASSIGNMENT:
-		if f.firstAssigned {
-			cl.Meet(at)
+		// Met when the ticket was first assigned: first_assigned_at is
+		// the one definition, whatever change this is.
+		if t.FirstAssignedAt != nil {
+			cl.Meet(*t.FirstAssignedAt)
 		}
 	case slaclock.MetricFIRST_RESPONSE:
 		if f.firstResponded {

@@ -13,13 +13,11 @@ import (
 	"helpdesk/ent/notification"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slaclock"
-	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
-	"helpdesk/internal/workflow"
 )
 
 // TimerArgs is the durable job that fires when an SLA clock reaches
@@ -115,7 +113,7 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 			return err
 		}
 		if kind == ticketevent.KindSLA_BREACHED {
-			return e.breachActions(ctx, tx, t.ID, policy, now)
+			return e.breachActions(ctx, tx, t.ID, cl.Metric, policy, now)
 		}
 		return nil
 	})
@@ -142,9 +140,11 @@ func isFiring(k ticketevent.Kind) bool {
 	return k == ticketevent.KindSLA_REMINDER || k == ticketevent.KindSLA_WARNING || k == ticketevent.KindSLA_BREACHED
 }
 
-// breachActions runs the policy's actions on breach, each as its own
-// change of the ticket.
-func (e *Engine) breachActions(ctx context.Context, tx *events.Tx, ticketID gid.ID, policy *ent.SLAPolicy, now time.Time) error {
+// breachActions runs the policy's actions on the breach of metric, each
+// as its own change of the ticket. Escalation is the workflow's (see
+// Escalator), with the breached metric as its reason.
+func (e *Engine) breachActions(ctx context.Context, tx *events.Tx, ticketID gid.ID, metric slaclock.Metric,
+	policy *ent.SLAPolicy, now time.Time) error {
 	if policy == nil {
 		return nil
 	}
@@ -154,7 +154,11 @@ func (e *Engine) breachActions(ctx context.Context, tx *events.Tx, ticketID gid.
 		}
 	}
 	if slices.Contains(policy.BreachActions, "ESCALATE") {
-		if err := e.escalate(ctx, tx, ticketID, now); err != nil {
+		if e.Escalator == nil {
+			return fmt.Errorf("escalating on an SLA breach: no escalator is configured")
+		}
+		reason := fmt.Sprintf("SLA breached: %s target of policy %s", metric, policy.Name)
+		if err := e.Escalator.Escalate(ctx, tx, ticketID, reason, now); err != nil {
 			return err
 		}
 	}
@@ -178,56 +182,6 @@ func (e *Engine) raisePriority(ctx context.Context, tx *events.Tx, ticketID gid.
 	}
 	return tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindUPDATED, At: now,
 		Changes: []schematype.FieldChange{{Field: "priority", From: strPtr(string(t.Priority)), To: strPtr(string(raised))}}})
-}
-
-// escalate moves the ticket to its team's escalation team, into that
-// team's queue (no assignee).
-func (e *Engine) escalate(ctx context.Context, tx *events.Tx, ticketID gid.ID, now time.Time) error {
-	t, err := tx.Ticket.Query().Where(ticket.ID(ticketID)).Only(ctx)
-	if err != nil {
-		return fmt.Errorf("loading ticket: %w", err)
-	}
-	if t.TeamID == nil || workflow.IsFinal(t.Status) {
-		return nil
-	}
-	to, err := tx.Team.Query().Where(team.ID(*t.TeamID)).QueryEscalationTeam().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("finding the escalation team: %w", err)
-	}
-	if to.ID == *t.TeamID {
-		return nil
-	}
-	upd := tx.Ticket.UpdateOneID(t.ID).SetTeamID(to.ID).SetVersion(t.Version + 1).SetUpdatedAt(now)
-	changes := []schematype.FieldChange{{Field: "team", From: idText(t.TeamID), To: idText(&to.ID)}}
-	if t.AssigneeID != nil {
-		upd.ClearAssigneeID()
-		changes = append(changes, schematype.FieldChange{Field: "assignee", From: idText(t.AssigneeID)})
-	}
-	if workflow.NeedsAssignee(t.Status) {
-		since := t.CreatedAt
-		if t.StatusChangedAt != nil {
-			since = *t.StatusChangedAt
-		}
-		before := workflow.TimeTotals{WorkingSeconds: t.WorkingSeconds, WaitingSeconds: t.WaitingSeconds}
-		after := workflow.Accrue(before, t.Status, since, now)
-		if after.WorkingSeconds != before.WorkingSeconds {
-			upd.SetWorkingSeconds(after.WorkingSeconds)
-			changes = append(changes, schematype.FieldChange{Field: "workingSeconds", From: intText(before.WorkingSeconds), To: intText(after.WorkingSeconds)})
-		}
-		if after.WaitingSeconds != before.WaitingSeconds {
-			upd.SetWaitingSeconds(after.WaitingSeconds)
-			changes = append(changes, schematype.FieldChange{Field: "waitingSeconds", From: intText(before.WaitingSeconds), To: intText(after.WaitingSeconds)})
-		}
-		upd.SetStatus(ticket.StatusUNASSIGNED).SetStatusChangedAt(now)
-		changes = append(changes, schematype.FieldChange{Field: "status", From: strPtr(string(t.Status)), To: strPtr(string(ticket.StatusUNASSIGNED))})
-	}
-	if err := upd.Exec(ctx); err != nil {
-		return fmt.Errorf("escalating ticket #%d: %w", t.Number, err)
-	}
-	return tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindTEAM_CHANGED, At: now, Changes: changes})
 }
 
 // notifyFiring writes the notifications of an SLA event: to the

@@ -167,38 +167,17 @@ func (s *Service) EscalateTicket(ctx context.Context, id gid.ID, reason *string)
 		if _, err := s.authorize(ctx, etx.Tx, viewer, t, authz.ActEscalate); err != nil {
 			return nil, err
 		}
-		if t.TeamID == nil {
+		from, to, err := escalationTeams(ctx, etx.Tx, t)
+		if err != nil {
+			return nil, err
+		}
+		if from == nil {
 			return nil, apperr.Invalid("id", "ticket #%d has no team to escalate from", t.Number)
 		}
-		tm, err := etx.Team.Get(ctx, *t.TeamID)
-		if err != nil {
-			return nil, fmt.Errorf("loading team: %w", err)
+		if to == nil {
+			return nil, apperr.Invalid("id", "team %s has no escalation team", from.Name)
 		}
-		to, err := tm.QueryEscalationTeam().Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, apperr.Invalid("id", "team %s has no escalation team", tm.Name)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("loading the escalation team: %w", err)
-		}
-		upd := etx.Ticket.UpdateOneID(t.ID).SetTeamID(to.ID)
-		var ch changeSet
-		ch.addID("team", t.TeamID, &to.ID)
-		if tm.EscalationRaisesPriority {
-			if p := workflow.RaisePriority(t.Priority); p != t.Priority {
-				upd.SetPriority(p).SetPriorityRank(p.Rank())
-				ch.addString("priority", string(t.Priority), string(p))
-			}
-		}
-		if t.AssigneeID != nil {
-			upd.ClearAssignee()
-			ch.addID("assignee", t.AssigneeID, nil)
-			if workflow.NeedsAssignee(t.Status) {
-				changeStatus(t, ticket.StatusUNASSIGNED, upd, &ch, now)
-			}
-		}
-		ch.add("escalationReason", nil, text)
-		return s.commitKind(ctx, etx, viewer, t, upd, ch, ticketevent.KindESCALATED, now)
+		return s.escalate(ctx, etx, viewer, t, from, to, text, now)
 	})
 }
 
