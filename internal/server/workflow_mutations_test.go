@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
+	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/team"
@@ -215,6 +217,42 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 		}
 		if wins != 1 {
 			t.Fatalf("%d claims won, want exactly 1: %v", wins, codes)
+		}
+	})
+}
+
+// A member may not hand a ticket to a teammate at capacity; the team's
+// lead may, deliberately.
+func TestMemberTransferRespectsCapacity(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		d := newDesk(t, dial)
+		ana := d.agent("ana", 3, agent.AvailabilityAWAY)
+		bao := d.agent("bao", 1, agent.AvailabilityAWAY)
+		lea := d.agent("lea", 3, agent.AvailabilityAWAY)
+		tm := d.team("Billing", team.AssignmentStrategyMANUAL, ana, bao, lea)
+		d.lead(lea, tm)
+		c := d.serve("ana", "bao", "lea")
+		first, second, third := d.ticket(tm, schematype.PriorityLow), d.ticket(tm, schematype.PriorityLow), d.ticket(tm, schematype.PriorityLow)
+		for _, tk := range []*ent.Ticket{first, second} {
+			c["ana"].Must(t, claimQ, map[string]any{"id": tk.ID}, nil)
+		}
+		c["bao"].Must(t, claimQ, map[string]any{"id": third.ID}, nil)
+
+		e := c["ana"].MustFail(t, "CONFLICT", transferQ, map[string]any{"id": first.ID, "to": bao})
+		if !strings.Contains(e.Message, "capacity") {
+			t.Fatalf("the refusal does not say why: %q", e.Message)
+		}
+		if got := d.get(first.ID); assigneeOf(got) != ana {
+			t.Fatalf("a refused transfer moved the ticket to %q", assigneeOf(got))
+		}
+		// Once bao has room, the transfer goes through.
+		c["bao"].Must(t, `mutation($id: ID!) { setTicketStatus(id: $id, status: RESOLVED) { status } }`, map[string]any{"id": third.ID}, nil)
+		c["ana"].Must(t, transferQ, map[string]any{"id": first.ID, "to": bao}, nil)
+		// bao is full again; the lead still moves work to bao on purpose.
+		c["lea"].Must(t, transferQ, map[string]any{"id": second.ID, "to": bao}, nil)
+		if got := d.get(second.ID); assigneeOf(got) != bao {
+			t.Fatalf("the lead's transfer left the ticket with %q", assigneeOf(got))
 		}
 	})
 }

@@ -148,10 +148,43 @@ func (s *Service) TransferTicket(ctx context.Context, id, toAgentID gid.ID, note
 		if t.AssigneeID != nil && *t.AssigneeID == toAgentID {
 			return nil, apperr.Invalid("toAgentID", "the ticket is already assigned to this agent")
 		}
+		// Leads and managers (who may assign) move work past a capacity
+		// deliberately; a member handing a ticket to a teammate may not
+		// overload them.
+		if s.Authz.Require(viewer, authz.ActAssign, authz.TicketDomain(t), res) != nil {
+			if err := s.checkCapacity(ctx, etx, *t.TeamID, toAgentID); err != nil {
+				return nil, err
+			}
+		}
 		var extra changeSet
 		extra.add("note", nil, text)
 		return s.giveTo(ctx, etx, viewer, t, toAgentID, ticketevent.KindTRANSFERRED, extra, now)
 	})
+}
+
+// checkCapacity refuses, with CONFLICT, to give agentID (whose row the
+// caller has locked) one more ticket when they are at capacity, counting
+// WAITING tickets as the team does. The refusal names the load, which a
+// member may learn about a teammate (the team's queue is theirs too).
+func (s *Service) checkCapacity(ctx context.Context, etx *events.Tx, teamID, agentID gid.ID) error {
+	// The teammate's load counts tickets the viewer may not read.
+	ctx = auth.WithViewer(ctx, auth.System)
+	a, err := etx.Agent.Get(ctx, agentID)
+	if err != nil {
+		return fmt.Errorf("loading agent: %w", err)
+	}
+	tm, err := etx.Team.Get(ctx, teamID)
+	if err != nil {
+		return fmt.Errorf("loading team: %w", err)
+	}
+	loads, err := activeLoads(ctx, etx.Tx, []gid.ID{agentID}, tm.WaitingCountsAsActive)
+	if err != nil {
+		return err
+	}
+	if loads[agentID] >= a.Capacity {
+		return apperr.Conflict("%s is at capacity (%d active tickets of %d); ask a lead to assign past it", a.Name, loads[agentID], a.Capacity)
+	}
+	return nil
 }
 
 // EscalateTicket moves a ticket to its team's escalation team, back to
