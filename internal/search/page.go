@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"helpdesk/ent"
@@ -36,10 +40,19 @@ type Page struct {
 // DefaultPageSize is the size of a page that asks for none.
 const DefaultPageSize = 50
 
-// Tickets is the page of tickets matching where and the search text. With
-// orderBy the tickets come in that order, paged as the plain list is;
-// without it, by relevance (see ticketRanks), and each cursor carries the
-// rank of its ticket.
+// MaxCount is how many tickets a ranked search reads at most: the most
+// recent MaxCount tickets that match (after where and the read scope) are
+// ranked and paged. A search that finds more reports a totalCount of
+// MaxCount+1, which a client shows as "more than MaxCount"; narrowing the
+// search (more words, where) brings older tickets back into reach. Up to
+// MaxCount, totalCount is exact.
+const MaxCount = 1000
+
+// Tickets is the page of tickets matching where and the search text,
+// among the MaxCount most recent (see MaxCount). With orderBy the tickets
+// come in that order, paged as the plain list is; without it, by
+// relevance (see ticketRanks), and each cursor carries the rank of its
+// ticket.
 func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
 	m, err := s.matcher(ctx, text)
 	if err != nil {
@@ -49,27 +62,35 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	if err != nil {
 		return nil, err
 	}
-	q = q.Where(m.ticketMatch)
-	if len(orderBy) > 0 {
-		return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
-	}
-	total, err := q.Clone().Count(ctx)
+	found, err := m.candidates(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("counting found tickets: %w", err)
+		return nil, fmt.Errorf("searching tickets: %w", err)
+	}
+	total := len(found)
+	found = found[:min(len(found), MaxCount)]
+	q = s.Client.Ticket.Query().Where(ticket.IDIn(found...))
+	if len(orderBy) > 0 {
+		conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
+		if err == nil && conn.TotalCount > 0 {
+			conn.TotalCount = total
+		}
+		return conn, err
 	}
 	w, err := window(page)
 	if err != nil {
 		return nil, err
 	}
 	var rows []rankedRow
-	err = q.Order(func(s *sql.Selector) {
-		rank := m.rankTickets(s)
-		w.bound(s, rank)
-		w.order(s, rank)
-	}).
-		Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("searching tickets: %w", err)
+	if len(found) > 0 {
+		err = q.Order(func(s *sql.Selector) {
+			rank := m.rankTickets(s, found)
+			w.bound(s, rank)
+			w.order(s, rank)
+		}).
+			Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
+		if err != nil {
+			return nil, fmt.Errorf("ranking found tickets: %w", err)
+		}
 	}
 	rows, info := w.cut(rows)
 	nodes, err := s.Client.Ticket.Query().Where(ticket.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
@@ -87,6 +108,37 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	return conn, nil
 }
 
+// candidates returns the ids of the most recent MaxCount+1 tickets of q
+// that match, newest first. The tickets holding the longest word in a
+// text of their own and those holding it in a text of their customer are
+// read in two statements (a lone number's ticket in a third), each a
+// semi-join the database can run either way — walking the newest tickets
+// and stopping at MaxCount+1 when the word is common, or reading the
+// word's few documents from the index when it is rare; the other words
+// are checked on the tickets so found.
+func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery) ([]gid.ID, error) {
+	var reads []*ent.TicketQuery
+	if k := m.q.driving(); k >= 0 {
+		reads = append(reads,
+			q.Clone().Where(m.inTicketTexts(k), m.foundAll(k)),
+			q.Clone().Where(m.inCustomerTexts(k), m.foundAll(k)))
+	}
+	if m.q.Number > 0 {
+		reads = append(reads, q.Clone().Where(ticket.Number(m.q.Number)))
+	}
+	var found []gid.ID
+	for _, r := range reads {
+		ids, err := r.Order(ent.Desc(ticket.FieldID)).Limit(MaxCount + 1).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, ids...)
+	}
+	slices.SortFunc(found, func(a, b gid.ID) int { return strings.Compare(string(b), string(a)) })
+	found = slices.Compact(found)
+	return found[:min(len(found), MaxCount+1)], nil
+}
+
 // Customers is Tickets for customers.
 func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
 	m, err := s.matcher(ctx, text)
@@ -96,6 +148,9 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 	q, err := where.Filter(s.Client.Customer.Query())
 	if err != nil {
 		return nil, err
+	}
+	if m.q.driving() < 0 {
+		return nil, apperr.Invalid("search", "must contain a word of at least %d characters", MinWordLength)
 	}
 	q = q.Where(m.customerMatch)
 	if len(orderBy) > 0 {
@@ -152,7 +207,50 @@ func (s *Service) matcher(ctx context.Context, text string) (matcher, error) {
 		return matcher{}, err
 	}
 	v, ok := auth.ViewerFrom(ctx)
-	return matcher{dialect: s.Dialect, q: q, notes: ok && authz.MayReadInternalNotes(v)}, nil
+	m := matcher{dialect: s.Dialect, q: q, notes: ok && authz.MayReadInternalNotes(v)}
+	for _, term := range q.Terms {
+		stored, err := s.storedForm(ctx, term)
+		if err != nil {
+			return matcher{}, err
+		}
+		m.patterns = append(m.patterns, "%"+stored+"%")
+	}
+	return m, nil
+}
+
+// storedForm is a folded word as the index stores it. PostgreSQL passes
+// the stored texts through unaccent as well (a trigger); unaccent leaves
+// ASCII alone, so only other words are asked of it — once per search, so
+// that the matching statements compare with a constant.
+func (s *Service) storedForm(ctx context.Context, term string) (string, error) {
+	if s.Dialect != dialect.Postgres || isASCII(term) {
+		return term, nil
+	}
+	rows, err := s.Client.QueryContext(ctx, "SELECT unaccent($1::text)", term)
+	if err != nil {
+		return "", fmt.Errorf("folding a search word: %w", err)
+	}
+	defer rows.Close()
+	var out string
+	if rows.Next() {
+		err = rows.Scan(&out)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return "", fmt.Errorf("folding a search word: %w", err)
+	}
+	return out, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // rankedRow is a found row and its rank.

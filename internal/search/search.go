@@ -30,6 +30,12 @@ const MaxQueryLength = 200
 // maxTerms bounds the words of one search; each is one index lookup.
 const maxTerms = 8
 
+// MinWordLength is the length, in characters, of the shortest word the
+// index can look up: trigram indexes hold pieces of three characters. A
+// shorter word is only checked on the tickets that the longer words of
+// the same search find, or names a ticket by its number.
+const MinWordLength = 3
+
 // Query is a parsed search: the words to find, folded as the index is.
 type Query struct {
 	// Terms must each be found in a ticket (or customer); folded with
@@ -40,8 +46,27 @@ type Query struct {
 	Number int
 }
 
+// long reports whether the i-th term is long enough for the index.
+func (q Query) long(i int) bool {
+	return utf8.RuneCountInString(q.Terms[i]) >= MinWordLength
+}
+
+// driving is the index of the term whose matches are read from the
+// index first: the longest (most likely the rarest), or -1 when every
+// term is too short to be looked up.
+func (q Query) driving() int {
+	best := -1
+	for i, t := range q.Terms {
+		if q.long(i) && (best < 0 || utf8.RuneCountInString(t) > utf8.RuneCountInString(q.Terms[best])) {
+			best = i
+		}
+	}
+	return best
+}
+
 // Parse reads a search text. Blank text, text longer than
-// MaxQueryLength and text with more than maxTerms words are
+// MaxQueryLength, text with more than maxTerms words and text whose words
+// are all shorter than MinWordLength (unless it is a ticket number) are
 // BAD_USER_INPUT on the field named by arg.
 func Parse(arg, text string) (Query, error) {
 	if !utf8.ValidString(text) {
@@ -71,6 +96,9 @@ func Parse(arg, text string) (Query, error) {
 	}
 	if len(q.Terms) > maxTerms {
 		return Query{}, apperr.Invalid(arg, "must contain at most %d words", maxTerms)
+	}
+	if q.Number == 0 && q.driving() < 0 {
+		return Query{}, apperr.Invalid(arg, "must contain a word of at least %d characters or a ticket number", MinWordLength)
 	}
 	return q, nil
 }
