@@ -28,6 +28,8 @@ import (
 type Service struct {
 	Client  *ent.Client
 	Dialect string
+	// MaxCount replaces DefaultMaxCount when positive.
+	MaxCount int
 }
 
 // Page is a Relay page request. Without First and Last it is the first
@@ -40,16 +42,16 @@ type Page struct {
 // DefaultPageSize is the size of a page that asks for none.
 const DefaultPageSize = 50
 
-// MaxCount is how many tickets a ranked search reads at most: the most
-// recent MaxCount tickets that match (after where and the read scope) are
-// ranked and paged. A search that finds more reports a totalCount of
-// MaxCount+1, which a client shows as "more than MaxCount"; narrowing the
-// search (more words, where) brings older tickets back into reach. Up to
-// MaxCount, totalCount is exact.
-const MaxCount = 1000
+// DefaultMaxCount is how many tickets a search reads at most: the most
+// recent DefaultMaxCount tickets that match (after where and the read
+// scope) are ranked and paged. A search that finds more reports a
+// totalCount of DefaultMaxCount+1, which a client shows as "more than
+// DefaultMaxCount"; narrowing the search (more words, where) brings older
+// tickets back into reach. Up to DefaultMaxCount, totalCount is exact.
+const DefaultMaxCount = 1000
 
 // Tickets is the page of tickets matching where and the search text,
-// among the MaxCount most recent (see MaxCount). With orderBy the tickets
+// among the most recent DefaultMaxCount (see there). With orderBy the tickets
 // come in that order, paged as the plain list is; without it, by
 // relevance (see ticketRanks), and each cursor carries the rank of its
 // ticket.
@@ -62,12 +64,13 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	if err != nil {
 		return nil, err
 	}
-	found, err := m.candidates(ctx, q)
+	limit := s.maxCount()
+	found, err := m.candidates(ctx, q, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("searching tickets: %w", err)
 	}
 	total := len(found)
-	found = found[:min(len(found), MaxCount)]
+	found = found[:min(len(found), limit)]
 	q = s.Client.Ticket.Query().Where(ticket.IDIn(found...))
 	if len(orderBy) > 0 {
 		conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
@@ -108,15 +111,23 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	return conn, nil
 }
 
-// candidates returns the ids of the most recent MaxCount+1 tickets of q
-// that match, newest first. The tickets holding the longest word in a
+// maxCount is how many tickets a search reads at most.
+func (s *Service) maxCount() int {
+	if s.MaxCount > 0 {
+		return s.MaxCount
+	}
+	return DefaultMaxCount
+}
+
+// candidates returns the ids of the most recent n tickets of q that
+// match, newest first. The tickets holding the longest word in a
 // text of their own and those holding it in a text of their customer are
 // read in two statements (a lone number's ticket in a third), each a
 // semi-join the database can run either way — walking the newest tickets
-// and stopping at MaxCount+1 when the word is common, or reading the
+// and stopping at n when the word is common, or reading the
 // word's few documents from the index when it is rare; the other words
 // are checked on the tickets so found.
-func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery) ([]gid.ID, error) {
+func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery, n int) ([]gid.ID, error) {
 	var reads []*ent.TicketQuery
 	if k := m.q.driving(); k >= 0 {
 		reads = append(reads,
@@ -128,7 +139,7 @@ func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery) ([]gid.ID, 
 	}
 	var found []gid.ID
 	for _, r := range reads {
-		ids, err := r.Order(ent.Desc(ticket.FieldID)).Limit(MaxCount + 1).IDs(ctx)
+		ids, err := r.Order(ent.Desc(ticket.FieldID)).Limit(n).IDs(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +147,7 @@ func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery) ([]gid.ID, 
 	}
 	slices.SortFunc(found, func(a, b gid.ID) int { return strings.Compare(string(b), string(a)) })
 	found = slices.Compact(found)
-	return found[:min(len(found), MaxCount+1)], nil
+	return found[:min(len(found), n)], nil
 }
 
 // Customers is Tickets for customers.

@@ -51,6 +51,9 @@ type Options struct {
 	Limits graph.Limits
 	// HTTP configures the HTTP side; zero fields take DefaultConfig's.
 	HTTP Config
+	// SearchMaxCount bounds how many tickets a search reads (see
+	// search.DefaultMaxCount, used when it is 0).
+	SearchMaxCount int
 	// Now is the clock every service reads; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -253,7 +256,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
-	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
+	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect, MaxCount: opts.SearchMaxCount}
 	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher, Now: now}
 	httpCfg := opts.HTTP
 	httpCfg.Tracer = tracer
