@@ -8140,8 +8140,9 @@ type TimeTotal {
 }
 
 """
-The tickets under an SLA, by outcome: breached when a target was missed or is overdue, met
-when every target was reached in time, pending otherwise.
+The tickets under an SLA, by the state the SLA engine keeps (Ticket.slaState): breached once
+a clock breached, met when their clocks were met, pending while one runs or is paused.
+Tickets without a clock and cancelled tickets are not counted.
 """
 type SLAStats {
   met: Int!

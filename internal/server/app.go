@@ -272,7 +272,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 		SLA:       a.SLA,
-		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
+		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer},
 		Metrics:   m,
 		Search:    searcher,
 		Routing:   &routing.Service{Client: db.Client, Now: now, Authz: enforcer},

@@ -24,9 +24,6 @@ type fixture struct {
 	tagX, tagY                   gid.ID
 }
 
-// now is the fixture's clock: t5's first response is overdue, t6's not yet.
-var now = time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
-
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -45,7 +42,7 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 		t.Fatal(err)
 	}
 	en.InstallScopes(c)
-	f := &fixture{svc: &stats.Service{Client: c, Dialect: db.Dialect, Authz: en, Now: func() time.Time { return now }}}
+	f := &fixture{svc: &stats.Service{Client: c, Dialect: db.Dialect, Authz: en}}
 	f.teamA = c.Team.Create().SetName("A").SaveX(ctx).ID
 	f.teamB = c.Team.Create().SetName("B").SaveX(ctx).ID
 	f.billing = c.Category.Create().SetName("Billing").SetLevel(1).SaveX(ctx).ID
@@ -60,28 +57,29 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 		team, cat        *gid.ID
 		status           ticket.Status
 		priority         schematype.Priority
-		firstResponse    time.Duration // after creation; 0: none
-		resolution       time.Duration // after creation; 0: none
-		frDue, resDue    time.Duration // after creation; 0: none
+		firstResponse    time.Duration   // after creation; 0: none
+		resolution       time.Duration   // after creation; 0: none
+		sla              ticket.SLAState // as the SLA engine summarised the clocks
 		working, waiting int
 		tags             []gid.ID
 	}
 	specs := []spec{
-		// t1: responded after its 30 s target: breached.
+		// t1: responded after its target: breached.
 		{created: "2026-03-01T16:30:00Z", team: &f.teamA, cat: &f.card, status: ticket.StatusRESOLVED, priority: schematype.PriorityHigh,
-			firstResponse: time.Minute, resolution: time.Hour, frDue: 30 * time.Second, working: 100, waiting: 20, tags: []gid.ID{f.tagX, f.tagY}},
-		// t2: responded within 10 minutes, no resolution target: met.
+			firstResponse: time.Minute, resolution: time.Hour, sla: ticket.SLAStateBREACHED, working: 100, waiting: 20, tags: []gid.ID{f.tagX, f.tagY}},
+		// t2: responded in time, no resolution target: met.
 		{created: "2026-03-01T17:30:00Z", team: &f.teamA, cat: &f.refunds, status: ticket.StatusOPEN, priority: schematype.PriorityHigh,
-			firstResponse: 2 * time.Minute, frDue: 10 * time.Minute, working: 50, tags: []gid.ID{f.tagX}},
+			firstResponse: 2 * time.Minute, sla: ticket.SLAStateMET, working: 50, tags: []gid.ID{f.tagX}},
+		// t3: no SLA clock.
 		{created: "2026-03-02T03:00:00Z", team: &f.teamA, cat: &f.billing, status: ticket.StatusIN_PROGRESS, priority: schematype.PriorityLow,
-			firstResponse: 3 * time.Minute, working: 30},
-		// t4: resolved after its one-hour target: breached.
+			firstResponse: 3 * time.Minute, sla: ticket.SLAStateNONE, working: 30},
+		// t4: resolved after its target: breached.
 		{created: "2026-03-02T10:00:00Z", team: &f.teamB, cat: &f.tech, status: ticket.StatusCLOSED, priority: schematype.PriorityLow,
-			firstResponse: 10 * time.Minute, resolution: 2 * time.Hour, resDue: time.Hour, working: 200, waiting: 40},
-		// t5: never answered, overdue at now: breached.
-		{created: "2026-03-02T11:00:00Z", team: &f.teamB, status: ticket.StatusUNASSIGNED, priority: schematype.PriorityMedium, frDue: time.Minute},
-		// t6: due after now: pending.
-		{created: "2026-03-02T12:00:00.5Z", cat: &f.card, status: ticket.StatusWAITING, priority: schematype.PriorityMedium, frDue: 48 * time.Hour},
+			firstResponse: 10 * time.Minute, resolution: 2 * time.Hour, sla: ticket.SLAStateBREACHED, working: 200, waiting: 40},
+		// t5: never answered, its first-response clock fired: breached.
+		{created: "2026-03-02T11:00:00Z", team: &f.teamB, status: ticket.StatusUNASSIGNED, priority: schematype.PriorityMedium, sla: ticket.SLAStateBREACHED},
+		// t6: waiting for the customer, its clock paused: pending.
+		{created: "2026-03-02T12:00:00.5Z", cat: &f.card, status: ticket.StatusWAITING, priority: schematype.PriorityMedium, sla: ticket.SLAStatePAUSED},
 	}
 	for i, s := range specs {
 		created := at(s.created)
@@ -89,18 +87,12 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 			SetStatus(s.status).SetPriority(s.priority).SetPriorityRank(1).
 			SetCreatedAt(created).SetUpdatedAt(created).
 			SetNillableTeamID(s.team).SetNillableCategoryID(s.cat).
-			SetWorkingSeconds(s.working).SetWaitingSeconds(s.waiting).AddTagIDs(s.tags...)
+			SetWorkingSeconds(s.working).SetWaitingSeconds(s.waiting).SetSLAState(s.sla).AddTagIDs(s.tags...)
 		if s.firstResponse > 0 {
 			q.SetFirstRespondedAt(created.Add(s.firstResponse))
 		}
 		if s.resolution > 0 {
 			q.SetResolvedAt(created.Add(s.resolution))
-		}
-		if s.frDue > 0 {
-			q.SetFirstResponseDueAt(created.Add(s.frDue))
-		}
-		if s.resDue > 0 {
-			q.SetResolutionDueAt(created.Add(s.resDue))
 		}
 		q.SaveX(ctx)
 	}
