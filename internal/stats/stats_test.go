@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"helpdesk/ent"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/ticket"
+	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
@@ -315,4 +317,45 @@ func TestTicketStatsRejectsBadInput(t *testing.T) {
 			t.Fatalf("request %+v accepted", req)
 		}
 	}
+}
+
+// TestTicketStatsBucketLimit: a request may produce MaxBuckets buckets;
+// one more is BAD_USER_INPUT naming groupBy, not a list cut short.
+func TestTicketStatsBucketLimit(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		ctx, f := newFixture(t, dial)
+		c := f.svc.Client
+		// The fixture's six tickets fall in six distinct hours; add
+		// tickets an hour apart, from a year later, up to MaxBuckets hours.
+		start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		add := func(from, n int) {
+			for lo := from; lo < from+n; lo += 500 {
+				var creates []*ent.TicketCreate
+				for i := lo; i < min(lo+500, from+n); i++ {
+					created := start.Add(time.Duration(i) * time.Hour)
+					creates = append(creates, c.Ticket.Create().SetNumber(100+i).SetTitle("t").SetChannel(ticket.ChannelEMAIL).
+						SetStatus(ticket.StatusOPEN).SetPriority(schematype.PriorityLow).SetPriorityRank(4).
+						SetCreatedAt(created).SetUpdatedAt(created))
+				}
+				c.Ticket.CreateBulk(creates...).SaveX(ctx)
+			}
+		}
+		add(0, stats.MaxBuckets-6)
+		hours := stats.Request{Bucket: &stats.TimeBucket{Unit: stats.Hour}}
+		bs, err := f.svc.Tickets(ctx, hours)
+		if err != nil || len(bs) != stats.MaxBuckets {
+			t.Fatalf("%d hours: %d buckets, %v; want %d", stats.MaxBuckets, len(bs), err, stats.MaxBuckets)
+		}
+		add(stats.MaxBuckets-6, 1)
+		_, err = f.svc.Tickets(ctx, hours)
+		if ae, ok := apperr.As(err); !ok || ae.Code != apperr.CodeBadUserInput || ae.Field != "groupBy" {
+			t.Fatalf("%d hours: %v, want BAD_USER_INPUT on groupBy", stats.MaxBuckets+1, err)
+		}
+		// A narrower filter brings the request back under the limit.
+		narrower := stats.Request{Bucket: hours.Bucket, Where: &ent.TicketWhereInput{CreatedAtGTE: &start}}
+		if bs, err := f.svc.Tickets(ctx, narrower); err != nil || len(bs) != stats.MaxBuckets-5 {
+			t.Fatalf("from %s: %d buckets, %v; want %d", start, len(bs), err, stats.MaxBuckets-5)
+		}
+	})
 }
