@@ -48,6 +48,9 @@ type Config struct {
 	// during ProfileScenario.
 	CPUProfile      string
 	ProfileScenario string
+	// SearchTerms are the texts the search scenario looks for, one per
+	// request in turn; empty means DefaultSearchTerms.
+	SearchTerms []string
 	// PasswordCost hashes the generated agents' passwords; zero means
 	// the lowest bcrypt allows.
 	PasswordCost int
@@ -91,6 +94,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Out, "out", "", "write the report as JSON to this file")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server during -profile-scenario to this file")
 	fs.StringVar(&cfg.ProfileScenario, "profile-scenario", "queue", "scenario to profile")
+	searchTerms := fs.String("search-terms", "", "comma-separated texts for the search scenario (default: a mix of common and rare words, numbers and Vietnamese without accents)")
 	serve := fs.Bool("serve", false, "serve over -db until standard input closes (the child server)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -102,6 +106,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg.DatabaseURL = *db
 	cfg.Size = SizeFor(*tickets)
 	cfg.Scenarios = strings.Split(*scenarios, ",")
+	if *searchTerms != "" {
+		cfg.SearchTerms = strings.Split(*searchTerms, ",")
+	}
 	_, err := Run(ctx, cfg, stdout, stderr)
 	return err
 }
@@ -141,7 +148,7 @@ func Run(ctx context.Context, cfg Config, stdout, progress io.Writer) (*Report, 
 	defer t.stop()
 
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}, Timeout: time.Minute}
-	s := &scenarios{w: w, url: t.URL, http: httpClient, clients: cfg.Clients, logins: map[string]*gqlClient{}}
+	s := &scenarios{w: w, url: t.URL, http: httpClient, clients: cfg.Clients, logins: map[string]*gqlClient{}, searchTerms: cfg.SearchTerms}
 	if s.fields, err = schemaFields(ctx, &gqlClient{http: httpClient, url: t.URL}); err != nil {
 		return nil, fmt.Errorf("reading the schema: %w", err)
 	}

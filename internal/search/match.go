@@ -149,7 +149,7 @@ func (m matcher) inTexts(b *sql.Builder, s *sql.Selector, i int, ofCustomer bool
 		m.noteFilter(b)
 	}
 	b.WriteString(" AND ")
-	m.match(b, "d", i)
+	m.match(b, docColumn, i)
 	b.WriteString(")")
 }
 
@@ -158,7 +158,7 @@ func (m matcher) inTexts(b *sql.Builder, s *sql.Selector, i int, ofCustomer bool
 func (m matcher) termFlags(b *sql.Builder, terms []int) {
 	for _, i := range terms {
 		b.WriteString(", CASE WHEN ")
-		m.match(b, "d", i)
+		m.match(b, docColumn, i)
 		b.WriteString(" THEN 1 ELSE 0 END AS t" + strconv.Itoa(i))
 	}
 }
@@ -170,7 +170,7 @@ func (m matcher) matchAny(b *sql.Builder, terms []int) {
 		if n > 0 {
 			b.WriteString(" OR ")
 		}
-		m.match(b, "d", i)
+		m.match(b, docColumn, i)
 	}
 	b.WriteString(")")
 }
@@ -248,7 +248,7 @@ func (m matcher) customerMatch(s *sql.Selector) {
 		for i := range m.q.Terms {
 			if !m.q.long(i) {
 				b.WriteString(" AND EXISTS (SELECT 1 FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("id")).WriteString(" AND ")
-				m.match(b, "d", i)
+				m.match(b, docColumn, i)
 				b.WriteString(")")
 			}
 		}
@@ -276,7 +276,7 @@ func (m matcher) rankCustomers(s *sql.Selector) sql.Querier {
 func (m matcher) matchAll(b *sql.Builder) {
 	for i := range m.q.Terms {
 		b.WriteString(" AND ")
-		m.match(b, "d", i)
+		m.match(b, docColumn, i)
 	}
 }
 
@@ -288,20 +288,23 @@ func (m matcher) noteFilter(b *sql.Builder) {
 	}
 }
 
-// match writes "the document under alias holds term i". On PostgreSQL the
+// match writes "the document whose columns are column holds term i". On PostgreSQL the
 // folded text is compared with LIKE, which the pg_trgm GIN index serves;
 // on SQLite the FTS5 trigram table answers the same LIKE from its index.
 // A word too short for either index is compared on the document itself:
 // it is only ever asked of the documents of given tickets or customers.
 // Patterns never contain LIKE's wildcards but at their ends (Parse splits
 // words on them).
-func (m matcher) match(b *sql.Builder, alias string, i int) {
+func (m matcher) match(b *sql.Builder, column func(string) string, i int) {
 	if m.dialect == dialect.Postgres || !m.q.long(i) {
-		b.WriteString(alias + ".folded LIKE ").Arg(m.patterns[i])
+		b.WriteString(column("folded") + " LIKE ").Arg(m.patterns[i])
 		return
 	}
-	b.WriteString(alias + ".id IN (SELECT rowid FROM search_documents_fts WHERE folded LIKE ").Arg(m.patterns[i]).WriteString(")")
+	b.WriteString(column("id") + " IN (SELECT rowid FROM search_documents_fts WHERE folded LIKE ").Arg(m.patterns[i]).WriteString(")")
 }
+
+// docColumn names a column of the document under alias d.
+func docColumn(name string) string { return "d." + name }
 
 // rankCase writes the rank of a document by its field. Fields and ranks
 // are constants of this package, written as SQL literals.

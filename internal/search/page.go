@@ -14,6 +14,7 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
@@ -65,7 +66,7 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 		return nil, err
 	}
 	limit := s.maxCount()
-	found, err := m.candidates(ctx, q, limit+1)
+	found, err := m.candidates(ctx, s.Client, q, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("searching tickets: %w", err)
 	}
@@ -120,19 +121,30 @@ func (s *Service) maxCount() int {
 }
 
 // candidates returns the ids of the most recent n tickets of q that
-// match, newest first. The tickets holding the longest word in a
-// text of their own and those holding it in a text of their customer are
-// read in two statements (a lone number's ticket in a third), each a
-// semi-join the database can run either way — walking the newest tickets
-// and stopping at n when the word is common, or reading the
-// word's few documents from the index when it is rare; the other words
-// are checked on the tickets so found.
-func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery, n int) ([]gid.ID, error) {
+// match, newest first. The tickets holding the longest word in a text of
+// their own, those whose customer holds it and (a lone number) the
+// ticket of that number are read in separate statements, each newest
+// first up to n, and merged; the other words are checked on the tickets
+// so found. A ticket's own texts are a semi-join the database runs either
+// way: walking the newest tickets until n are found when the word is
+// common, or reading the word's few documents from the trigram index when
+// it is rare. The customers holding the word are read first from their
+// own trigram index; only when more than maxCustomers do the tickets'
+// customers' texts get checked one by one, newest first.
+func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]gid.ID, error) {
 	var reads []*ent.TicketQuery
 	if k := m.q.driving(); k >= 0 {
-		reads = append(reads,
-			q.Clone().Where(m.inTicketTexts(k), m.foundAll(k)),
-			q.Clone().Where(m.inCustomerTexts(k), m.foundAll(k)))
+		reads = append(reads, q.Clone().Where(m.inTicketTexts(k), m.foundAll(k)))
+		customers, err := m.customersHolding(ctx, client, k)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(customers) > maxCustomers:
+			reads = append(reads, q.Clone().Where(m.inCustomerTexts(k), m.foundAll(k)))
+		case len(customers) > 0:
+			reads = append(reads, q.Clone().Where(ticket.CustomerIDIn(customers...), m.foundAll(k)))
+		}
 	}
 	if m.q.Number > 0 {
 		reads = append(reads, q.Clone().Where(ticket.Number(m.q.Number)))
@@ -148,6 +160,34 @@ func (m matcher) candidates(ctx context.Context, q *ent.TicketQuery, n int) ([]g
 	slices.SortFunc(found, func(a, b gid.ID) int { return strings.Compare(string(b), string(a)) })
 	found = slices.Compact(found)
 	return found[:min(len(found), n)], nil
+}
+
+// maxCustomers is how many customers holding a word a search lists to
+// find their tickets; beyond, it checks the customers of the newest
+// tickets instead.
+const maxCustomers = 5000
+
+// customersHolding lists the customers with a text holding term i, up to
+// maxCustomers+1. It reads the index as the system: the customers serve
+// only to find tickets, whose query keeps the viewer's read scope.
+func (m matcher) customersHolding(ctx context.Context, client *ent.Client, i int) ([]gid.ID, error) {
+	found, err := client.SearchDocument.Query().
+		Where(func(s *sql.Selector) {
+			s.Where(sql.P(func(b *sql.Builder) {
+				b.WriteString(s.C(searchdocument.FieldCustomerID) + " IS NOT NULL AND ")
+				m.match(b, s.C, i)
+			}))
+		}).
+		Unique(true).Limit(maxCustomers + 1).
+		Select(searchdocument.FieldCustomerID).Strings(auth.WithViewer(ctx, auth.System))
+	if err != nil {
+		return nil, fmt.Errorf("listing the customers holding a word: %w", err)
+	}
+	ids := make([]gid.ID, len(found))
+	for i, id := range found {
+		ids[i] = gid.ID(id)
+	}
+	return ids, nil
 }
 
 // Customers is Tickets for customers.

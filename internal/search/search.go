@@ -52,13 +52,21 @@ func (q Query) long(i int) bool {
 }
 
 // driving is the index of the term whose matches are read from the
-// index first: the longest (most likely the rarest), or -1 when every
-// term is too short to be looked up.
+// index first, the one most likely to be rare: a word with digits (an
+// order or phone number), else the longest; -1 when every term is too
+// short to be looked up.
 func (q Query) driving() int {
-	best := -1
+	best, bestScore := -1, 0
 	for i, t := range q.Terms {
-		if q.long(i) && (best < 0 || utf8.RuneCountInString(t) > utf8.RuneCountInString(q.Terms[best])) {
-			best = i
+		if !q.long(i) {
+			continue
+		}
+		score := utf8.RuneCountInString(t)
+		if strings.ContainsFunc(t, unicode.IsDigit) {
+			score += MaxQueryLength
+		}
+		if score > bestScore {
+			best, bestScore = i, score
 		}
 	}
 	return best
