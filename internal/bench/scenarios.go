@@ -55,7 +55,8 @@ type scenarios struct {
 	fields  map[string][]string
 	// searchTerms are the search scenario's texts (DefaultSearchTerms
 	// when empty).
-	searchTerms []string
+	searchTerms     []string
+	searchAsManager bool
 
 	mu     sync.Mutex
 	logins map[string]*gqlClient
@@ -199,7 +200,8 @@ var DefaultSearchTerms = []string{"refund", "parcel", "invoice", "charged twice"
 	"khanh nguyen", "#1042", "20000", "order 54321", "khieu nai", "dien thoai", "don hang giao tre"}
 
 // search runs full-text ticket searches, when the API has them: a first
-// page of 25 with totalCount, as an agent (the read scope applies).
+// page of 25 with totalCount, as an agent (the read scope applies) or as
+// the manager.
 func (s *scenarios) search(ctx context.Context) ([]request, string, error) {
 	if !slices.Contains(s.fields["tickets"], "search") {
 		return nil, "the API has no tickets(search:) argument yet", nil
@@ -210,7 +212,11 @@ func (s *scenarios) search(ctx context.Context) ([]request, string, error) {
 	}
 	var out []request
 	for i := range s.clients {
-		c, err := s.as(ctx, s.agentFor(i).Email)
+		email := s.agentFor(i).Email
+		if s.searchAsManager {
+			email = managerEmail
+		}
+		c, err := s.as(ctx, email)
 		if err != nil {
 			return nil, "", err
 		}

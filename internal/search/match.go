@@ -119,12 +119,12 @@ func (m matcher) inCustomerTexts(i int) func(*sql.Selector) {
 	}
 }
 
-// foundAll is the predicate "every term but skip is in a text of the
-// ticket of s or of its customer".
-func (m matcher) foundAll(skip int) func(*sql.Selector) {
+// foundAll is the predicate "every term i for which which(i) holds is in
+// a text of the ticket of s or of its customer".
+func (m matcher) foundAll(which func(i int) bool) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		for i := range m.q.Terms {
-			if i != skip {
+			if which(i) {
 				s.Where(sql.P(func(b *sql.Builder) { m.found(b, s, i) }))
 			}
 		}
@@ -132,15 +132,20 @@ func (m matcher) foundAll(skip int) func(*sql.Selector) {
 }
 
 // found writes "term i is in a text of the ticket of s or of its
-// customer".
+// customer", checked on the texts of that ticket and customer. The two
+// keys are tested in one EXISTS joined by OR, which the database runs for
+// each ticket it considers by the two key indexes; as two EXISTS it could
+// turn each into a hashed set of every document holding the word.
 func (m matcher) found(b *sql.Builder, s *sql.Selector, i int) {
-	b.WriteString("(")
-	m.inTexts(b, s, i, false)
-	b.WriteString(" OR ")
-	m.inTexts(b, s, i, true)
+	b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE (d.ticket_id = ").WriteString(s.C("id"))
+	m.noteFilter(b)
+	b.WriteString(" OR d.customer_id = ").WriteString(s.C("customer_id")).WriteString(") AND ")
+	m.check(b, docColumn, i)
 	b.WriteString(")")
 }
 
+// inTexts writes "term i is in a text of the ticket of s" (or of its
+// customer), looked up in the index.
 func (m matcher) inTexts(b *sql.Builder, s *sql.Selector, i int, ofCustomer bool) {
 	if ofCustomer {
 		b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("customer_id"))
@@ -201,13 +206,13 @@ func (m matcher) rankTickets(s *sql.Selector, ids []gid.ID) sql.Querier {
 		writeIDs(b, ids)
 		b.WriteString(")")
 		m.noteFilter(b)
-		m.matchAll(b)
+		m.checkAll(b)
 		b.WriteString(" UNION ALL SELECT c.id AS ticket_id, ")
 		rankCase(b, ticketRanks)
 		b.WriteString(" AS rank FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE c.id IN (")
 		writeIDs(b, ids)
 		b.WriteString(")")
-		m.matchAll(b)
+		m.checkAll(b)
 		b.WriteString(") r GROUP BY r.ticket_id) g")
 	})).As("search_ranks")
 	s.LeftJoin(ranks).On(s.C("id"), ranks.C("ticket_id"))
@@ -248,7 +253,7 @@ func (m matcher) customerMatch(s *sql.Selector) {
 		for i := range m.q.Terms {
 			if !m.q.long(i) {
 				b.WriteString(" AND EXISTS (SELECT 1 FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("id")).WriteString(" AND ")
-				m.match(b, docColumn, i)
+				m.check(b, docColumn, i)
 				b.WriteString(")")
 			}
 		}
@@ -280,6 +285,15 @@ func (m matcher) matchAll(b *sql.Builder) {
 	}
 }
 
+// checkAll writes " AND <d holds term>" for every word, checked on the
+// document (see check).
+func (m matcher) checkAll(b *sql.Builder) {
+	for i := range m.q.Terms {
+		b.WriteString(" AND ")
+		m.check(b, docColumn, i)
+	}
+}
+
 // noteFilter keeps internal notes out of reach of viewers who may not
 // read them.
 func (m matcher) noteFilter(b *sql.Builder) {
@@ -288,19 +302,35 @@ func (m matcher) noteFilter(b *sql.Builder) {
 	}
 }
 
-// match writes "the document whose columns are column holds term i". On PostgreSQL the
-// folded text is compared with LIKE, which the pg_trgm GIN index serves;
-// on SQLite the FTS5 trigram table answers the same LIKE from its index.
-// A word too short for either index is compared on the document itself:
-// it is only ever asked of the documents of given tickets or customers.
-// Patterns never contain LIKE's wildcards but at their ends (Parse splits
-// words on them).
+// match writes "the document whose columns are column holds term i",
+// answered from the index. On PostgreSQL the folded text is compared with
+// LIKE, which the pg_trgm GIN index serves; on SQLite the FTS5 trigram
+// table answers the same LIKE from its index. Patterns never contain
+// LIKE's wildcards but at their ends (Parse splits words on them). A word
+// too short for either index is checked instead (see check).
 func (m matcher) match(b *sql.Builder, column func(string) string, i int) {
-	if m.dialect == dialect.Postgres || !m.q.long(i) {
+	if !m.q.long(i) {
+		m.check(b, column, i)
+		return
+	}
+	if m.dialect == dialect.Postgres {
 		b.WriteString(column("folded") + " LIKE ").Arg(m.patterns[i])
 		return
 	}
 	b.WriteString(column("id") + " IN (SELECT rowid FROM search_documents_fts WHERE folded LIKE ").Arg(m.patterns[i]).WriteString(")")
+}
+
+// check writes "the document holds term i" as a plain substring test
+// that no index serves: for the documents of given tickets or customers,
+// which the database then reads by their keys rather than combining
+// them with the (possibly huge) index entries of a common word.
+func (m matcher) check(b *sql.Builder, column func(string) string, i int) {
+	fn := "instr"
+	if m.dialect == dialect.Postgres {
+		fn = "strpos"
+	}
+	stored := m.patterns[i][1 : len(m.patterns[i])-1]
+	b.WriteString(fn + "(" + column("folded") + ", ").Arg(stored).WriteString(") > 0")
 }
 
 // docColumn names a column of the document under alias d.

@@ -121,29 +121,36 @@ func (s *Service) maxCount() int {
 }
 
 // candidates returns the ids of the most recent n tickets of q that
-// match, newest first. The tickets holding the longest word in a text of
-// their own, those whose customer holds it and (a lone number) the
-// ticket of that number are read in separate statements, each newest
-// first up to n, and merged; the other words are checked on the tickets
-// so found. A ticket's own texts are a semi-join the database runs either
-// way: walking the newest tickets until n are found when the word is
-// common, or reading the word's few documents from the trigram index when
-// it is rare. The customers holding the word are read first from their
+// match, newest first. Separate statements, each newest first up to n,
+// read the tickets holding every word in texts of their own, then for
+// each word the tickets whose customer holds it and which hold the other
+// words anywhere, and (a lone number) the ticket of that number; the
+// union is every match. A ticket's own texts are semi-joins the database
+// runs either way: walking the newest tickets until n are found when the
+// words are common, or reading a rare word's few documents from the
+// trigram index. The customers holding a word are read first from their
 // own trigram index; only when more than maxCustomers do the tickets'
 // customers' texts get checked one by one, newest first.
 func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]gid.ID, error) {
 	var reads []*ent.TicketQuery
-	if k := m.q.driving(); k >= 0 {
-		reads = append(reads, q.Clone().Where(m.inTicketTexts(k), m.foundAll(k)))
-		customers, err := m.customersHolding(ctx, client, k)
-		if err != nil {
-			return nil, err
+	if long := m.longTerms(); len(long) > 0 {
+		own := q.Clone().Where(m.foundAll(func(i int) bool { return !m.q.long(i) }))
+		for _, k := range long {
+			own.Where(m.inTicketTexts(k))
 		}
-		switch {
-		case len(customers) > maxCustomers:
-			reads = append(reads, q.Clone().Where(m.inCustomerTexts(k), m.foundAll(k)))
-		case len(customers) > 0:
-			reads = append(reads, q.Clone().Where(ticket.CustomerIDIn(customers...), m.foundAll(k)))
+		reads = append(reads, own)
+		for _, k := range long {
+			customers, err := m.customersHolding(ctx, client, k)
+			if err != nil {
+				return nil, err
+			}
+			others := m.foundAll(func(i int) bool { return i != k })
+			switch {
+			case len(customers) > maxCustomers:
+				reads = append(reads, q.Clone().Where(m.inCustomerTexts(k), others))
+			case len(customers) > 0:
+				reads = append(reads, q.Clone().Where(ticket.CustomerIDIn(customers...), others))
+			}
 		}
 	}
 	if m.q.Number > 0 {
@@ -200,7 +207,7 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 	if err != nil {
 		return nil, err
 	}
-	if m.q.driving() < 0 {
+	if !m.q.indexed() {
 		return nil, apperr.Invalid("search", "must contain a word of at least %d characters", MinWordLength)
 	}
 	q = q.Where(m.customerMatch)

@@ -51,25 +51,14 @@ func (q Query) long(i int) bool {
 	return utf8.RuneCountInString(q.Terms[i]) >= MinWordLength
 }
 
-// driving is the index of the term whose matches are read from the
-// index first, the one most likely to be rare: a word with digits (an
-// order or phone number), else the longest; -1 when every term is too
-// short to be looked up.
-func (q Query) driving() int {
-	best, bestScore := -1, 0
-	for i, t := range q.Terms {
-		if !q.long(i) {
-			continue
-		}
-		score := utf8.RuneCountInString(t)
-		if strings.ContainsFunc(t, unicode.IsDigit) {
-			score += MaxQueryLength
-		}
-		if score > bestScore {
-			best, bestScore = i, score
+// indexed reports whether some term is long enough for the index.
+func (q Query) indexed() bool {
+	for i := range q.Terms {
+		if q.long(i) {
+			return true
 		}
 	}
-	return best
+	return false
 }
 
 // Parse reads a search text. Blank text, text longer than
@@ -105,7 +94,7 @@ func Parse(arg, text string) (Query, error) {
 	if len(q.Terms) > maxTerms {
 		return Query{}, apperr.Invalid(arg, "must contain at most %d words", maxTerms)
 	}
-	if q.Number == 0 && q.driving() < 0 {
+	if q.Number == 0 && !q.indexed() {
 		return Query{}, apperr.Invalid(arg, "must contain a word of at least %d characters or a ticket number", MinWordLength)
 	}
 	return q, nil
