@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 )
 
 // QueueQuery is the queue scenario's operation: 50 tickets of one team's
@@ -150,8 +151,9 @@ func (s *scenarios) create(ctx context.Context) ([]request, string, error) {
 	return out, "", nil
 }
 
-// stats asks for ticket statistics grouped by one dimension, when the
-// API has them.
+// stats asks for ticket statistics, when the API has them: the last 30
+// days by team and status with every measure (by another dimension when
+// the API has no TEAM).
 func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
 	if _, ok := s.fields["ticketStats"]; !ok {
 		return nil, "the API has no ticketStats field yet", nil
@@ -182,6 +184,13 @@ func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
 		}
 	}
 	query := fmt.Sprintf(`{ ticketStats(groupBy: [%s]) { __typename } }`, dim)
+	if dim == "TEAM" {
+		// A dashboard's question: the last 30 days by team and status,
+		// every measure, with drill-down.
+		query = fmt.Sprintf(`{ ticketStats(where: {createdAtGTE: %q}, groupBy: [TEAM, STATUS]) { team { name } status count open resolved
+			firstResponse { count average median p90 } resolution { count average median p90 } workingTime { seconds average }
+			waitingTime { seconds average } sla { met breached pending compliance } where } }`, time.Now().UTC().AddDate(0, 0, -30).Format(time.RFC3339))
+	}
 	var out []request
 	for range s.clients {
 		out = append(out, func(ctx context.Context) error {
