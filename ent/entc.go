@@ -79,6 +79,11 @@ func searchArguments(_ *gen.Graph, s *ast.Schema) error {
 			"and the customer's name, email and phone",
 		"customers": "the customer's name, email addresses, phone and organization",
 	}
+	limits := map[string]string{
+		"tickets": " At most the 1,000 most recent matching tickets are ranked and paged: up to 1,000, " +
+			"totalCount is exact; 1001 means more matched (narrow the search to reach older ones).",
+		"customers": "",
+	}
 	for _, name := range []string{"tickets", "customers"} {
 		f := query.Fields.ForName(name)
 		if f == nil {
@@ -87,7 +92,8 @@ func searchArguments(_ *gen.Graph, s *ast.Schema) error {
 		f.Arguments = append(f.Arguments, &ast.ArgumentDefinition{
 			Name: "search",
 			Description: "Words to find in " + searched[name] + ", ignoring case and accents (`khieu nai` finds " +
-				"`khiếu nại`); every word must match. Ranked by relevance unless orderBy is given.",
+				"`khiếu nại`); every word must match. Words under 3 characters only narrow a search with a longer word " +
+				"(alone they are BAD_USER_INPUT, except a ticket number). Ranked by relevance unless orderBy is given." + limits[name],
 			Type: ast.NamedType("String", nil),
 		})
 	}

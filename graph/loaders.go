@@ -28,14 +28,13 @@ import (
 type loaders struct {
 	categoryPaths *dataloadgen.Loader[gid.ID, []*ent.Category]
 	members       *dataloadgen.Loader[gid.ID, []*ent.TeamMembership]
-	// categories, teams, agents, customers and tags resolve statistics'
-	// keys; rows the viewer may not read are missing (the client's scopes
-	// apply).
-	categories *dataloadgen.Loader[gid.ID, *ent.Category]
-	teams      *dataloadgen.Loader[gid.ID, *ent.Team]
-	agents     *dataloadgen.Loader[gid.ID, *ent.Agent]
-	customers  *dataloadgen.Loader[gid.ID, *ent.Customer]
-	tags       *dataloadgen.Loader[gid.ID, *ent.Tag]
+	// teams, agents, customers and tags resolve statistics' keys (and
+	// categoryPaths their categories, see loadCategory); rows the viewer
+	// may not read are missing (the client's scopes apply).
+	teams     *dataloadgen.Loader[gid.ID, *ent.Team]
+	agents    *dataloadgen.Loader[gid.ID, *ent.Agent]
+	customers *dataloadgen.Loader[gid.ID, *ent.Customer]
+	tags      *dataloadgen.Loader[gid.ID, *ent.Tag]
 
 	mu sync.Mutex
 	// pageCategories are the categories of the ticket pages read so far
@@ -70,9 +69,6 @@ func withLoaders(client *ent.Client) graphql.OperationMiddleware {
 				}
 				return out, nil
 			}, dataloadgen.WithWait(time.Millisecond)),
-			categories: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Category, error) {
-				return client.Category.Query().Where(category.IDIn(ids...)).All(ctx)
-			}, func(c *ent.Category) gid.ID { return c.ID }),
 			teams: byID(func(ctx context.Context, ids []gid.ID) ([]*ent.Team, error) {
 				return client.Team.Query().Where(team.IDIn(ids...)).All(ctx)
 			}, func(t *ent.Team) gid.ID { return t.ID }),
@@ -153,6 +149,24 @@ func expectCategoryPaths(ctx context.Context, conn *ent.TicketConnection) {
 			l.pageCategories = append(l.pageCategories, *e.Node.CategoryID)
 		}
 	}
+}
+
+// loadCategory loads the category with id through the path loader (the
+// last of its path), so that a category and the paths of others on the
+// same response are read together; nil when id is nil or the category is
+// missing or hidden from the viewer.
+func loadCategory(ctx context.Context, id *gid.ID) (*ent.Category, error) {
+	if id == nil {
+		return nil, nil
+	}
+	path, err := categoryPath(ctx, *id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return path[len(path)-1], nil
 }
 
 // loadCategoryPaths loads the categories with the given ids and all their

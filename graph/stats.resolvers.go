@@ -42,7 +42,7 @@ func (r *ticketStatsBucketResolver) Assignee(ctx context.Context, obj *stats.Buc
 
 // Category is the resolver for the category field.
 func (r *ticketStatsBucketResolver) Category(ctx context.Context, obj *stats.Bucket) (*ent.Category, error) {
-	return loadOptional(ctx, loadersFrom(ctx).categories, obj.CategoryID)
+	return loadCategory(ctx, obj.CategoryID)
 }
 
 // Customer is the resolver for the customer field.

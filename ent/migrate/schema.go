@@ -461,6 +461,18 @@ var (
 					},
 				},
 			},
+			{
+				Name:    "searchdocument_customer_folded",
+				Unique:  false,
+				Columns: []*schema.Column{SearchDocumentsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+					Where: "customer_id IS NOT NULL",
+				},
+			},
 		},
 	}
 	// SettingsColumns holds the columns for the "settings" table.

@@ -5650,7 +5650,7 @@ type Query {
     where: CustomerWhereInput
 
     """
-    Words to find in the customer's name, email addresses, phone and organization, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Ranked by relevance unless orderBy is given.
+    Words to find in the customer's name, email addresses, phone and organization, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Words under 3 characters only narrow a search with a longer word (alone they are BAD_USER_INPUT, except a ticket number). Ranked by relevance unless orderBy is given.
     """
     search: String
   ): CustomerConnection!
@@ -5779,7 +5779,7 @@ type Query {
     where: TicketWhereInput
 
     """
-    Words to find in the ticket number (#1042 or 1042), title, description, comments (internal notes for staff only) and the customer's name, email and phone, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Ranked by relevance unless orderBy is given.
+    Words to find in the ticket number (#1042 or 1042), title, description, comments (internal notes for staff only) and the customer's name, email and phone, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Words under 3 characters only narrow a search with a longer word (alone they are BAD_USER_INPUT, except a ticket number). Ranked by relevance unless orderBy is given. At most the 1,000 most recent matching tickets are ranked and paged: up to 1,000, totalCount is exact; 1001 means more matched (narrow the search to reach older ones).
     """
     search: String
   ): TicketConnection!
@@ -8168,8 +8168,9 @@ type TimeTotal {
 }
 
 """
-The tickets under an SLA, by outcome: breached when a target was missed or is overdue, met
-when every target was reached in time, pending otherwise.
+The tickets under an SLA, by the state the SLA engine keeps (Ticket.slaState): breached once
+a clock breached, met when their clocks were met, pending while one runs or is paused.
+Tickets without a clock and cancelled tickets are not counted.
 """
 type SLAStats {
   met: Int!

@@ -52,6 +52,12 @@ type Config struct {
 	// opens, and ChangeRate how many ticket changes per second it makes.
 	Subscribers int
 	ChangeRate  float64
+	// SearchTerms are the texts the search scenario looks for, one per
+	// request in turn; empty means the default mix (searchText).
+	SearchTerms []string
+	// SearchAsManager runs the search scenario as the manager, who reads
+	// every ticket, instead of as agents (whose read scope applies).
+	SearchAsManager bool
 	// PasswordCost hashes the generated agents' passwords; zero means
 	// the lowest bcrypt allows.
 	PasswordCost int
@@ -97,6 +103,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Out, "out", "", "write the report as JSON to this file")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server during -profile-scenario to this file")
 	fs.StringVar(&cfg.ProfileScenario, "profile-scenario", "queue", "scenario to profile")
+	searchTerms := fs.String("search-terms", "", "comma-separated texts for the search scenario, one per request in turn (default: in turn a ticket number, an order number, a common word and Vietnamese without accents)")
+	fs.BoolVar(&cfg.SearchAsManager, "search-as-manager", false, "run the search scenario as the manager (every ticket) instead of as agents")
 	serve := fs.Bool("serve", false, "serve over -db until standard input closes (the child server)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -108,6 +116,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg.DatabaseURL = *db
 	cfg.Size = SizeFor(*tickets)
 	cfg.Scenarios = strings.Split(*scenarios, ",")
+	if *searchTerms != "" {
+		cfg.SearchTerms = strings.Split(*searchTerms, ",")
+	}
 	_, err := Run(ctx, cfg, stdout, stderr)
 	return err
 }
@@ -153,7 +164,7 @@ func Run(ctx context.Context, cfg Config, stdout, progress io.Writer) (*Report, 
 	defer t.stop()
 
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients * 2}, Timeout: time.Minute}
-	s := &scenarios{w: w, url: t.URL, http: httpClient, clients: cfg.Clients, logins: map[string]*gqlClient{}}
+	s := &scenarios{w: w, url: t.URL, http: httpClient, clients: cfg.Clients, logins: map[string]*gqlClient{}, searchTerms: cfg.SearchTerms, searchAsManager: cfg.SearchAsManager}
 	if s.fields, err = schemaFields(ctx, &gqlClient{http: httpClient, url: t.URL}); err != nil {
 		return nil, fmt.Errorf("reading the schema: %w", err)
 	}

@@ -54,6 +54,11 @@ type scenarios struct {
 	http    *http.Client
 	clients int
 	fields  map[string][]string
+	// searchTerms replace the search scenario's default mix when given;
+	// searchAsManager searches as the manager (who reads every ticket)
+	// instead of as agents (whose read scope applies).
+	searchTerms     []string
+	searchAsManager bool
 
 	mu     sync.Mutex
 	logins map[string]*gqlClient
@@ -159,7 +164,7 @@ const StatsQuery = `query Stats($since: Time!) {
 // SearchQuery is the search scenario's operation: the first page of a
 // search as an agent types it.
 const SearchQuery = `query Search($q: String!) {
-	tickets(first: 20, search: $q) { totalCount edges { node { id number title status } } } }`
+	tickets(first: 25, search: $q) { totalCount edges { node { id number title status } } } }`
 
 // stats asks for ticket statistics as a manager, when the API has them.
 func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
@@ -185,6 +190,9 @@ func (s *scenarios) stats(ctx context.Context) ([]request, string, error) {
 // number, a rare word (an order number: a few tickets each), a common
 // word and Vietnamese typed without accents.
 func (s *scenarios) searchText(r *rand.Rand, k int) string {
+	if len(s.searchTerms) > 0 {
+		return s.searchTerms[k%len(s.searchTerms)]
+	}
 	switch k % 4 {
 	case 0:
 		return fmt.Sprintf("#%d", 1+r.IntN(s.w.Size.Tickets))
@@ -204,7 +212,11 @@ func (s *scenarios) search(ctx context.Context) ([]request, string, error) {
 	}
 	var out []request
 	for i := range s.clients {
-		c, err := s.as(ctx, s.agentFor(i).Email)
+		email := s.agentFor(i).Email
+		if s.searchAsManager {
+			email = managerEmail
+		}
+		c, err := s.as(ctx, email)
 		if err != nil {
 			return nil, "", err
 		}

@@ -7,6 +7,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+
+	"helpdesk/internal/gid"
 )
 
 // Fields of search_documents rows: what the text is.
@@ -39,90 +41,178 @@ var customerRanks = map[string]int{FieldName: 1, FieldEmail: 2, FieldPhone: 3, F
 
 // matcher writes the SQL of one search for one dialect. notes says
 // whether internal notes may match (never for customers' tokens).
+// patterns holds, for each term, the LIKE pattern of its stored form:
+// folded as the index folds (on PostgreSQL through unaccent too), so
+// that the database sees a constant and estimates how many rows match.
 type matcher struct {
-	dialect string
-	q       Query
-	notes   bool
+	dialect  string
+	q        Query
+	notes    bool
+	patterns []string
 }
 
-// ticketMatch restricts a tickets query (selector s) to the tickets in
+// ticketMatch restricts a tickets query (selector s) to every ticket in
 // which every word is found: in a text of the ticket, in a text of its
 // customer, or (a lone number) as its number. One grouped statement reads
-// the documents holding any of the words (the index answers each word)
-// and keeps the tickets that have them all.
+// the documents holding any of the index's words and keeps the tickets
+// that have them all; words too short for the index are then looked for
+// in the texts of those tickets only. It reads every match: the pages of
+// Service.Tickets read a bounded number (candidates).
 func (m matcher) ticketMatch(s *sql.Selector) {
+	long := m.longTerms()
 	s.Where(sql.P(func(b *sql.Builder) {
-		b.WriteString(s.C("id")).WriteString(" IN (SELECT f.ticket_id FROM (SELECT d.ticket_id AS ticket_id")
-		m.termFlags(b)
-		b.WriteString(" FROM search_documents d WHERE d.ticket_id IS NOT NULL")
-		m.noteFilter(b)
-		m.matchAny(b)
-		b.WriteString(" UNION ALL SELECT c.id AS ticket_id")
-		m.termFlags(b)
-		b.WriteString(" FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE d.customer_id IS NOT NULL")
-		m.matchAny(b)
-		if m.q.Number > 0 {
-			b.WriteString(" UNION ALL SELECT n.id AS ticket_id")
+		b.WriteString("(")
+		if len(long) > 0 {
+			b.WriteString(s.C("id")).WriteString(" IN (SELECT f.ticket_id FROM (SELECT d.ticket_id AS ticket_id")
+			m.termFlags(b, long)
+			b.WriteString(" FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+			m.noteFilter(b)
+			m.matchAny(b, long)
+			b.WriteString(" UNION ALL SELECT c.id AS ticket_id")
+			m.termFlags(b, long)
+			b.WriteString(" FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE d.customer_id IS NOT NULL")
+			m.matchAny(b, long)
+			b.WriteString(") f GROUP BY f.ticket_id")
+			m.havingAll(b, "f", long)
+			b.WriteString(")")
 			for i := range m.q.Terms {
-				b.WriteString(", 1 AS t" + strconv.Itoa(i))
+				if !m.q.long(i) {
+					b.WriteString(" AND ")
+					m.found(b, s, i)
+				}
 			}
-			b.WriteString(" FROM tickets n WHERE n.number = ").Arg(m.q.Number)
 		}
-		b.WriteString(") f GROUP BY f.ticket_id")
-		m.havingAll(b, "f")
+		if m.q.Number > 0 {
+			if len(long) > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteString(s.C("number")).WriteString(" = ").Arg(m.q.Number)
+		}
 		b.WriteString(")")
 	}))
 }
 
-// termFlags writes one column per word, t0, t1, …: 1 when the document
-// d holds the word, else 0.
-func (m matcher) termFlags(b *sql.Builder) {
-	for i, term := range m.q.Terms {
+// longTerms lists the terms the index can look up.
+func (m matcher) longTerms() []int {
+	var out []int
+	for i := range m.q.Terms {
+		if m.q.long(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// inTicketTexts is the predicate "term i is in a text of the ticket of
+// s" (a correlated EXISTS, which the database may run as a semi-join).
+func (m matcher) inTicketTexts(i int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) { m.inTexts(b, s, i, false) }))
+	}
+}
+
+// inCustomerTexts is the predicate "term i is in a text of the customer
+// of the ticket of s".
+func (m matcher) inCustomerTexts(i int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) { m.inTexts(b, s, i, true) }))
+	}
+}
+
+// foundAll is the predicate "every term i for which which(i) holds is in
+// a text of the ticket of s or of its customer".
+func (m matcher) foundAll(which func(i int) bool) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		for i := range m.q.Terms {
+			if which(i) {
+				s.Where(sql.P(func(b *sql.Builder) { m.found(b, s, i) }))
+			}
+		}
+	}
+}
+
+// found writes "term i is in a text of the ticket of s or of its
+// customer", checked on the texts of that ticket and customer. The two
+// keys are tested in one EXISTS joined by OR, which the database runs for
+// each ticket it considers by the two key indexes; as two EXISTS it could
+// turn each into a hashed set of every document holding the word.
+func (m matcher) found(b *sql.Builder, s *sql.Selector, i int) {
+	b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE (d.ticket_id = ").WriteString(s.C("id"))
+	m.noteFilter(b)
+	b.WriteString(" OR d.customer_id = ").WriteString(s.C("customer_id")).WriteString(") AND ")
+	m.check(b, docColumn, i)
+	b.WriteString(")")
+}
+
+// inTexts writes "term i is in a text of the ticket of s" (or of its
+// customer), looked up in the index.
+func (m matcher) inTexts(b *sql.Builder, s *sql.Selector, i int, ofCustomer bool) {
+	if ofCustomer {
+		b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("customer_id"))
+	} else {
+		b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE d.ticket_id = ").WriteString(s.C("id"))
+		m.noteFilter(b)
+	}
+	b.WriteString(" AND ")
+	m.match(b, docColumn, i)
+	b.WriteString(")")
+}
+
+// termFlags writes one column per listed term, t0, t1, …: 1 when the
+// document d holds the word, else 0.
+func (m matcher) termFlags(b *sql.Builder, terms []int) {
+	for _, i := range terms {
 		b.WriteString(", CASE WHEN ")
-		m.match(b, "d", term)
+		m.match(b, docColumn, i)
 		b.WriteString(" THEN 1 ELSE 0 END AS t" + strconv.Itoa(i))
 	}
 }
 
-// matchAny writes " AND (<d holds a word>)".
-func (m matcher) matchAny(b *sql.Builder) {
+// matchAny writes " AND (<d holds a listed term>)".
+func (m matcher) matchAny(b *sql.Builder, terms []int) {
 	b.WriteString(" AND (")
-	for i, term := range m.q.Terms {
-		if i > 0 {
+	for n, i := range terms {
+		if n > 0 {
 			b.WriteString(" OR ")
 		}
-		m.match(b, "d", term)
+		m.match(b, docColumn, i)
 	}
 	b.WriteString(")")
 }
 
-// havingAll keeps the groups of alias in which every word was found.
-func (m matcher) havingAll(b *sql.Builder, alias string) {
+// havingAll keeps the groups of alias in which every listed term was
+// found.
+func (m matcher) havingAll(b *sql.Builder, alias string, terms []int) {
 	b.WriteString(" HAVING ")
-	for i := range m.q.Terms {
-		if i > 0 {
+	for n, i := range terms {
+		if n > 0 {
 			b.WriteString(" AND ")
 		}
 		b.WriteString("MAX(" + alias + ".t" + strconv.Itoa(i) + ") = 1")
 	}
 }
 
-// rankTickets joins to the tickets query (selector s) the rank of every
-// ticket holding all the words in one text, computed in one grouped
-// statement over the documents the index finds, and returns the rank of
-// the ticket of s: 0 for the ticket the number names, else the best rank
-// of a text of its own or of its customer's, else rankSpread.
-func (m matcher) rankTickets(s *sql.Selector) sql.Querier {
+// rankTickets joins to the tickets query (selector s) the rank of each of
+// the tickets ids that holds all the words in one text, computed in one
+// grouped statement over their documents (and their customers'), and
+// returns the rank of the ticket of s: 0 for the ticket the number names,
+// else the best rank of a text of its own or of its customer's, else
+// rankSpread.
+func (m matcher) rankTickets(s *sql.Selector, ids []gid.ID) sql.Querier {
 	ranks := sql.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
 		b.WriteString("(SELECT r.ticket_id, MIN(r.rank) AS rank FROM (SELECT d.ticket_id AS ticket_id, ")
 		rankCase(b, ticketRanks)
-		b.WriteString(" AS rank FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+		b.WriteString(" AS rank FROM search_documents d WHERE d.ticket_id IN (")
+		writeIDs(b, ids)
+		b.WriteString(")")
 		m.noteFilter(b)
-		m.matchAll(b)
+		m.checkAll(b)
 		b.WriteString(" UNION ALL SELECT c.id AS ticket_id, ")
 		rankCase(b, ticketRanks)
-		b.WriteString(" AS rank FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE d.customer_id IS NOT NULL")
-		m.matchAll(b)
+		b.WriteString(" AS rank FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE c.id IN (")
+		writeIDs(b, ids)
+		b.WriteString(")")
+		m.checkAll(b)
 		b.WriteString(") r GROUP BY r.ticket_id) g")
 	})).As("search_ranks")
 	s.LeftJoin(ranks).On(s.C("id"), ranks.C("ticket_id"))
@@ -138,17 +228,35 @@ func (m matcher) rankTickets(s *sql.Selector) sql.Querier {
 	})
 }
 
+func writeIDs(b *sql.Builder, ids []gid.ID) {
+	for i, id := range ids {
+		if i > 0 {
+			b.Comma()
+		}
+		b.Arg(string(id))
+	}
+}
+
 // customerMatch restricts a customers query to those in which every word
-// is found, in one grouped statement as ticketMatch.
+// is found, in one grouped statement as ticketMatch; words too short for
+// the index are looked for in the texts of the customers found.
 func (m matcher) customerMatch(s *sql.Selector) {
+	long := m.longTerms()
 	s.Where(sql.P(func(b *sql.Builder) {
 		b.WriteString(s.C("id")).WriteString(" IN (SELECT f.customer_id FROM (SELECT d.customer_id AS customer_id")
-		m.termFlags(b)
+		m.termFlags(b, long)
 		b.WriteString(" FROM search_documents d WHERE d.customer_id IS NOT NULL")
-		m.matchAny(b)
+		m.matchAny(b, long)
 		b.WriteString(") f GROUP BY f.customer_id")
-		m.havingAll(b, "f")
+		m.havingAll(b, "f", long)
 		b.WriteString(")")
+		for i := range m.q.Terms {
+			if !m.q.long(i) {
+				b.WriteString(" AND EXISTS (SELECT 1 FROM search_documents d WHERE d.customer_id = ").WriteString(s.C("id")).WriteString(" AND ")
+				m.check(b, docColumn, i)
+				b.WriteString(")")
+			}
+		}
 	}))
 }
 
@@ -171,9 +279,18 @@ func (m matcher) rankCustomers(s *sql.Selector) sql.Querier {
 
 // matchAll writes " AND <d holds term>" for every word.
 func (m matcher) matchAll(b *sql.Builder) {
-	for _, term := range m.q.Terms {
+	for i := range m.q.Terms {
 		b.WriteString(" AND ")
-		m.match(b, "d", term)
+		m.match(b, docColumn, i)
+	}
+}
+
+// checkAll writes " AND <d holds term>" for every word, checked on the
+// document (see check).
+func (m matcher) checkAll(b *sql.Builder) {
+	for i := range m.q.Terms {
+		b.WriteString(" AND ")
+		m.check(b, docColumn, i)
 	}
 }
 
@@ -185,18 +302,39 @@ func (m matcher) noteFilter(b *sql.Builder) {
 	}
 }
 
-// match writes "the document under alias holds term". On PostgreSQL the
-// folded text is compared with LIKE, which the pg_trgm GIN index serves;
-// on SQLite the FTS5 trigram table answers the same LIKE from its index.
-// Terms never contain LIKE's wildcards (Parse splits on them).
-func (m matcher) match(b *sql.Builder, alias, term string) {
-	pattern := "%" + term + "%"
-	if m.dialect == dialect.Postgres {
-		b.WriteString(alias + ".folded LIKE '%' || unaccent(").Arg(term).WriteString("::text) || '%'")
+// match writes "the document whose columns are column holds term i",
+// answered from the index. On PostgreSQL the folded text is compared with
+// LIKE, which the pg_trgm GIN index serves; on SQLite the FTS5 trigram
+// table answers the same LIKE from its index. Patterns never contain
+// LIKE's wildcards but at their ends (Parse splits words on them). A word
+// too short for either index is checked instead (see check).
+func (m matcher) match(b *sql.Builder, column func(string) string, i int) {
+	if !m.q.long(i) {
+		m.check(b, column, i)
 		return
 	}
-	b.WriteString(alias + ".id IN (SELECT rowid FROM search_documents_fts WHERE folded LIKE ").Arg(pattern).WriteString(")")
+	if m.dialect == dialect.Postgres {
+		b.WriteString(column("folded") + " LIKE ").Arg(m.patterns[i])
+		return
+	}
+	b.WriteString(column("id") + " IN (SELECT rowid FROM search_documents_fts WHERE folded LIKE ").Arg(m.patterns[i]).WriteString(")")
 }
+
+// check writes "the document holds term i" as a plain substring test
+// that no index serves: for the documents of given tickets or customers,
+// which the database then reads by their keys rather than combining
+// them with the (possibly huge) index entries of a common word.
+func (m matcher) check(b *sql.Builder, column func(string) string, i int) {
+	fn := "instr"
+	if m.dialect == dialect.Postgres {
+		fn = "strpos"
+	}
+	stored := m.patterns[i][1 : len(m.patterns[i])-1]
+	b.WriteString(fn + "(" + column("folded") + ", ").Arg(stored).WriteString(") > 0")
+}
+
+// docColumn names a column of the document under alias d.
+func docColumn(name string) string { return "d." + name }
 
 // rankCase writes the rank of a document by its field. Fields and ranks
 // are constants of this package, written as SQL literals.

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"helpdesk/ent"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/predicate"
+	"helpdesk/ent/searchdocument"
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
@@ -24,6 +29,8 @@ import (
 type Service struct {
 	Client  *ent.Client
 	Dialect string
+	// MaxCount replaces DefaultMaxCount when positive.
+	MaxCount int
 }
 
 // Page is a Relay page request. Without First and Last it is the first
@@ -36,10 +43,19 @@ type Page struct {
 // DefaultPageSize is the size of a page that asks for none.
 const DefaultPageSize = 50
 
-// Tickets is the page of tickets matching where and the search text. With
-// orderBy the tickets come in that order, paged as the plain list is;
-// without it, by relevance (see ticketRanks), and each cursor carries the
-// rank of its ticket.
+// DefaultMaxCount is how many tickets a search reads at most: the most
+// recent DefaultMaxCount tickets that match (after where and the read
+// scope) are ranked and paged. A search that finds more reports a
+// totalCount of DefaultMaxCount+1, which a client shows as "more than
+// DefaultMaxCount"; narrowing the search (more words, where) brings older
+// tickets back into reach. Up to DefaultMaxCount, totalCount is exact.
+const DefaultMaxCount = 1000
+
+// Tickets is the page of tickets matching where and the search text,
+// among the most recent DefaultMaxCount (see there). With orderBy the tickets
+// come in that order, paged as the plain list is; without it, by
+// relevance (see ticketRanks), and each cursor carries the rank of its
+// ticket.
 func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy []*ent.TicketOrder, where *ent.TicketWhereInput) (*ent.TicketConnection, error) {
 	m, err := s.matcher(ctx, text)
 	if err != nil {
@@ -49,27 +65,36 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	if err != nil {
 		return nil, err
 	}
-	q = q.Where(m.ticketMatch)
-	if len(orderBy) > 0 {
-		return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
-	}
-	total, err := q.Clone().Count(ctx)
+	limit := s.maxCount()
+	found, err := m.candidates(ctx, s.Client, q, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("counting found tickets: %w", err)
+		return nil, fmt.Errorf("searching tickets: %w", err)
+	}
+	total := len(found)
+	found = found[:min(len(found), limit)]
+	q = s.Client.Ticket.Query().Where(ticket.IDIn(found...))
+	if len(orderBy) > 0 {
+		conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
+		if err == nil && conn.TotalCount > 0 {
+			conn.TotalCount = total
+		}
+		return conn, err
 	}
 	w, err := window(page)
 	if err != nil {
 		return nil, err
 	}
 	var rows []rankedRow
-	err = q.Order(func(s *sql.Selector) {
-		rank := m.rankTickets(s)
-		w.bound(s, rank)
-		w.order(s, rank)
-	}).
-		Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("searching tickets: %w", err)
+	if len(found) > 0 {
+		err = q.Order(func(s *sql.Selector) {
+			rank := m.rankTickets(s, found)
+			w.bound(s, rank)
+			w.order(s, rank)
+		}).
+			Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
+		if err != nil {
+			return nil, fmt.Errorf("ranking found tickets: %w", err)
+		}
 	}
 	rows, info := w.cut(rows)
 	nodes, err := s.Client.Ticket.Query().Where(ticket.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
@@ -87,6 +112,91 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	return conn, nil
 }
 
+// maxCount is how many tickets a search reads at most.
+func (s *Service) maxCount() int {
+	if s.MaxCount > 0 {
+		return s.MaxCount
+	}
+	return DefaultMaxCount
+}
+
+// candidates returns the ids of the most recent n tickets of q that
+// match, newest first. Separate statements, each newest first up to n,
+// read the tickets holding every word in texts of their own, then for
+// each word the tickets whose customer holds it and which hold the other
+// words anywhere, and (a lone number) the ticket of that number; the
+// union is every match. A ticket's own texts are semi-joins the database
+// runs either way: walking the newest tickets until n are found when the
+// words are common, or reading a rare word's few documents from the
+// trigram index. The customers holding a word are read first from their
+// own trigram index; only when more than maxCustomers do the tickets'
+// customers' texts get checked one by one, newest first.
+func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]gid.ID, error) {
+	var reads []*ent.TicketQuery
+	if long := m.longTerms(); len(long) > 0 {
+		own := q.Clone().Where(m.foundAll(func(i int) bool { return !m.q.long(i) }))
+		for _, k := range long {
+			own.Where(m.inTicketTexts(k))
+		}
+		reads = append(reads, own)
+		for _, k := range long {
+			customers, err := m.customersHolding(ctx, client, k)
+			if err != nil {
+				return nil, err
+			}
+			others := m.foundAll(func(i int) bool { return i != k })
+			switch {
+			case len(customers) > maxCustomers:
+				reads = append(reads, q.Clone().Where(m.inCustomerTexts(k), others))
+			case len(customers) > 0:
+				reads = append(reads, q.Clone().Where(ticket.CustomerIDIn(customers...), others))
+			}
+		}
+	}
+	if m.q.Number > 0 {
+		reads = append(reads, q.Clone().Where(ticket.Number(m.q.Number)))
+	}
+	var found []gid.ID
+	for _, r := range reads {
+		ids, err := r.Order(ent.Desc(ticket.FieldID)).Limit(n).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, ids...)
+	}
+	slices.SortFunc(found, func(a, b gid.ID) int { return strings.Compare(string(b), string(a)) })
+	found = slices.Compact(found)
+	return found[:min(len(found), n)], nil
+}
+
+// maxCustomers is how many customers holding a word a search lists to
+// find their tickets; beyond, it checks the customers of the newest
+// tickets instead.
+const maxCustomers = 5000
+
+// customersHolding lists the customers with a text holding term i, up to
+// maxCustomers+1. It reads the index as the system: the customers serve
+// only to find tickets, whose query keeps the viewer's read scope.
+func (m matcher) customersHolding(ctx context.Context, client *ent.Client, i int) ([]gid.ID, error) {
+	found, err := client.SearchDocument.Query().
+		Where(func(s *sql.Selector) {
+			s.Where(sql.P(func(b *sql.Builder) {
+				b.WriteString(s.C(searchdocument.FieldCustomerID) + " IS NOT NULL AND ")
+				m.match(b, s.C, i)
+			}))
+		}).
+		Unique(true).Limit(maxCustomers + 1).
+		Select(searchdocument.FieldCustomerID).Strings(auth.WithViewer(ctx, auth.System))
+	if err != nil {
+		return nil, fmt.Errorf("listing the customers holding a word: %w", err)
+	}
+	ids := make([]gid.ID, len(found))
+	for i, id := range found {
+		ids[i] = gid.ID(id)
+	}
+	return ids, nil
+}
+
 // Customers is Tickets for customers.
 func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
 	m, err := s.matcher(ctx, text)
@@ -96,6 +206,9 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 	q, err := where.Filter(s.Client.Customer.Query())
 	if err != nil {
 		return nil, err
+	}
+	if !m.q.indexed() {
+		return nil, apperr.Invalid("search", "must contain a word of at least %d characters", MinWordLength)
 	}
 	q = q.Where(m.customerMatch)
 	if len(orderBy) > 0 {
@@ -152,7 +265,50 @@ func (s *Service) matcher(ctx context.Context, text string) (matcher, error) {
 		return matcher{}, err
 	}
 	v, ok := auth.ViewerFrom(ctx)
-	return matcher{dialect: s.Dialect, q: q, notes: ok && authz.MayReadInternalNotes(v)}, nil
+	m := matcher{dialect: s.Dialect, q: q, notes: ok && authz.MayReadInternalNotes(v)}
+	for _, term := range q.Terms {
+		stored, err := s.storedForm(ctx, term)
+		if err != nil {
+			return matcher{}, err
+		}
+		m.patterns = append(m.patterns, "%"+stored+"%")
+	}
+	return m, nil
+}
+
+// storedForm is a folded word as the index stores it. PostgreSQL passes
+// the stored texts through unaccent as well (a trigger); unaccent leaves
+// ASCII alone, so only other words are asked of it — once per search, so
+// that the matching statements compare with a constant.
+func (s *Service) storedForm(ctx context.Context, term string) (string, error) {
+	if s.Dialect != dialect.Postgres || isASCII(term) {
+		return term, nil
+	}
+	rows, err := s.Client.QueryContext(ctx, "SELECT unaccent($1::text)", term)
+	if err != nil {
+		return "", fmt.Errorf("folding a search word: %w", err)
+	}
+	defer rows.Close()
+	var out string
+	if rows.Next() {
+		err = rows.Scan(&out)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return "", fmt.Errorf("folding a search word: %w", err)
+	}
+	return out, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // rankedRow is a found row and its rank.

@@ -30,6 +30,12 @@ const MaxQueryLength = 200
 // maxTerms bounds the words of one search; each is one index lookup.
 const maxTerms = 8
 
+// MinWordLength is the length, in characters, of the shortest word the
+// index can look up: trigram indexes hold pieces of three characters. A
+// shorter word is only checked on the tickets that the longer words of
+// the same search find, or names a ticket by its number.
+const MinWordLength = 3
+
 // Query is a parsed search: the words to find, folded as the index is.
 type Query struct {
 	// Terms must each be found in a ticket (or customer); folded with
@@ -40,8 +46,24 @@ type Query struct {
 	Number int
 }
 
+// long reports whether the i-th term is long enough for the index.
+func (q Query) long(i int) bool {
+	return utf8.RuneCountInString(q.Terms[i]) >= MinWordLength
+}
+
+// indexed reports whether some term is long enough for the index.
+func (q Query) indexed() bool {
+	for i := range q.Terms {
+		if q.long(i) {
+			return true
+		}
+	}
+	return false
+}
+
 // Parse reads a search text. Blank text, text longer than
-// MaxQueryLength and text with more than maxTerms words are
+// MaxQueryLength, text with more than maxTerms words and text whose words
+// are all shorter than MinWordLength (unless it is a ticket number) are
 // BAD_USER_INPUT on the field named by arg.
 func Parse(arg, text string) (Query, error) {
 	if !utf8.ValidString(text) {
@@ -71,6 +93,9 @@ func Parse(arg, text string) (Query, error) {
 	}
 	if len(q.Terms) > maxTerms {
 		return Query{}, apperr.Invalid(arg, "must contain at most %d words", maxTerms)
+	}
+	if q.Number == 0 && !q.indexed() {
+		return Query{}, apperr.Invalid(arg, "must contain a word of at least %d characters or a ticket number", MinWordLength)
 	}
 	return q, nil
 }

@@ -38,6 +38,8 @@ func TestParse(t *testing.T) {
 		{"50%_off", []string{"50", "off"}, 0},
 		{"nai nai", []string{"nai"}, 0},
 		{"+84", []string{"+84"}, 0},
+		{"#7", []string{"7"}, 7},
+		{"le van duc", []string{"le", "van", "duc"}, 0},
 	} {
 		q, err := Parse("search", c.in)
 		if err != nil {
@@ -47,7 +49,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %+v, want terms %q number %d", c.in, q, c.terms, c.number)
 		}
 	}
-	for _, bad := range []string{"", "   ", "%%", "#", "a b c d e f g h i", string(make([]rune, MaxQueryLength+1)), "\xff"} {
+	for _, bad := range []string{"", "   ", "%%", "#", "a b c d e f g h i", "xe", "le do", "7 ab", string(make([]rune, MaxQueryLength+1)), "\xff"} {
 		_, err := Parse("search", bad)
 		var ae *apperr.Error
 		if !errors.As(err, &ae) || ae.Code != apperr.CodeBadUserInput || ae.Field != "search" {

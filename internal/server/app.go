@@ -51,6 +51,9 @@ type Options struct {
 	Limits graph.Limits
 	// HTTP configures the HTTP side; zero fields take DefaultConfig's.
 	HTTP Config
+	// SearchMaxCount bounds how many tickets a search reads (see
+	// search.DefaultMaxCount, used when it is 0).
+	SearchMaxCount int
 	// Now is the clock every service reads; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -261,7 +264,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	pipeline.Jobs = a.Jobs
-	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect}
+	searcher := &search.Service{Client: db.Client, Dialect: db.Dialect, MaxCount: opts.SearchMaxCount}
 	exports := &export.Service{Client: db.Client, Authz: enforcer, Search: searcher}
 	httpCfg := opts.HTTP
 	httpCfg.Tracer = tracer
@@ -277,7 +280,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		Presence:  &presence.Service{Client: db.Client, Hub: a.Presence},
 		Notify:    &notify.Service{Client: db.Client, Now: now},
 		SLA:       a.SLA,
-		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer, Now: now},
+		Stats:     &stats.Service{Client: db.Client, Dialect: db.Dialect, Authz: enforcer},
 		Metrics:   m,
 		Search:    searcher,
 		Routing:   &routing.Service{Client: db.Client, Now: now, Authz: enforcer},

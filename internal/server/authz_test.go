@@ -41,13 +41,18 @@ func newOrg(t *testing.T, dial string) *org {
 	return newOrgOn(t, testdb.Open(t, dial))
 }
 
-// newOrgOn is newOrg on a given database.
-func newOrgOn(t *testing.T, db *store.DB) *org {
+// newOrgOn is newOrg on a given database; options may change the
+// server's options.
+func newOrgOn(t *testing.T, db *store.DB, options ...func(*server.Options)) *org {
 	t.Helper()
 	ctx := sys()
 	// The consistency check reads every edge of every ticket in one query,
 	// far more than the default complexity limit lets a client ask for.
-	app, err := server.NewApp(ctx, db, server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost, Limits: graph.Limits{MaxComplexity: 1 << 20}})
+	opts := server.Options{TokenKey: testTokenKey, PasswordCost: testPasswordCost, Limits: graph.Limits{MaxComplexity: 1 << 20}}
+	for _, o := range options {
+		o(&opts)
+	}
+	app, err := server.NewApp(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

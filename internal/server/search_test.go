@@ -10,6 +10,7 @@ import (
 	"helpdesk/internal/gid"
 	"helpdesk/internal/gqltest"
 	"helpdesk/internal/search"
+	"helpdesk/internal/server"
 	"helpdesk/internal/testdb"
 	"helpdesk/internal/ticketing"
 )
@@ -24,9 +25,9 @@ type searchWorld struct {
 	thaiNumber          int
 }
 
-func newSearchWorld(t *testing.T, dial string) *searchWorld {
+func newSearchWorld(t *testing.T, dial string, options ...func(*server.Options)) *searchWorld {
 	t.Helper()
-	o := newOrg(t, dial)
+	o := newOrgOn(t, testdb.Open(t, dial), options...)
 	w := &searchWorld{org: o}
 	phone := "090 123 4567"
 	duc, err := o.app.Directory.CreateCustomer(sys(), directory.CreateCustomerInput{Name: "Nguyễn Văn Đức", Email: ptr("duc@example.vn"), Phone: &phone})
@@ -240,5 +241,89 @@ func TestSearchIndexFollowsChanges(t *testing.T) {
 		wantIDs(t, "backfilled title and customer", findTickets(t, admin, map[string]any{"s": "khieu nai"}), w.refund)
 		wantIDs(t, "backfilled note", findTickets(t, admin, map[string]any{"s": "gian lan"}), w.fraud)
 		wantIDs(t, "backfilled customer", findTickets(t, admin, map[string]any{"s": "bich"}), w.refund, w.thai)
+	})
+}
+
+// TestSearchCountsUpToItsLimit: a search reads the most recent matches up
+// to the server's limit; finding more, it ranks and pages those and
+// reports one more than the limit as totalCount, with orderBy too, while
+// a narrower search is counted exactly.
+func TestSearchCountsUpToItsLimit(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newSearchWorld(t, dial, func(o *server.Options) { o.SearchMaxCount = 2 })
+		admin := w.clients["admin"]
+		high := schematype.PriorityHigh
+		older := w.createTicket(t, ticketing.CreateTicketInput{Title: "Máy in kẹt giấy", CustomerID: &w.somchai, TeamID: ptr(w.teams["B"]), Priority: &high})
+		middle := w.createTicket(t, ticketing.CreateTicketInput{Title: "Máy in hết mực", CustomerID: &w.somchai, TeamID: ptr(w.teams["B"])})
+		newest := w.createTicket(t, ticketing.CreateTicketInput{Title: "Máy in báo lỗi", CustomerID: &w.somchai, TeamID: ptr(w.teams["B"])})
+
+		// "may in" is in four tickets: the printer jam's public reply and
+		// the three titles. The two newest are ranked (titles, newest id
+		// last on equal rank); the count says "more than 2".
+		capped := findTickets(t, admin, map[string]any{"s": "may in"})
+		wantIDs(t, "capped", capped, middle, newest)
+		if capped.TotalCount != 3 || capped.PageInfo.HasNextPage {
+			t.Fatalf("capped: total %d, hasNextPage %v, want 3 and false", capped.TotalCount, capped.PageInfo.HasNextPage)
+		}
+		ordered := findTickets(t, admin, map[string]any{"s": "may in", "o": []any{map[string]any{"field": "NUMBER", "direction": "ASC"}}})
+		wantIDs(t, "capped, by number", ordered, middle, newest)
+		if ordered.TotalCount != 3 {
+			t.Fatalf("capped, by number: total %d, want 3", ordered.TotalCount)
+		}
+		// Within the limit the count is exact, old tickets included.
+		exact := findTickets(t, admin, map[string]any{"s": "may in", "w": map[string]any{"priority": "HIGH"}})
+		wantIDs(t, "narrowed by where", exact, older)
+		if exact.TotalCount != 1 {
+			t.Fatalf("narrowed by where: total %d, want 1", exact.TotalCount)
+		}
+		both := findTickets(t, admin, map[string]any{"s": "may in kiem tra"})
+		wantIDs(t, "narrowed by words", both, w.fraud)
+		if both.TotalCount != 1 {
+			t.Fatalf("narrowed by words: total %d, want 1", both.TotalCount)
+		}
+		// The read scope applies before the limit: agentA sees only the
+		// printer jam (team A), exactly.
+		scoped := findTickets(t, w.clients["agentA"], map[string]any{"s": "may in"})
+		wantIDs(t, "scoped", scoped, w.fraud)
+		if scoped.TotalCount != 1 {
+			t.Fatalf("scoped: total %d, want 1", scoped.TotalCount)
+		}
+	})
+}
+
+// TestSearchShortWords: words under three characters cannot be looked up
+// in the trigram index. Alone they are refused (BAD_USER_INPUT naming
+// search) unless they are a ticket number, which finds that ticket only;
+// beside a longer word they are looked for in every text of the tickets
+// the longer word finds, their customers' included.
+func TestSearchShortWords(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newSearchWorld(t, dial)
+		admin := w.clients["admin"]
+		for _, q := range []string{"xe", "bi vo", "#"} {
+			if e := admin.MustFail(t, "BAD_USER_INPUT", searchTickets, map[string]any{"s": q}); e.Field() != "search" {
+				t.Fatalf("tickets(search: %q) names %q", q, e.Field())
+			}
+		}
+		if e := admin.MustFail(t, "BAD_USER_INPUT", `{ customers(search: "7") { totalCount } }`, nil); e.Field() != "search" {
+			t.Fatalf("customers(search: a short number) names %q", e.Field())
+		}
+		byNumber := findTickets(t, admin, map[string]any{"s": strconv.Itoa(w.thaiNumber)})
+		wantIDs(t, "a short number", byNumber, w.thai)
+		if byNumber.TotalCount != 1 {
+			t.Fatalf("a short number: total %d", byNumber.TotalCount)
+		}
+		wantIDs(t, "short word in the same title", findTickets(t, admin, map[string]any{"s": "dien thoai bi"}), w.phone)
+		wantIDs(t, "short word nowhere", findTickets(t, admin, map[string]any{"s": "dien thoai xe"}))
+		// "vn" is only in the customer's email, "printer" only in the title.
+		wantIDs(t, "short word in the customer's texts", findTickets(t, admin, map[string]any{"s": "printer vn"}), w.fraud)
+		wantIDs(t, "short word not in the customer's texts", findTickets(t, admin, map[string]any{"s": "printer th"}))
+		var customers struct{ Customers struct{ TotalCount int } }
+		admin.Must(t, `{ customers(search: "duc vn") { totalCount } }`, nil, &customers)
+		if customers.Customers.TotalCount != 1 {
+			t.Fatalf("customers(search: \"duc vn\") = %d", customers.Customers.TotalCount)
+		}
 	})
 }

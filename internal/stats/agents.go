@@ -164,7 +164,7 @@ func (s *Service) agentQuery(d sqlDialect, where []string) string {
 			"FROM ticket_events e, jsonb_array_elements(e.changes) c WHERE e.created_at >= " + from + " AND e.created_at < " + to
 	}
 	col := func(c string) string { return "t." + c }
-	sla := slaOutcomeSQL(d, col, d.nowLiteral(s.Now()))
+	sla := slaOutcomeSQL(col)
 	q := "WITH st_changes AS (" + changes + "), " +
 		"st_received AS (SELECT tv AS agent_id, COUNT(DISTINCT ticket_id) AS n FROM st_changes WHERE field = 'assignee' AND tv IS NOT NULL GROUP BY tv), " +
 		"st_resolved AS (SELECT c.actor_id AS agent_id, COUNT(*) AS n, AVG(t.working_seconds) AS handle, " +

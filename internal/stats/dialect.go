@@ -2,7 +2,6 @@ package stats
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,11 +14,6 @@ import (
 type sqlDialect interface {
 	// seconds is the number of seconds from b to a (DOUBLE PRECISION).
 	seconds(a, b string) string
-	// instant is a time column in a form that compares with now.
-	instant(col string) string
-	// nowLiteral is the clock's time as an SQL literal comparable with
-	// instant.
-	nowLiteral(t time.Time) string
 	// localPeriod is the local start ("YYYY-MM-DD hh:mm:ss") of the
 	// period of unit in loc holding the time in col; NULL when col is.
 	localPeriod(col string, unit TimeUnit, loc *time.Location) entsql.Querier
@@ -39,12 +33,6 @@ type postgres struct{}
 
 func (postgres) seconds(a, b string) string {
 	return fmt.Sprintf("CAST(EXTRACT(EPOCH FROM (%s - %s)) AS DOUBLE PRECISION)", a, b)
-}
-
-func (postgres) instant(col string) string { return col }
-
-func (postgres) nowLiteral(t time.Time) string {
-	return "CAST('" + t.UTC().Format(time.RFC3339Nano) + "' AS TIMESTAMPTZ)"
 }
 
 func (postgres) localPeriod(col string, unit TimeUnit, loc *time.Location) entsql.Querier {
@@ -79,12 +67,6 @@ func (*sqlite) epoch(col string) string {
 
 func (d *sqlite) seconds(a, b string) string {
 	return fmt.Sprintf("CAST(%s - %s AS REAL)", d.epoch(a), d.epoch(b))
-}
-
-func (d *sqlite) instant(col string) string { return d.epoch(col) }
-
-func (*sqlite) nowLiteral(t time.Time) string {
-	return strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 6, 64)
 }
 
 func (d *sqlite) localPeriod(col string, unit TimeUnit, loc *time.Location) entsql.Querier {

@@ -83,7 +83,6 @@ func (s *Service) build(v auth.Viewer, req Request) (*statement, error) {
 		keyCols = append(keyCols, "kt")
 		sel.AppendSelectExprAs(d.localPeriod(col, b.Unit, req.Location), "kt")
 	}
-	now := s.Now()
 	open := []string{}
 	for _, st := range []ticket.Status{ticket.StatusUNASSIGNED, ticket.StatusOPEN, ticket.StatusIN_PROGRESS, ticket.StatusWAITING} {
 		open = append(open, "'"+string(st)+"'")
@@ -94,7 +93,7 @@ func (s *Service) build(v auth.Viewer, req Request) (*statement, error) {
 	sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %[1]s IS NOT NULL THEN %[2]s END", c(ticket.FieldResolvedAt), d.seconds(c(ticket.FieldResolvedAt), c(ticket.FieldCreatedAt)))), "res")
 	sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWorkingSeconds)), "working")
 	sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWaitingSeconds)), "waiting")
-	sel.AppendSelectExprAs(entsql.Raw(slaOutcomeSQL(d, c, d.nowLiteral(now))), "sla")
+	sel.AppendSelectExprAs(entsql.Raw(slaOutcomeSQL(c)), "sla")
 
 	if req.Where != nil {
 		p, err := req.Where.P()
@@ -146,22 +145,16 @@ func categoryKeyLevel(level int) string {
 }
 
 // slaOutcomeSQL is a ticket's SLA outcome: 1 met, 2 breached, 0
-// pending, NULL when it has no SLA target (or was cancelled). It reads the
-// due times the SLA engine sets against the times the targets were
-// reached; a target not reached by now (an SQL expression) and overdue is
-// breached. This is the one place that decides an outcome: when tickets
-// carry the SLA engine's own state, this expression reads it instead.
-func slaOutcomeSQL(d sqlDialect, c func(string) string, now string) string {
-	frDue, fr := c(ticket.FieldFirstResponseDueAt), c(ticket.FieldFirstRespondedAt)
-	resDue, res := c(ticket.FieldResolutionDueAt), c(ticket.FieldResolvedAt)
-	late := func(reached, due string) string {
-		return fmt.Sprintf("(%[2]s IS NOT NULL AND CASE WHEN %[1]s IS NOT NULL THEN %[3]s ELSE %[5]s END > %[4]s)",
-			reached, due, d.instant(reached), d.instant(due), now)
-	}
-	return fmt.Sprintf("CASE WHEN %[1]s IS NULL AND %[2]s IS NULL THEN NULL WHEN %[3]s = '%[4]s' THEN NULL "+
-		"WHEN %[5]s OR %[6]s THEN 2 "+
-		"WHEN (%[1]s IS NULL OR %[7]s IS NOT NULL) AND (%[2]s IS NULL OR %[8]s IS NOT NULL) THEN 1 ELSE 0 END",
-		frDue, resDue, c(ticket.FieldStatus), ticket.StatusCANCELLED, late(fr, frDue), late(res, resDue), fr, res)
+// pending, NULL when it has no SLA clock (or was cancelled). It reads the
+// state the SLA engine keeps on the ticket (tickets.sla_state, the
+// summary of its clocks, see sla.Summarize): BREACHED once any clock
+// breached, MET when its clocks were met, pending while a clock runs or
+// is paused. This is the one place that turns that state into an outcome.
+func slaOutcomeSQL(c func(string) string) string {
+	return fmt.Sprintf("CASE WHEN %[1]s = '%[2]s' THEN NULL WHEN %[3]s = '%[4]s' THEN 2 WHEN %[3]s = '%[5]s' THEN 1 "+
+		"WHEN %[3]s IN ('%[6]s', '%[7]s', '%[8]s') THEN 0 END",
+		c(ticket.FieldStatus), ticket.StatusCANCELLED, c(ticket.FieldSLAState),
+		ticket.SLAStateBREACHED, ticket.SLAStateMET, ticket.SLAStateON_TRACK, ticket.SLAStateAT_RISK, ticket.SLAStatePAUSED)
 }
 
 // measures are the aggregate columns of every bucket, read in this order

@@ -109,10 +109,10 @@ type Total struct {
 	Average *float64
 }
 
-// SLA counts the tickets under an SLA by outcome. A ticket breached when
-// a target (first response, resolution) was missed or is overdue; it met
-// its SLA when every target it has was reached in time; otherwise it is
-// pending.
+// SLA counts the tickets under an SLA by the state the SLA engine keeps
+// for them (tickets.sla_state): breached once any of their clocks
+// breached, met when their clocks were met, pending while one runs or is
+// paused. Tickets without a clock and cancelled tickets are not counted.
 type SLA struct {
 	Met      int
 	Breached int
@@ -137,8 +137,6 @@ type Service struct {
 	Client  *ent.Client
 	Dialect string
 	Authz   *authz.Enforcer
-	// Now is the clock that decides which pending SLA targets are overdue.
-	Now func() time.Time
 }
 
 // Tickets groups the tickets the viewer in ctx may read that match

@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"helpdesk/ent"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/ticket"
+	"helpdesk/internal/apperr"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
@@ -23,9 +25,6 @@ type fixture struct {
 	billing, refunds, card, tech gid.ID
 	tagX, tagY                   gid.ID
 }
-
-// now is the fixture's clock: t5's first response is overdue, t6's not yet.
-var now = time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
 
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -45,7 +44,7 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 		t.Fatal(err)
 	}
 	en.InstallScopes(c)
-	f := &fixture{svc: &stats.Service{Client: c, Dialect: db.Dialect, Authz: en, Now: func() time.Time { return now }}}
+	f := &fixture{svc: &stats.Service{Client: c, Dialect: db.Dialect, Authz: en}}
 	f.teamA = c.Team.Create().SetName("A").SaveX(ctx).ID
 	f.teamB = c.Team.Create().SetName("B").SaveX(ctx).ID
 	f.billing = c.Category.Create().SetName("Billing").SetLevel(1).SaveX(ctx).ID
@@ -60,28 +59,29 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 		team, cat        *gid.ID
 		status           ticket.Status
 		priority         schematype.Priority
-		firstResponse    time.Duration // after creation; 0: none
-		resolution       time.Duration // after creation; 0: none
-		frDue, resDue    time.Duration // after creation; 0: none
+		firstResponse    time.Duration   // after creation; 0: none
+		resolution       time.Duration   // after creation; 0: none
+		sla              ticket.SLAState // as the SLA engine summarised the clocks
 		working, waiting int
 		tags             []gid.ID
 	}
 	specs := []spec{
-		// t1: responded after its 30 s target: breached.
+		// t1: responded after its target: breached.
 		{created: "2026-03-01T16:30:00Z", team: &f.teamA, cat: &f.card, status: ticket.StatusRESOLVED, priority: schematype.PriorityHigh,
-			firstResponse: time.Minute, resolution: time.Hour, frDue: 30 * time.Second, working: 100, waiting: 20, tags: []gid.ID{f.tagX, f.tagY}},
-		// t2: responded within 10 minutes, no resolution target: met.
+			firstResponse: time.Minute, resolution: time.Hour, sla: ticket.SLAStateBREACHED, working: 100, waiting: 20, tags: []gid.ID{f.tagX, f.tagY}},
+		// t2: responded in time, no resolution target: met.
 		{created: "2026-03-01T17:30:00Z", team: &f.teamA, cat: &f.refunds, status: ticket.StatusOPEN, priority: schematype.PriorityHigh,
-			firstResponse: 2 * time.Minute, frDue: 10 * time.Minute, working: 50, tags: []gid.ID{f.tagX}},
+			firstResponse: 2 * time.Minute, sla: ticket.SLAStateMET, working: 50, tags: []gid.ID{f.tagX}},
+		// t3: no SLA clock.
 		{created: "2026-03-02T03:00:00Z", team: &f.teamA, cat: &f.billing, status: ticket.StatusIN_PROGRESS, priority: schematype.PriorityLow,
-			firstResponse: 3 * time.Minute, working: 30},
-		// t4: resolved after its one-hour target: breached.
+			firstResponse: 3 * time.Minute, sla: ticket.SLAStateNONE, working: 30},
+		// t4: resolved after its target: breached.
 		{created: "2026-03-02T10:00:00Z", team: &f.teamB, cat: &f.tech, status: ticket.StatusCLOSED, priority: schematype.PriorityLow,
-			firstResponse: 10 * time.Minute, resolution: 2 * time.Hour, resDue: time.Hour, working: 200, waiting: 40},
-		// t5: never answered, overdue at now: breached.
-		{created: "2026-03-02T11:00:00Z", team: &f.teamB, status: ticket.StatusUNASSIGNED, priority: schematype.PriorityMedium, frDue: time.Minute},
-		// t6: due after now: pending.
-		{created: "2026-03-02T12:00:00.5Z", cat: &f.card, status: ticket.StatusWAITING, priority: schematype.PriorityMedium, frDue: 48 * time.Hour},
+			firstResponse: 10 * time.Minute, resolution: 2 * time.Hour, sla: ticket.SLAStateBREACHED, working: 200, waiting: 40},
+		// t5: never answered, its first-response clock fired: breached.
+		{created: "2026-03-02T11:00:00Z", team: &f.teamB, status: ticket.StatusUNASSIGNED, priority: schematype.PriorityMedium, sla: ticket.SLAStateBREACHED},
+		// t6: waiting for the customer, its clock paused: pending.
+		{created: "2026-03-02T12:00:00.5Z", cat: &f.card, status: ticket.StatusWAITING, priority: schematype.PriorityMedium, sla: ticket.SLAStatePAUSED},
 	}
 	for i, s := range specs {
 		created := at(s.created)
@@ -89,18 +89,12 @@ func newFixture(t *testing.T, dial string) (context.Context, *fixture) {
 			SetStatus(s.status).SetPriority(s.priority).SetPriorityRank(1).
 			SetCreatedAt(created).SetUpdatedAt(created).
 			SetNillableTeamID(s.team).SetNillableCategoryID(s.cat).
-			SetWorkingSeconds(s.working).SetWaitingSeconds(s.waiting).AddTagIDs(s.tags...)
+			SetWorkingSeconds(s.working).SetWaitingSeconds(s.waiting).SetSLAState(s.sla).AddTagIDs(s.tags...)
 		if s.firstResponse > 0 {
 			q.SetFirstRespondedAt(created.Add(s.firstResponse))
 		}
 		if s.resolution > 0 {
 			q.SetResolvedAt(created.Add(s.resolution))
-		}
-		if s.frDue > 0 {
-			q.SetFirstResponseDueAt(created.Add(s.frDue))
-		}
-		if s.resDue > 0 {
-			q.SetResolutionDueAt(created.Add(s.resDue))
 		}
 		q.SaveX(ctx)
 	}
@@ -323,4 +317,45 @@ func TestTicketStatsRejectsBadInput(t *testing.T) {
 			t.Fatalf("request %+v accepted", req)
 		}
 	}
+}
+
+// TestTicketStatsBucketLimit: a request may produce MaxBuckets buckets;
+// one more is BAD_USER_INPUT naming groupBy, not a list cut short.
+func TestTicketStatsBucketLimit(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		ctx, f := newFixture(t, dial)
+		c := f.svc.Client
+		// The fixture's six tickets fall in six distinct hours; add
+		// tickets an hour apart, from a year later, up to MaxBuckets hours.
+		start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		add := func(from, n int) {
+			for lo := from; lo < from+n; lo += 500 {
+				var creates []*ent.TicketCreate
+				for i := lo; i < min(lo+500, from+n); i++ {
+					created := start.Add(time.Duration(i) * time.Hour)
+					creates = append(creates, c.Ticket.Create().SetNumber(100+i).SetTitle("t").SetChannel(ticket.ChannelEMAIL).
+						SetStatus(ticket.StatusOPEN).SetPriority(schematype.PriorityLow).SetPriorityRank(4).
+						SetCreatedAt(created).SetUpdatedAt(created))
+				}
+				c.Ticket.CreateBulk(creates...).SaveX(ctx)
+			}
+		}
+		add(0, stats.MaxBuckets-6)
+		hours := stats.Request{Bucket: &stats.TimeBucket{Unit: stats.Hour}}
+		bs, err := f.svc.Tickets(ctx, hours)
+		if err != nil || len(bs) != stats.MaxBuckets {
+			t.Fatalf("%d hours: %d buckets, %v; want %d", stats.MaxBuckets, len(bs), err, stats.MaxBuckets)
+		}
+		add(stats.MaxBuckets-6, 1)
+		_, err = f.svc.Tickets(ctx, hours)
+		if ae, ok := apperr.As(err); !ok || ae.Code != apperr.CodeBadUserInput || ae.Field != "groupBy" {
+			t.Fatalf("%d hours: %v, want BAD_USER_INPUT on groupBy", stats.MaxBuckets+1, err)
+		}
+		// A narrower filter brings the request back under the limit.
+		narrower := stats.Request{Bucket: hours.Bucket, Where: &ent.TicketWhereInput{CreatedAtGTE: &start}}
+		if bs, err := f.svc.Tickets(ctx, narrower); err != nil || len(bs) != stats.MaxBuckets-5 {
+			t.Fatalf("from %s: %d buckets, %v; want %d", start, len(bs), err, stats.MaxBuckets-5)
+		}
+	})
 }
