@@ -10,6 +10,7 @@ import (
 
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
 	"helpdesk/internal/ticketing"
 )
 
@@ -26,16 +27,44 @@ func (l *loader) replay(ctx context.Context, stories []*story) error {
 	}
 	// Stable: a story's steps keep their order when their times are equal.
 	slices.SortStableFunc(steps, func(a, b *step) int { return a.at.Compare(b.at) })
+	byTicket := map[gid.ID]*story{}
+	breached := func(ctx context.Context, id gid.ID) error {
+		s := byTicket[id]
+		if s == nil {
+			return nil
+		}
+		t, err := l.tickets.Client.Ticket.Get(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reading breached ticket: %w", err)
+		}
+		if t.TeamID != nil && *t.TeamID != s.team.id {
+			l.takeOver(s, l.teamByID(*t.TeamID))
+		}
+		return nil
+	}
+	ctx = l.timers.observe(ctx)
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		l.clock.Set(st.at)
+		if err := l.fireUntil(ctx, st.at, breached); err != nil {
+			return err
+		}
+		if st.at.After(l.clock.Now()) {
+			l.clock.Set(st.at)
+		}
 		if err := st.run(ctx); err != nil {
 			return fmt.Errorf("ticket %d, %s at %s: %w", st.story.n, st.what, st.at.Format(time.RFC3339), err)
 		}
+		st.done = true
+		if s := st.story; s.id != "" {
+			byTicket[s.id] = s
+		}
 	}
-	return nil
+	if err := l.fireUntil(ctx, l.now, breached); err != nil {
+		return err
+	}
+	return l.dropFired(ctx)
 }
 
 // autoClose closes, as the auto-close job would have, a ticket the story

@@ -89,5 +89,6 @@ func (a *App) LoadDemo(ctx context.Context, now time.Time, tickets int) (demo.Su
 }
 
 func (a *App) demoServices(tickets int) demo.Services {
-	return demo.Services{DB: a.DB, Tickets: a.Tickets, Directory: a.Directory, Catalog: a.Catalog, TicketCount: tickets}
+	return demo.Services{DB: a.DB, Tickets: a.Tickets, Directory: a.Directory, Catalog: a.Catalog,
+		SLA: a.SLA, Jobs: a.Jobs, TicketCount: tickets}
 }
