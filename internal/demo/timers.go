@@ -97,10 +97,20 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 	}
 	for t.err == nil && len(t.due) > 0 && !t.due[0].at.After(until) {
 		next := heap.Pop(&t.due).(timer)
+		// Most timers are of clocks stopped or moved since: the engine
+		// would read the clock and do nothing; reading it here is cheaper.
+		row, err := l.tickets.Client.SLAClock.Get(ctx, next.args.ClockID)
+		if err != nil {
+			return fmt.Errorf("loading SLA clock: %w", err)
+		}
+		if cl := sla.ClockOf(row); cl.Version != next.args.Version || !cl.Running() || cl.FiredPercent >= next.args.Percent {
+			t.fired = append(t.fired, next.id)
+			continue
+		}
 		if next.at.After(l.clock.Now()) {
 			l.clock.Set(next.at)
 		}
-		err := t.engine.Fire(ctx, next.args)
+		err = t.engine.Fire(ctx, next.args)
 		if snooze := (*rivertype.JobSnoozeError)(nil); errors.As(err, &snooze) {
 			// Stored times are coarser than the engine's: try again when due.
 			next.at = l.clock.Now().Add(snooze.Duration)
@@ -112,25 +122,12 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 		}
 		t.fired = append(t.fired, next.id)
 		if next.args.Percent >= 100 && breached != nil {
-			id, err := l.clockTicket(ctx, next.args.ClockID)
-			if err != nil {
-				return err
-			}
-			if err := breached(ctx, id); err != nil {
+			if err := breached(ctx, row.TicketID); err != nil {
 				return err
 			}
 		}
 	}
 	return t.err
-}
-
-// clockTicket returns the ticket an SLA clock belongs to.
-func (l *loader) clockTicket(ctx context.Context, clockID gid.ID) (gid.ID, error) {
-	c, err := l.tickets.Client.SLAClock.Get(ctx, clockID)
-	if err != nil {
-		return "", fmt.Errorf("loading SLA clock: %w", err)
-	}
-	return c.TicketID, nil
 }
 
 // dropFired deletes the timers fired during the load, which have nothing
