@@ -15,8 +15,10 @@ import (
 )
 
 // replay dates every story's steps and runs all of them in time order,
-// with the demo clock set to each step's time. Replaying in one global
-// order keeps event sequences, ticket numbers and timestamps consistent.
+// with the demo clock set to each step's time, after the SLA timers due
+// by then (see timers); a ticket a breach escalated is taken over by its
+// new team (takeOver). Replaying in one global order keeps event
+// sequences, ticket numbers and timestamps consistent.
 func (l *loader) replay(ctx context.Context, stories []*story) error {
 	var steps []*step
 	latest := l.now.Add(-time.Minute)
