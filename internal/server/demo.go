@@ -64,10 +64,18 @@ func (a *App) LoadDemo(ctx context.Context, now time.Time, tickets int) (demo.Su
 		return demo.Summary{}, false, err
 	}
 	defer composer.Close()
+	written := time.Now()
 	sum, err := demo.Load(ctx, composer.demoServices(tickets), now, 1)
 	if err != nil {
 		return sum, false, err
 	}
+	logger := a.options.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.Debug("demo written to a scratch SQLite database", "duration", time.Since(written).Round(time.Millisecond))
+	copied := time.Now()
+	defer func() { logger.Debug("demo copied", "duration", time.Since(copied).Round(time.Millisecond)) }()
 	loaded := false
 	err = a.DB.InOneTransaction(ctx, func(ctx context.Context) error {
 		tx := store.SQLTx(ctx)
