@@ -27,8 +27,13 @@ func TestCommands(t *testing.T) {
 	if out := runBinary(t, env, "--help"); !strings.Contains(out, "create-admin") || !strings.Contains(out, "migrate") {
 		t.Errorf("--help lists no commands:\n%s", out)
 	}
-	if out := runBinary(t, env, "migrate", "--help"); !strings.Contains(out, "-dry-run") || !strings.Contains(out, "HELPDESK_SQLITE_PATH") {
-		t.Errorf("migrate --help:\n%s", out)
+	if out := runBinary(t, env, "migrate", "--help"); !strings.Contains(out, "-dry-run") || !strings.Contains(out, "-status") ||
+		!strings.Contains(out, "HELPDESK_SQLITE_PATH") || !strings.Contains(out, "-database-url") ||
+		strings.Contains(out, "-addr") || strings.Contains(out, "-token-key") || strings.Contains(out, "-cors-origins") {
+		t.Errorf("migrate --help: want its own flags and the database's only:\n%s", out)
+	}
+	if out, err := exec.Command(binary, "migrate", "-addr", ":1").CombinedOutput(); err == nil {
+		t.Errorf("migrate -addr was accepted:\n%s", out)
 	}
 	if out := runBinary(t, env, "version"); !strings.HasPrefix(out, "helpdesk ") {
 		t.Errorf("version: %q", out)

@@ -20,9 +20,10 @@ var envOfUsage = regexp.MustCompile(`\(([A-Z][A-Z0-9_]*)\)$`)
 //
 // The file holds one "key = value" per line, the key a flag's name
 // (without dashes); blank lines and lines starting with # are ignored, and
-// a value may be double-quoted. An unknown key is an error, so that a typo
-// does not pass silently.
-func applyConfigFile(fs *flag.FlagSet, path string) error {
+// a value may be double-quoted. A key of another command's settings (in
+// all, every setting) is skipped, so that all commands can share one file;
+// an unknown key is an error, so that a typo does not pass silently.
+func applyConfigFile(fs, all *flag.FlagSet, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
@@ -47,6 +48,9 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 			}
 		}
 		fl := fs.Lookup(key)
+		if fl == nil && all.Lookup(key) != nil && key != "config" {
+			continue
+		}
 		if fl == nil || key == "config" {
 			return fmt.Errorf("%s:%d: unknown key %q (keys are the flag names, see --help)", path, n, key)
 		}

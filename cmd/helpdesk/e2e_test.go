@@ -53,19 +53,25 @@ func start(t *testing.T, env ...string) *process {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	waitReady(t, p)
+	return p
+}
+
+// waitReady waits until the started process's /readyz answers 200.
+func waitReady(t *testing.T, p *process) {
+	t.Helper()
 	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(p.base + "/readyz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return p
+				return
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("server did not become ready:\n%s", p.logs.String())
-	return nil
 }
 
 // newProcess prepares the binary on a free loopback port, with env added

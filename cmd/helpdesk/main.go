@@ -330,7 +330,13 @@ func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
 // flags, the environment and an optional config file; extra registers
 // the command's own flags.
 func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (config, error) {
-	fs := flag.NewFlagSet("helpdesk "+name, flag.ContinueOnError)
+	// all has every setting, so that each has its default; serve takes
+	// them all, the other commands only those they use.
+	all := flag.NewFlagSet("helpdesk "+name, flag.ContinueOnError)
+	fs := all
+	if name != "serve" {
+		fs = flag.NewFlagSet("helpdesk "+name, flag.ContinueOnError)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: helpdesk %s [flags]\n\n%s.\n\nFlags (each also read from the environment variable named):\n", name, commands[name].summary)
 		fs.PrintDefaults()
@@ -338,7 +344,48 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	if extra != nil {
 		extra(fs)
 	}
-	var cfg config
+	cfg, configPath, err := defineSettings(all)
+	if err != nil {
+		return config{}, err
+	}
+	if fs != all {
+		all.VisitAll(func(f *flag.Flag) {
+			if databaseSettings[f.Name] {
+				fs.Var(f.Value, f.Name, f.Usage)
+			}
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("helpdesk %s: unexpected argument %q", name, fs.Arg(0))
+	}
+	if *configPath != "" {
+		if err := applyConfigFile(fs, all, *configPath); err != nil {
+			return config{}, err
+		}
+	}
+	if cfg.autoClose <= 0 {
+		cfg.autoClose = -1 // never
+	}
+	return *cfg, nil
+}
+
+// databaseSettings are the settings of the commands that only open the
+// database (migrate, create-admin).
+var databaseSettings = map[string]bool{
+	"config": true, "database-url": true, "sqlite-path": true, "statement-timeout": true, "log-level": true,
+}
+
+// defineSettings defines every setting on fs, with its default from the
+// environment, and returns where the parsed values go and the -config
+// flag's value.
+func defineSettings(fs *flag.FlagSet) (*config, *string, error) {
+	cfg := &config{}
 	configPath := fs.String("config", env("HELPDESK_CONFIG", ""), "file of key = value lines, the keys being these flags' names; flags and environment variables win over it (HELPDESK_CONFIG)")
 	fs.StringVar(&cfg.addr, "addr", env("HELPDESK_ADDR", ":8080"), "listen address (HELPDESK_ADDR)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty uses SQLite (DATABASE_URL)")
@@ -351,29 +398,29 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	fs.StringVar(&cfg.corsOrigins, "cors-origins", env("HELPDESK_CORS_ORIGINS", ""), "comma-separated origins (https://host[:port], or *) whose pages may call /graphql and the exports; empty allows no cross-origin access (HELPDESK_CORS_ORIGINS)")
 	corsCreds, err := strconv.ParseBool(env("HELPDESK_CORS_CREDENTIALS", "false"))
 	if err != nil {
-		return cfg, fmt.Errorf("HELPDESK_CORS_CREDENTIALS: %w", err)
+		return cfg, nil, fmt.Errorf("HELPDESK_CORS_CREDENTIALS: %w", err)
 	}
 	fs.BoolVar(&cfg.corsCredentials, "cors-credentials", corsCreds, "let the -cors-origins send cookies and HTTP authentication; refused with * (HELPDESK_CORS_CREDENTIALS)")
 	fs.StringVar(&cfg.otlpEndpoint, "otlp-endpoint", env("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "OpenTelemetry collector base URL (http://host:4318) receiving traces over OTLP/HTTP; empty traces nothing (OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.StringVar(&cfg.proxies, "trusted-proxies", env("HELPDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (HELPDESK_TRUSTED_PROXIES)")
 	ttl, err := time.ParseDuration(env("HELPDESK_TOKEN_TTL", "12h"))
 	if err != nil {
-		return cfg, fmt.Errorf("HELPDESK_TOKEN_TTL: %w", err)
+		return cfg, nil, fmt.Errorf("HELPDESK_TOKEN_TTL: %w", err)
 	}
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", ttl, "lifetime of a login token (HELPDESK_TOKEN_TTL)")
 	demoDefault, err := strconv.ParseBool(env("HELPDESK_DEMO", "true"))
 	if err != nil {
-		return cfg, fmt.Errorf("HELPDESK_DEMO: %w", err)
+		return cfg, nil, fmt.Errorf("HELPDESK_DEMO: %w", err)
 	}
 	fs.BoolVar(&cfg.demo, "demo", demoDefault, "load demo data into an empty database (HELPDESK_DEMO)")
 	maxBody, err := strconv.ParseInt(env("HELPDESK_MAX_BODY_BYTES", "1048576"), 10, 64)
 	if err != nil {
-		return cfg, fmt.Errorf("HELPDESK_MAX_BODY_BYTES: %w", err)
+		return cfg, nil, fmt.Errorf("HELPDESK_MAX_BODY_BYTES: %w", err)
 	}
 	fs.Int64Var(&cfg.maxBodyBytes, "max-body-bytes", maxBody, "largest accepted request body (HELPDESK_MAX_BODY_BYTES)")
 	autoClose, err := time.ParseDuration(env("HELPDESK_AUTO_CLOSE_AFTER", "168h"))
 	if err != nil {
-		return cfg, fmt.Errorf("HELPDESK_AUTO_CLOSE_AFTER: %w", err)
+		return cfg, nil, fmt.Errorf("HELPDESK_AUTO_CLOSE_AFTER: %w", err)
 	}
 	fs.DurationVar(&cfg.autoClose, "auto-close-after", autoClose, "close a ticket this long after it is resolved; 0 never (HELPDESK_AUTO_CLOSE_AFTER)")
 	fs.StringVar(&cfg.adminEmail, "admin-email", env("HELPDESK_ADMIN_EMAIL", ""), "on a database without agents, create this administrator (HELPDESK_ADMIN_EMAIL)")
@@ -394,7 +441,7 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))
 		if err != nil {
-			return cfg, fmt.Errorf("%s: %w", d.env, err)
+			return cfg, nil, fmt.Errorf("%s: %w", d.env, err)
 		}
 		fs.DurationVar(d.v, d.flag, v, fmt.Sprintf("%s (%s)", d.usage, d.env))
 	}
@@ -410,7 +457,7 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	} {
 		v, err := strconv.Atoi(env(n.env, n.def))
 		if err != nil {
-			return cfg, fmt.Errorf("%s: %w", n.env, err)
+			return cfg, nil, fmt.Errorf("%s: %w", n.env, err)
 		}
 		fs.IntVar(n.v, n.flag, v, fmt.Sprintf("%s (%s)", n.usage, n.env))
 	}
@@ -424,26 +471,12 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (conf
 	} {
 		v, err := strconv.ParseFloat(env(r.env, r.def), 64)
 		if err != nil {
-			return cfg, fmt.Errorf("%s: %w", r.env, err)
+			return cfg, nil, fmt.Errorf("%s: %w", r.env, err)
 		}
 		fs.Float64Var(r.v, r.flag, v, fmt.Sprintf("%s (%s)", r.usage, r.env))
 	}
 	fs.StringVar(&cfg.logLevel, "log-level", env("HELPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (HELPDESK_LOG_LEVEL)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		return cfg, err
-	}
-	if *configPath != "" {
-		if err := applyConfigFile(fs, *configPath); err != nil {
-			return cfg, err
-		}
-	}
-	if cfg.autoClose <= 0 {
-		cfg.autoClose = -1 // never
-	}
-	return cfg, nil
+	return cfg, configPath, nil
 }
 
 func env(name, fallback string) string {

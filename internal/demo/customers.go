@@ -19,6 +19,7 @@ type demoCustomer struct {
 	name      string
 	firstName string // how agents greet them
 	vi        bool   // usually writes in Vietnamese
+	th        bool   // writes in Thai
 	facebook  bool   // has a Facebook page-scoped id
 	chat      bool   // has a chat widget visitor id
 }
@@ -43,7 +44,7 @@ func (l *loader) loadCustomers(ctx context.Context) error {
 }
 
 // customerInput makes up the i-th customer: about two in three have a
-// Vietnamese name, a third work for an organization (and write from its
+// Vietnamese name and a few a Thai one, a third work for an organization (and write from its
 // domain), some have a phone, a second address, a Facebook or chat id.
 func (l *loader) customerInput(i int, used map[string]bool) (directory.CreateCustomerInput, *demoCustomer) {
 	r := l.rng
@@ -58,6 +59,11 @@ func (l *loader) customerInput(i int, used map[string]bool) (directory.CreateCus
 		if r.IntN(2) == 0 {
 			local = family.ascii + given.ascii
 		}
+	} else if c.th = r.IntN(100) < 22; c.th {
+		first, last := thaiFirsts[r.IntN(len(thaiFirsts))], thaiLasts[r.IntN(len(thaiLasts))]
+		c.name = first.text + " " + last.text
+		c.firstName = first.text
+		local = first.ascii + "." + last.ascii[:1]
 	} else {
 		first, last := englishFirsts[r.IntN(len(englishFirsts))], englishLasts[r.IntN(len(englishLasts))]
 		c.name = first + " " + last
@@ -76,9 +82,12 @@ func (l *loader) customerInput(i int, used map[string]bool) (directory.CreateCus
 		in.Emails = []string{uniqueEmail(local, mailDomains[r.IntN(len(mailDomains))], r.IntN(900)+100, used)}
 	}
 	if r.IntN(100) < 60 {
-		if c.vi {
+		switch {
+		case c.vi:
 			in.Phone = ptr(fmt.Sprintf("+84 9%d %03d %04d", r.IntN(10), r.IntN(1000), r.IntN(10000)))
-		} else {
+		case c.th:
+			in.Phone = ptr(fmt.Sprintf("+66 8%d %03d %04d", r.IntN(10), r.IntN(1000), r.IntN(10000)))
+		default:
 			in.Phone = ptr(fmt.Sprintf("+1 415 555 %04d", r.IntN(10000)))
 		}
 	}
@@ -98,9 +107,12 @@ func (l *loader) customerInput(i int, used map[string]bool) (directory.CreateCus
 		in.Notes = ptr(customerNotes[r.IntN(len(customerNotes))])
 	}
 	custom := map[string]any{"customerNumber": fmt.Sprintf("KH%05d", 10001+i)}
-	if c.vi {
+	switch {
+	case c.vi:
 		custom["language"] = "vi"
-	} else {
+	case c.th:
+		custom["language"] = "th"
+	default:
 		custom["language"] = "en"
 	}
 	if r.IntN(100) < 15 {

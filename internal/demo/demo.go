@@ -7,6 +7,10 @@
 // The services read a demo clock that the loader moves forward as it
 // replays the history in time order, so timestamps, event sequences and
 // ticket numbers all agree with one another and nothing lies after "now".
+// The SLA timers the history schedules fire during the replay, when they
+// were due, through the real SLA engine: reminders, breaches and their
+// escalations are part of the history, and the server's first start has
+// no overdue timer to catch up on.
 package demo
 
 import (
@@ -21,6 +25,8 @@ import (
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
 	"helpdesk/internal/gid"
+	"helpdesk/internal/jobs"
+	"helpdesk/internal/sla"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
 )
@@ -37,6 +43,11 @@ type Services struct {
 	Tickets     *ticketing.Service
 	Directory   *directory.Service
 	Catalog     *catalog.Service
+	// SLA and Jobs, when set, replay the SLA timers the history schedules
+	// as it goes (see timers); without them the server fires the past
+	// timers when it starts.
+	SLA  *sla.Engine
+	Jobs *jobs.Queue
 }
 
 // The demo administrator's login, printed when the server starts on demo
@@ -122,6 +133,7 @@ type loader struct {
 	loc         *time.Location
 	rng         *rand.Rand
 	clock       *clock
+	timers      *timers
 
 	tickets   ticketing.Service
 	directory directory.Service
@@ -154,6 +166,7 @@ func newLoader(s Services, now time.Time, seed int64) *loader {
 		catalog:     *s.Catalog,
 		policies:    map[string]*ent.SLAPolicy{},
 	}
+	l.timers = newTimers(s, c)
 	l.tickets.Now = c.Now
 	l.directory.Now = c.Now
 	l.catalog.Now = c.Now

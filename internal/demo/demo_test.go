@@ -2,19 +2,27 @@ package demo_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
 	"helpdesk/ent/category"
+	"helpdesk/ent/comment"
+	"helpdesk/ent/notification"
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/demo"
+	"helpdesk/internal/notify"
+	"helpdesk/internal/search"
 	"helpdesk/internal/server"
+	"helpdesk/internal/sla"
+	"helpdesk/internal/store"
 	"helpdesk/internal/testdb"
 	"helpdesk/internal/ticketing"
 )
@@ -156,6 +164,9 @@ func testLoadFillsAnEmptyDatabase(t *testing.T, dial string) {
 	}
 	assertEventsInTimeOrder(t, client)
 
+	assertFeaturesShown(t, ctx, app, db, tickets)
+	assertNoTimerOverdue(t, ctx, app, now)
+
 	if _, err := demo.Load(ctx, services, now, 1); err == nil {
 		t.Error("a second Load into the filled database succeeded; want an error")
 	}
@@ -195,4 +206,91 @@ func assertEventsInTimeOrder(t *testing.T, client *ent.Client) {
 				events[i].Sequence, events[i].CreatedAt, events[i-1].Sequence, events[i-1].CreatedAt)
 		}
 	}
+}
+
+// assertFeaturesShown checks that the demo shows what the helpdesk does:
+// every SLA state, mentions that notified the agents they name, breaches
+// that notified someone, and tickets and comments in Vietnamese (found
+// by a search typed without accents) and Thai.
+func assertFeaturesShown(t *testing.T, ctx context.Context, app *server.App, db *store.DB, tickets []*ent.Ticket) {
+	t.Helper()
+	client := db.Client
+	states := map[ticket.SLAState]int{}
+	thai := 0
+	for _, tk := range tickets {
+		states[tk.SLAState]++
+		if strings.ContainsFunc(tk.Title, func(r rune) bool { return unicode.Is(unicode.Thai, r) }) {
+			thai++
+		}
+	}
+	t.Logf("SLA states %v; %d tickets in Thai", states, thai)
+	for _, st := range []ticket.SLAState{ticket.SLAStateON_TRACK, ticket.SLAStateAT_RISK, ticket.SLAStateBREACHED,
+		ticket.SLAStateMET, ticket.SLAStatePAUSED} {
+		if states[st] == 0 {
+			t.Errorf("no ticket's SLA state is %s (states: %v)", st, states)
+		}
+	}
+	if thai == 0 {
+		t.Error("no ticket is written in Thai")
+	}
+	thaiComments, err := client.Comment.Query().Where(comment.BodyContains("ค่ะ")).Count(ctx)
+	if err != nil || thaiComments == 0 {
+		t.Errorf("Thai comments: %d, %v; want some", thaiComments, err)
+	}
+
+	mentions, err := client.Notification.Query().Where(notification.KindEQ(notification.KindMENTIONED)).
+		WithRecipient().WithTicket(func(q *ent.TicketQuery) { q.WithComments() }).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mentions) == 0 {
+		t.Error("no agent was notified of a mention")
+	}
+	for _, n := range mentions {
+		handle := "@" + notify.Handle(n.Edges.Recipient.Email)
+		named := false
+		for _, c := range n.Edges.Ticket.Edges.Comments {
+			named = named || strings.Contains(c.Body, handle)
+		}
+		if !named {
+			t.Errorf("%s was notified of a mention on ticket #%d, whose comments never name them", handle, n.Edges.Ticket.Number)
+		}
+	}
+	breaches, err := client.Notification.Query().Where(notification.KindEQ(notification.KindSLA_BREACHED)).Count(ctx)
+	if err != nil || breaches == 0 {
+		t.Errorf("SLA breach notifications: %d, %v; want some", breaches, err)
+	}
+
+	found, err := (&search.Service{Client: client, Dialect: db.Dialect}).TicketFilter(ctx, "khieu nai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := client.Ticket.Query().Where(found).Count(ctx)
+	if err != nil || n == 0 {
+		t.Errorf("searching for \"khieu nai\" found %d tickets, %v; want the ones saying khiếu nại", n, err)
+	}
+}
+
+// assertNoTimerOverdue checks that the load fired every SLA timer due by
+// now: the server's first start has nothing to catch up on, so it does
+// not breach and escalate a burst of tickets at once.
+func assertNoTimerOverdue(t *testing.T, ctx context.Context, app *server.App, now time.Time) {
+	t.Helper()
+	pending, err := app.Jobs.Pending(ctx, sla.TimerArgs{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) == 0 {
+		t.Error("no SLA timer is pending after the load; want the running clocks' timers")
+	}
+	for _, j := range pending {
+		if !j.ScheduledAt.After(now) {
+			t.Errorf("SLA timer %d (%s) was due at %s, before the load's now %s", j.ID, j.EncodedArgs, j.ScheduledAt, now)
+		}
+	}
+	escalated, err := app.DB.Client.TicketEvent.Query().Where(ticketevent.KindEQ(ticketevent.KindTEAM_CHANGED), ticketevent.ActorIDIsNil()).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d SLA timers pending, %d tickets escalated by a breach", len(pending), escalated)
 }

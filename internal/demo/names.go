@@ -20,6 +20,14 @@ var (
 		{"Quân", "quan"}, {"Sơn", "son"}, {"Thảo", "thao"}, {"Trang", "trang"}, {"Tú", "tu"},
 		{"Việt", "viet"}, {"Vy", "vy"}, {"Yến", "yen"}, {"Đạt", "dat"}, {"Thắng", "thang"},
 	}
+	thaiFirsts = []namePart{
+		{"สมชาย", "somchai"}, {"สุนิสา", "sunisa"}, {"ธนพล", "thanaphon"}, {"พิมพ์ชนก", "phimchanok"},
+		{"วรรณา", "wanna"}, {"ณัฐวุฒิ", "nattawut"}, {"กมลวรรณ", "kamonwan"}, {"อนุชา", "anucha"},
+	}
+	thaiLasts = []namePart{
+		{"ใจดี", "jaidee"}, {"ศรีสุข", "srisuk"}, {"วงศ์ใหญ่", "wongyai"}, {"แก้วมณี", "kaewmanee"},
+		{"บุญมา", "boonma"}, {"ทองดี", "thongdee"},
+	}
 	englishFirsts = []string{
 		"Emily", "James", "Olivia", "Liam", "Sophia", "Noah", "Ava", "Ethan", "Mia", "Lucas",
 		"Chloe", "Daniel", "Grace", "Henry", "Hannah", "Jack", "Ella", "Ryan", "Zoe", "Oscar",

@@ -10,12 +10,15 @@ import (
 
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
 	"helpdesk/internal/ticketing"
 )
 
 // replay dates every story's steps and runs all of them in time order,
-// with the demo clock set to each step's time. Replaying in one global
-// order keeps event sequences, ticket numbers and timestamps consistent.
+// with the demo clock set to each step's time, after the SLA timers due
+// by then (see timers); a ticket a breach escalated is taken over by its
+// new team (takeOver). Replaying in one global order keeps event
+// sequences, ticket numbers and timestamps consistent.
 func (l *loader) replay(ctx context.Context, stories []*story) error {
 	var steps []*step
 	latest := l.now.Add(-time.Minute)
@@ -26,16 +29,44 @@ func (l *loader) replay(ctx context.Context, stories []*story) error {
 	}
 	// Stable: a story's steps keep their order when their times are equal.
 	slices.SortStableFunc(steps, func(a, b *step) int { return a.at.Compare(b.at) })
+	byTicket := map[gid.ID]*story{}
+	breached := func(ctx context.Context, id gid.ID) error {
+		s := byTicket[id]
+		if s == nil {
+			return nil
+		}
+		t, err := l.tickets.Client.Ticket.Get(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reading breached ticket: %w", err)
+		}
+		if t.TeamID != nil && *t.TeamID != s.team.id {
+			l.takeOver(s, l.teamByID(*t.TeamID))
+		}
+		return nil
+	}
+	ctx = l.timers.observe(ctx)
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		l.clock.Set(st.at)
+		if err := l.fireUntil(ctx, st.at, breached); err != nil {
+			return err
+		}
+		if st.at.After(l.clock.Now()) {
+			l.clock.Set(st.at)
+		}
 		if err := st.run(ctx); err != nil {
 			return fmt.Errorf("ticket %d, %s at %s: %w", st.story.n, st.what, st.at.Format(time.RFC3339), err)
 		}
+		st.done = true
+		if s := st.story; s.id != "" {
+			byTicket[s.id] = s
+		}
 	}
-	return nil
+	if err := l.fireUntil(ctx, l.now, breached); err != nil {
+		return err
+	}
+	return l.dropFired(ctx)
 }
 
 // autoClose closes, as the auto-close job would have, a ticket the story

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"helpdesk/ent/comment"
@@ -25,7 +26,8 @@ type story struct {
 	created  time.Time
 	title    string
 	order    string
-	vi       bool
+	vi       bool // written in Vietnamese
+	th       bool // written in Thai
 	internal bool
 	category *demoCategory
 	topic    topic
@@ -46,6 +48,7 @@ type step struct {
 	story  *story
 	what   string
 	run    func(ctx context.Context) error
+	done   bool
 }
 
 func (s *story) add(what string, run func(ctx context.Context) error) {
@@ -139,6 +142,22 @@ func (s *story) reply(a *demoAgent, p phrases) {
 // note is an internal note for staff.
 func (s *story) note(a *demoAgent, body string) {
 	s.comment(a, body, comment.VisibilityINTERNAL)
+}
+
+// askColleague is an internal note in which a asks a colleague of the
+// team (or a manager) for help by @handle, which notifies them.
+func (s *story) askColleague(a *demoAgent) {
+	colleague := s.team.otherMember(s.l, a)
+	for _, m := range s.l.managers() {
+		if colleague == a {
+			colleague = m
+		}
+	}
+	notes := mentionNotes.en
+	if a.vi {
+		notes = mentionNotes.vi
+	}
+	s.note(a, strings.ReplaceAll(notes[s.l.rng.IntN(len(notes))], "{handle}", colleague.key))
 }
 
 func (s *story) comment(a *demoAgent, body string, visibility comment.Visibility) {

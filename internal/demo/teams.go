@@ -74,6 +74,16 @@ func (l *loader) team(name string) *demoTeam {
 	panic("demo: no team named " + name)
 }
 
+// teamByID returns the demo team with the given id.
+func (l *loader) teamByID(id gid.ID) *demoTeam {
+	for _, t := range l.teams {
+		if t.id == id {
+			return t
+		}
+	}
+	panic("demo: no team " + string(id))
+}
+
 // defaultTeam is where the service routes a ticket nothing else routes.
 func (l *loader) defaultTeam() *demoTeam {
 	for _, t := range l.teams {

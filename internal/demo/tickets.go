@@ -61,6 +61,9 @@ func (l *loader) plan(n int) *story {
 	s.topic = topicOf(s.category)
 	s.title = l.pickTitle(s)
 	s.vi = isVietnamese(s.title)
+	if s.th = isThai(s.title); s.th {
+		s.topic = topics[""] // the general topic speaks Thai
+	}
 	if strings.Contains(s.title, "{order}") || (s.category != nil && s.category.aboutOrders() && r.IntN(100) < 60) {
 		s.order = fmt.Sprintf("DH%07d", 2400000+r.IntN(600000))
 	}
@@ -200,6 +203,10 @@ func (l *loader) plotStatus(s *story, target ticket.Status) {
 	case ticket.StatusIN_PROGRESS:
 		s.agentWait(5*minute, 3*hour)
 		s.move(a.viewer, ticket.StatusIN_PROGRESS)
+		if r.IntN(100) < 20 {
+			s.agentWait(5*minute, hour)
+			s.askColleague(a)
+		}
 		if r.IntN(100) < 80 {
 			s.agentWait(10*minute, 4*hour)
 			s.reply(a, s.topic.answers)
@@ -279,9 +286,13 @@ func (l *loader) plotResolution(s *story) {
 			s.customerReply(customerThanks)
 		}
 	}
-	if r.IntN(100) < 3 {
+	switch n := r.IntN(100); {
+	case n < 3:
 		s.agentWait(10*minute, 2*hour)
 		s.note(a, internalNotes[r.IntN(len(internalNotes))])
+	case n < 9:
+		s.agentWait(10*minute, 2*hour)
+		s.askColleague(a)
 	}
 	s.agentWait(10*minute, day)
 	s.move(a.viewer, ticket.StatusRESOLVED)
@@ -340,10 +351,13 @@ func (l *loader) pickCustomer(channel ticket.Channel) *demoCustomer {
 }
 
 // pickTitle chooses a title suiting the category and, for customers who
-// write in Vietnamese, usually in Vietnamese.
+// write in Vietnamese, usually in Vietnamese; Thai-speaking customers
+// mostly write in Thai.
 func (l *loader) pickTitle(s *story) string {
 	titles := uncategorizedTitles
 	switch {
+	case s.customer != nil && s.customer.th && l.rng.IntN(100) < 80:
+		return thaiTitles[l.rng.IntN(len(thaiTitles))]
 	case s.internal:
 		titles = internalTitles
 	case s.category != nil:

@@ -163,18 +163,22 @@ var topics = map[string]topic{
 		questions: phrases{
 			en: []string{"Hi {name}, could you tell me a bit more about what you need help with?\n\n{agent}"},
 			vi: []string{"Chào {name}, anh/chị mô tả thêm giúp em vấn đề đang gặp ạ.\n\n{agent}"},
+			th: []string{"รบกวน{name}ส่งรูปและหมายเลขคำสั่งซื้อมาให้หน่อยนะคะ\n\n{agent}"},
 		},
 		answers: phrases{
 			en: []string{"Hi {name}, thanks for the details, I'm checking with the right team now.\n\n{agent}"},
 			vi: []string{"Chào {name}, em đã nhận thông tin và đang chuyển cho bộ phận phụ trách ạ.\n\n{agent}"},
+			th: []string{"{name}ค่ะ ได้ส่งเรื่องให้ทีมที่เกี่ยวข้องแล้ว จะแจ้งความคืบหน้าโดยเร็วค่ะ\n\n{agent}"},
 		},
 		solutions: phrases{
 			en: []string{"Hi {name}, that's all sorted now. Let us know if there's anything else.\n\n{agent}"},
 			vi: []string{"Chào {name}, vấn đề đã được xử lý xong ạ. Anh/chị cần hỗ trợ thêm cứ liên hệ em nhé.\n\n{agent}"},
+			th: []string{"เรียน{name} ดำเนินการเรียบร้อยแล้วครับ หากมีปัญหาเพิ่มเติมแจ้งได้เลยครับ\n\n{agent}"},
 		},
 		details: phrases{
 			en: []string{"I called yesterday about my order and nobody got back to me."},
 			vi: []string{"Hôm qua mình có gọi điện về đơn hàng mà chưa ai gọi lại."},
+			th: []string{"ส่งรูปมาให้แล้วนะคะ กล่องเสียหายตั้งแต่ได้รับ"},
 		},
 	},
 }

@@ -49,7 +49,7 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		Workers:           cfg.Workers,
 		FetchPollInterval: cfg.PollInterval,
 		Logger:            slog.New(quiet{logger.Handler()}).With("component", "jobs"),
-		Middleware:        cfg.Middleware,
+		Middleware:        append([]rivertype.Middleware{&observer{}}, cfg.Middleware...),
 	}
 	if cfg.Now != nil {
 		config.Test.Time = clock(cfg.Now)

@@ -125,11 +125,23 @@ func Handler(cfg Config, graphql http.Handler, authn Authenticator, ready func(c
 		corsPaths[routePath(pattern)] = true
 	}
 	h := logRequests(logger, withCORS(cfg.CORS, corsPaths, mux))
-	if cfg.Tracer != nil {
-		h = tracing.HTTP(cfg.Tracer, h)
+	if cfg.Tracer == nil {
+		return h
 	}
-	return h
+	// Probes are polled every few seconds by orchestrators: tracing them
+	// would bury the requests worth looking at.
+	traced := tracing.HTTP(cfg.Tracer, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isProbe(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		traced.ServeHTTP(w, r)
+	})
 }
+
+// isProbe reports whether path is a health or readiness probe.
+func isProbe(path string) bool { return path == "/healthz" || path == "/readyz" }
 
 // authenticate puts the viewer of a valid bearer token in the request
 // context. Requests without one go on anonymously; the GraphQL layer
@@ -231,7 +243,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", requestlog.From(ctx).ID)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if isProbe(r.URL.Path) {
 			return
 		}
 		logger.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,

@@ -12,6 +12,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"helpdesk/internal/server"
 	"helpdesk/internal/testdb"
@@ -137,4 +138,53 @@ func names(spans tracetest.SpanStubs) []string {
 		n = append(n, s.Name)
 	}
 	return n
+}
+
+// TestProbesAreNotTraced: orchestrators poll /healthz, /readyz and
+// /metrics every few seconds; none of them makes a span, while a GraphQL
+// request on the same server does.
+func TestProbesAreNotTraced(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		exp := tracetest.NewInMemoryExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+		t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
+		e := newEnvWith(t, dial, server.Options{Tracing: tp})
+		base := strings.TrimSuffix(e.anon.URL, "/graphql")
+		get := func(path string) {
+			t.Helper()
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, resp.StatusCode)
+			}
+		}
+		exp.Reset()
+		for range 3 {
+			for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+				get(path)
+			}
+		}
+		for _, s := range exp.GetSpans() {
+			if s.SpanKind == trace.SpanKindServer || strings.Contains(s.Name, "z") || strings.Contains(s.Name, "metrics") {
+				t.Errorf("a probe made span %q (%s)", s.Name, s.SpanKind)
+			}
+		}
+
+		resp, err := http.Post(e.anon.URL, "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		traced := false
+		for _, s := range exp.GetSpans() {
+			traced = traced || (s.Name == "POST /graphql" && s.SpanContext.TraceID().String() == resp.Header.Get("X-Request-Id"))
+		}
+		if !traced {
+			t.Errorf("the GraphQL request after the probes has no span; spans: %v", names(exp.GetSpans()))
+		}
+	})
 }

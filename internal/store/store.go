@@ -13,8 +13,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // PostgreSQL driver, registered as "postgres".
-	_ "modernc.org/sqlite" // SQLite driver, registered as "sqlite".
+	_ "github.com/lib/pq" // PostgreSQL driver, registered as "postgres".
+	"modernc.org/sqlite"  // SQLite driver, opened through sqliteConnector.
 
 	"helpdesk/ent"
 	_ "helpdesk/ent/runtime" // schema defaults and hooks.
@@ -80,8 +80,10 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			migrationDSN, source = source, withTimeout
 		}
 	}
-	db, err := sql.Open(drvName, source)
-	if err != nil {
+	var db *sql.DB
+	if dial == dialect.SQLite {
+		db = sql.OpenDB(sqliteConnector{dsn: source, drv: &sqlite.Driver{}})
+	} else if db, err = sql.Open(drvName, source); err != nil {
 		return nil, fmt.Errorf("opening %s database: %w", dial, err)
 	}
 	if dial == dialect.Postgres {
