@@ -214,10 +214,14 @@ func (h *Hub) receive(u Update) {
 // resync recovers from updates lost while this process was not receiving:
 // it asks the other processes to send their entries again, and once they
 // have had ResyncGrace to do so, drops the other processes' entries that
-// were neither confirmed nor refreshed since (their LEFT was lost).
+// were neither confirmed nor refreshed since (their LEFT was lost). It
+// sends its own entries too: when every listener broke at once, another
+// process may have missed them, and its request for them may have come
+// while this one was still reconnecting.
 func (h *Hub) resync() {
 	asked := h.now()
 	h.Broadcaster.Send(Update{Resync: true})
+	h.sendLocal()
 	grace := h.ResyncGrace
 	if grace <= 0 {
 		grace = DefaultResyncGrace

@@ -125,3 +125,24 @@ func TestHubRecoversUpdatesMissedWhileNotListening(t *testing.T) {
 		t.Fatalf("a process started later sees %v on T2", got)
 	}
 }
+
+// TestHubRecoversWhenEveryListenerBroke: both processes stopped
+// receiving at once and the one that resumes first asks for entries while
+// the other is still deaf; the entries still arrive once both listen.
+func TestHubRecoversWhenEveryListenerBroke(t *testing.T) {
+	bus := &memBus{}
+	a, bb := bus.join(), bus.join()
+	hubA, hubB := startHub(t, a), startHub(t, bb)
+
+	a.setDeaf(true)
+	bb.setDeaf(true)
+	hubA.Set("T1", "A1", StateViewing, nil)
+
+	bb.setDeaf(false)
+	bb.receive(Update{Reconnected: true}) // A is still deaf to B's request
+	a.setDeaf(false)
+	a.receive(Update{Reconnected: true})
+	if got := states(hubB.List("T1")); got["A1"] != StateViewing {
+		t.Fatalf("after both reconnected B sees %v", got)
+	}
+}
