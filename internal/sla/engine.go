@@ -91,7 +91,7 @@ func (e *Engine) react(ctx context.Context, tx *events.Tx, c events.Change) erro
 			return err
 		}
 	}
-	t, err := tx.Ticket.Query().Where(ticket.ID(c.TicketID)).Only(ctx)
+	t, err := tx.LoadTicket(ctx, c.TicketID)
 	if err != nil {
 		return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 	}
@@ -122,6 +122,7 @@ func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at 
 	if err != nil {
 		return nil, fmt.Errorf("changing the SLA policy of ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	err = tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindUPDATED, At: at,
 		Changes: []schematype.FieldChange{{Field: "slaPolicy", From: idText(t.SLAPolicyID), To: idText(picked)}}})
 	return updated, err
@@ -410,9 +411,11 @@ func (e *Engine) summarize(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl
 	setTime(s.NextDueAt, upd.SetNextDueAt, upd.ClearNextDueAt)
 	setTime(s.FirstResponseDueAt, upd.SetFirstResponseDueAt, upd.ClearFirstResponseDueAt)
 	setTime(s.ResolutionDueAt, upd.SetResolutionDueAt, upd.ClearResolutionDueAt)
-	if err := upd.Exec(ctx); err != nil {
+	updated, err := upd.Save(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("updating the SLA state of ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	return changes, nil
 }
 

@@ -47,7 +47,7 @@ func (s *Service) AssignmentReactor() events.Reactor {
 			return nil
 		}
 		ctx = auth.WithViewer(ctx, auth.System)
-		t, err := tx.Ticket.Get(ctx, c.TicketID)
+		t, err := tx.LoadTicket(ctx, c.TicketID)
 		if err != nil {
 			return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 		}

@@ -215,7 +215,13 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	// event's "number" change is filled in then.
 	numberText := new(string)
 	ch := changeSet{{Field: "number", To: numberText}}
-	etx.BeforeAppend(func(ctx context.Context) error { return s.assignNumber(ctx, tx, created, numberText) })
+	etx.BeforeAppend(func(ctx context.Context) error {
+		if err := s.assignNumber(ctx, tx, created, numberText); err != nil {
+			return err
+		}
+		etx.WroteTicket(created.ID, func(t *ent.Ticket) { t.Number = created.Number })
+		return nil
+	})
 	ch.addString("title", "", title)
 	ch.addString("status", "", string(status))
 	ch.addString("priority", "", string(priority))
@@ -249,7 +255,7 @@ func readBack(etx *events.Tx, t **ent.Ticket) {
 	etx.BeforeAppend(func(ctx context.Context) error {
 		// Reactors may have changed the row: workflow assignment records
 		// more changes, SLA clocks write derived fields (due times, state).
-		fresh, err := etx.Ticket.Get(auth.WithViewer(ctx, auth.System), id)
+		fresh, err := etx.LoadTicket(ctx, id)
 		if err != nil {
 			return fmt.Errorf("reading ticket %s back: %w", id, err)
 		}
@@ -471,6 +477,7 @@ func (s *Service) commitKind(ctx context.Context, tx *events.Tx, viewer auth.Vie
 	if err != nil {
 		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	// Reactors may still change the row (SLA due times, assignment):
 	// callers that answer it read it back with readBack.
 	if err := tx.Record(ctx, change(viewer, t.ID, kind, ch, nil, now)); err != nil {

@@ -1,0 +1,107 @@
+package events
+
+import (
+	"context"
+	"hash/maphash"
+	"sync/atomic"
+
+	"helpdesk/ent"
+	"helpdesk/ent/hook"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
+)
+
+// Ticket rows are cached per transaction: a change reads its ticket once
+// and its reactors (assignment, notifications, SLA, the read-back) take
+// that row instead of reading it again. Every ent mutation of tickets, in
+// any transaction, bumps a generation counter of the ticket (a slot of
+// ticketGenerations picked by its id; a mutation of many rows bumps
+// bulkGeneration), and a cached row is used only while the counters it
+// was read at are unchanged. Writers that hold the row they wrote keep it
+// with KeepTicket; writes outside ent call WroteTicket.
+
+// ticketGenerations counts mutations per slot of ticket ids.
+var ticketGenerations [1024]atomic.Uint64
+
+// bulkGeneration counts mutations of tickets selected by predicates.
+var bulkGeneration atomic.Uint64
+
+var generationSeed = maphash.MakeSeed()
+
+func generationOf(id gid.ID) *atomic.Uint64 {
+	return &ticketGenerations[maphash.String(generationSeed, string(id))%uint64(len(ticketGenerations))]
+}
+
+// cachedTicket is a ticket row and the generations it was current at.
+type cachedTicket struct {
+	row        *ent.Ticket
+	generation uint64
+	bulk       uint64
+}
+
+// CacheTickets installs on the pipeline's client the hook that lets
+// transactions cache ticket rows (see Tx.LoadTicket). Call it once,
+// before first use; without it every LoadTicket reads the row.
+func (p *Pipeline) CacheTickets() {
+	p.Client.Ticket.Use(func(next ent.Mutator) ent.Mutator {
+		return hook.TicketFunc(func(ctx context.Context, m *ent.TicketMutation) (ent.Value, error) {
+			bump := func() {
+				if id, ok := m.ID(); ok && (m.Op().Is(ent.OpUpdateOne) || m.Op().Is(ent.OpDeleteOne)) {
+					generationOf(id).Add(1)
+				} else if !m.Op().Is(ent.OpCreate) {
+					bulkGeneration.Add(1)
+				}
+			}
+			// Before and after: a read racing the write sees a change
+			// either way.
+			bump()
+			defer bump()
+			return next.Mutate(ctx, m)
+		})
+	})
+	p.cacheTickets = true
+}
+
+// LoadTicket returns the ticket's row as this transaction has it now,
+// read as the system (a change's reactors see every row of the change).
+// The row is the caller's to modify.
+func (tx *Tx) LoadTicket(ctx context.Context, id gid.ID) (*ent.Ticket, error) {
+	if c, ok := tx.tickets[id]; ok && tx.p.cacheTickets &&
+		c.generation == generationOf(id).Load() && c.bulk == bulkGeneration.Load() {
+		row := *c.row
+		return &row, nil
+	}
+	generation, bulk := generationOf(id).Load(), bulkGeneration.Load()
+	t, err := tx.Ticket.Get(auth.WithViewer(ctx, auth.System), id)
+	if err != nil {
+		return nil, err
+	}
+	tx.store(t, generation, bulk)
+	return t, nil
+}
+
+// KeepTicket records t as the ticket's current row in this transaction:
+// the full row a write just returned (UpdateOne's Save).
+func (tx *Tx) KeepTicket(t *ent.Ticket) {
+	tx.store(t, generationOf(t.ID).Load(), bulkGeneration.Load())
+}
+
+func (tx *Tx) store(t *ent.Ticket, generation, bulk uint64) {
+	if !tx.p.cacheTickets {
+		return
+	}
+	if tx.tickets == nil {
+		tx.tickets = map[gid.ID]cachedTicket{}
+	}
+	row := *t
+	row.Edges = ent.TicketEdges{}
+	tx.tickets[t.ID] = cachedTicket{row: &row, generation: generation, bulk: bulk}
+}
+
+// WroteTicket applies to the cached row of a ticket a write made outside
+// ent (fn makes the same change to the row).
+func (tx *Tx) WroteTicket(id gid.ID, fn func(*ent.Ticket)) {
+	if c, ok := tx.tickets[id]; ok {
+		fn(c.row)
+	}
+}
