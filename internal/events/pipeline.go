@@ -78,7 +78,7 @@ type Pipeline struct {
 	Publisher Publisher
 
 	reactors []Reactor
-	// cacheTickets: CacheTickets installed its hook.
+	// cacheTickets: CacheRows installed its hooks.
 	cacheTickets bool
 	// publishing orders this process's commits of events: it is taken
 	// right before the sequence counter and released once the events are
@@ -109,6 +109,8 @@ type Tx struct {
 	onEvent  []eventHook
 	// tickets caches ticket rows (see LoadTicket).
 	tickets map[gid.ID]cachedTicket
+	// remembered holds the values of Remember.
+	remembered map[string]remembered
 }
 
 // eventHook is a function to run on the event of pending[index].

@@ -108,7 +108,7 @@ func (e *Engine) react(ctx context.Context, tx *events.Tx, c events.Change) erro
 // reselect applies the policy conditions to a changed ticket and records
 // a change of policy as its own change.
 func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at time.Time) (*ent.Ticket, error) {
-	picked, err := PickPolicy(ctx, tx.Tx, t)
+	picked, err := PickPolicy(ctx, tx, t)
 	if err != nil || equalID(picked, t.SLAPolicyID) {
 		return t, err
 	}
@@ -132,7 +132,7 @@ func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at 
 // their due times (rescheduling the timers of those that moved) and the
 // ticket's summary. It returns how the summary changed.
 func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c events.Change, f facts) ([]schematype.FieldChange, error) {
-	policy, cal, err := policyAndCalendar(ctx, tx.Client(), t)
+	policy, cal, err := policyAndCalendar(ctx, tx, t)
 	if err != nil {
 		return nil, err
 	}

@@ -6,11 +6,11 @@ import (
 	"slices"
 
 	"helpdesk/ent"
-	"helpdesk/ent/category"
 	"helpdesk/ent/customer"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 )
 
@@ -48,7 +48,7 @@ func Matches(c schematype.SLAConditions, f TicketFacts) bool {
 // ascending position, whose conditions match; else the active policy of
 // the nearest category on the ticket's path; else the active default
 // policy; else none.
-func PickPolicy(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (*gid.ID, error) {
+func PickPolicy(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*gid.ID, error) {
 	policies, err := tx.SLAPolicy.Query().Where(slapolicy.Active(true)).
 		Order(ent.Asc(slapolicy.FieldPosition), ent.Asc(slapolicy.FieldName)).All(ctx)
 	if err != nil {
@@ -81,12 +81,12 @@ func PickPolicy(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (*gid.ID, error)
 
 // factsOf reads what the conditions need of a ticket, and its category
 // path (root first) with each category's policy.
-func factsOf(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (TicketFacts, []*ent.Category, error) {
+func factsOf(ctx context.Context, tx *events.Tx, t *ent.Ticket) (TicketFacts, []*ent.Category, error) {
 	f := TicketFacts{Priority: t.Priority, Channel: string(t.Channel), CustomerID: t.CustomerID, TeamID: t.TeamID}
 	var path []*ent.Category
 	next := t.CategoryID
 	for next != nil && len(path) < 3 {
-		c, err := tx.Category.Query().Where(category.ID(*next)).WithSLAPolicy().Only(ctx)
+		c, err := events.Category(ctx, tx, *next)
 		if err != nil {
 			return f, nil, fmt.Errorf("loading the ticket's category: %w", err)
 		}
@@ -107,11 +107,29 @@ func factsOf(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (TicketFacts, []*en
 }
 
 // policyAndCalendar loads the ticket's policy and the calendar its clocks
-// count in: the policy's, else the ticket's team's, else 24×7.
-func policyAndCalendar(ctx context.Context, tx *ent.Client, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
+// count in: the policy's, else the ticket's team's, else 24×7. They are
+// read once per transaction (events.Remember).
+func policyAndCalendar(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
 	if t.SLAPolicyID == nil {
 		return nil, AlwaysOpen(), nil
 	}
+	key := "sla.policy:" + string(*t.SLAPolicyID)
+	if t.TeamID != nil {
+		key += ":team:" + string(*t.TeamID)
+	}
+	v, err := events.Remember(tx, key, func() (policyCalendar, error) {
+		p, cal, err := readPolicyAndCalendar(ctx, tx.Client(), t)
+		return policyCalendar{p, cal}, err
+	})
+	return v.policy, v.calendar, err
+}
+
+type policyCalendar struct {
+	policy   *ent.SLAPolicy
+	calendar *Calendar
+}
+
+func readPolicyAndCalendar(ctx context.Context, tx *ent.Client, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
 	p, err := tx.SLAPolicy.Query().Where(slapolicy.ID(*t.SLAPolicyID)).WithCalendar().Only(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading the ticket's SLA policy: %w", err)

@@ -131,7 +131,9 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	}
 	var path []*ent.Category
 	if in.CategoryID != nil {
-		if path, err = categoryPath(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
+		if path, err = pathOf("input.categoryID", *in.CategoryID, func(id gid.ID) (*ent.Category, error) {
+			return events.Category(ctx, etx, id)
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -772,11 +774,17 @@ func nearestPriority(path []*ent.Category) *schematype.Priority {
 // categoryPath loads a category and its ancestors, root first, with the
 // defaults they name.
 func categoryPath(ctx context.Context, tx *ent.Tx, field string, id gid.ID) ([]*ent.Category, error) {
+	return pathOf(field, id, func(id gid.ID) (*ent.Category, error) {
+		return tx.Category.Query().Where(category.ID(id)).WithDefaultTeam().WithSLAPolicy().Only(ctx)
+	})
+}
+
+// pathOf is categoryPath with the categories read by load.
+func pathOf(field string, id gid.ID, load func(gid.ID) (*ent.Category, error)) ([]*ent.Category, error) {
 	var path []*ent.Category
 	next := &id
 	for next != nil && len(path) < 3 {
-		c, err := tx.Category.Query().Where(category.ID(*next)).
-			WithDefaultTeam().WithSLAPolicy().Only(ctx)
+		c, err := load(*next)
 		if ent.IsNotFound(err) {
 			return nil, apperr.Invalid(field, "no category with id %q", id)
 		}

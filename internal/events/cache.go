@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"helpdesk/ent"
+	"helpdesk/ent/category"
 	"helpdesk/ent/hook"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/gid"
@@ -39,10 +40,21 @@ type cachedTicket struct {
 	bulk       uint64
 }
 
-// CacheTickets installs on the pipeline's client the hook that lets
-// transactions cache ticket rows (see Tx.LoadTicket). Call it once,
-// before first use; without it every LoadTicket reads the row.
-func (p *Pipeline) CacheTickets() {
+// CacheRows installs on the pipeline's client the hooks that let
+// transactions cache ticket rows (see Tx.LoadTicket) and reference rows
+// (see Remember). Call it once, before first use; without it every
+// LoadTicket and Remember reads.
+func (p *Pipeline) CacheRows() {
+	p.Client.Use(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if !referenceTypes[m.Type()] {
+				return next.Mutate(ctx, m)
+			}
+			referenceGeneration.Add(1)
+			defer referenceGeneration.Add(1)
+			return next.Mutate(ctx, m)
+		})
+	})
 	p.Client.Ticket.Use(func(next ent.Mutator) ent.Mutator {
 		return hook.TicketFunc(func(ctx context.Context, m *ent.TicketMutation) (ent.Value, error) {
 			bump := func() {
@@ -104,4 +116,53 @@ func (tx *Tx) WroteTicket(id gid.ID, fn func(*ent.Ticket)) {
 	if c, ok := tx.tickets[id]; ok {
 		fn(c.row)
 	}
+}
+
+// referenceTypes are the rows Remember's values are made of: a mutation
+// of any of them, anywhere, voids every remembered value.
+var referenceTypes = map[string]bool{
+	ent.TypeCategory: true, ent.TypeSLAPolicy: true, ent.TypeBusinessCalendar: true,
+	ent.TypeTeam: true, ent.TypeCustomer: true,
+}
+
+// referenceGeneration counts mutations of referenceTypes.
+var referenceGeneration atomic.Uint64
+
+// remembered is a value of Remember and the generation it was read at.
+type remembered struct {
+	value      any
+	generation uint64
+}
+
+// Remember returns what load returns for key, loading it at most once per
+// transaction: for values read from categories, SLA policies, business
+// calendars, teams and customers only (any write to those rows voids
+// them), the same whoever reads (no viewer scope applies), and that the
+// callers do not modify.
+func Remember[T any](tx *Tx, key string, load func() (T, error)) (T, error) {
+	if !tx.p.cacheTickets {
+		return load()
+	}
+	generation := referenceGeneration.Load()
+	if r, ok := tx.remembered[key]; ok && r.generation == generation {
+		return r.value.(T), nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if tx.remembered == nil {
+		tx.remembered = map[string]remembered{}
+	}
+	tx.remembered[key] = remembered{value: v, generation: generation}
+	return v, nil
+}
+
+// Category returns a category with its default team and SLA policy, read
+// once per transaction (see Remember): routing and the SLA reactor both
+// walk the new ticket's category path.
+func Category(ctx context.Context, tx *Tx, id gid.ID) (*ent.Category, error) {
+	return Remember(tx, "category:"+string(id), func() (*ent.Category, error) {
+		return tx.Category.Query().Where(category.ID(id)).WithDefaultTeam().WithSLAPolicy().Only(ctx)
+	})
 }
