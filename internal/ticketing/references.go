@@ -26,6 +26,18 @@ func checkCustomer(ctx context.Context, tx *ent.Tx, field string, id gid.ID) err
 	return existence(field, "customer", ok, err)
 }
 
+// loadCustomer reads the customer an input names.
+func loadCustomer(ctx context.Context, tx *ent.Tx, field string, id gid.ID) (*ent.Customer, error) {
+	c, err := tx.Customer.Query().Where(customer.ID(id)).Only(ctx)
+	if ent.IsNotFound(err) {
+		err = nil
+	}
+	if err := existence(field, "customer", c != nil, err); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 func checkTeam(ctx context.Context, tx *ent.Tx, field string, id gid.ID) error {
 	ok, err := tx.Team.Query().Where(team.ID(id)).Exist(ctx)
 	return existence(field, "team", ok, err)

@@ -124,8 +124,9 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	now := s.now()
 	title, description, internal, orderRef, custom := v.title, v.description, v.internal, v.orderRef, v.custom
 	var err error
+	var cust *ent.Customer
 	if in.CustomerID != nil {
-		if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
+		if cust, err = loadCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +138,7 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 			return nil, err
 		}
 	}
-	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title))
+	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title), cust)
 	if err != nil {
 		return nil, err
 	}
