@@ -7,7 +7,9 @@ import (
 
 	"helpdesk/ent"
 	"helpdesk/ent/category"
+	"helpdesk/ent/customer"
 	"helpdesk/ent/hook"
+	"helpdesk/ent/slapolicy"
 	"helpdesk/internal/auth"
 	"helpdesk/internal/gid"
 )
@@ -165,4 +167,35 @@ func Category(ctx context.Context, tx *Tx, id gid.ID) (*ent.Category, error) {
 	return Remember(tx, "category:"+string(id), func() (*ent.Category, error) {
 		return tx.Category.Query().Where(category.ID(id)).WithDefaultTeam().WithSLAPolicy().Only(ctx)
 	})
+}
+
+// ActiveSLAPolicies returns the active SLA policies by position, then
+// name, read once per transaction: a new ticket's default policy and the
+// SLA reactor's choice both look at them.
+func ActiveSLAPolicies(ctx context.Context, tx *Tx) ([]*ent.SLAPolicy, error) {
+	return Remember(tx, "sla-policies", func() ([]*ent.SLAPolicy, error) {
+		return tx.SLAPolicy.Query().Where(slapolicy.Active(true)).
+			Order(ent.Asc(slapolicy.FieldPosition), ent.Asc(slapolicy.FieldName)).All(ctx)
+	})
+}
+
+// Customer returns a customer read as the system, once per transaction.
+// It is for reactors, which see every row: it never applies a viewer's
+// scope.
+func Customer(ctx context.Context, tx *Tx, id gid.ID) (*ent.Customer, error) {
+	return Remember(tx, "customer:"+string(id), func() (*ent.Customer, error) {
+		return tx.Customer.Query().Where(customer.ID(id)).Only(auth.WithViewer(ctx, auth.System))
+	})
+}
+
+// KeepCustomer records a customer row a change has read (within any
+// viewer's scope: the row is the same), for Customer to return.
+func KeepCustomer(tx *Tx, c *ent.Customer) {
+	if !tx.p.cacheTickets {
+		return
+	}
+	if tx.remembered == nil {
+		tx.remembered = map[string]remembered{}
+	}
+	tx.remembered["customer:"+string(c.ID)] = remembered{value: c, generation: referenceGeneration.Load()}
 }

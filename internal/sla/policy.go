@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"helpdesk/ent"
-	"helpdesk/ent/customer"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
@@ -49,8 +48,7 @@ func Matches(c schematype.SLAConditions, f TicketFacts) bool {
 // the nearest category on the ticket's path; else the active default
 // policy; else none.
 func PickPolicy(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*gid.ID, error) {
-	policies, err := tx.SLAPolicy.Query().Where(slapolicy.Active(true)).
-		Order(ent.Asc(slapolicy.FieldPosition), ent.Asc(slapolicy.FieldName)).All(ctx)
+	policies, err := events.ActiveSLAPolicies(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("loading SLA policies: %w", err)
 	}
@@ -95,7 +93,7 @@ func factsOf(ctx context.Context, tx *events.Tx, t *ent.Ticket) (TicketFacts, []
 		next = c.ParentID
 	}
 	if t.CustomerID != nil {
-		c, err := tx.Customer.Query().Where(customer.ID(*t.CustomerID)).Only(ctx)
+		c, err := events.Customer(ctx, tx, *t.CustomerID)
 		if err != nil && !ent.IsNotFound(err) {
 			return f, nil, fmt.Errorf("loading the ticket's customer: %w", err)
 		}

@@ -14,7 +14,6 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/category"
 	"helpdesk/ent/schematype"
-	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
 	"helpdesk/ent/teammembership"
 	"helpdesk/ent/ticket"
@@ -129,6 +128,7 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 		if cust, err = loadCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
 			return nil, err
 		}
+		events.KeepCustomer(etx, cust)
 	}
 	var path []*ent.Category
 	if in.CategoryID != nil {
@@ -160,7 +160,7 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	if rule != nil {
 		in.Tags = append(append([]string{}, in.Tags...), rule.AddTags...)
 	}
-	slaID, err := s.pickSLAPolicy(ctx, tx, path)
+	slaID, err := s.pickSLAPolicy(ctx, etx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -736,16 +736,20 @@ func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, p
 
 // pickSLAPolicy chooses the nearest category's policy, else the default
 // one (see workflow.PickSLAPolicy).
-func (s *Service) pickSLAPolicy(ctx context.Context, tx *ent.Tx, path []*ent.Category) (*gid.ID, error) {
+// The default policy is found among the active ones (there is at most
+// one default), which the SLA reactor reads too.
+func (s *Service) pickSLAPolicy(ctx context.Context, tx *events.Tx, path []*ent.Category) (*gid.ID, error) {
 	return workflow.PickSLAPolicy(categoryDefaults(path), func() (*gid.ID, error) {
-		id, err := tx.SLAPolicy.Query().Where(slapolicy.IsDefault(true), slapolicy.Active(true)).FirstID(ctx)
-		if ent.IsNotFound(err) {
-			return nil, nil
-		}
+		active, err := events.ActiveSLAPolicies(ctx, tx)
 		if err != nil {
 			return nil, fmt.Errorf("finding the default SLA policy: %w", err)
 		}
-		return &id, nil
+		for _, p := range active {
+			if p.IsDefault {
+				return &p.ID, nil
+			}
+		}
+		return nil, nil
 	})
 }
 
