@@ -116,7 +116,7 @@ func policyAndCalendar(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*ent.
 		key += ":team:" + string(*t.TeamID)
 	}
 	v, err := events.Remember(tx, key, func() (policyCalendar, error) {
-		p, cal, err := readPolicyAndCalendar(ctx, tx.Client(), t)
+		p, cal, err := readPolicyAndCalendar(ctx, tx, t)
 		return policyCalendar{p, cal}, err
 	})
 	return v.policy, v.calendar, err
@@ -127,12 +127,27 @@ type policyCalendar struct {
 	calendar *Calendar
 }
 
-func readPolicyAndCalendar(ctx context.Context, tx *ent.Client, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
-	p, err := tx.SLAPolicy.Query().Where(slapolicy.ID(*t.SLAPolicyID)).WithCalendar().Only(ctx)
+// readPolicyAndCalendar finds an active policy among those the
+// transaction read already (a new ticket's, above all), and reads an
+// inactive one.
+func readPolicyAndCalendar(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
+	active, err := events.ActiveSLAPolicies(ctx, tx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading the ticket's SLA policy: %w", err)
+		return nil, nil, err
 	}
-	bc := p.Edges.Calendar
+	var p *ent.SLAPolicy
+	var bc *ent.BusinessCalendar
+	if i := slices.IndexFunc(active, func(p *ent.SLAPolicy) bool { return p.ID == *t.SLAPolicyID }); i >= 0 {
+		p = active[i]
+		if bc, err = p.QueryCalendar().Only(ctx); err != nil && !ent.IsNotFound(err) {
+			return nil, nil, fmt.Errorf("loading the SLA policy's calendar: %w", err)
+		}
+	} else {
+		if p, err = tx.SLAPolicy.Query().Where(slapolicy.ID(*t.SLAPolicyID)).WithCalendar().Only(ctx); err != nil {
+			return nil, nil, fmt.Errorf("loading the ticket's SLA policy: %w", err)
+		}
+		bc = p.Edges.Calendar
+	}
 	if bc == nil && t.TeamID != nil {
 		bc, err = tx.Team.Query().Where(team.ID(*t.TeamID)).QueryCalendar().Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
