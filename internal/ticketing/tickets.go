@@ -280,16 +280,37 @@ const placeholderBase = 1 << 60
 // before commit, so the counter row is locked only until then, and
 // concurrent creations do not wait for each other's whole transaction.
 func (s *Service) assignNumber(ctx context.Context, tx *ent.Tx, t *ent.Ticket, text *string) error {
-	number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
-	if err != nil {
-		return err
-	}
-	query := "UPDATE tickets SET number = $1 WHERE id = $2"
-	if s.Dialect == dialect.SQLite {
-		query = "UPDATE tickets SET number = ? WHERE id = ?"
-	}
-	if _, err := tx.ExecContext(ctx, query, number, t.ID); err != nil {
-		return fmt.Errorf("numbering ticket: %w", err)
+	var number int64
+	if s.Dialect == dialect.Postgres {
+		// One statement takes the number and writes it.
+		rows, err := tx.QueryContext(ctx, `WITH next AS (INSERT INTO counters (id, value) VALUES ($1, 1)
+			ON CONFLICT (id) DO UPDATE SET value = counters.value + 1 RETURNING value)
+			UPDATE tickets SET number = (SELECT value FROM next) WHERE id = $2 RETURNING number`,
+			store.TicketNumberCounter, t.ID)
+		if err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("numbering ticket: %w", err)
+			}
+			return fmt.Errorf("numbering ticket %s: no row updated", t.ID)
+		}
+		if err := rows.Scan(&number); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+	} else {
+		var err error
+		if number, err = store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE tickets SET number = ? WHERE id = ?", number, t.ID); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
 	}
 	t.Number = int(number)
 	*text = strconv.FormatInt(number, 10)
