@@ -42,9 +42,22 @@ func (en *Enforcer) AgentCanRead(ctx context.Context, client *ent.Client, agentI
 	if err != nil || !ok {
 		return false, err
 	}
-	res, err := TicketResource(ctx, client, v, t)
-	if err != nil {
+	// Whether the agent watches the ticket or is mentioned in it takes a
+	// query each: they are asked only when the answer depends on them
+	// (the ticket's assignee, say, reads it whatever they are).
+	dom, res := TicketDomain(t), baseTicketResource(v, t)
+	var answers [4]bool
+	for i := range answers {
+		res.Watching, res.Mentioned = i&1 != 0, i&2 != 0
+		if answers[i], err = en.Can(v, ActRead, dom, res); err != nil {
+			return false, err
+		}
+	}
+	if answers == [4]bool{} || answers == [4]bool{true, true, true, true} {
+		return answers[0], nil
+	}
+	if res, err = TicketResource(ctx, client, v, t); err != nil {
 		return false, err
 	}
-	return en.Can(v, ActRead, TicketDomain(t), res)
+	return en.Can(v, ActRead, dom, res)
 }

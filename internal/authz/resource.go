@@ -16,14 +16,7 @@ import (
 // reads whether the viewer watches the ticket (from the loaded watchers
 // edge when the caller has it) or is mentioned on it.
 func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *ent.Ticket) (Resource, error) {
-	r := Resource{
-		Type:       ObjTicket,
-		Own:        v.IsCustomer() && t.CustomerID != nil && *t.CustomerID == v.CustomerID,
-		Internal:   t.Internal,
-		Assigned:   t.AssigneeID != nil && *t.AssigneeID == v.AgentID,
-		Unassigned: t.AssigneeID == nil,
-		InMyTeam:   t.TeamID != nil && slices.Contains(v.TeamIDs, *t.TeamID),
-	}
+	r := baseTicketResource(v, t)
 	if !v.IsAgent() {
 		return r, nil
 	}
@@ -37,6 +30,19 @@ func TicketResource(ctx context.Context, client *ent.Client, v auth.Viewer, t *e
 		return r, fmt.Errorf("checking mentions: %w", err)
 	}
 	return r, nil
+}
+
+// baseTicketResource is TicketResource without the attributes that take
+// a query (Watching, Mentioned).
+func baseTicketResource(v auth.Viewer, t *ent.Ticket) Resource {
+	return Resource{
+		Type:       ObjTicket,
+		Own:        v.IsCustomer() && t.CustomerID != nil && *t.CustomerID == v.CustomerID,
+		Internal:   t.Internal,
+		Assigned:   t.AssigneeID != nil && *t.AssigneeID == v.AgentID,
+		Unassigned: t.AssigneeID == nil,
+		InMyTeam:   t.TeamID != nil && slices.Contains(v.TeamIDs, *t.TeamID),
+	}
 }
 
 // TicketDomain is the domain a ticket's rules are evaluated in: its team.

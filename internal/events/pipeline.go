@@ -78,6 +78,8 @@ type Pipeline struct {
 	Publisher Publisher
 
 	reactors []Reactor
+	// cacheTickets: CacheRows installed its hooks.
+	cacheTickets bool
 	// publishing orders this process's commits of events: it is taken
 	// right before the sequence counter and released once the events are
 	// published, so batches reach the Publisher in sequence order. The
@@ -105,6 +107,10 @@ type Tx struct {
 	// running, -1 outside reactors.
 	reacting int
 	onEvent  []eventHook
+	// tickets caches ticket rows (see LoadTicket).
+	tickets map[gid.ID]cachedTicket
+	// remembered holds the values of Remember.
+	remembered map[string]remembered
 }
 
 // eventHook is a function to run on the event of pending[index].

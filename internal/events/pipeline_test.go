@@ -313,3 +313,62 @@ func TestOnEventGetsTheChangesOwnEvent(t *testing.T) {
 		}
 	})
 }
+
+// A transaction's cached ticket rows and remembered values follow every
+// write made through ent, on the transaction or by a bulk update, and the
+// rows handed out are copies.
+func TestCachedRowsFollowWrites(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newWorld(t, dial, 1)
+		id := w.tickets[0]
+		title := func(tx *events.Tx) string {
+			t.Helper()
+			row, err := tx.LoadTicket(sys(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return row.Title
+		}
+		err := w.app.Events.WithTx(sys(), func(tx *events.Tx) error {
+			first, err := tx.LoadTicket(sys(), id)
+			if err != nil {
+				return err
+			}
+			first.Title = "changed in memory only"
+			if got := title(tx); got == first.Title {
+				t.Fatalf("a caller's change to its row reached the cache: %q", got)
+			}
+			if err := tx.Ticket.UpdateOneID(id).SetTitle("one row").Exec(sys()); err != nil {
+				return err
+			}
+			if got := title(tx); got != "one row" {
+				t.Fatalf("after an update of the row: %q", got)
+			}
+			if err := tx.Ticket.Update().Where(ticket.ID(id)).SetTitle("bulk").Exec(sys()); err != nil {
+				return err
+			}
+			if got := title(tx); got != "bulk" {
+				t.Fatalf("after a bulk update: %q", got)
+			}
+
+			loads := 0
+			load := func() (int, error) { loads++; return loads, nil }
+			for range 2 {
+				if v, err := events.Remember(tx, "key", load); err != nil || v != 1 {
+					t.Fatalf("remembered %d, %v; want the first load", v, err)
+				}
+			}
+			if err := tx.Team.Create().SetName("Cache breakers").Exec(sys()); err != nil {
+				return err
+			}
+			if v, err := events.Remember(tx, "key", load); err != nil || v != 2 {
+				t.Fatalf("after a write to teams: %d, %v; want a new load", v, err)
+			}
+			return errors.New("rolled back on purpose")
+		})
+		if err == nil || err.Error() != "rolled back on purpose" {
+			t.Fatal(err)
+		}
+	})
+}

@@ -37,7 +37,7 @@ func (r *Reactor) React(ctx context.Context, tx *events.Tx, c events.Change) err
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
-	t, err := tx.Ticket.Query().Where(ticket.ID(c.TicketID)).Only(ctx)
+	t, err := tx.LoadTicket(ctx, c.TicketID)
 	if err != nil {
 		return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -43,6 +44,9 @@ func Install(client *ent.Client) {
 				}
 				if hasDescription {
 					docs = append(docs, all[1])
+				}
+				if m.Op().Is(ent.OpCreate) {
+					docs = withText(docs) // a new row has no documents to remove
 				}
 				return write(ctx, m.Client(), docs...)
 			})
@@ -202,6 +206,11 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// withText drops the documents without text.
+func withText(docs []document) []document {
+	return slices.DeleteFunc(docs, func(d document) bool { return strings.TrimSpace(d.text) == "" })
 }
 
 // write upserts documents, folded, in one statement; an empty text

@@ -218,6 +218,7 @@ func NewApp(ctx context.Context, db *store.DB, opts Options) (*App, error) {
 		}
 	}
 	pipeline := &events.Pipeline{Client: db.Client, Dialect: db.Dialect}
+	pipeline.CacheRows()
 	bus, err := newBus(ctx, db, logger)
 	if err != nil {
 		return nil, err

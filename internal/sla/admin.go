@@ -242,7 +242,7 @@ func (e *Engine) SetTicketPolicy(ctx context.Context, ticketID gid.ID, policyID 
 			if !ok {
 				return apperr.Invalid("policyID", "no active SLA policy with id %q", *policyID)
 			}
-		} else if chosen, err = PickPolicy(ctx, tx.Tx, t); err != nil {
+		} else if chosen, err = PickPolicy(ctx, tx, t); err != nil {
 			return err
 		}
 		upd := tx.Ticket.UpdateOneID(t.ID).SetSLAPolicyExplicit(policyID != nil).SetUpdatedAt(now)

@@ -91,7 +91,7 @@ func (e *Engine) react(ctx context.Context, tx *events.Tx, c events.Change) erro
 			return err
 		}
 	}
-	t, err := tx.Ticket.Query().Where(ticket.ID(c.TicketID)).Only(ctx)
+	t, err := tx.LoadTicket(ctx, c.TicketID)
 	if err != nil {
 		return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 	}
@@ -108,7 +108,7 @@ func (e *Engine) react(ctx context.Context, tx *events.Tx, c events.Change) erro
 // reselect applies the policy conditions to a changed ticket and records
 // a change of policy as its own change.
 func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at time.Time) (*ent.Ticket, error) {
-	picked, err := PickPolicy(ctx, tx.Tx, t)
+	picked, err := PickPolicy(ctx, tx, t)
 	if err != nil || equalID(picked, t.SLAPolicyID) {
 		return t, err
 	}
@@ -122,6 +122,7 @@ func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at 
 	if err != nil {
 		return nil, fmt.Errorf("changing the SLA policy of ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	err = tx.Record(ctx, events.Change{TicketID: t.ID, Kind: ticketevent.KindUPDATED, At: at,
 		Changes: []schematype.FieldChange{{Field: "slaPolicy", From: idText(t.SLAPolicyID), To: idText(picked)}}})
 	return updated, err
@@ -131,7 +132,7 @@ func (e *Engine) reselect(ctx context.Context, tx *events.Tx, t *ent.Ticket, at 
 // their due times (rescheduling the timers of those that moved) and the
 // ticket's summary. It returns how the summary changed.
 func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c events.Change, f facts) ([]schematype.FieldChange, error) {
-	policy, cal, err := policyAndCalendar(ctx, tx.Client(), t)
+	policy, cal, err := policyAndCalendar(ctx, tx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -410,9 +411,11 @@ func (e *Engine) summarize(ctx context.Context, tx *events.Tx, t *ent.Ticket, cl
 	setTime(s.NextDueAt, upd.SetNextDueAt, upd.ClearNextDueAt)
 	setTime(s.FirstResponseDueAt, upd.SetFirstResponseDueAt, upd.ClearFirstResponseDueAt)
 	setTime(s.ResolutionDueAt, upd.SetResolutionDueAt, upd.ClearResolutionDueAt)
-	if err := upd.Exec(ctx); err != nil {
+	updated, err := upd.Save(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("updating the SLA state of ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	return changes, nil
 }
 

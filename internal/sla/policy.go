@@ -6,11 +6,10 @@ import (
 	"slices"
 
 	"helpdesk/ent"
-	"helpdesk/ent/category"
-	"helpdesk/ent/customer"
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 )
 
@@ -48,9 +47,8 @@ func Matches(c schematype.SLAConditions, f TicketFacts) bool {
 // ascending position, whose conditions match; else the active policy of
 // the nearest category on the ticket's path; else the active default
 // policy; else none.
-func PickPolicy(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (*gid.ID, error) {
-	policies, err := tx.SLAPolicy.Query().Where(slapolicy.Active(true)).
-		Order(ent.Asc(slapolicy.FieldPosition), ent.Asc(slapolicy.FieldName)).All(ctx)
+func PickPolicy(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*gid.ID, error) {
+	policies, err := events.ActiveSLAPolicies(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("loading SLA policies: %w", err)
 	}
@@ -81,12 +79,12 @@ func PickPolicy(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (*gid.ID, error)
 
 // factsOf reads what the conditions need of a ticket, and its category
 // path (root first) with each category's policy.
-func factsOf(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (TicketFacts, []*ent.Category, error) {
+func factsOf(ctx context.Context, tx *events.Tx, t *ent.Ticket) (TicketFacts, []*ent.Category, error) {
 	f := TicketFacts{Priority: t.Priority, Channel: string(t.Channel), CustomerID: t.CustomerID, TeamID: t.TeamID}
 	var path []*ent.Category
 	next := t.CategoryID
 	for next != nil && len(path) < 3 {
-		c, err := tx.Category.Query().Where(category.ID(*next)).WithSLAPolicy().Only(ctx)
+		c, err := events.Category(ctx, tx, *next)
 		if err != nil {
 			return f, nil, fmt.Errorf("loading the ticket's category: %w", err)
 		}
@@ -95,7 +93,7 @@ func factsOf(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (TicketFacts, []*en
 		next = c.ParentID
 	}
 	if t.CustomerID != nil {
-		c, err := tx.Customer.Query().Where(customer.ID(*t.CustomerID)).Only(ctx)
+		c, err := events.Customer(ctx, tx, *t.CustomerID)
 		if err != nil && !ent.IsNotFound(err) {
 			return f, nil, fmt.Errorf("loading the ticket's customer: %w", err)
 		}
@@ -107,16 +105,49 @@ func factsOf(ctx context.Context, tx *ent.Tx, t *ent.Ticket) (TicketFacts, []*en
 }
 
 // policyAndCalendar loads the ticket's policy and the calendar its clocks
-// count in: the policy's, else the ticket's team's, else 24×7.
-func policyAndCalendar(ctx context.Context, tx *ent.Client, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
+// count in: the policy's, else the ticket's team's, else 24×7. They are
+// read once per transaction (events.Remember).
+func policyAndCalendar(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
 	if t.SLAPolicyID == nil {
 		return nil, AlwaysOpen(), nil
 	}
-	p, err := tx.SLAPolicy.Query().Where(slapolicy.ID(*t.SLAPolicyID)).WithCalendar().Only(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading the ticket's SLA policy: %w", err)
+	key := "sla.policy:" + string(*t.SLAPolicyID)
+	if t.TeamID != nil {
+		key += ":team:" + string(*t.TeamID)
 	}
-	bc := p.Edges.Calendar
+	v, err := events.Remember(tx, key, func() (policyCalendar, error) {
+		p, cal, err := readPolicyAndCalendar(ctx, tx, t)
+		return policyCalendar{p, cal}, err
+	})
+	return v.policy, v.calendar, err
+}
+
+type policyCalendar struct {
+	policy   *ent.SLAPolicy
+	calendar *Calendar
+}
+
+// readPolicyAndCalendar finds an active policy among those the
+// transaction read already (a new ticket's, above all), and reads an
+// inactive one.
+func readPolicyAndCalendar(ctx context.Context, tx *events.Tx, t *ent.Ticket) (*ent.SLAPolicy, *Calendar, error) {
+	active, err := events.ActiveSLAPolicies(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p *ent.SLAPolicy
+	var bc *ent.BusinessCalendar
+	if i := slices.IndexFunc(active, func(p *ent.SLAPolicy) bool { return p.ID == *t.SLAPolicyID }); i >= 0 {
+		p = active[i]
+		if bc, err = p.QueryCalendar().Only(ctx); err != nil && !ent.IsNotFound(err) {
+			return nil, nil, fmt.Errorf("loading the SLA policy's calendar: %w", err)
+		}
+	} else {
+		if p, err = tx.SLAPolicy.Query().Where(slapolicy.ID(*t.SLAPolicyID)).WithCalendar().Only(ctx); err != nil {
+			return nil, nil, fmt.Errorf("loading the ticket's SLA policy: %w", err)
+		}
+		bc = p.Edges.Calendar
+	}
 	if bc == nil && t.TeamID != nil {
 		bc, err = tx.Team.Query().Where(team.ID(*t.TeamID)).QueryCalendar().Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {

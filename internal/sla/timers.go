@@ -82,7 +82,7 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 		if cl.Version != args.Version || !cl.Running() || cl.FiredPercent >= args.Percent {
 			return nil
 		}
-		policy, cal, err := policyAndCalendar(ctx, tx.Client(), t)
+		policy, cal, err := policyAndCalendar(ctx, tx, t)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -47,7 +48,7 @@ func (s *Service) AssignmentReactor() events.Reactor {
 			return nil
 		}
 		ctx = auth.WithViewer(ctx, auth.System)
-		t, err := tx.Ticket.Get(ctx, c.TicketID)
+		t, err := tx.LoadTicket(ctx, c.TicketID)
 		if err != nil {
 			return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 		}
@@ -145,7 +146,7 @@ func (s *Service) autoAssign(ctx context.Context, tx *events.Tx, t *ent.Ticket, 
 	if !ok {
 		return nil
 	}
-	if err := takeTurn(ctx, tx.Tx, tm.ID, chosen); err != nil {
+	if err := takeTurn(ctx, tx.Tx, s.Dialect, tm.ID, chosen); err != nil {
 		return err
 	}
 	_, err = s.giveTo(ctx, tx, auth.System, t, chosen, ticketevent.KindASSIGNED, nil, now)
@@ -203,7 +204,7 @@ func (s *Service) pullFor(ctx context.Context, tx *events.Tx, agentID, except gi
 		if err != nil {
 			return fmt.Errorf("taking the next queued ticket: %w", err)
 		}
-		if err := takeTurn(ctx, tx.Tx, *next.TeamID, agentID); err != nil {
+		if err := takeTurn(ctx, tx.Tx, s.Dialect, *next.TeamID, agentID); err != nil {
 			return err
 		}
 		if _, err := s.giveTo(ctx, tx, auth.System, next, agentID, ticketevent.KindASSIGNED, nil, now); err != nil {
@@ -301,17 +302,15 @@ func statusCounts(ctx context.Context, tx *ent.Tx, agentID gid.ID) (map[ticket.S
 	return out, nil
 }
 
-// takeTurn records that the team's next round-robin turn went to agentID.
-func takeTurn(ctx context.Context, tx *ent.Tx, teamID, agentID gid.ID) error {
-	last, err := tx.TeamMembership.Query().Where(teammembership.TeamID(teamID)).
-		Aggregate(ent.Max(teammembership.FieldRoundRobinTurn)).Int(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the team's turn: %w", err)
+// takeTurn records that the team's next round-robin turn went to agentID:
+// one statement reads the team's last turn and writes the next.
+func takeTurn(ctx context.Context, tx *ent.Tx, dialectName string, teamID, agentID gid.ID) error {
+	query := `UPDATE team_memberships SET round_robin_turn = COALESCE((SELECT MAX(round_robin_turn) FROM team_memberships
+		WHERE team_id = $1), 0) + 1, updated_at = $2 WHERE team_id = $3 AND agent_id = $4`
+	if dialectName == dialect.SQLite {
+		query = strings.NewReplacer("$1", "?", "$2", "?", "$3", "?", "$4", "?").Replace(query)
 	}
-	err = tx.TeamMembership.Update().
-		Where(teammembership.TeamID(teamID), teammembership.AgentID(agentID)).
-		SetRoundRobinTurn(int64(last) + 1).Exec(ctx)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, query, teamID, time.Now(), teamID, agentID); err != nil {
 		return fmt.Errorf("recording the team's turn: %w", err)
 	}
 	return nil

@@ -26,6 +26,18 @@ func checkCustomer(ctx context.Context, tx *ent.Tx, field string, id gid.ID) err
 	return existence(field, "customer", ok, err)
 }
 
+// loadCustomer reads the customer an input names.
+func loadCustomer(ctx context.Context, tx *ent.Tx, field string, id gid.ID) (*ent.Customer, error) {
+	c, err := tx.Customer.Query().Where(customer.ID(id)).Only(ctx)
+	if ent.IsNotFound(err) {
+		err = nil
+	}
+	if err := existence(field, "customer", c != nil, err); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 func checkTeam(ctx context.Context, tx *ent.Tx, field string, id gid.ID) error {
 	ok, err := tx.Team.Query().Where(team.ID(id)).Exist(ctx)
 	return existence(field, "team", ok, err)
@@ -81,22 +93,40 @@ func ensureTags(ctx context.Context, tx *ent.Tx, field string, names []string) (
 	if err != nil || len(clean) == 0 {
 		return nil, err
 	}
-	// One statement for every name; DO NOTHING leaves an existing tag's
-	// row unlocked (an upsert would hold it until the transaction ends,
-	// queueing every other ticket being tagged alike behind this one).
-	creates := make([]*ent.TagCreate, len(clean))
-	for i, n := range clean {
+	// Most tags exist already: one statement finds them.
+	existing, err := tx.Tag.Query().Where(tag.NameIn(clean...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading tags: %w", err)
+	}
+	ids := make([]gid.ID, 0, len(clean))
+	var missing []string
+	for _, n := range clean {
+		if i := slices.IndexFunc(existing, func(t *ent.Tag) bool { return t.Name == n }); i >= 0 {
+			ids = append(ids, existing[i].ID)
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	// One statement for the new names; DO NOTHING leaves a tag another
+	// transaction created meanwhile unlocked (an upsert would hold it
+	// until the transaction ends, queueing every other ticket being
+	// tagged alike behind this one).
+	creates := make([]*ent.TagCreate, len(missing))
+	for i, n := range missing {
 		creates[i] = tx.Tag.Create().SetName(n)
 	}
 	err = tx.Tag.CreateBulk(creates...).OnConflict(entsql.ConflictColumns(tag.FieldName), entsql.DoNothing()).Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("creating tags %q: %w", clean, err)
+		return nil, fmt.Errorf("creating tags %q: %w", missing, err)
 	}
-	ids, err := tx.Tag.Query().Where(tag.NameIn(clean...)).IDs(ctx)
+	created, err := tx.Tag.Query().Where(tag.NameIn(missing...)).IDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading tags: %w", err)
 	}
-	return ids, nil
+	return append(ids, created...), nil
 }
 
 func tagNames(field string, names []string) ([]string, error) {

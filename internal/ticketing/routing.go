@@ -13,8 +13,9 @@ import (
 )
 
 // matchRule returns the first active routing rule, in order, that
-// matches the ticket (workflow.FirstMatch), or nil.
-func (s *Service) matchRule(ctx context.Context, tx *ent.Tx, t workflow.Ticket) (*workflow.Rule, error) {
+// matches the ticket (workflow.FirstMatch), or nil. cust is the ticket's
+// customer when the caller has read it already.
+func (s *Service) matchRule(ctx context.Context, tx *ent.Tx, t workflow.Ticket, cust *ent.Customer) (*workflow.Rule, error) {
 	rows, err := tx.RoutingRule.Query().Where(routingrule.Active(true)).
 		Order(ent.Asc(routingrule.FieldPosition), ent.Asc(routingrule.FieldCreatedAt)).All(ctx)
 	if err != nil {
@@ -23,7 +24,9 @@ func (s *Service) matchRule(ctx context.Context, tx *ent.Tx, t workflow.Ticket) 
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	if t.CustomerID != nil {
+	if cust != nil {
+		t.Organization = cust.Organization
+	} else if t.CustomerID != nil {
 		c, err := tx.Customer.Query().Where(customer.ID(*t.CustomerID)).Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, fmt.Errorf("loading the ticket's customer: %w", err)
@@ -80,7 +83,7 @@ func (s *Service) reroute(ctx context.Context, tx *ent.Tx, t *ent.Ticket, in Upd
 	for _, tg := range t.Edges.Tags {
 		tags = append(tags, tg.Name)
 	}
-	rule, err := s.matchRule(ctx, tx, workflowTicket(channel, customerID, path, tags, title))
+	rule, err := s.matchRule(ctx, tx, workflowTicket(channel, customerID, path, tags, title), nil)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"helpdesk/ent"
 	"helpdesk/ent/category"
 	"helpdesk/ent/schematype"
-	"helpdesk/ent/slapolicy"
 	"helpdesk/ent/team"
 	"helpdesk/ent/teammembership"
 	"helpdesk/ent/ticket"
@@ -124,18 +123,22 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	now := s.now()
 	title, description, internal, orderRef, custom := v.title, v.description, v.internal, v.orderRef, v.custom
 	var err error
+	var cust *ent.Customer
 	if in.CustomerID != nil {
-		if err := checkCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
+		if cust, err = loadCustomer(ctx, tx, "input.customerID", *in.CustomerID); err != nil {
 			return nil, err
 		}
+		events.KeepCustomer(etx, cust)
 	}
 	var path []*ent.Category
 	if in.CategoryID != nil {
-		if path, err = categoryPath(ctx, tx, "input.categoryID", *in.CategoryID); err != nil {
+		if path, err = pathOf("input.categoryID", *in.CategoryID, func(id gid.ID) (*ent.Category, error) {
+			return events.Category(ctx, etx, id)
+		}); err != nil {
 			return nil, err
 		}
 	}
-	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title))
+	rule, err := s.matchRule(ctx, tx, workflowTicket(in.Channel, in.CustomerID, path, in.Tags, title), cust)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +160,7 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	if rule != nil {
 		in.Tags = append(append([]string{}, in.Tags...), rule.AddTags...)
 	}
-	slaID, err := s.pickSLAPolicy(ctx, tx, path)
+	slaID, err := s.pickSLAPolicy(ctx, etx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +218,13 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	// event's "number" change is filled in then.
 	numberText := new(string)
 	ch := changeSet{{Field: "number", To: numberText}}
-	etx.BeforeAppend(func(ctx context.Context) error { return s.assignNumber(ctx, tx, created, numberText) })
+	etx.BeforeAppend(func(ctx context.Context) error {
+		if err := s.assignNumber(ctx, tx, created, numberText); err != nil {
+			return err
+		}
+		etx.WroteTicket(created.ID, func(t *ent.Ticket) { t.Number = created.Number })
+		return nil
+	})
 	ch.addString("title", "", title)
 	ch.addString("status", "", string(status))
 	ch.addString("priority", "", string(priority))
@@ -249,7 +258,7 @@ func readBack(etx *events.Tx, t **ent.Ticket) {
 	etx.BeforeAppend(func(ctx context.Context) error {
 		// Reactors may have changed the row: workflow assignment records
 		// more changes, SLA clocks write derived fields (due times, state).
-		fresh, err := etx.Ticket.Get(auth.WithViewer(ctx, auth.System), id)
+		fresh, err := etx.LoadTicket(ctx, id)
 		if err != nil {
 			return fmt.Errorf("reading ticket %s back: %w", id, err)
 		}
@@ -271,16 +280,37 @@ const placeholderBase = 1 << 60
 // before commit, so the counter row is locked only until then, and
 // concurrent creations do not wait for each other's whole transaction.
 func (s *Service) assignNumber(ctx context.Context, tx *ent.Tx, t *ent.Ticket, text *string) error {
-	number, err := store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter)
-	if err != nil {
-		return err
-	}
-	query := "UPDATE tickets SET number = $1 WHERE id = $2"
-	if s.Dialect == dialect.SQLite {
-		query = "UPDATE tickets SET number = ? WHERE id = ?"
-	}
-	if _, err := tx.ExecContext(ctx, query, number, t.ID); err != nil {
-		return fmt.Errorf("numbering ticket: %w", err)
+	var number int64
+	if s.Dialect == dialect.Postgres {
+		// One statement takes the number and writes it.
+		rows, err := tx.QueryContext(ctx, `WITH next AS (INSERT INTO counters (id, value) VALUES ($1, 1)
+			ON CONFLICT (id) DO UPDATE SET value = counters.value + 1 RETURNING value)
+			UPDATE tickets SET number = (SELECT value FROM next) WHERE id = $2 RETURNING number`,
+			store.TicketNumberCounter, t.ID)
+		if err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("numbering ticket: %w", err)
+			}
+			return fmt.Errorf("numbering ticket %s: no row updated", t.ID)
+		}
+		if err := rows.Scan(&number); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
+	} else {
+		var err error
+		if number, err = store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE tickets SET number = ? WHERE id = ?", number, t.ID); err != nil {
+			return fmt.Errorf("numbering ticket: %w", err)
+		}
 	}
 	t.Number = int(number)
 	*text = strconv.FormatInt(number, 10)
@@ -471,6 +501,7 @@ func (s *Service) commitKind(ctx context.Context, tx *events.Tx, viewer auth.Vie
 	if err != nil {
 		return nil, fmt.Errorf("updating ticket #%d: %w", t.Number, err)
 	}
+	tx.KeepTicket(updated)
 	// Reactors may still change the row (SLA due times, assignment):
 	// callers that answer it read it back with readBack.
 	if err := tx.Record(ctx, change(viewer, t.ID, kind, ch, nil, now)); err != nil {
@@ -726,16 +757,20 @@ func (s *Service) routeTeam(ctx context.Context, tx *ent.Tx, explicit *gid.ID, p
 
 // pickSLAPolicy chooses the nearest category's policy, else the default
 // one (see workflow.PickSLAPolicy).
-func (s *Service) pickSLAPolicy(ctx context.Context, tx *ent.Tx, path []*ent.Category) (*gid.ID, error) {
+// The default policy is found among the active ones (there is at most
+// one default), which the SLA reactor reads too.
+func (s *Service) pickSLAPolicy(ctx context.Context, tx *events.Tx, path []*ent.Category) (*gid.ID, error) {
 	return workflow.PickSLAPolicy(categoryDefaults(path), func() (*gid.ID, error) {
-		id, err := tx.SLAPolicy.Query().Where(slapolicy.IsDefault(true), slapolicy.Active(true)).FirstID(ctx)
-		if ent.IsNotFound(err) {
-			return nil, nil
-		}
+		active, err := events.ActiveSLAPolicies(ctx, tx)
 		if err != nil {
 			return nil, fmt.Errorf("finding the default SLA policy: %w", err)
 		}
-		return &id, nil
+		for _, p := range active {
+			if p.IsDefault {
+				return &p.ID, nil
+			}
+		}
+		return nil, nil
 	})
 }
 
@@ -765,11 +800,17 @@ func nearestPriority(path []*ent.Category) *schematype.Priority {
 // categoryPath loads a category and its ancestors, root first, with the
 // defaults they name.
 func categoryPath(ctx context.Context, tx *ent.Tx, field string, id gid.ID) ([]*ent.Category, error) {
+	return pathOf(field, id, func(id gid.ID) (*ent.Category, error) {
+		return tx.Category.Query().Where(category.ID(id)).WithDefaultTeam().WithSLAPolicy().Only(ctx)
+	})
+}
+
+// pathOf is categoryPath with the categories read by load.
+func pathOf(field string, id gid.ID, load func(gid.ID) (*ent.Category, error)) ([]*ent.Category, error) {
 	var path []*ent.Category
 	next := &id
 	for next != nil && len(path) < 3 {
-		c, err := tx.Category.Query().Where(category.ID(*next)).
-			WithDefaultTeam().WithSLAPolicy().Only(ctx)
+		c, err := load(*next)
 		if ent.IsNotFound(err) {
 			return nil, apperr.Invalid(field, "no category with id %q", id)
 		}

@@ -109,7 +109,7 @@ func (s *Service) ClaimTicket(ctx context.Context, id gid.ID) (*ent.Ticket, erro
 		if loads[me] >= a.Capacity {
 			return nil, apperr.Conflict("you are at capacity (%d active tickets of %d); finish one first", loads[me], a.Capacity)
 		}
-		if err := takeTurn(ctx, etx.Tx, tm.ID, me); err != nil {
+		if err := takeTurn(ctx, etx.Tx, s.Dialect, tm.ID, me); err != nil {
 			return nil, err
 		}
 		return s.giveTo(ctx, etx, viewer, t, me, ticketevent.KindCLAIMED, nil, now)
