@@ -3,7 +3,9 @@ package realtime
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 
 	"helpdesk/ent"
@@ -206,4 +208,58 @@ func TestRealtimeCohortCountsAgainWhenTheScopeChanges(t *testing.T) {
 	if _, kept, err := other.outcomes(ctx, f, q, []*ent.TicketEvent{q.commit("t1")}); err != nil || kept {
 		t.Fatalf("a queue that is recounted: kept %v, %v; want it counted", kept, err)
 	}
+}
+
+// TestRealtimeQueueReadsRunAFewAtATime checks that the reads of whole
+// queues (snapshots of new cohorts, counts) run at most Readers at once,
+// so that many subscriptions starting together leave the rest of the
+// database pool to other requests.
+func TestRealtimeQueueReadsRunAFewAtATime(t *testing.T) {
+	f := &Feed{Readers: 3}
+	var mu sync.Mutex
+	running, most := 0, 0
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = f.read(context.Background(), func() error {
+				mu.Lock()
+				running++
+				most = max(most, running)
+				mu.Unlock()
+				<-release
+				mu.Lock()
+				running--
+				mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	for {
+		mu.Lock()
+		r := running
+		mu.Unlock()
+		if r == 3 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	if most != 3 {
+		t.Fatalf("%d queue reads ran at once, want at most Readers (3)", most)
+	}
+	// A read waiting for its turn gives up with its context.
+	g := &Feed{Readers: 1}
+	hold, holding := make(chan struct{}), make(chan struct{})
+	go func() { _ = g.read(context.Background(), func() error { close(holding); <-hold; return nil }) }()
+	<-holding
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.read(ctx, func() error { t.Error("ran past the bound"); return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting read with its context ended: %v, want context.Canceled", err)
+	}
+	close(hold)
 }
