@@ -35,7 +35,7 @@ type cohort struct {
 
 	mu      sync.Mutex // held while evaluating
 	started bool
-	members map[gid.ID]struct{} // the queue as of pos
+	members *memberSet // the queue as of pos
 	pos     int64
 	memo    map[int64]outcome
 	count   int
@@ -138,10 +138,7 @@ func (c *cohort) start(ctx context.Context, e evaluator, keep bool, scope func()
 		if err != nil {
 			return 0, err
 		}
-		c.members = make(map[gid.ID]struct{}, len(ids))
-		for _, id := range ids {
-			c.members[id] = struct{}{}
-		}
+		c.members = newMemberSet(ids)
 		c.pos, c.started = at, true
 	}
 	return c.pos, nil
@@ -229,7 +226,7 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 	// queue, and those of tickets that were in it (a LEFT).
 	var evIDs []gid.ID
 	for _, ev := range evs {
-		if _, had := c.members[ev.TicketID]; had || in[ev.TicketID] {
+		if c.members.has(ev.TicketID) || in[ev.TicketID] {
 			evIDs = append(evIDs, ev.ID)
 		}
 	}
@@ -241,7 +238,7 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 	}
 	out := make(map[int64]outcome, len(evs))
 	for _, ev := range evs {
-		_, had := c.members[ev.TicketID]
+		had := c.members.has(ev.TicketID)
 		body := content[ev.ID]
 		// A ticket that matched but whose event is no longer readable
 		// became invisible in between: it is not in the queue.
@@ -252,12 +249,12 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 			o = outcome{change: QueueChanged, event: body}
 		case now:
 			o = outcome{change: QueueEntered, event: body}
-			c.members[ev.TicketID] = struct{}{}
+			c.members.add(ev.TicketID)
 		case had:
 			o = outcome{change: QueueLeft, event: body}
-			delete(c.members, ev.TicketID)
+			c.members.remove(ev.TicketID)
 		}
-		o.total = len(c.members)
+		o.total = c.members.len()
 		out[ev.Sequence] = o
 		if keep {
 			if c.memo == nil {
