@@ -74,7 +74,7 @@ func (f *Feed) read(ctx context.Context, fn func() error) error {
 }
 
 // batchSize bounds the events evaluated together (one query for their
-// tickets, one for their content, one count).
+// tickets, one for their content; one count when the queue is counted).
 const batchSize = 200
 
 // Queue describes one live queue.
@@ -89,8 +89,8 @@ type Queue struct {
 	Single bool
 	// Cohort names the queue for sharing: subscribers with the same
 	// non-empty Cohort have the same filter under the same read scope,
-	// and share the queue's membership, one evaluation of each event and
-	// one count. Empty: the queue is this subscriber's alone.
+	// and share the queue's membership, its count and one evaluation of
+	// each event. Empty: the queue is this subscriber's alone.
 	Cohort string
 	// Recount: the queue may change without an event of one of its
 	// tickets (its filter reads rows whose changes the log does not
