@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"helpdesk/ent"
+	"helpdesk/internal/auth"
+	"helpdesk/internal/gid"
 )
 
 // cohortOf names the live queue a ticketEvents subscription follows, so
@@ -64,4 +68,79 @@ func (r *Resolver) cohortOf(ctx context.Context, where *ent.TicketWhereInput) (s
 		scope = "own:" + string(rights)
 	}
 	return scope + ":" + string(filter), nil
+}
+
+// recordedEdges are the ticket's edges whose changes the event log
+// records (a ticket event on the ticket): a filter on whether the ticket
+// has one is decided by the ticket's own events.
+var recordedEdges = map[string]bool{
+	"hasCustomer": true, "hasCategory": true, "hasTeam": true, "hasAssignee": true,
+	"hasSLAPolicy": true, "hasTags": true, "hasWatchers": true,
+}
+
+// readsUnrecorded reports whether a live queue's filter reads what may
+// change without an event of the ticket: the fields of other rows (a
+// customer's name, a tag's name, comments), so that its count cannot be
+// kept from the ticket events (realtime.Queue.Recount).
+func readsUnrecorded(where *ent.TicketWhereInput) (bool, error) {
+	if where == nil {
+		return false, nil
+	}
+	raw, err := json.Marshal(where)
+	if err != nil {
+		return false, fmt.Errorf("reading the live queue's filter: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return false, fmt.Errorf("reading the live queue's filter: %w", err)
+	}
+	var walk func(any) bool
+	walk = func(n any) bool {
+		switch n := n.(type) {
+		case map[string]any:
+			for k, v := range n {
+				if strings.HasPrefix(k, "has") && !recordedEdges[k] {
+					return true
+				}
+				if walk(v) {
+					return true
+				}
+			}
+		case []any:
+			for _, v := range n {
+				if walk(v) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(tree), nil
+}
+
+// scopeName names the part of the viewer's read scope that may change
+// while a subscription lasts: the teams an agent leads (a policy change);
+// nil when none may (see realtime.Queue.Scope).
+func (r *Resolver) scopeName(v auth.Viewer) func() string {
+	if r.Authz.TicketScope(v) == nil || !v.IsAgent() {
+		return nil
+	}
+	return func() string {
+		lead, err := r.Authz.LeadTeams(v.AgentID)
+		if err != nil {
+			// Unknown: a name no scope has, so the queue is counted.
+			return "?" + err.Error()
+		}
+		lead = slices.Clone(lead)
+		slices.Sort(lead)
+		return strings.Join(gidStrings(lead), ",")
+	}
+}
+
+func gidStrings(ids []gid.ID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }

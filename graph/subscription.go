@@ -37,6 +37,10 @@ func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInp
 	if q.Cohort, err = r.cohortOf(ctx, where); err != nil {
 		return nil, err
 	}
+	if q.Recount, err = readsUnrecorded(where); err != nil {
+		return nil, err
+	}
+	q.Scope = r.scopeName(viewer(ctx))
 	out := make(chan *ent.TicketEvent)
 	go func() {
 		defer close(out)

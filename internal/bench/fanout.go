@@ -93,6 +93,17 @@ func (s *scenarios) fanout(ctx context.Context, cfg Config, t *target, progress 
 	}
 
 	// Measured changes at a steady rate.
+	profiled := make(chan error, 1)
+	if cfg.CPUProfile != "" && cfg.ProfileScenario == "fanout" {
+		go func() { profiled <- t.fetchProfile(ctx, cfg.Duration, cfg.CPUProfile) }()
+	} else {
+		profiled <- nil
+	}
+	defer func() {
+		if err := <-profiled; err != nil {
+			fmt.Fprintf(progress, "profiling fanout: %v\n", err)
+		}
+	}()
 	stmts0, stmtsOK := t.statements(ctx)
 	cpu0, _, usageOK := t.usage()
 	interval := time.Duration(float64(time.Second) / max(cfg.ChangeRate, 0.1))

@@ -13,9 +13,17 @@ import (
 // the same read scope. It holds the queue's membership (the tickets in
 // it, as of the sequence pos) and evaluates each event once for all its
 // subscribers: was its ticket in the queue, is it now, the event's
-// content; and it counts the queue once. So the cost of an event, and the
-// memory of the queue's membership, grow with the number of distinct
-// queues, not of subscribers.
+// content. So the cost of an event, and the memory of the queue's
+// membership, grow with the number of distinct queues, not of
+// subscribers.
+//
+// The membership is read exactly (a snapshot) and every ticket that
+// enters or leaves the queue has an event, so the queue's count is the
+// membership's size: each outcome carries it as of its sequence (ENTERED
+// +1, LEFT -1), and an event costs no count. A queue that may change
+// without an event (Queue.Recount), or whose viewer's read scope changed
+// since the snapshot, is counted instead, once per sequence for the
+// cohort (total).
 //
 // Subscribers drain their buffers at different moments and in batches of
 // different sizes, so outcomes are kept per sequence: whoever handles a
@@ -27,12 +35,17 @@ type cohort struct {
 
 	mu      sync.Mutex // held while evaluating
 	started bool
-	members map[gid.ID]struct{} // the queue as of pos
+	members *memberSet // the queue as of pos
 	pos     int64
 	memo    map[int64]outcome
 	count   int
 	countAt int64 // the count holds for every sequence up to this one
 	counted bool
+	// kept: the count is the membership's size (see above). scope names
+	// the read scope the membership was read with (scopeOf: as it is now).
+	kept    bool
+	scope   string
+	scopeOf func() string
 }
 
 // outcome is how one event changes a queue.
@@ -43,6 +56,9 @@ type outcome struct {
 	// event is its content, with its ticket; nil on a LEFT when the
 	// viewer may no longer read the ticket (the delivery is withheld).
 	event *ent.TicketEvent
+	// total is the queue's count right after the event (when the cohort
+	// keeps it).
+	total int
 }
 
 // evaluator reads, with a subscriber's rights, which of the tickets ids
@@ -107,19 +123,22 @@ func (f *Feed) shared(c *cohort) bool {
 
 // start returns the sequence the cohort's membership holds at, taking
 // the queue's snapshot first when it has none. A new subscriber's
-// deliveries begin after it.
-func (c *cohort) start(ctx context.Context, e evaluator) (int64, error) {
+// deliveries begin after it. keep says whether the queue's count can be
+// kept from its membership (see cohort); scope names the viewer's read
+// scope as it is now (nil: it does not change).
+func (c *cohort) start(ctx context.Context, e evaluator, keep bool, scope func() string) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.started {
+		c.kept, c.scopeOf = keep, scope
+		if scope != nil {
+			c.scope = scope()
+		}
 		ids, at, err := e.snapshot(ctx)
 		if err != nil {
 			return 0, err
 		}
-		c.members = make(map[gid.ID]struct{}, len(ids))
-		for _, id := range ids {
-			c.members[id] = struct{}{}
-		}
+		c.members = newMemberSet(ids)
 		c.pos, c.started = at, true
 	}
 	return c.pos, nil
@@ -129,10 +148,17 @@ func (c *cohort) start(ctx context.Context, e evaluator) (int64, error) {
 // all after the caller's start), evaluating the sequences the cohort has
 // not seen yet, in order, reading from the log any it was not handed.
 // Outcomes are remembered while other subscribers may ask for them; one
-// the cohort no longer remembers ends the caller as lagging.
-func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.TicketEvent) (map[int64]outcome, error) {
+// the cohort no longer remembers ends the caller as lagging. kept reports
+// whether the outcomes carry the queue's count.
+func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.TicketEvent) (res map[int64]outcome, kept bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.kept && c.scopeOf != nil && c.scopeOf() != c.scope {
+		// The viewer's scope changed: tickets entered or left the queue
+		// without an event. The membership still labels the events of
+		// tickets it holds; the queue is counted from now on.
+		c.kept = false
+	}
 	// Checked under c.mu: a subscriber joining now starts after what is
 	// evaluated here, so it never needs an outcome that was not kept.
 	keep := f.shared(c)
@@ -147,26 +173,25 @@ func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.
 		for c.pos < fresh[0].Sequence-1 {
 			gap, err := e.readAfter(ctx, c.pos, min(batchSize, int(fresh[0].Sequence-1-c.pos)))
 			if err != nil {
-				return nil, fmt.Errorf("reading the event log: %w", err)
+				return nil, false, fmt.Errorf("reading the event log: %w", err)
 			}
 			if len(gap) == 0 {
 				break
 			}
 			if _, err := c.advance(ctx, e, keep, gap); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
-		var err error
 		if got, err = c.advance(ctx, e, keep, fresh); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	res := make(map[int64]outcome, len(evs))
+	res = make(map[int64]outcome, len(evs))
 	for _, ev := range evs {
 		o, ok := got[ev.Sequence]
 		if !ok {
 			if o, ok = c.memo[ev.Sequence]; !ok {
-				return nil, ErrLagged
+				return nil, false, ErrLagged
 			}
 		}
 		res[ev.Sequence] = o
@@ -178,7 +203,7 @@ func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.
 			}
 		}
 	}
-	return res, nil
+	return res, c.kept, nil
 }
 
 // advance evaluates evs (the next sequences after pos, in order) against
@@ -201,7 +226,7 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 	// queue, and those of tickets that were in it (a LEFT).
 	var evIDs []gid.ID
 	for _, ev := range evs {
-		if _, had := c.members[ev.TicketID]; had || in[ev.TicketID] {
+		if c.members.has(ev.TicketID) || in[ev.TicketID] {
 			evIDs = append(evIDs, ev.ID)
 		}
 	}
@@ -213,7 +238,7 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 	}
 	out := make(map[int64]outcome, len(evs))
 	for _, ev := range evs {
-		_, had := c.members[ev.TicketID]
+		had := c.members.has(ev.TicketID)
 		body := content[ev.ID]
 		// A ticket that matched but whose event is no longer readable
 		// became invisible in between: it is not in the queue.
@@ -224,11 +249,12 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 			o = outcome{change: QueueChanged, event: body}
 		case now:
 			o = outcome{change: QueueEntered, event: body}
-			c.members[ev.TicketID] = struct{}{}
+			c.members.add(ev.TicketID)
 		case had:
 			o = outcome{change: QueueLeft, event: body}
-			delete(c.members, ev.TicketID)
+			c.members.remove(ev.TicketID)
 		}
+		o.total = c.members.len()
 		out[ev.Sequence] = o
 		if keep {
 			if c.memo == nil {

@@ -3,7 +3,9 @@ package realtime
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 
 	"helpdesk/ent"
@@ -87,7 +89,7 @@ func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
 	q := &fakeQueue{inQueue: map[gid.ID]bool{"t1": true}, readable: map[gid.ID]bool{"t1": true, "t2": true, "t3": true}}
 	q.commit("t1") // 1: before the snapshot
 	for range 2 {
-		if at, err := c.start(ctx, q); err != nil || at != 1 {
+		if at, err := c.start(ctx, q, true, nil); err != nil || at != 1 {
 			t.Fatalf("start = %d, %v; want the snapshot's position 1", at, err)
 		}
 	}
@@ -100,16 +102,24 @@ func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
 	e3 := q.commit("t2") // 3: t2 enters
 	e4 := q.commit("t3") // 4: t3, never in
 	want := map[int64]QueueChange{2: QueueChanged, 3: QueueEntered, 4: "", 5: QueueLeft}
+	// The queue's count after each sequence, kept from the membership.
+	wantTotal := map[int64]int{2: 1, 3: 2, 4: 2, 5: 1}
 	check := func(b ...*ent.TicketEvent) {
 		t.Helper()
-		res, err := c.outcomes(ctx, f, q, b)
+		res, kept, err := c.outcomes(ctx, f, q, b)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !kept {
+			t.Fatal("outcomes do not carry the count of a queue that keeps it")
 		}
 		for _, ev := range b {
 			o := res[ev.Sequence]
 			if o.change != want[ev.Sequence] || (o.change != "") != (o.event == ev) {
 				t.Fatalf("outcome of %d: %+v, want %q with its content", ev.Sequence, o, want[ev.Sequence])
+			}
+			if o.total != wantTotal[ev.Sequence] {
+				t.Fatalf("count after %d: %d, want %d", ev.Sequence, o.total, wantTotal[ev.Sequence])
 			}
 		}
 	}
@@ -127,9 +137,9 @@ func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
 	// t2 moves where the viewer may not read it: LEFT, withheld.
 	q.inQueue["t2"], q.readable["t2"] = false, false
 	e6 := q.commit("t2")
-	res, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6})
-	if o := res[6]; err != nil || o.change != QueueLeft || o.event != nil {
-		t.Fatalf("outcome of 6: %+v, %v; want a withheld LEFT", o, err)
+	res, _, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6})
+	if o := res[6]; err != nil || o.change != QueueLeft || o.event != nil || o.total != 0 {
+		t.Fatalf("outcome of 6: %+v, %v; want a withheld LEFT leaving the queue empty", o, err)
 	}
 
 	counts := 0
@@ -150,13 +160,13 @@ func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
 	for range 3 * limit {
 		long = append(long, q.commit("t3"))
 	}
-	if _, err := c.outcomes(ctx, f, q, long); err != nil {
+	if _, _, err := c.outcomes(ctx, f, q, long); err != nil {
 		t.Fatal(err)
 	}
 	if n := int64(len(c.memo)); n > 2*limit {
 		t.Fatalf("cohort remembers %d sequences, limit %d", n, 2*limit)
 	}
-	if _, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6}); !errors.Is(err, ErrLagged) {
+	if _, _, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{e6}); !errors.Is(err, ErrLagged) {
 		t.Fatalf("asking for a forgotten sequence: %v, want ErrLagged", err)
 	}
 
@@ -168,4 +178,88 @@ func TestRealtimeCohortSharesMembershipAndEvaluations(t *testing.T) {
 	if _, ok := f.cohorts["all:null"]; ok {
 		t.Fatal("cohort without subscribers kept")
 	}
+}
+
+// TestRealtimeCohortCountsAgainWhenTheScopeChanges checks that a cohort
+// keeps the count from its membership only while the viewer's read scope
+// is the one the membership was read with.
+func TestRealtimeCohortCountsAgainWhenTheScopeChanges(t *testing.T) {
+	f := &Feed{}
+	ctx := context.Background()
+	q := &fakeQueue{inQueue: map[gid.ID]bool{"t1": true}, readable: map[gid.ID]bool{"t1": true}}
+	scope := "lead of A"
+	c := f.join("own:x")
+	if _, err := c.start(ctx, q, true, func() string { return scope }); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{q.commit("t1")}); err != nil || !kept {
+		t.Fatalf("same scope: kept %v, %v; want the count kept", kept, err)
+	}
+	scope = "lead of A and B"
+	for range 2 {
+		if _, kept, err := c.outcomes(ctx, f, q, []*ent.TicketEvent{q.commit("t1")}); err != nil || kept {
+			t.Fatalf("changed scope: kept %v, %v; want the queue counted", kept, err)
+		}
+	}
+	other := f.join("")
+	if _, err := other.start(ctx, q, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept, err := other.outcomes(ctx, f, q, []*ent.TicketEvent{q.commit("t1")}); err != nil || kept {
+		t.Fatalf("a queue that is recounted: kept %v, %v; want it counted", kept, err)
+	}
+}
+
+// TestRealtimeQueueReadsRunAFewAtATime checks that the reads of whole
+// queues (snapshots of new cohorts, counts) run at most Readers at once,
+// so that many subscriptions starting together leave the rest of the
+// database pool to other requests.
+func TestRealtimeQueueReadsRunAFewAtATime(t *testing.T) {
+	f := &Feed{Readers: 3}
+	var mu sync.Mutex
+	running, most := 0, 0
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = f.read(context.Background(), func() error {
+				mu.Lock()
+				running++
+				most = max(most, running)
+				mu.Unlock()
+				<-release
+				mu.Lock()
+				running--
+				mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	for {
+		mu.Lock()
+		r := running
+		mu.Unlock()
+		if r == 3 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	if most != 3 {
+		t.Fatalf("%d queue reads ran at once, want at most Readers (3)", most)
+	}
+	// A read waiting for its turn gives up with its context.
+	g := &Feed{Readers: 1}
+	hold, holding := make(chan struct{}), make(chan struct{})
+	go func() { _ = g.read(context.Background(), func() error { close(holding); <-hold; return nil }) }()
+	<-holding
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.read(ctx, func() error { t.Error("ran past the bound"); return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting read with its context ended: %v, want context.Canceled", err)
+	}
+	close(hold)
 }

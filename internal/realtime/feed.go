@@ -34,15 +34,47 @@ type Feed struct {
 	// Logger logs what ends a subscription unexpectedly.
 	Logger *slog.Logger
 
+	// Readers bounds the queue reads (snapshots and counts) running at
+	// once, so that many subscriptions starting together queue for a few
+	// of the database's connections instead of taking them all; zero
+	// means DefaultReaders.
+	Readers int
+
 	mu      sync.Mutex
 	cohorts map[string]*cohort // live queues by Queue.Cohort
+
+	readersOnce sync.Once
+	readers     chan struct{}
 }
 
 // DefaultBuffer is a subscriber's default buffer, in events.
 const DefaultBuffer = 512
 
+// DefaultReaders is the default bound on concurrent queue reads: a small
+// part of the database pool (store: 40 connections on PostgreSQL).
+const DefaultReaders = 8
+
+// read runs fn, a read of a whole queue, when fewer than Readers others
+// run.
+func (f *Feed) read(ctx context.Context, fn func() error) error {
+	f.readersOnce.Do(func() {
+		n := f.Readers
+		if n <= 0 {
+			n = DefaultReaders
+		}
+		f.readers = make(chan struct{}, n)
+	})
+	select {
+	case f.readers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.readers }()
+	return fn()
+}
+
 // batchSize bounds the events evaluated together (one query for their
-// tickets, one for their content, one count).
+// tickets, one for their content; one count when the queue is counted).
 const batchSize = 200
 
 // Queue describes one live queue.
@@ -57,9 +89,18 @@ type Queue struct {
 	Single bool
 	// Cohort names the queue for sharing: subscribers with the same
 	// non-empty Cohort have the same filter under the same read scope,
-	// and share the queue's membership, one evaluation of each event and
-	// one count. Empty: the queue is this subscriber's alone.
+	// and share the queue's membership, its count and one evaluation of
+	// each event. Empty: the queue is this subscriber's alone.
 	Cohort string
+	// Recount: the queue may change without an event of one of its
+	// tickets (its filter reads rows whose changes the log does not
+	// record, such as a customer's name), so its count is taken again
+	// for deliveries instead of kept from its membership.
+	Recount bool
+	// Scope names the viewer's read scope as it is now (nil: it cannot
+	// change while the subscription lasts). When it no longer names the
+	// scope the membership was read with, the count is taken again.
+	Scope func() string
 }
 
 // Resume tells a client to subscribe again with `after`.
@@ -109,7 +150,7 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 	}
 	r.cohort = f.join(key)
 	defer f.leave(r.cohort)
-	start, err := r.cohort.start(ctx, r)
+	start, err := r.cohort.start(ctx, r, !q.Single && !q.Recount, q.Scope)
 	if err != nil {
 		return err
 	}
@@ -214,21 +255,25 @@ func (r *runner) handle(ctx context.Context, batch []*ent.TicketEvent) error {
 			return err
 		}
 	}
-	res, err := r.cohort.outcomes(ctx, r.f, r, evs)
+	res, kept, err := r.cohort.outcomes(ctx, r.f, r, evs)
 	if err != nil {
 		return err
 	}
 	deliveries := make([]*ent.TicketEvent, 0, len(evs))
 	for _, ev := range evs {
-		d, err := r.delivery(ev, res[ev.Sequence])
+		o := res[ev.Sequence]
+		d, err := r.delivery(ev, o)
 		if err != nil {
 			return err
 		}
 		if d != nil {
+			if kept && d.Delivery != nil {
+				d.Delivery.TotalCount = o.total
+			}
 			deliveries = append(deliveries, d)
 		}
 	}
-	return r.send(ctx, evs[len(evs)-1].Sequence, deliveries)
+	return r.send(ctx, evs[len(evs)-1].Sequence, deliveries, kept)
 }
 
 // delivery is what the subscriber receives of ev (nil: nothing).
@@ -244,10 +289,11 @@ func (r *runner) delivery(ev *ent.TicketEvent, o outcome) (*ent.TicketEvent, err
 	return delivery(ev, o.event, o.change), nil
 }
 
-// send gives the deliveries the queue's count and hands them to the
-// subscriber; upTo is the last sequence handled.
-func (r *runner) send(ctx context.Context, upTo int64, deliveries []*ent.TicketEvent) error {
-	if len(deliveries) > 0 && !r.q.Single {
+// send gives the deliveries the queue's count, unless counted (they
+// carry the count the cohort keeps), and hands them to the subscriber;
+// upTo is the last sequence handled.
+func (r *runner) send(ctx context.Context, upTo int64, deliveries []*ent.TicketEvent, counted bool) error {
+	if len(deliveries) > 0 && !r.q.Single && !counted {
 		n, err := r.cohort.total(ctx, upTo, r.count)
 		if err != nil {
 			return err
@@ -335,7 +381,9 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 				deliveries = append(deliveries, d)
 			}
 		}
-		if err := r.send(ctx, evs[len(evs)-1].Sequence, deliveries); err != nil {
+		// Replayed deliveries are labelled from the log, not from the
+		// membership: the queue is counted.
+		if err := r.send(ctx, evs[len(evs)-1].Sequence, deliveries, false); err != nil {
 			return err
 		}
 	}
@@ -377,7 +425,15 @@ func (r *runner) contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.
 // snapshot reads the queue (the tickets the viewer may read that match
 // its filter) and the log's position in one consistent read: the queue is
 // exactly what the events up to that position made it.
-func (r *runner) snapshot(ctx context.Context) ([]gid.ID, int64, error) {
+func (r *runner) snapshot(ctx context.Context) (ids []gid.ID, at int64, err error) {
+	err = r.f.read(ctx, func() error {
+		ids, at, err = r.snapshotNow(ctx)
+		return err
+	})
+	return ids, at, err
+}
+
+func (r *runner) snapshotNow(ctx context.Context) ([]gid.ID, int64, error) {
 	tx, err := r.readTx(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading the queue: %w", err)
@@ -416,12 +472,15 @@ func (r *runner) readAfter(ctx context.Context, after int64, limit int) ([]*ent.
 
 // count counts the queue: the tickets the viewer may read that match the
 // filter.
-func (r *runner) count(ctx context.Context) (int, error) {
+func (r *runner) count(ctx context.Context) (n int, err error) {
 	q := r.f.Client.Ticket.Query()
 	if r.q.Match != nil {
 		q.Where(r.q.Match)
 	}
-	n, err := q.Count(ctx)
+	err = r.f.read(ctx, func() error {
+		n, err = q.Count(ctx)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("counting the queue: %w", err)
 	}
