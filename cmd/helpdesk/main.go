@@ -312,7 +312,9 @@ func bootstrapAdmin(ctx context.Context, app *server.App, cfg config, logger *sl
 // loadDemo fills an empty database with the demo helpdesk.
 func loadDemo(ctx context.Context, app *server.App, logger *slog.Logger) error {
 	start := time.Now()
-	logger.Info("loading demo data into an empty database")
+	// Whether the database is empty is decided inside the load, under its
+	// lock; only a load that happened is logged at info level.
+	logger.Debug("loading demo data if the database is empty")
 	sum, loaded, err := app.LoadDemo(ctx, time.Now(), 0)
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
