@@ -98,18 +98,14 @@ func (s *Service) ClaimTicket(ctx context.Context, id gid.ID) (*ent.Ticket, erro
 		if err != nil {
 			return nil, fmt.Errorf("locking agent: %w", err)
 		}
-		tm, err := etx.Team.Get(ctx, *t.TeamID)
-		if err != nil {
-			return nil, fmt.Errorf("loading team: %w", err)
-		}
-		loads, err := activeLoads(ctx, etx.Tx, []gid.ID{me}, tm.WaitingCountsAsActive)
+		load, full, err := atCapacity(ctx, etx.Tx, *t.TeamID, a)
 		if err != nil {
 			return nil, err
 		}
-		if loads[me] >= a.Capacity {
-			return nil, apperr.Conflict("you are at capacity (%d active tickets of %d); finish one first", loads[me], a.Capacity)
+		if full {
+			return nil, apperr.Conflict("you are at capacity (%d active tickets of %d); finish one first", load, a.Capacity)
 		}
-		if err := takeTurn(ctx, etx.Tx, s.Dialect, tm.ID, me); err != nil {
+		if err := takeTurn(ctx, etx.Tx, s.Dialect, *t.TeamID, me); err != nil {
 			return nil, err
 		}
 		return s.giveTo(ctx, etx, viewer, t, me, ticketevent.KindCLAIMED, nil, now)
@@ -163,9 +159,9 @@ func (s *Service) TransferTicket(ctx context.Context, id, toAgentID gid.ID, note
 }
 
 // checkCapacity refuses, with CONFLICT, to give agentID (whose row the
-// caller has locked) one more ticket when they are at capacity, counting
-// WAITING tickets as the team does. The refusal names the load, which a
-// member may learn about a teammate (the team's queue is theirs too).
+// caller has locked) one more ticket when they are at capacity. The
+// refusal names the load, which a member may learn about a teammate (the
+// team's queue is theirs too).
 func (s *Service) checkCapacity(ctx context.Context, etx *events.Tx, teamID, agentID gid.ID) error {
 	// The teammate's load counts tickets the viewer may not read.
 	ctx = auth.WithViewer(ctx, auth.System)
@@ -173,18 +169,29 @@ func (s *Service) checkCapacity(ctx context.Context, etx *events.Tx, teamID, age
 	if err != nil {
 		return fmt.Errorf("loading agent: %w", err)
 	}
-	tm, err := etx.Team.Get(ctx, teamID)
-	if err != nil {
-		return fmt.Errorf("loading team: %w", err)
-	}
-	loads, err := activeLoads(ctx, etx.Tx, []gid.ID{agentID}, tm.WaitingCountsAsActive)
+	load, full, err := atCapacity(ctx, etx.Tx, teamID, a)
 	if err != nil {
 		return err
 	}
-	if loads[agentID] >= a.Capacity {
-		return apperr.Conflict("%s is at capacity (%d active tickets of %d); ask a lead to assign past it", a.Name, loads[agentID], a.Capacity)
+	if full {
+		return apperr.Conflict("%s is at capacity (%d active tickets of %d); ask a lead to assign past it", a.Name, load, a.Capacity)
 	}
 	return nil
+}
+
+// atCapacity counts a's active tickets as team teamID counts them
+// (WAITING included unless the team says otherwise) and reports whether
+// a has no room for one more.
+func atCapacity(ctx context.Context, tx *ent.Tx, teamID gid.ID, a *ent.Agent) (load int, full bool, err error) {
+	tm, err := tx.Team.Get(ctx, teamID)
+	if err != nil {
+		return 0, false, fmt.Errorf("loading team: %w", err)
+	}
+	loads, err := activeLoads(ctx, tx, []gid.ID{a.ID}, tm.WaitingCountsAsActive)
+	if err != nil {
+		return 0, false, err
+	}
+	return loads[a.ID], loads[a.ID] >= a.Capacity, nil
 }
 
 // EscalateTicket moves a ticket to its team's escalation team, back to
