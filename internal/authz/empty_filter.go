@@ -53,7 +53,8 @@ func normalizeEmpty(w reflect.Value, path string) error {
 			}
 			fv.Set(kept)
 		case isEdgeWith(f):
-			kept, dropped, err := normalizeEach(fv, path+"."+lowerFirst(f.Name))
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			kept, dropped, err := normalizeEach(fv, path+"."+name)
 			if err != nil {
 				return err
 			}
@@ -101,11 +102,4 @@ func normalizeEach(fv reflect.Value, path string) (reflect.Value, bool, error) {
 		kept = reflect.Zero(fv.Type())
 	}
 	return kept, dropped, nil
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }

@@ -31,8 +31,9 @@ func (s *Service) Watch(ctx context.Context, bus realtime.Bus, out chan<- *ent.N
 	if err != nil {
 		return err
 	}
-	w := s.fanoutOf(bus).add(v.AgentID)
-	defer s.fanoutOf(bus).remove(w)
+	f := s.fanoutOf(bus)
+	w := f.add(v.AgentID)
+	defer f.remove(w)
 	for {
 		select {
 		case <-ctx.Done():
