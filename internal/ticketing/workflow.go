@@ -147,7 +147,11 @@ func (s *Service) TransferTicket(ctx context.Context, id, toAgentID gid.ID, note
 		// Leads and managers (who may assign) move work past a capacity
 		// deliberately; a member handing a ticket to a teammate may not
 		// overload them.
-		if s.Authz.Require(viewer, authz.ActAssign, authz.TicketDomain(t), res) != nil {
+		mayAssign, err := s.Authz.Can(viewer, authz.ActAssign, authz.TicketDomain(t), res)
+		if err != nil {
+			return nil, err
+		}
+		if !mayAssign {
 			if err := s.checkCapacity(ctx, etx, *t.TeamID, toAgentID); err != nil {
 				return nil, err
 			}
