@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	gtfont "github.com/go-text/typesetting/font"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
@@ -22,10 +23,13 @@ import (
 
 // The fonts embedded in PDFs (fonts/LICENSE.md): Noto Sans covers Latin
 // with every Vietnamese letter; Noto Sans Thai the Thai script. Each run
-// of text is set in the font of its script. Glyphs are placed one after
-// the other without OpenType shaping, so Thai combining vowels and tone
-// marks sit where the font's default offsets put them: readable, but a
-// tone mark above an upper vowel may overlap it instead of being raised.
+// of text is set in the font of its script. Runs with combining marks
+// (Thai vowels above and below and tone marks, Vietnamese diacritics
+// typed as separate marks) are shaped with the fonts' OpenType tables
+// (shape.go): a tone mark above an upper vowel takes the font's raised
+// form, marks move clear of tall consonants, a consonant drops its tail
+// above a lower vowel; the PDF places each glyph where the shaper put
+// it. Other runs are set glyph after glyph.
 var (
 	//go:embed fonts/NotoSans-Regular.ttf
 	notoSans []byte
@@ -60,6 +64,7 @@ type pdfFont struct {
 	sfnt     *sfnt.Font
 	unitsEm  float64
 	src      []byte // the TrueType file
+	shapes   *gtfont.Font
 	// descriptor metrics in thousandths of an em.
 	bbox                     [4]int
 	ascent, descent, capTall int
@@ -97,10 +102,14 @@ func loadFont(resource string, src []byte) (*pdfFont, error) {
 	if err != nil {
 		return nil, err
 	}
+	shapes, err := gtfont.ParseTTF(bytes.NewReader(src))
+	if err != nil {
+		return nil, fmt.Errorf("parsing an embedded font's layout tables: %w", err)
+	}
 	per1000 := func(v fixed.Int26_6) int { return int(float64(v) / 64 * 1000 / float64(upem)) }
 	// sfnt's bounds grow downwards; PDF's upwards.
 	return &pdfFont{
-		resource: resource, name: name, sfnt: f, unitsEm: float64(upem), src: src,
+		resource: resource, name: name, sfnt: f, unitsEm: float64(upem), src: src, shapes: shapes.Font,
 		bbox:    [4]int{per1000(bounds.Min.X), -per1000(bounds.Max.Y), per1000(bounds.Max.X), -per1000(bounds.Min.Y)},
 		ascent:  per1000(m.Ascent),
 		descent: -per1000(m.Descent),
@@ -108,38 +117,93 @@ func loadFont(resource string, src []byte) (*pdfFont, error) {
 	}, nil
 }
 
-// glyph is a rune's glyph in a font: its id (the character code in the
-// PDF, with Identity-H encoding and CIDToGIDMap /Identity) and advance
-// width in thousandths of an em.
+// glyph is a rune's own glyph in a font: its id and advance width in
+// thousandths of an em.
 type glyph struct {
 	id    uint16
-	width int
+	width int32
 }
 
 // fontUse is what one PDF sets in one font: the glyphs of the runes met
-// so far, and for each glyph used the rune it stands for (for the
-// ToUnicode map). Both are bounded by the font's glyph count.
+// so far, and the character codes (CIDs) used, each with its glyph and
+// the text it stands for (the ToUnicode map).
+//
+// A glyph's code is its glyph id (CIDToGIDMap /Identity) as long as it
+// stands for one text only. The shaper may set the same glyph for other
+// text (the first glyph of a cluster stands for the whole cluster, the
+// others for none; a precomposed letter for a letter and its marks): such
+// a pair takes a code above the font's glyph ids, and the font gets a
+// CIDToGIDMap stream. Codes are bounded by 65,536 and, in practice, by
+// the clusters a script has.
 type fontUse struct {
 	font   *pdfFont
+	face   *gtfont.Face
 	glyphs map[rune]glyph
-	used   map[uint16]rune
-	widths map[uint16]int
+	cids   map[uint16]cid
+	extra  map[cidKey]uint16
+	next   int // the next code above the glyph ids
 	obj    int // object number of the Type0 font, once written
 }
 
-func (u *fontUse) glyph(buf *sfnt.Buffer, r rune) glyph {
+// cid is what a character code in the PDF stands for.
+type cid struct {
+	gid   uint16
+	width int32 // the glyph's advance, thousandths of an em
+	r     rune  // the character, or 0 and text
+	text  string
+}
+
+type cidKey struct {
+	gid  uint16
+	text string
+}
+
+func (u *fontUse) glyph(r rune) glyph {
 	if g, ok := u.glyphs[r]; ok {
 		return g
 	}
 	var g glyph
-	if id, err := u.font.sfnt.GlyphIndex(buf, r); err == nil {
-		adv, err := u.font.sfnt.GlyphAdvance(buf, id, fixed.I(int(u.font.unitsEm)), font.HintingNone)
-		if err == nil {
-			g = glyph{id: uint16(id), width: int(float64(adv)/64*1000/u.font.unitsEm + 0.5)}
-		}
+	if id, ok := u.face.NominalGlyph(r); ok {
+		g = glyph{id: uint16(id), width: u.width(uint16(id))}
 	}
 	u.glyphs[r] = g
 	return g
+}
+
+// width is a glyph's advance in thousandths of an em.
+func (u *fontUse) width(id uint16) int32 {
+	return int32(float64(u.face.HorizontalAdvance(gtfont.GID(id)))*1000/u.font.unitsEm + 0.5)
+}
+
+// code returns the character code that sets g and stands for its text.
+// .notdef (glyph 0, every character the font lacks) is code 0 and stands
+// for no text.
+func (u *fontUse) code(g placedGlyph) uint16 {
+	if g.id == 0 || g.r != 0 {
+		c, ok := u.cids[g.id]
+		switch {
+		case !ok:
+			u.cids[g.id] = cid{gid: g.id, width: u.width(g.id), r: g.r}
+			return g.id
+		case g.id == 0 || c.r == g.r:
+			return g.id
+		}
+	}
+	key := cidKey{gid: g.id, text: g.text}
+	if g.r != 0 {
+		key.text = string(g.r)
+	}
+	if c, ok := u.extra[key]; ok {
+		return c
+	}
+	if u.next > 0xFFFF {
+		return g.id // out of codes: the glyph is right, copied text may not be
+	}
+	c := uint16(u.next)
+	u.next++
+	u.cids[c] = cid{gid: g.id, width: u.width(g.id), text: key.text}
+	u.extra[key] = c
+	return c
 }
 
 // PDF object numbers fixed in advance, so that pages can name them;
@@ -160,7 +224,9 @@ const (
 type pdfSheet struct {
 	out     *countingWriter
 	fonts   []*fontUse
-	buf     sfnt.Buffer
+	shaper  shaper
+	shaped  map[shapeKey][]placedGlyph // the shaped runs kept (shapeCacheSize)
+	laid    []placedGlyph              // the glyphs of the row being drawn
 	names   []string
 	offsets []int64 // by object number; 0 is unused
 	pages   int
@@ -194,9 +260,11 @@ func newPDFSheet(w io.Writer) (*pdfSheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &pdfSheet{out: &countingWriter{w: bufio.NewWriterSize(w, 64<<10)}, offsets: make([]int64, firstPageObj), created: time.Now().UTC()}
+	s := &pdfSheet{out: &countingWriter{w: bufio.NewWriterSize(w, 64<<10)}, offsets: make([]int64, firstPageObj), created: time.Now().UTC(),
+		shaped: map[shapeKey][]placedGlyph{}}
 	for _, f := range fonts {
-		s.fonts = append(s.fonts, &fontUse{font: f, glyphs: map[rune]glyph{}, used: map[uint16]rune{}, widths: map[uint16]int{}})
+		s.fonts = append(s.fonts, &fontUse{font: f, face: gtfont.NewFace(f.shapes), glyphs: map[rune]glyph{},
+			cids: map[uint16]cid{}, extra: map[cidKey]uint16{}, next: f.sfnt.NumGlyphs()})
 	}
 	// Level 3 compresses 100,000 rows with about 25 % less CPU than the
 	// default level for a file about 15 % larger.
@@ -233,19 +301,18 @@ func (s *pdfSheet) drawRow(cells []string) {
 	x := margin
 	s.content.WriteString("BT\n")
 	current := -1
+	s.laid = s.laid[:0]
 	for i, c := range cells {
 		if i >= len(columnWidths) {
 			break
 		}
 		cx := x + 1
-		for _, r := range s.fit(scriptRuns(c), columnWidths[i]-2) {
+		for _, r := range s.fit(s.layout(scriptRuns(c)), columnWidths[i]-2) {
 			if r.font != current {
 				fmt.Fprintf(&s.content, "/%s %g Tf\n", s.fonts[r.font].font.resource, fontSize)
 				current = r.font
 			}
-			fmt.Fprintf(&s.content, "1 0 0 1 %s %s Tm <", pt(cx), pt(pageH-(s.y+rowHeight-1.6)))
-			cx += s.show(r)
-			s.content.WriteString("> Tj\n")
+			cx += s.show(r, cx, pageH-(s.y+rowHeight-1.6))
 		}
 		x += columnWidths[i]
 	}
@@ -255,24 +322,36 @@ func (s *pdfSheet) drawRow(cells []string) {
 	s.y += rowHeight
 }
 
-// show writes the glyph ids of a run in hexadecimal, records them as
-// used, and returns the run's width in millimetres.
-func (s *pdfSheet) show(r run) float64 {
+// show writes a run's glyphs with their baseline starting at (x, y)
+// (millimetres from the bottom left): their codes in hexadecimal, in
+// pieces (Tm, Tj) that each start where the layout puts their first glyph
+// and go on by the font's widths; a glyph the shaper moves (a mark set
+// off its default position, raised or lowered) starts a piece. It
+// returns the run's width in millimetres.
+func (s *pdfSheet) show(r laidRun, x, y float64) float64 {
 	u := s.fonts[r.font]
-	width := 0
-	for _, c := range r.text {
-		g := u.glyph(&s.buf, c)
-		s.content.Write([]byte{hexDigits[g.id>>12], hexDigits[g.id>>8&15], hexDigits[g.id>>4&15], hexDigits[g.id&15]})
-		if _, ok := u.used[g.id]; !ok {
-			u.used[g.id] = c
-			u.widths[g.id] = g.width
+	var pen, at, dy int32 // thousandths of an em from the run's start
+	open := false
+	for _, g := range r.glyphs {
+		if want := pen + g.dx; !open || want != at || g.dy != dy {
+			if open {
+				s.content.WriteString("> Tj\n")
+			}
+			fmt.Fprintf(&s.content, "1 0 0 1 %s %s Tm <", pt(x+s.mm(want)), pt(y+s.mm(g.dy)))
+			open, at, dy = true, want, g.dy
 		}
-		width += g.width
+		c := u.code(g)
+		s.content.Write([]byte{hexDigits[c>>12], hexDigits[c>>8&15], hexDigits[c>>4&15], hexDigits[c&15]})
+		at += u.cids[c].width
+		pen += g.adv
 	}
-	return s.mm(width)
+	if open {
+		s.content.WriteString("> Tj\n")
+	}
+	return s.mm(pen)
 }
 
-func (s *pdfSheet) mm(thousandths int) float64 {
+func (s *pdfSheet) mm(thousandths int32) float64 {
 	return float64(thousandths) * fontSize / 1000 / ptPerMM
 }
 
@@ -313,7 +392,7 @@ func (s *pdfSheet) stream(data []byte, dict string) {
 func (s *pdfSheet) close() error {
 	s.endPage()
 	for _, u := range s.fonts {
-		if len(u.used) > 0 {
+		if len(u.cids) > 0 {
 			s.writeFont(u)
 		}
 	}
@@ -356,17 +435,18 @@ func (s *pdfSheet) close() error {
 // used and the TrueType file reduced to their outlines.
 func (s *pdfSheet) writeFont(u *fontUse) {
 	f := u.font
-	ids := make([]uint16, 0, len(u.used))
-	keep := make(map[uint16]bool, len(u.used))
-	for id := range u.used {
+	ids := make([]uint16, 0, len(u.cids))
+	keep := make(map[uint16]bool, len(u.cids))
+	for id, c := range u.cids {
 		ids = append(ids, id)
-		keep[id] = true
+		keep[c.gid] = true
 	}
 	slices.Sort(ids)
 	// A subset's name starts with a tag of six capitals naming it.
 	tag := fnv.New32a()
 	for _, id := range ids {
-		_, _ = tag.Write([]byte{byte(id >> 8), byte(id)})
+		g := u.cids[id].gid
+		_, _ = tag.Write([]byte{byte(id >> 8), byte(id), byte(g >> 8), byte(g)})
 	}
 	name := []byte("AAAAAA+" + f.name)
 	for i, h := 0, tag.Sum32(); i < 6; i, h = i+1, h/26 {
@@ -385,14 +465,34 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 	descriptor := s.object()
 	s.out.printf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
 		name, f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3], f.ascent, f.descent, f.capTall, fileObj)
-	cid := s.object()
-	s.out.printf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 1000 /W [",
-		name, descriptor)
+	cidToGID := "/Identity"
+	if len(u.extra) > 0 {
+		// Codes are glyph ids but for those above the font's glyphs.
+		last := ids[len(ids)-1]
+		gids := make([]byte, 2*(int(last)+1))
+		for c := range int(last) + 1 {
+			g := uint16(c)
+			if info, ok := u.cids[g]; ok {
+				g = info.gid
+			}
+			gids[2*c], gids[2*c+1] = byte(g>>8), byte(g)
+		}
+		s.packed.Reset()
+		s.zw.Reset(&s.packed)
+		_, _ = s.zw.Write(gids)
+		_ = s.zw.Close()
+		mapObj := s.object()
+		s.stream(s.packed.Bytes(), "/Filter /FlateDecode")
+		cidToGID = fmt.Sprintf("%d 0 R", mapObj)
+	}
+	cidFont := s.object()
+	s.out.printf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap %s /DW 1000 /W [",
+		name, descriptor, cidToGID)
 	for i, id := range ids {
 		if i%8 == 0 {
 			s.out.printf("\n")
 		}
-		s.out.printf("%d [%d] ", id, u.widths[id])
+		s.out.printf("%d [%d] ", id, u.cids[id].width)
 	}
 	s.out.printf("] >>\nendobj\n")
 
@@ -402,7 +502,8 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
 	// Glyph 0, .notdef, stands for every character the font lacks: it maps
-	// to none.
+	// to none. A glyph inside a cluster whose first glyph carries the
+	// cluster's text maps to the empty string.
 	mapped := ids
 	if len(mapped) > 0 && mapped[0] == 0 {
 		mapped = mapped[1:]
@@ -411,8 +512,13 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 		chunk := mapped[start:min(start+100, len(mapped))]
 		fmt.Fprintf(&cmap, "%d beginbfchar\n", len(chunk))
 		for _, id := range chunk {
+			c := u.cids[id]
+			text := []rune(c.text)
+			if c.r != 0 {
+				text = []rune{c.r}
+			}
 			fmt.Fprintf(&cmap, "<%04X> <", id)
-			for _, unit := range utf16.Encode([]rune{u.used[id]}) {
+			for _, unit := range utf16.Encode(text) {
 				fmt.Fprintf(&cmap, "%04X", unit)
 			}
 			cmap.WriteString(">\n")
@@ -429,7 +535,7 @@ func (s *pdfSheet) writeFont(u *fontUse) {
 
 	u.obj = s.object()
 	s.out.printf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>\nendobj\n",
-		name, cid, toUnicode)
+		name, cidFont, toUnicode)
 }
 
 // run is text set in one font.
@@ -470,35 +576,79 @@ func scriptRuns(text string) []run {
 	return runs
 }
 
-// fit cuts runs to width (millimetres), ending them with an ellipsis when
-// cut.
-func (s *pdfSheet) fit(runs []run, width float64) []run {
-	total := 0
+// laidRun is a run's glyphs, laid out.
+type laidRun struct {
+	font   int
+	glyphs []placedGlyph
+}
+
+// layout lays runs out: shaped when they need it (needsShaping), each
+// character's own glyph otherwise. The glyphs live until the next row.
+func (s *pdfSheet) layout(runs []run) []laidRun {
+	out := make([]laidRun, 0, len(runs))
 	for _, r := range runs {
-		for _, c := range r.text {
-			total += s.fonts[r.font].glyph(&s.buf, c).width
+		u := s.fonts[r.font]
+		if !needsShaping(r.text) {
+			start := len(s.laid)
+			for _, c := range r.text {
+				g := u.glyph(c)
+				s.laid = append(s.laid, placedGlyph{id: g.id, adv: g.width, r: c, last: true})
+			}
+			out = append(out, laidRun{font: r.font, glyphs: s.laid[start:len(s.laid):len(s.laid)]})
+			continue
+		}
+		key := shapeKey{font: r.font, text: r.text}
+		gs, ok := s.shaped[key]
+		if !ok {
+			gs = s.shaper.shape(u.face, u.font.unitsEm, scriptOf(r.font, r.text), r.text)
+			if len(r.text) <= shapeCacheText {
+				if len(s.shaped) >= shapeCacheSize {
+					clear(s.shaped)
+				}
+				s.shaped[key] = gs
+			}
+		}
+		out = append(out, laidRun{font: r.font, glyphs: gs})
+	}
+	return out
+}
+
+// fit cuts runs to width (millimetres) at the end of a cluster, ending
+// them with an ellipsis when cut.
+func (s *pdfSheet) fit(runs []laidRun, width float64) []laidRun {
+	var total int32
+	for _, r := range runs {
+		for _, g := range r.glyphs {
+			total += g.adv
 		}
 	}
 	if s.mm(total) <= width {
 		return runs
 	}
-	ellipsis := s.fonts[fontLatin].glyph(&s.buf, '…').width
-	var cut []run
-	acc := ellipsis
+	e := s.fonts[fontLatin].glyph('…')
+	ellipsis := laidRun{font: fontLatin, glyphs: []placedGlyph{{id: e.id, adv: e.width, r: '…', last: true}}}
+	var cut []laidRun
+	acc, cluster := e.width, int32(0)
 	for _, r := range runs {
-		for i, c := range r.text {
-			w := s.fonts[r.font].glyph(&s.buf, c).width
-			if s.mm(acc+w) > width {
-				if i > 0 {
-					cut = append(cut, run{font: r.font, text: r.text[:i]})
-				}
-				return append(cut, run{font: fontLatin, text: "…"})
+		end := 0 // glyphs of r that fit, up to the end of a cluster
+		for i, g := range r.glyphs {
+			cluster += g.adv
+			if !g.last {
+				continue
 			}
-			acc += w
+			if s.mm(acc+cluster) > width {
+				if end > 0 {
+					cut = append(cut, laidRun{font: r.font, glyphs: r.glyphs[:end]})
+				}
+				return append(cut, ellipsis)
+			}
+			acc += cluster
+			cluster = 0
+			end = i + 1
 		}
 		cut = append(cut, r)
 	}
-	return append(cut, run{font: fontLatin, text: "…"})
+	return append(cut, ellipsis)
 }
 
 const hexDigits = "0123456789ABCDEF"
