@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"helpdesk/ent"
 	"helpdesk/internal/realtime"
@@ -33,8 +34,49 @@ func statsRequest(ctx context.Context, where *ent.TicketWhereInput, groupBy []st
 		if w, ok := fc.Field.ArgumentMap(oc.Variables)["where"]; ok && w != nil {
 			req.WrittenWhere = w
 		}
+		req.Measures = selectedMeasures(oc, fc.Field.Selections)
 	}
 	return req, nil
+}
+
+// selectedMeasures are the figures a bucket selection asks for (fragments
+// and @include/@skip resolved): the database computes only those.
+func selectedMeasures(oc *graphql.OperationContext, bucket ast.SelectionSet) *stats.Measures {
+	m := &stats.Measures{}
+	durations := func(sel ast.SelectionSet) (d stats.DurationMeasures) {
+		for _, f := range graphql.CollectFields(oc, sel, []string{"DurationStats"}) {
+			switch f.Name {
+			case "count":
+				d.Count = true
+			case "average":
+				d.Average = true
+			case "median":
+				d.Median = true
+			case "p90":
+				d.P90 = true
+			}
+		}
+		return d
+	}
+	for _, f := range graphql.CollectFields(oc, bucket, []string{"TicketStatsBucket"}) {
+		switch f.Name {
+		case "open":
+			m.Open = true
+		case "resolved":
+			m.Resolved = true
+		case "firstResponse":
+			m.FirstResponse = durations(f.Selections)
+		case "resolution":
+			m.Resolution = durations(f.Selections)
+		case "workingTime":
+			m.WorkingTime = true
+		case "waitingTime":
+			m.WaitingTime = true
+		case "sla":
+			m.SLA = true
+		}
+	}
+	return m
 }
 
 // subscribeStats starts a ticketStatsChanged subscription: the buckets

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"helpdesk/ent/ticket"
 	"helpdesk/internal/catalog"
@@ -246,6 +247,73 @@ func TestTicketStatsLive(t *testing.T) {
 		cs.Subscribe(t, "dash", liveStatsSubscription, map[string]any{"groupBy": []string{"TEAM"}})
 		if m := cs.NextMessage(t); !containsCode(m.Payload, "FORBIDDEN") {
 			t.Fatalf("a customer's live statistics answered %s %s, want FORBIDDEN", m.Type, m.Payload)
+		}
+	})
+}
+
+// TestTicketStatsSelectedFigures: the figures a query selects (through
+// fragments and @include too) are those of a query that selects every
+// figure; the statement computes only them.
+func TestTicketStatsSelectedFigures(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		o := newOrg(t, dial)
+		o.seedVaried(t, 40)
+		// First responses and resolutions 1 to 9 minutes (and a fraction
+		// of a second) after creation.
+		ctx := sys()
+		for i, tk := range o.app.DB.Client.Ticket.Query().Order(ticket.ByNumber()).AllX(ctx) {
+			if i%3 == 2 {
+				continue
+			}
+			u := tk.Update().SetFirstRespondedAt(tk.CreatedAt.Add(time.Duration(1+i%9)*time.Minute + time.Duration(i)*time.Millisecond))
+			if i%3 == 1 {
+				u.SetResolvedAt(tk.CreatedAt.Add(time.Duration(10+i%9) * time.Minute))
+			}
+			u.ExecX(ctx)
+		}
+		type durations struct{ Count, Median, P90 *float64 }
+		type bucket struct {
+			Team          *struct{ ID string }
+			Status        string
+			Count         int
+			FirstResponse durations
+			Resolution    *durations
+		}
+		const all = `query { ticketStats(groupBy: [TEAM, STATUS]) { team { id } status count firstResponse { count median p90 } resolution { count median p90 } } }`
+		const some = `query($r: Boolean!) { ticketStats(groupBy: [TEAM, STATUS]) { team { id } status count ...F resolution @include(if: $r) { median } } }
+fragment F on TicketStatsBucket { firstResponse { ... on DurationStats { p90 } median } }`
+		var full, part struct{ TicketStats []bucket }
+		c := o.clients["admin"]
+		c.Must(t, all, nil, &full)
+		c.Must(t, some, map[string]any{"r": true}, &part)
+		if len(full.TicketStats) == 0 || len(part.TicketStats) != len(full.TicketStats) {
+			t.Fatalf("%d buckets, want %d", len(part.TicketStats), len(full.TicketStats))
+		}
+		medians := 0
+		for i, b := range part.TicketStats {
+			f := full.TicketStats[i]
+			eq := func(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+			if b.Count != f.Count || b.Status != f.Status || !eq(b.FirstResponse.Median, f.FirstResponse.Median) ||
+				!eq(b.FirstResponse.P90, f.FirstResponse.P90) || b.Resolution == nil || !eq(b.Resolution.Median, f.Resolution.Median) {
+				t.Fatalf("bucket %d: %+v, with every figure %+v", i, b, f)
+			}
+			if f.FirstResponse.Median != nil {
+				medians++
+			}
+		}
+		if medians == 0 {
+			t.Fatal("no bucket has a first-response median: the data set tests nothing")
+		}
+		part.TicketStats = nil
+		c.Must(t, some, map[string]any{"r": false}, &part)
+		if len(part.TicketStats) != len(full.TicketStats) {
+			t.Fatalf("%d buckets without resolution, want %d", len(part.TicketStats), len(full.TicketStats))
+		}
+		for _, b := range part.TicketStats {
+			if b.Resolution != nil {
+				t.Fatalf("resolution skipped by @include came back: %+v", b)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package stats
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -122,23 +123,21 @@ func (s *Service) Agents(ctx context.Context, req AgentRequest) ([]*AgentKPI, er
 		where = append(where, "a.id IN (SELECT m.agent_id FROM team_memberships m WHERE m.team_id = "+param(string(*req.TeamID))+")")
 	}
 	q := s.agentQuery(d, where)
-	rows, err := s.Client.QueryContext(ctx, q, args...)
+	var out []*AgentKPI
+	err := s.query(ctx, q, args, func(rows *sql.Rows) error {
+		for rows.Next() {
+			k := &AgentKPI{}
+			var handle, frt nullFloat
+			if err := rows.Scan(&k.AgentID, &k.Received, &k.Resolved, &k.Reopened, &handle, &frt, &k.SLA.Met, &k.SLA.Breached, &k.SLA.Pending, &k.Load); err != nil {
+				return err
+			}
+			k.HandleTime, k.FirstResponseTime = handle.ptr(), frt.ptr()
+			out = append(out, k)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("computing agent statistics: %w", err)
-	}
-	defer rows.Close()
-	var out []*AgentKPI
-	for rows.Next() {
-		k := &AgentKPI{}
-		var handle, frt nullFloat
-		if err := rows.Scan(&k.AgentID, &k.Received, &k.Resolved, &k.Reopened, &handle, &frt, &k.SLA.Met, &k.SLA.Breached, &k.SLA.Pending, &k.Load); err != nil {
-			return nil, fmt.Errorf("reading agent statistics: %w", err)
-		}
-		k.HandleTime, k.FirstResponseTime = handle.ptr(), frt.ptr()
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading agent statistics: %w", err)
 	}
 	sortAgents(out, order.Field, order.Direction == entgql.OrderDirectionDesc)
 	return out, nil
@@ -153,15 +152,17 @@ func (s *Service) placeholder(n int) string {
 }
 
 // agentQuery reads every KPI of every agent in one statement: the period
-// is arguments 1 and 2, each changed field of the period's events one row
-// of st_changes.
+// is arguments 1 and 2, each change of the period's events to a field the
+// KPIs read (most changes are to others: comments' visibility, titles,
+// ...) one row of st_changes.
 func (s *Service) agentQuery(d sqlDialect, where []string) string {
 	from, to := s.placeholder(1), s.placeholder(2)
+	fields := " IN ('assignee', 'status', 'firstRespondedAt')"
 	changes := "SELECT e.ticket_id, e.actor_id, json_extract(c.value, '$.field') AS field, json_extract(c.value, '$.from') AS fv, json_extract(c.value, '$.to') AS tv " +
-		"FROM ticket_events e, json_each(e.changes) c WHERE e.created_at >= " + from + " AND e.created_at < " + to
+		"FROM ticket_events e, json_each(e.changes) c WHERE e.created_at >= " + from + " AND e.created_at < " + to + " AND json_extract(c.value, '$.field')" + fields
 	if s.Dialect == dialect.Postgres {
 		changes = "SELECT e.ticket_id, e.actor_id, c->>'field' AS field, c->>'from' AS fv, c->>'to' AS tv " +
-			"FROM ticket_events e, jsonb_array_elements(e.changes) c WHERE e.created_at >= " + from + " AND e.created_at < " + to
+			"FROM ticket_events e, jsonb_array_elements(e.changes) c WHERE e.created_at >= " + from + " AND e.created_at < " + to + " AND c->>'field'" + fields
 	}
 	col := func(c string) string { return "t." + c }
 	sla := slaOutcomeSQL(col)

@@ -30,6 +30,7 @@ type statement struct {
 	categoryLevel int
 	bucket        *TimeBucket
 	loc           *time.Location
+	measures      *Measures
 }
 
 // build writes the aggregation of req for viewer v: a first statement
@@ -39,7 +40,8 @@ type statement struct {
 // percentile_cont; SQLite, which has none, ranks each group's values with
 // window functions and interpolates the same way.
 func (s *Service) build(v auth.Viewer, req Request) (*statement, error) {
-	st := &statement{keys: req.GroupBy, bucket: req.Bucket, loc: req.Location}
+	st := &statement{keys: req.GroupBy, bucket: req.Bucket, loc: req.Location, measures: req.Measures}
+	m := req.Measures
 	d := dialectOf(s.Dialect)
 	sel := entsql.Dialect(s.Dialect).Select().From(entsql.Table(ticket.Table))
 	c := sel.C
@@ -83,17 +85,32 @@ func (s *Service) build(v auth.Viewer, req Request) (*statement, error) {
 		keyCols = append(keyCols, "kt")
 		sel.AppendSelectExprAs(d.localPeriod(col, b.Unit, req.Location), "kt")
 	}
-	open := []string{}
-	for _, st := range []ticket.Status{ticket.StatusUNASSIGNED, ticket.StatusOPEN, ticket.StatusIN_PROGRESS, ticket.StatusWAITING} {
-		open = append(open, "'"+string(st)+"'")
+	// The measures of each ticket, those the request asks for.
+	if m.Open {
+		open := []string{}
+		for _, st := range []ticket.Status{ticket.StatusUNASSIGNED, ticket.StatusOPEN, ticket.StatusIN_PROGRESS, ticket.StatusWAITING} {
+			open = append(open, "'"+string(st)+"'")
+		}
+		sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %s IN (%s) THEN 1 ELSE 0 END", c(ticket.FieldStatus), strings.Join(open, ", "))), "is_open")
 	}
-	sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %s IN (%s) THEN 1 ELSE 0 END", c(ticket.FieldStatus), strings.Join(open, ", "))), "is_open")
-	sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN 1 ELSE 0 END", c(ticket.FieldResolvedAt))), "is_resolved")
-	sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %[1]s IS NOT NULL THEN %[2]s END", c(ticket.FieldFirstRespondedAt), d.seconds(c(ticket.FieldFirstRespondedAt), c(ticket.FieldCreatedAt)))), "frt")
-	sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %[1]s IS NOT NULL THEN %[2]s END", c(ticket.FieldResolvedAt), d.seconds(c(ticket.FieldResolvedAt), c(ticket.FieldCreatedAt)))), "res")
-	sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWorkingSeconds)), "working")
-	sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWaitingSeconds)), "waiting")
-	sel.AppendSelectExprAs(entsql.Raw(slaOutcomeSQL(c)), "sla")
+	if m.Resolved {
+		sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %s IS NOT NULL THEN 1 ELSE 0 END", c(ticket.FieldResolvedAt))), "is_resolved")
+	}
+	if m.FirstResponse.any() {
+		sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %[1]s IS NOT NULL THEN %[2]s END", c(ticket.FieldFirstRespondedAt), d.seconds(c(ticket.FieldFirstRespondedAt), c(ticket.FieldCreatedAt)))), "frt")
+	}
+	if m.Resolution.any() {
+		sel.AppendSelectExprAs(entsql.Raw(fmt.Sprintf("CASE WHEN %[1]s IS NOT NULL THEN %[2]s END", c(ticket.FieldResolvedAt), d.seconds(c(ticket.FieldResolvedAt), c(ticket.FieldCreatedAt)))), "res")
+	}
+	if m.WorkingTime {
+		sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWorkingSeconds)), "working")
+	}
+	if m.WaitingTime {
+		sel.AppendSelectExprAs(entsql.Raw(c(ticket.FieldWaitingSeconds)), "waiting")
+	}
+	if m.SLA {
+		sel.AppendSelectExprAs(entsql.Raw(slaOutcomeSQL(c)), "sla")
+	}
 
 	if req.Where != nil {
 		p, err := req.Where.P()
@@ -229,8 +246,12 @@ func (st *statement) scan(rows *sql.Rows) ([]*Bucket, error) {
 		b.Count, b.Open, b.Resolved = int(count.Int64), int(open.Int64), int(resolved.Int64)
 		b.FirstResponse = Durations{Count: int(frN.Int64), Average: float(frAvg), Median: float(frMed), P90: float(frP90)}
 		b.Resolution = Durations{Count: int(resN.Int64), Average: float(resAvg), Median: float(resMed), P90: float(resP90)}
-		b.WorkingTime = Total{Seconds: working.Int64, Average: average(working.Int64, b.Count)}
-		b.WaitingTime = Total{Seconds: waiting.Int64, Average: average(waiting.Int64, b.Count)}
+		if st.measures.WorkingTime {
+			b.WorkingTime = Total{Seconds: working.Int64, Average: average(working.Int64, b.Count)}
+		}
+		if st.measures.WaitingTime {
+			b.WaitingTime = Total{Seconds: waiting.Int64, Average: average(waiting.Int64, b.Count)}
+		}
 		b.SLA = SLA{Met: int(met.Int64), Breached: int(breached.Int64), Pending: int(pending.Int64)}
 		out = append(out, b)
 	}

@@ -359,3 +359,44 @@ func TestTicketStatsBucketLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestTicketStatsMeasures: a request computes only the figures it asks
+// for, and those are the same as when every figure is computed.
+func TestTicketStatsMeasures(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		ctx, f := newFixture(t, dial)
+		all, err := f.svc.Tickets(ctx, stats.Request{GroupBy: []stats.Dimension{stats.Team}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		some, err := f.svc.Tickets(ctx, stats.Request{GroupBy: []stats.Dimension{stats.Team}, Measures: &stats.Measures{
+			Resolved: true, FirstResponse: stats.DurationMeasures{Median: true, P90: true}, Resolution: stats.DurationMeasures{Median: true}, SLA: true,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(some) != len(all) || len(all) != 3 {
+			t.Fatalf("%d buckets with some figures, %d with all", len(some), len(all))
+		}
+		for i, b := range some {
+			a := all[i]
+			if key(a) != key(b) || a.Count != b.Count || a.Resolved != b.Resolved || a.SLA != b.SLA ||
+				deref(a.FirstResponse.Median) != deref(b.FirstResponse.Median) || deref(a.FirstResponse.P90) != deref(b.FirstResponse.P90) ||
+				deref(a.Resolution.Median) != deref(b.Resolution.Median) {
+				t.Fatalf("bucket %s: %+v with some figures, %+v with all", key(b), b, a)
+			}
+			// Not asked for: left out.
+			if b.Open != 0 || b.FirstResponse.Count != 0 || b.FirstResponse.Average != nil || b.Resolution.P90 != nil ||
+				b.Resolution.Count != 0 || b.WorkingTime != (stats.Total{}) || b.WaitingTime != (stats.Total{}) {
+				t.Fatalf("bucket %s has figures it did not ask for: %+v", key(b), b)
+			}
+		}
+		// Team A: first responses 60, 120 and 180 s; one resolution of an
+		// hour.
+		a := some[0]
+		if deref(a.FirstResponse.Median) != 120.0 || deref(a.FirstResponse.P90) != 168.0 || deref(a.Resolution.Median) != 3600.0 || a.Resolved != 1 {
+			t.Fatalf("team A: %+v", a)
+		}
+	})
+}
