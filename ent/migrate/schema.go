@@ -681,6 +681,14 @@ var (
 				Columns: []*schema.Column{TicketsColumns[32], TicketsColumns[6]},
 			},
 			{
+				Name:    "ticket_team_id_status_unassigned",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[31], TicketsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "assignee_id IS NULL",
+				},
+			},
+			{
 				Name:    "ticket_customer_id",
 				Unique:  false,
 				Columns: []*schema.Column{TicketsColumns[29]},

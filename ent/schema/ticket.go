@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -134,6 +135,13 @@ func (Ticket) Indexes() []ent.Index {
 		// A team's queue: its open statuses, most urgent and oldest first.
 		index.Fields("team_id", "status", "priority_rank", "created_at"),
 		index.Fields("assignee_id", "status"),
+		// The unassigned tickets of a team: the branch of an agent's read
+		// scope for their teams' unassigned tickets (authz.TicketScope),
+		// and the claimable queue. Partial, so it holds only the few
+		// tickets waiting for an assignee.
+		index.Fields("team_id", "status").
+			Annotations(entsql.IndexWhere("assignee_id IS NULL")).
+			StorageKey("ticket_team_id_status_unassigned"),
 		index.Fields("customer_id"),
 		index.Fields("category_id"),
 		index.Fields("created_at"),

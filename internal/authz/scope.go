@@ -39,24 +39,13 @@ func (en *Enforcer) TicketScope(v auth.Viewer) predicate.Ticket {
 	case v.Role == agent.RoleADMIN || v.Role == agent.RoleMANAGER:
 		return nil
 	}
-	me := v.AgentID
-	or := []predicate.Ticket{
-		ticket.AssigneeID(me),
-		watchedBy(me),
-		mentionedIn(me),
-	}
-	if len(v.TeamIDs) > 0 {
-		or = append(or, ticket.And(ticket.AssigneeIDIsNil(), ticket.TeamIDIn(v.TeamIDs...)))
-	}
-	lead, err := en.LeadTeams(me)
+	lead, err := en.LeadTeams(v.AgentID)
 	if err != nil {
-		// Fail closed: without the policy, only the rows above.
-		en.logger().Error("reading the viewer's lead teams for the ticket read scope", "agent", me, "error", err)
+		// Fail closed: without the policy, no lead teams.
+		en.logger().Error("reading the viewer's lead teams for the ticket read scope", "agent", v.AgentID, "error", err)
+		lead = nil
 	}
-	if len(lead) > 0 {
-		or = append(or, ticket.TeamIDIn(lead...))
-	}
-	return ticket.Or(or...)
+	return agentTicketScope(v.AgentID, v.TeamIDs, lead)
 }
 
 // CommentScope is the comments of the tickets the viewer may read; for

@@ -84,11 +84,13 @@ func diffPostgres(ctx context.Context, name string) error {
 // ent declares with their composite primary key only, the index that
 // looks rows up from the other side: the read scope asks "which tickets
 // does this agent watch / is this agent mentioned on", and tag filters
-// "which tickets carry this tag".
+// "which tickets carry this tag". The index holds both columns (the
+// primary key's, reversed), so those questions are answered from the
+// index alone.
 func indexJoinTables() {
 	for _, t := range []*schema.Table{migrate.TicketWatchersTable, migrate.CommentMentionsTable, migrate.TicketTagsTable} {
-		second := t.PrimaryKey[1]
-		t.Indexes = append(t.Indexes, &schema.Index{Name: t.Name + "_by_" + second.Name, Columns: []*schema.Column{second}})
+		first, second := t.PrimaryKey[0], t.PrimaryKey[1]
+		t.Indexes = append(t.Indexes, &schema.Index{Name: t.Name + "_by_" + second.Name, Columns: []*schema.Column{second, first}})
 	}
 }
 
