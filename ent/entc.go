@@ -82,7 +82,8 @@ func searchArguments(_ *gen.Graph, s *ast.Schema) error {
 	limits := map[string]string{
 		"tickets": " At most the 1,000 most recent matching tickets are ranked and paged: up to 1,000, " +
 			"totalCount is exact; 1001 means more matched (narrow the search to reach older ones).",
-		"customers": "",
+		"customers": " At most the 1,000 most recent matching customers are ranked and paged: up to 1,000, " +
+			"totalCount is exact; 1001 means more matched (narrow the search to reach older ones).",
 	}
 	for _, name := range []string{"tickets", "customers"} {
 		f := query.Fields.ForName(name)

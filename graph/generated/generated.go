@@ -5650,7 +5650,7 @@ type Query {
     where: CustomerWhereInput
 
     """
-    Words to find in the customer's name, email addresses, phone and organization, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Words under 3 characters only narrow a search with a longer word (alone they are BAD_USER_INPUT, except a ticket number). Ranked by relevance unless orderBy is given.
+    Words to find in the customer's name, email addresses, phone and organization, ignoring case and accents (` + "`" + `khieu nai` + "`" + ` finds ` + "`" + `khiếu nại` + "`" + `); every word must match. Words under 3 characters only narrow a search with a longer word (alone they are BAD_USER_INPUT, except a ticket number). Ranked by relevance unless orderBy is given. At most the 1,000 most recent matching customers are ranked and paged: up to 1,000, totalCount is exact; 1001 means more matched (narrow the search to reach older ones).
     """
     search: String
   ): CustomerConnection!

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -439,8 +440,7 @@ func (g *generator) ticket(i int) spec {
 		members := g.members[s.team]
 		s.assignee = members[r.IntN(len(members))]
 	}
-	s.title = fmt.Sprintf("%s: %s (order %d)", topics[r.IntN(len(topics))], problems[r.IntN(len(problems))], 10000+r.IntN(90000))
-	s.description = "The customer writes: " + problems[r.IntN(len(problems))] + ". Please look into it."
+	s.title, s.description = ticketText(r)
 	s.comments = r.IntN(2*g.size.CommentsPerTicket + 1)
 	if s.number <= g.size.HeavyTickets {
 		// Long conversations still being worked (the fanout scenario
@@ -725,10 +725,62 @@ func minTime(a, b time.Time) time.Time {
 
 func ptr[T any](v T) *T { return &v }
 
+// ticketText is a ticket's title and description in its customer's
+// language: English for about 70 % of tickets, Vietnamese (with its
+// accents) for 22 % and Thai (no spaces between words) for 8 %. Each
+// Vietnamese problem is in about 2 % of the titles but the last, in
+// about 0.2 %, so that searches meet words of every frequency.
+func ticketText(r *rand.Rand) (title, description string) {
+	order := 10000 + r.IntN(90000)
+	x := r.Float64()
+	switch {
+	case x < 0.22:
+		p := localProblem(vietnameseProblems, x/0.22)
+		return fmt.Sprintf("%s (đơn hàng %d)", capitalize(p), order),
+			"Khách hàng viết: " + localProblem(vietnameseProblems, r.Float64()) + ". Vui lòng kiểm tra giúp."
+	case x < 0.30:
+		p := localProblem(thaiProblems, (x-0.22)/0.08)
+		return fmt.Sprintf("%s (คำสั่งซื้อ %d)", p, order),
+			"ลูกค้าแจ้งว่า" + localProblem(thaiProblems, r.Float64()) + " กรุณาตรวจสอบ"
+	}
+	return fmt.Sprintf("%s: %s (order %d)", topics[r.IntN(len(topics))], englishProblems[r.IntN(len(englishProblems))], order),
+		"The customer writes: " + englishProblems[r.IntN(len(englishProblems))] + ". Please look into it."
+}
+
+// localProblem picks a problem of list for x in [0, 1): the last one
+// for x in the top 1 %, the others evenly.
+func localProblem(list []string, x float64) string {
+	if x >= 0.99 {
+		return list[len(list)-1]
+	}
+	return list[int(x/0.99*float64(len(list)-1))]
+}
+
+func capitalize(s string) string {
+	for i, c := range s {
+		return strings.ToUpper(string(c)) + s[i+len(string(c)):]
+	}
+	return s
+}
+
 var (
-	topics     = []string{"Orders", "Billing", "Shipping", "Accounts", "Products"}
-	problems   = []string{"parcel arrived damaged", "refund not received", "charged twice", "cannot log in", "wrong size delivered", "invoice missing", "delivery is late", "discount code rejected", "item out of stock", "address change needed", "khiếu nại về đơn hàng giao chậm"}
-	replies    = []string{"Thanks for reaching out, we are looking into it.", "Could you send a photo of the parcel?", "The refund was issued today; it takes 3-5 business days.", "I have escalated this to our shipping partner.", "Still waiting for an answer, any news?", "Checked with the warehouse: a replacement ships tomorrow.", "Internal: carrier confirms loss, approve the refund.", "Cảm ơn quý khách, chúng tôi đang kiểm tra đơn hàng."}
-	firstNames = []string{"Anna", "Binh", "Carlos", "Dung", "Emma", "Farid", "Giang", "Hana", "Ivan", "Julia", "Khanh", "Linh", "Minh", "Nora", "Oscar", "Phuong"}
-	lastNames  = []string{"Nguyen", "Tran", "Le", "Pham", "Smith", "Garcia", "Muller", "Rossi", "Kim", "Sato", "Dubois", "Novak"}
+	topics          = []string{"Orders", "Billing", "Shipping", "Accounts", "Products"}
+	englishProblems = []string{"parcel arrived damaged", "refund not received", "charged twice", "cannot log in", "wrong size delivered", "invoice missing", "delivery is late", "discount code rejected", "item out of stock", "address change needed"}
+	// problems are the texts of tickets the create scenario opens.
+	problems = append(slices.Clip(englishProblems), "khiếu nại về đơn hàng giao chậm")
+	// vietnameseProblems: each but the last in about 2 % of the titles,
+	// the last in about 0.2 %.
+	vietnameseProblems = []string{"khiếu nại về đơn hàng giao chậm", "điện thoại bị hỏng màn hình", "chưa nhận được tiền hoàn lại",
+		"bị trừ tiền hai lần", "không đăng nhập được tài khoản", "giao sai kích cỡ", "thiếu hóa đơn đỏ", "mã giảm giá không dùng được",
+		"sản phẩm hết hàng", "cần đổi địa chỉ giao hàng", "đơn hàng giao trễ bị hủy"}
+	// thaiProblems: each but the last in about 0.8 % of the titles, the
+	// last in about 0.08 %.
+	thaiProblems = []string{"พัสดุเสียหายระหว่างขนส่ง", "ยังไม่ได้รับเงินคืน", "ถูกเรียกเก็บเงินสองครั้ง", "เข้าสู่ระบบไม่ได้",
+		"ได้รับสินค้าผิดขนาด", "ไม่ได้รับใบแจ้งหนี้", "การจัดส่งล่าช้า", "รหัสส่วนลดใช้ไม่ได้", "สินค้าหมดสต็อก", "ต้องการเปลี่ยนที่อยู่จัดส่ง",
+		"ระบบตั๋วสนับสนุนลูกค้าใช้งานไม่ได้"}
+	replies = []string{"Thanks for reaching out, we are looking into it.", "Could you send a photo of the parcel?", "The refund was issued today; it takes 3-5 business days.",
+		"I have escalated this to our shipping partner.", "Still waiting for an answer, any news?", "Checked with the warehouse: a replacement ships tomorrow.",
+		"Internal: carrier confirms loss, approve the refund.", "Cảm ơn quý khách, chúng tôi đang kiểm tra đơn hàng.", "ขอบคุณค่ะ เรากำลังตรวจสอบคำสั่งซื้อของคุณ"}
+	firstNames = []string{"Anna", "Bình", "Carlos", "Dũng", "Emma", "Farid", "Giang", "Hana", "Ivan", "Julia", "Khánh", "Linh", "Minh", "Nora", "Oscar", "Phương", "สมชาย", "สุดา"}
+	lastNames  = []string{"Nguyễn", "Trần", "Lê", "Phạm", "Smith", "Garcia", "Muller", "Rossi", "Kim", "Sato", "Dubois", "Novak", "ใจดี", "ศรีสุข"}
 )

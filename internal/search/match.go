@@ -1,6 +1,8 @@
 package search
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -8,6 +10,8 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
+	"helpdesk/ent"
+	"helpdesk/internal/auth"
 	"helpdesk/internal/gid"
 )
 
@@ -111,6 +115,36 @@ func (m matcher) inTicketTexts(i int) func(*sql.Selector) {
 	}
 }
 
+// inFewTicketTexts is inTicketTexts for a rare word: the tickets whose
+// own texts hold term i, read from the trigram index as a set of their
+// own (OFFSET 0 keeps the database from turning it into a semi-join that
+// walks the tickets).
+func (m matcher) inFewTicketTexts(i int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString(s.C("id") + " IN (SELECT d.ticket_id FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+			m.noteFilter(b)
+			b.WriteString(" AND ")
+			m.match(b, docColumn, i)
+			b.WriteString(" OFFSET 0)")
+		}))
+	}
+}
+
+// inTicketTextsChecked is inTicketTexts checked on the texts of each
+// ticket considered (see check), never through the trigram index.
+func (m matcher) inTicketTextsChecked(i int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString("EXISTS (SELECT 1 FROM search_documents d WHERE d.ticket_id = ").WriteString(s.C("id"))
+			m.noteFilter(b)
+			b.WriteString(" AND ")
+			m.check(b, docColumn, i)
+			b.WriteString(")")
+		}))
+	}
+}
+
 // inCustomerTexts is the predicate "term i is in a text of the customer
 // of the ticket of s".
 func (m matcher) inCustomerTexts(i int) func(*sql.Selector) {
@@ -192,40 +226,57 @@ func (m matcher) havingAll(b *sql.Builder, alias string, terms []int) {
 	}
 }
 
-// rankTickets joins to the tickets query (selector s) the rank of each of
-// the tickets ids that holds all the words in one text, computed in one
-// grouped statement over their documents (and their customers'), and
-// returns the rank of the ticket of s: 0 for the ticket the number names,
-// else the best rank of a text of its own or of its customer's, else
-// rankSpread.
-func (m matcher) rankTickets(s *sql.Selector, ids []gid.ID) sql.Querier {
-	ranks := sql.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("(SELECT r.ticket_id, MIN(r.rank) AS rank FROM (SELECT d.ticket_id AS ticket_id, ")
-		rankCase(b, ticketRanks)
-		b.WriteString(" AS rank FROM search_documents d WHERE d.ticket_id IN (")
-		writeIDs(b, ids)
-		b.WriteString(")")
-		m.noteFilter(b)
-		m.checkAll(b)
-		b.WriteString(" UNION ALL SELECT c.id AS ticket_id, ")
-		rankCase(b, ticketRanks)
-		b.WriteString(" AS rank FROM search_documents d JOIN tickets c ON c.customer_id = d.customer_id WHERE c.id IN (")
-		writeIDs(b, ids)
-		b.WriteString(")")
-		m.checkAll(b)
-		b.WriteString(") r GROUP BY r.ticket_id) g")
-	})).As("search_ranks")
-	s.LeftJoin(ranks).On(s.C("id"), ranks.C("ticket_id"))
-	return sql.ExprFunc(func(b *sql.Builder) {
-		if m.q.Number > 0 {
-			b.WriteString("(CASE WHEN ").WriteString(s.C("number")).WriteString(" = ").Arg(m.q.Number).
-				WriteString(" THEN " + strconv.Itoa(rankNumber) + " ELSE ")
+// ranks returns the rank of each of the given tickets and customers
+// that holds every word in one text of its own (see ticketRanks), in one
+// statement over their documents read by key: a ticket's texts, and its
+// customer's for a ticket search (or the customers' own for a customer
+// search, with ranks). Rows without such a text are absent.
+func (m matcher) ranks(ctx context.Context, client *ent.Client, tickets, customers []gid.ID, ranks map[string]int) (map[gid.ID]int, error) {
+	out := map[gid.ID]int{}
+	if len(tickets) == 0 && len(customers) == 0 {
+		return out, nil
+	}
+	query, args := sql.Dialect(m.dialect).Select("k", "r").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("(")
+		branch := func(key string, ids []gid.ID, notes bool) {
+			b.WriteString("SELECT d." + key + " AS k, MIN(")
+			rankCase(b, ranks)
+			b.WriteString(") AS r FROM search_documents d WHERE d." + key + " IN (")
+			writeIDs(b, ids)
+			b.WriteString(")")
+			if notes {
+				m.noteFilter(b)
+			}
+			m.checkAll(b)
+			b.WriteString(" GROUP BY d." + key)
 		}
-		b.WriteString("COALESCE(" + ranks.C("rank") + ", " + strconv.Itoa(rankSpread) + ")")
-		if m.q.Number > 0 {
-			b.WriteString(" END)")
+		if len(tickets) > 0 {
+			branch("ticket_id", tickets, true)
 		}
-	})
+		if len(customers) > 0 {
+			if len(tickets) > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			branch("customer_id", customers, false)
+		}
+		b.WriteString(") ranks")
+	})).Query()
+	rows, err := client.QueryContext(auth.WithViewer(ctx, auth.System), query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ranking found rows: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   string
+			rank int
+		)
+		if err := rows.Scan(&id, &rank); err != nil {
+			return nil, fmt.Errorf("ranking found rows: %w", err)
+		}
+		out[gid.ID(id)] = rank
+	}
+	return out, rows.Err()
 }
 
 func writeIDs(b *sql.Builder, ids []gid.ID) {
@@ -258,31 +309,6 @@ func (m matcher) customerMatch(s *sql.Selector) {
 			}
 		}
 	}))
-}
-
-// rankCustomers joins to the customers query (selector s) the rank of
-// every customer holding all the words in one text, in one grouped
-// statement, and returns the rank of the customer of s.
-func (m matcher) rankCustomers(s *sql.Selector) sql.Querier {
-	ranks := sql.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("(SELECT d.customer_id, MIN(")
-		rankCase(b, customerRanks)
-		b.WriteString(") AS rank FROM search_documents d WHERE d.customer_id IS NOT NULL")
-		m.matchAll(b)
-		b.WriteString(" GROUP BY d.customer_id) g")
-	})).As("search_ranks")
-	s.LeftJoin(ranks).On(s.C("id"), ranks.C("customer_id"))
-	return sql.ExprFunc(func(b *sql.Builder) {
-		b.WriteString("COALESCE(" + ranks.C("rank") + ", " + strconv.Itoa(rankSpread) + ")")
-	})
-}
-
-// matchAll writes " AND <d holds term>" for every word.
-func (m matcher) matchAll(b *sql.Builder) {
-	for i := range m.q.Terms {
-		b.WriteString(" AND ")
-		m.match(b, docColumn, i)
-	}
 }
 
 // checkAll writes " AND <d holds term>" for every word, checked on the

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 
 	"helpdesk/ent"
 	"helpdesk/ent/customer"
@@ -72,9 +74,13 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	}
 	total := len(found)
 	found = found[:min(len(found), limit)]
-	q = s.Client.Ticket.Query().Where(ticket.IDIn(found...))
+	ids := make([]gid.ID, len(found))
+	for i, f := range found {
+		ids[i] = f.ID
+	}
 	if len(orderBy) > 0 {
-		conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
+		conn, err := s.Client.Ticket.Query().Where(ticket.IDIn(ids...)).
+			Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithTicketOrder(orderBy))
 		if err == nil && conn.TotalCount > 0 {
 			conn.TotalCount = total
 		}
@@ -84,20 +90,12 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	if err != nil {
 		return nil, err
 	}
-	var rows []rankedRow
-	if len(found) > 0 {
-		err = q.Order(func(s *sql.Selector) {
-			rank := m.rankTickets(s, found)
-			w.bound(s, rank)
-			w.order(s, rank)
-		}).
-			Limit(w.size+1).Select(ticket.FieldID).Scan(ctx, &rows)
-		if err != nil {
-			return nil, fmt.Errorf("ranking found tickets: %w", err)
-		}
+	rows, err := m.rankTickets(ctx, s.Client, found)
+	if err != nil {
+		return nil, err
 	}
-	rows, info := w.cut(rows)
-	nodes, err := s.Client.Ticket.Query().Where(ticket.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
+	rows, info := w.cut(w.pick(rows))
+	nodes, err := s.Client.Ticket.Query().Where(ticket.IDIn(rowIDs(rows)...)).Paginate(ctx, nil, nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +105,69 @@ func (s *Service) Tickets(ctx context.Context, text string, page Page, orderBy [
 	}
 	conn := &ent.TicketConnection{TotalCount: total, PageInfo: info, Edges: make([]*ent.TicketEdge, 0, len(rows))}
 	for _, r := range rows {
-		conn.Edges = append(conn.Edges, &ent.TicketEdge{Node: byID[r.ID], Cursor: r.cursor()})
+		if n := byID[r.ID]; n != nil {
+			conn.Edges = append(conn.Edges, &ent.TicketEdge{Node: n, Cursor: r.cursor()})
+		}
 	}
 	return conn, nil
+}
+
+// foundTicket is a ticket a search found, with what ranking needs.
+type foundTicket struct {
+	ID         gid.ID  `json:"id"`
+	Number     int     `json:"number"`
+	CustomerID *gid.ID `json:"customer_id"`
+}
+
+// rankTickets ranks found tickets (see ticketRanks): 0 for the ticket
+// the number names, else the best rank of a text of its own or of its
+// customer's holding every word, else rankSpread; in rank order, then
+// by id.
+func (m matcher) rankTickets(ctx context.Context, client *ent.Client, found []foundTicket) ([]rankedRow, error) {
+	if len(found) == 0 {
+		return nil, nil
+	}
+	ids := make([]gid.ID, 0, len(found))
+	var customers []gid.ID
+	for _, f := range found {
+		ids = append(ids, f.ID)
+		if f.CustomerID != nil {
+			customers = append(customers, *f.CustomerID)
+		}
+	}
+	slices.Sort(customers)
+	ranks, err := m.ranks(ctx, client, ids, slices.Compact(customers), ticketRanks)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]rankedRow, len(found))
+	for i, f := range found {
+		rank := rankSpread
+		if r, ok := ranks[f.ID]; ok {
+			rank = r
+		}
+		if f.CustomerID != nil {
+			if r, ok := ranks[*f.CustomerID]; ok && r < rank {
+				rank = r
+			}
+		}
+		if m.q.Number > 0 && f.Number == m.q.Number {
+			rank = rankNumber
+		}
+		rows[i] = rankedRow{ID: f.ID, Rank: int64(rank)}
+	}
+	sortRanked(rows)
+	return rows, nil
+}
+
+// sortRanked puts rows in rank order, then by id.
+func sortRanked(rows []rankedRow) {
+	slices.SortFunc(rows, func(a, b rankedRow) int {
+		if a.Rank != b.Rank {
+			return int(a.Rank - b.Rank)
+		}
+		return strings.Compare(string(a.ID), string(b.ID))
+	})
 }
 
 // maxCount is how many tickets a search reads at most.
@@ -128,15 +186,27 @@ func (s *Service) maxCount() int {
 // union is every match. A ticket's own texts are semi-joins the database
 // runs either way: walking the newest tickets until n are found when the
 // words are common, or reading a rare word's few documents from the
-// trigram index. The customers holding a word are read first from their
+// trigram index (when the planner expects few documents to hold one of
+// the words: see rareWord). The customers holding a word are read first from their
 // own trigram index; only when more than maxCustomers do the tickets'
 // customers' texts get checked one by one, newest first.
-func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]gid.ID, error) {
+func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]foundTicket, error) {
 	var reads []*ent.TicketQuery
 	if long := m.longTerms(); len(long) > 0 {
 		own := q.Clone().Where(m.foundAll(func(i int) bool { return !m.q.long(i) }))
+		driver, err := m.rareWord(ctx, client, long)
+		if err != nil {
+			return nil, err
+		}
 		for _, k := range long {
-			own.Where(m.inTicketTexts(k))
+			switch {
+			case driver < 0:
+				own.Where(m.inTicketTexts(k))
+			case k == driver:
+				own.Where(m.inFewTicketTexts(k))
+			default:
+				own.Where(m.inTicketTextsChecked(k))
+			}
 		}
 		reads = append(reads, own)
 		for _, k := range long {
@@ -156,17 +226,78 @@ func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.Tick
 	if m.q.Number > 0 {
 		reads = append(reads, q.Clone().Where(ticket.Number(m.q.Number)))
 	}
-	var found []gid.ID
+	var found []foundTicket
 	for _, r := range reads {
-		ids, err := r.Order(ent.Desc(ticket.FieldID)).Limit(n).IDs(ctx)
+		var rows []foundTicket
+		err := r.Order(ent.Desc(ticket.FieldID)).Limit(n).
+			Select(ticket.FieldID, ticket.FieldNumber, ticket.FieldCustomerID).Scan(ctx, &rows)
 		if err != nil {
 			return nil, err
 		}
-		found = append(found, ids...)
+		found = append(found, rows...)
 	}
-	slices.SortFunc(found, func(a, b gid.ID) int { return strings.Compare(string(b), string(a)) })
-	found = slices.Compact(found)
+	slices.SortFunc(found, func(a, b foundTicket) int { return strings.Compare(string(b.ID), string(a.ID)) })
+	found = slices.CompactFunc(found, func(a, b foundTicket) bool { return a.ID == b.ID })
 	return found[:min(len(found), n)], nil
+}
+
+// fewDocuments is how many documents the planner may expect to hold a
+// word for a search to read them all from the trigram index first (see
+// rareWord); beyond, walking the newest tickets finds enough sooner.
+const fewDocuments = 20000
+
+// rareWord returns the one of the listed terms that the fewest tickets'
+// documents hold by the planner's estimate, when it expects at most
+// fewDocuments, else -1. Asked (PostgreSQL only) so that a word rare in
+// tickets' texts is read from the index: for a word the planner deems
+// common enough to be met soon among the newest tickets (a word held
+// mostly by customers' names, say) it would otherwise walk every ticket.
+func (m matcher) rareWord(ctx context.Context, client *ent.Client, terms []int) (int, error) {
+	if m.dialect != dialect.Postgres || len(terms) == 0 {
+		return -1, nil
+	}
+	var b strings.Builder
+	b.WriteString("EXPLAIN (FORMAT JSON) ")
+	for n, i := range terms {
+		if n > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT 1 FROM search_documents d WHERE d.ticket_id IS NOT NULL AND d.folded LIKE " + pq.QuoteLiteral(m.patterns[i]))
+	}
+	rows, err := client.QueryContext(ctx, b.String())
+	if err != nil {
+		return -1, fmt.Errorf("estimating how many texts hold the words: %w", err)
+	}
+	defer rows.Close()
+	var raw []byte
+	if rows.Next() {
+		err = rows.Scan(&raw)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return -1, fmt.Errorf("estimating how many texts hold the words: %w", err)
+	}
+	type node struct {
+		Rows  float64 `json:"Plan Rows"`
+		Plans []node  `json:"Plans"`
+	}
+	var plans []struct{ Plan node }
+	if err := json.Unmarshal(raw, &plans); err != nil || len(plans) != 1 {
+		return -1, fmt.Errorf("reading the planner's estimate: %v", err)
+	}
+	estimates := []node{plans[0].Plan}
+	if len(terms) > 1 {
+		estimates = plans[0].Plan.Plans
+	}
+	best, fewest := -1, float64(fewDocuments)
+	for n, e := range estimates {
+		if n < len(terms) && e.Rows <= fewest {
+			best, fewest = terms[n], e.Rows
+		}
+	}
+	return best, nil
 }
 
 // maxCustomers is how many customers holding a word a search lists to
@@ -197,7 +328,9 @@ func (m matcher) customersHolding(ctx context.Context, client *ent.Client, i int
 	return ids, nil
 }
 
-// Customers is Tickets for customers.
+// Customers is Tickets for customers: the most recent MaxCount
+// customers that match are ranked (see customerRanks) and paged, and
+// totalCount is exact up to MaxCount, MaxCount+1 beyond.
 func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
 	m, err := s.matcher(ctx, text)
 	if err != nil {
@@ -210,30 +343,40 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 	if !m.q.indexed() {
 		return nil, apperr.Invalid("search", "must contain a word of at least %d characters", MinWordLength)
 	}
-	q = q.Where(m.customerMatch)
-	if len(orderBy) > 0 {
-		return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithCustomerOrder(orderBy))
-	}
-	total, err := q.Clone().Count(ctx)
+	limit := s.maxCount()
+	found, err := q.Where(m.customerMatch).Order(ent.Desc(customer.FieldID)).Limit(limit + 1).IDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("counting found customers: %w", err)
+		return nil, fmt.Errorf("searching customers: %w", err)
+	}
+	total := len(found)
+	found = found[:min(len(found), limit)]
+	if len(orderBy) > 0 {
+		conn, err := s.Client.Customer.Query().Where(customer.IDIn(found...)).
+			Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithCustomerOrder(orderBy))
+		if err == nil && conn.TotalCount > 0 {
+			conn.TotalCount = total
+		}
+		return conn, err
 	}
 	w, err := window(page)
 	if err != nil {
 		return nil, err
 	}
-	var rows []rankedRow
-	err = q.Order(func(s *sql.Selector) {
-		rank := m.rankCustomers(s)
-		w.bound(s, rank)
-		w.order(s, rank)
-	}).
-		Limit(w.size+1).Select(customer.FieldID).Scan(ctx, &rows)
+	ranks, err := m.ranks(ctx, s.Client, nil, found, customerRanks)
 	if err != nil {
-		return nil, fmt.Errorf("searching customers: %w", err)
+		return nil, err
 	}
-	rows, info := w.cut(rows)
-	nodes, err := s.Client.Customer.Query().Where(customer.IDIn(ids(rows)...)).Paginate(ctx, nil, nil, nil, nil)
+	rows := make([]rankedRow, len(found))
+	for i, id := range found {
+		rank, ok := ranks[id]
+		if !ok {
+			rank = rankSpread
+		}
+		rows[i] = rankedRow{ID: id, Rank: int64(rank)}
+	}
+	sortRanked(rows)
+	rows, info := w.cut(w.pick(rows))
+	nodes, err := s.Client.Customer.Query().Where(customer.IDIn(rowIDs(rows)...)).Paginate(ctx, nil, nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +386,9 @@ func (s *Service) Customers(ctx context.Context, text string, page Page, orderBy
 	}
 	conn := &ent.CustomerConnection{TotalCount: total, PageInfo: info, Edges: make([]*ent.CustomerEdge, 0, len(rows))}
 	for _, r := range rows {
-		conn.Edges = append(conn.Edges, &ent.CustomerEdge{Node: byID[r.ID], Cursor: r.cursor()})
+		if n := byID[r.ID]; n != nil {
+			conn.Edges = append(conn.Edges, &ent.CustomerEdge{Node: n, Cursor: r.cursor()})
+		}
 	}
 	return conn, nil
 }
@@ -327,7 +472,7 @@ func (r rankedRow) cursor() ent.Cursor {
 	return ent.Cursor{ID: r.ID, Value: []any{RankCursorTag, r.Rank}}
 }
 
-func ids(rows []rankedRow) []gid.ID {
+func rowIDs(rows []rankedRow) []gid.ID {
 	out := make([]gid.ID, len(rows))
 	for i, r := range rows {
 		out[i] = r.ID
@@ -394,35 +539,31 @@ func cursorPosition(arg string, c *ent.Cursor) (*position, error) {
 	return nil, apperr.Invalid(arg, "is not a cursor of this search: use a cursor from this query's pageInfo or edges")
 }
 
-// bound keeps the rows between the window's cursors, in (rank, id) order.
-func (w rankWindow) bound(s *sql.Selector, rank sql.Querier) {
-	for _, b := range []struct {
-		pos *position
-		op  string
-	}{{w.after, ">"}, {w.before, "<"}} {
-		if b.pos == nil {
+// pick returns the rows of the window from rows in (rank, id) order:
+// those strictly between its cursors, the first size+1 of them (the last
+// size+1, last first, when backward), as cut expects.
+func (w rankWindow) pick(rows []rankedRow) []rankedRow {
+	less := func(a rankedRow, p *position) bool {
+		return a.Rank < p.rank || a.Rank == p.rank && a.ID < p.id
+	}
+	var in []rankedRow
+	for _, r := range rows {
+		if w.after != nil && !less(rankedRow{ID: w.after.id, Rank: w.after.rank}, &position{rank: r.Rank, id: r.ID}) {
 			continue
 		}
-		pos, op := b.pos, b.op
-		s.Where(sql.P(func(bd *sql.Builder) {
-			bd.WriteString("(").Join(rank).WriteString(" " + op + " ").Arg(pos.rank).
-				WriteString(" OR (").Join(rank).WriteString(" = ").Arg(pos.rank).
-				WriteString(" AND " + s.C("id") + " " + op + " ").Arg(string(pos.id)).WriteString("))")
-		}))
+		if w.before != nil && !less(r, w.before) {
+			continue
+		}
+		in = append(in, r)
 	}
-}
-
-// order selects the rank as search_rank and orders by it, then by id;
-// in reverse for a backward window.
-func (w rankWindow) order(s *sql.Selector, rank sql.Querier) {
-	s.AppendSelectExprAs(rank, "search_rank")
-	dir := " ASC"
-	if w.backward {
-		dir = " DESC"
+	if !w.backward {
+		return in[:min(len(in), w.size+1)]
 	}
-	s.OrderExprFunc(func(b *sql.Builder) {
-		b.WriteString("search_rank" + dir + ", " + s.C("id") + dir)
-	})
+	out := make([]rankedRow, 0, min(len(in), w.size+1))
+	for i := len(in) - 1; i >= 0 && len(out) < w.size+1; i-- {
+		out = append(out, in[i])
+	}
+	return out
 }
 
 // cut trims the one row fetched beyond the window, puts a backward

@@ -327,3 +327,54 @@ func TestSearchShortWords(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchCountsCustomersUpToItsLimit: customers(search:) reads the
+// most recent matching customers up to the server's limit, as tickets(search:)
+// does: finding more, it ranks and pages those and reports one more than
+// the limit as totalCount, with orderBy too; a narrower search is exact.
+func TestSearchCountsCustomersUpToItsLimit(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		w := newSearchWorld(t, dial, func(o *server.Options) { o.SearchMaxCount = 2 })
+		admin := w.clients["admin"]
+		ana := w.newCustomer(t, "Ana Example", "ana@mail.test")
+
+		// "example" is in duc's and somchai's emails and in Ana's name:
+		// the two newest are ranked (the name first), the count says
+		// "more than 2".
+		const query = `query($s: String, $w: CustomerWhereInput, $o: [CustomerOrder!]) {
+			customers(search: $s, where: $w, orderBy: $o) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`
+		var out struct {
+			Customers struct {
+				TotalCount int
+				PageInfo   struct{ HasNextPage bool }
+				Edges      []struct{ Node struct{ ID string } }
+			}
+		}
+		ids := func() []string {
+			var got []string
+			for _, e := range out.Customers.Edges {
+				got = append(got, e.Node.ID)
+			}
+			return got
+		}
+		admin.Must(t, query, map[string]any{"s": "example"}, &out)
+		if got := ids(); out.Customers.TotalCount != 3 || out.Customers.PageInfo.HasNextPage ||
+			len(got) != 2 || got[0] != string(ana) || got[1] != string(w.somchai) {
+			t.Fatalf("capped: total %d, found %v, want 3 and [%s %s]", out.Customers.TotalCount, got, ana, w.somchai)
+		}
+		admin.Must(t, query, map[string]any{"s": "example", "o": []any{map[string]any{"field": "NAME", "direction": "ASC"}}}, &out)
+		if got := ids(); out.Customers.TotalCount != 3 || len(got) != 2 || got[0] != string(ana) || got[1] != string(w.somchai) {
+			t.Fatalf("capped, by name: total %d, found %v", out.Customers.TotalCount, got)
+		}
+		// Within the limit the count is exact, the oldest customer included.
+		admin.Must(t, query, map[string]any{"s": "example vn"}, &out)
+		if got := ids(); out.Customers.TotalCount != 1 || len(got) != 1 || got[0] != string(w.duc) {
+			t.Fatalf("narrowed by words: total %d, found %v", out.Customers.TotalCount, got)
+		}
+		admin.Must(t, query, map[string]any{"s": "example", "w": map[string]any{"nameHasPrefix": "Ng"}}, &out)
+		if got := ids(); out.Customers.TotalCount != 1 || len(got) != 1 || got[0] != string(w.duc) {
+			t.Fatalf("narrowed by where: total %d, found %v", out.Customers.TotalCount, got)
+		}
+	})
+}
