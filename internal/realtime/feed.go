@@ -155,7 +155,12 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	sub := f.Bus.Subscribe(buffer)
+	var sub *Subscription
+	if qb, ok := f.Bus.(queued); ok {
+		sub = qb.SubscribeQueued(buffer)
+	} else {
+		sub = f.Bus.Subscribe(buffer)
+	}
 	defer sub.Close()
 	r := &runner{f: f, q: q, out: out}
 	if q.Reads != nil {
@@ -190,31 +195,12 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 		return r.ended(err)
 	}
 	for {
-		var ev *ent.TicketEvent
-		var ok bool
-		select {
-		case <-ctx.Done():
+		batch, open := sub.Next(ctx, batchSize)
+		if ctx.Err() != nil {
 			return nil
-		case ev, ok = <-sub.C:
 		}
-		if !ok {
-			if ctx.Err() != nil {
-				return nil
-			}
+		if !open {
 			return &Resume{Err: sub.Err(), Last: r.sent}
-		}
-		batch := []*ent.TicketEvent{ev}
-	drain:
-		for len(batch) < batchSize {
-			select {
-			case ev, ok := <-sub.C:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, ev)
-			default:
-				break drain
-			}
 		}
 		if err := r.handle(ctx, batch); err != nil {
 			return r.ended(err)
