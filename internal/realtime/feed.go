@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"entgo.io/ent/dialect"
 
@@ -45,6 +46,8 @@ type Feed struct {
 	cohorts map[string]*cohort // live queues by Queue.Cohort
 	// evals reads each event once for every queue (see evaluations).
 	evals evaluations
+	// subscribers numbers the subscribers whose filter is their own.
+	subscribers atomic.Int64
 
 	readersOnce sync.Once
 	readers     chan struct{}
@@ -166,7 +169,9 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 	if q.Reads != nil {
 		r.filter = q.Filter
 		if r.filter == "" {
-			r.filter = fmt.Sprintf("subscriber:%p", r)
+			// Never reused: the evaluations remembered under a name are
+			// those of its filter.
+			r.filter = fmt.Sprintf("subscriber:%d", f.subscribers.Add(1))
 		}
 		f.evals.follow(r.filter, q.Match)
 		defer f.evals.unfollow(r.filter)
