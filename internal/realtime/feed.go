@@ -20,10 +20,13 @@ import (
 	"helpdesk/internal/gid"
 )
 
-// Feed turns the bus's events into one subscriber's deliveries. Every
-// decision is taken with the subscriber's context, through the client's
-// read scopes: a ticket is in the queue when the viewer may read it and
-// it matches the filter, as of the moment the event is handled.
+// Feed turns the bus's events into one subscriber's deliveries. A ticket
+// is in the queue when the viewer may read it and it matches the filter,
+// as of the moment the event is handled: live events are read once for
+// every queue of the process, each distinct filter is evaluated once for
+// all its viewers, and each viewer's read scope is decided in memory by
+// the same policy (Queue.Reads, see evaluations); the queue's snapshot,
+// counts and replays are read through the client's read scopes.
 type Feed struct {
 	// Client has the read scopes installed (authz.InstallScopes).
 	Client *ent.Client
