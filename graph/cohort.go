@@ -16,7 +16,9 @@ import (
 
 // cohortOf names the live queue a ticketEvents subscription follows, so
 // that subscribers of the same queue share its membership and evaluation
-// (see realtime.Queue.Cohort).
+// (see realtime.Queue.Cohort), and its filter, so that the queues of the
+// same filter share its evaluation whoever their viewers
+// (realtime.Queue.Filter).
 //
 // A queue is the filter as the client sent it (the `where` argument, JSON
 // with sorted keys) under a read scope. When the viewer may read every
@@ -27,47 +29,51 @@ import (
 // (assignments, teams, led teams, watches, mentions): the queue is shared
 // by the subscriptions of the same viewer with the same rights (several
 // tabs, devices or wallboards of one agent or token).
-func (r *Resolver) cohortOf(ctx context.Context, where *ent.TicketWhereInput) (string, error) {
+//
+// The filter is the same JSON when the viewer's read scopes leave it as
+// written, whatever the viewer may read of the tickets themselves (that is
+// decided per queue, realtime.Queue.Reads); otherwise it is the viewer's.
+func (r *Resolver) cohortOf(ctx context.Context, where *ent.TicketWhereInput) (cohort, filterName string, err error) {
 	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
 	if fc == nil || fc.Field.Field == nil || oc == nil {
-		return "", nil
+		return "", "", nil
 	}
 	filter, err := json.Marshal(fc.Field.ArgumentMap(oc.Variables)["where"])
 	if err != nil {
-		return "", fmt.Errorf("naming the live queue: %w", err)
+		return "", "", fmt.Errorf("naming the live queue: %w", err)
 	}
 	v := viewer(ctx)
-	scope := "all"
-	if r.Authz.TicketScope(v) != nil {
-		scope = "own"
-	} else if where != nil {
+	scoped := false
+	if where != nil {
 		// The scopes the viewer adds to a copy of the filter as written
 		// (the JSON form leaves the predicates added so far out).
 		raw, err := json.Marshal(where)
 		if err != nil {
-			return "", fmt.Errorf("naming the live queue: %w", err)
+			return "", "", fmt.Errorf("naming the live queue: %w", err)
 		}
 		var written ent.TicketWhereInput
 		if err := json.Unmarshal(raw, &written); err != nil {
-			return "", fmt.Errorf("naming the live queue: %w", err)
+			return "", "", fmt.Errorf("naming the live queue: %w", err)
 		}
-		scoped, err := r.Authz.ScopeFilter(v, &written)
-		if err != nil {
-			return "", err
-		}
-		if scoped {
-			scope = "own"
+		if scoped, err = r.Authz.ScopeFilter(v, &written); err != nil {
+			return "", "", err
 		}
 	}
-	if scope == "own" {
-		rights, err := json.Marshal([]any{v.AgentID, v.Role, v.TeamIDs, v.TokenID, v.CustomerID, v.Scopes})
-		if err != nil {
-			return "", fmt.Errorf("naming the live queue: %w", err)
-		}
-		scope = "own:" + string(rights)
+	rights, err := json.Marshal([]any{v.AgentID, v.Role, v.TeamIDs, v.TokenID, v.CustomerID, v.Scopes})
+	if err != nil {
+		return "", "", fmt.Errorf("naming the live queue: %w", err)
 	}
-	return scope + ":" + string(filter), nil
+	own := "own:" + string(rights)
+	filterName = "filter:" + string(filter)
+	if scoped {
+		filterName = own + ":" + string(filter)
+	}
+	scope := "all"
+	if scoped || r.Authz.TicketScope(v) != nil {
+		scope = own
+	}
+	return scope + ":" + string(filter), filterName, nil
 }
 
 // recordedEdges are the ticket's edges whose changes the event log

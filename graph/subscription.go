@@ -34,7 +34,7 @@ func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInp
 			return nil, apperr.Invalid("where", "%s", err)
 		}
 	}
-	if q.Cohort, err = r.cohortOf(ctx, where); err != nil {
+	if q.Cohort, q.Filter, err = r.cohortOf(ctx, where); err != nil {
 		return nil, err
 	}
 	if q.Recount, err = readsUnrecorded(where); err != nil {
@@ -66,7 +66,7 @@ func (r *Resolver) subscribeTicket(ctx context.Context, id gid.ID, after *ent.Cu
 	if !ok {
 		return nil, apperr.NotFound("no ticket %s", id)
 	}
-	q.Match, q.Single = ticket.ID(id), true
+	q.Match, q.Single, q.Filter = ticket.ID(id), true, "ticket:"+string(id)
 	out := make(chan *ent.TicketEvent)
 	go func() {
 		defer close(out)
@@ -77,8 +77,11 @@ func (r *Resolver) subscribeTicket(ctx context.Context, id gid.ID, after *ent.Cu
 
 // liveQueue checks who subscribes and where the stream starts.
 func (r *Resolver) liveQueue(ctx context.Context, after *ent.Cursor) (realtime.Queue, error) {
-	q := realtime.Queue{After: -1}
-	if err := authz.CheckFollowTicketEvents(viewer(ctx)); err != nil {
+	v := viewer(ctx)
+	q := realtime.Queue{After: -1, Reads: func(f *authz.TicketFacts) (bool, error) {
+		return r.Authz.CanReadTicketHistory(v, f)
+	}}
+	if err := authz.CheckFollowTicketEvents(v); err != nil {
 		return q, err
 	}
 	if after != nil {

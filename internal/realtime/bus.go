@@ -52,11 +52,27 @@ type Subscription struct {
 
 	ch  chan *ent.TicketEvent
 	hub *hub
-	err error // set before ch is closed
+	err error // set before ch is closed (or ended is set)
+
+	// A queued subscription (SubscribeQueued) has no channel: its events
+	// wait in queue (at most limit), which holds memory only while it
+	// holds events, and ready is signalled when some arrive or it ends.
+	ready chan struct{}
+	mu    sync.Mutex
+	queue []*ent.TicketEvent
+	limit int
+	ended bool
 }
 
-// Err returns why the subscription ended (after C is closed).
-func (s *Subscription) Err() error { return s.err }
+// Err returns why the subscription ended (after C is closed, or Next
+// reported it ended).
+func (s *Subscription) Err() error {
+	if s.ready != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+	return s.err
+}
 
 // Close ends the subscription.
 func (s *Subscription) Close() { s.hub.remove(s, nil) }
@@ -71,6 +87,110 @@ type hub struct {
 }
 
 func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
+
+// SubscribeQueued registers a subscriber with room for limit events
+// whose buffer takes memory only for the events it holds: an idle
+// subscriber holds none. It has no C: its events are taken with Next.
+func (h *hub) SubscribeQueued(limit int) *Subscription {
+	s := &Subscription{ready: make(chan struct{}, 1), limit: max(limit, 1), hub: h}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.From = h.last
+	if h.closed {
+		s.end(ErrClosed)
+		return s
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+// queued is a bus whose subscribers may be queued (SubscribeQueued).
+type queued interface {
+	SubscribeQueued(limit int) *Subscription
+}
+
+// Next waits for the next events of the subscription, up to most of
+// them, until ctx ends (nil, true). open is false once the subscription
+// has ended and every event it received has been taken (Err says why).
+func (s *Subscription) Next(ctx context.Context, most int) (evs []*ent.TicketEvent, open bool) {
+	if s.ready == nil {
+		select {
+		case <-ctx.Done():
+			return nil, true
+		case ev, ok := <-s.C:
+			if !ok {
+				return nil, false
+			}
+			evs = append(evs, ev)
+		}
+		for len(evs) < most {
+			select {
+			case ev, ok := <-s.C:
+				if !ok {
+					return evs, true
+				}
+				evs = append(evs, ev)
+			default:
+				return evs, true
+			}
+		}
+		return evs, true
+	}
+	for {
+		s.mu.Lock()
+		if n := len(s.queue); n > 0 {
+			if n <= most {
+				evs, s.queue = s.queue, nil
+			} else {
+				evs = append([]*ent.TicketEvent(nil), s.queue[:most]...)
+				s.queue = append(s.queue[:0], s.queue[most:]...)
+			}
+			s.mu.Unlock()
+			return evs, true
+		}
+		ended := s.ended
+		s.mu.Unlock()
+		if ended {
+			return nil, false
+		}
+		select {
+		case <-ctx.Done():
+			return nil, true
+		case <-s.ready:
+		}
+	}
+}
+
+// offer queues ev on a queued subscription; false when it is full.
+func (s *Subscription) offer(ev *ent.TicketEvent) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) >= s.limit {
+		return false
+	}
+	s.queue = append(s.queue, ev)
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// end ends a subscription with err.
+func (s *Subscription) end(err error) {
+	if s.ready == nil {
+		s.err = err
+		close(s.ch)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err, s.ended = err, true
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
 
 // Subscribe implements Bus.
 func (h *hub) Subscribe(buffer int) *Subscription {
@@ -102,6 +222,12 @@ func (h *hub) deliver(evs []*ent.TicketEvent) {
 		}
 		h.last = ev.Sequence
 		for s := range h.subs {
+			if s.ready != nil {
+				if !s.offer(ev) {
+					h.removeLocked(s, ErrLagged)
+				}
+				continue
+			}
 			select {
 			case s.ch <- ev:
 			default:
@@ -139,8 +265,7 @@ func (h *hub) removeLocked(s *Subscription, err error) {
 		return
 	}
 	delete(h.subs, s)
-	s.err = err
-	close(s.ch)
+	s.end(err)
 }
 
 // closeAll ends every subscription with ErrClosed and refuses new ones.

@@ -61,14 +61,21 @@ type outcome struct {
 	total int
 }
 
-// evaluator reads, with a subscriber's rights, which of the tickets ids
-// are in the queue now, and the content of the events evIDs the viewer
-// may read.
+// evaluator decides, with a subscriber's rights, how events concern its
+// queue, and reads the queue and the log.
 type evaluator interface {
-	matching(ctx context.Context, ids []gid.ID) (map[gid.ID]bool, error)
-	contents(ctx context.Context, evIDs []gid.ID) (map[gid.ID]*ent.TicketEvent, error)
+	judge(ctx context.Context, evs []*ent.TicketEvent) (map[int64]verdict, error)
 	snapshot(ctx context.Context) (ids []gid.ID, at int64, err error)
 	readAfter(ctx context.Context, after int64, limit int) ([]*ent.TicketEvent, error)
+}
+
+// verdict is how one event stands for a subscriber, as the event is
+// handled: whether its ticket is in the queue now (it matches the filter
+// and the viewer may read it), and the event's content when the viewer
+// may read it (nil otherwise).
+type verdict struct {
+	in      bool
+	content *ent.TicketEvent
 }
 
 // memoLimit is how many sequences a cohort remembers: a subscriber further
@@ -210,39 +217,17 @@ func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.
 // the membership, moves it and pos on, and remembers the outcomes when
 // keep (other subscribers will ask for them).
 func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent.TicketEvent) (map[int64]outcome, error) {
-	seen := map[gid.ID]bool{}
-	var ids []gid.ID
-	for _, ev := range evs {
-		if !seen[ev.TicketID] {
-			seen[ev.TicketID] = true
-			ids = append(ids, ev.TicketID)
-		}
-	}
-	in, err := e.matching(ctx, ids)
+	verdicts, err := e.judge(ctx, evs)
 	if err != nil {
 		return nil, err
-	}
-	// Content is read for the events delivered: those of tickets in the
-	// queue, and those of tickets that were in it (a LEFT).
-	var evIDs []gid.ID
-	for _, ev := range evs {
-		if c.members.has(ev.TicketID) || in[ev.TicketID] {
-			evIDs = append(evIDs, ev.ID)
-		}
-	}
-	content := map[gid.ID]*ent.TicketEvent{}
-	if len(evIDs) > 0 {
-		if content, err = e.contents(ctx, evIDs); err != nil {
-			return nil, err
-		}
 	}
 	out := make(map[int64]outcome, len(evs))
 	for _, ev := range evs {
 		had := c.members.has(ev.TicketID)
-		body := content[ev.ID]
+		body := verdicts[ev.Sequence].content
 		// A ticket that matched but whose event is no longer readable
 		// became invisible in between: it is not in the queue.
-		now := in[ev.TicketID] && body != nil
+		now := verdicts[ev.Sequence].in && body != nil
 		var o outcome
 		switch {
 		case now && had:

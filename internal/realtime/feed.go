@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"entgo.io/ent/dialect"
 
@@ -15,13 +16,17 @@ import (
 	"helpdesk/ent/ticket"
 	"helpdesk/ent/ticketevent"
 	"helpdesk/internal/apperr"
+	"helpdesk/internal/authz"
 	"helpdesk/internal/gid"
 )
 
-// Feed turns the bus's events into one subscriber's deliveries. Every
-// decision is taken with the subscriber's context, through the client's
-// read scopes: a ticket is in the queue when the viewer may read it and
-// it matches the filter, as of the moment the event is handled.
+// Feed turns the bus's events into one subscriber's deliveries. A ticket
+// is in the queue when the viewer may read it and it matches the filter,
+// as of the moment the event is handled: live events are read once for
+// every queue of the process, each distinct filter is evaluated once for
+// all its viewers, and each viewer's read scope is decided in memory by
+// the same policy (Queue.Reads, see evaluations); the queue's snapshot,
+// counts and replays are read through the client's read scopes.
 type Feed struct {
 	// Client has the read scopes installed (authz.InstallScopes).
 	Client *ent.Client
@@ -42,6 +47,10 @@ type Feed struct {
 
 	mu      sync.Mutex
 	cohorts map[string]*cohort // live queues by Queue.Cohort
+	// evals reads each event once for every queue (see evaluations).
+	evals evaluations
+	// subscribers numbers the subscribers whose filter is their own.
+	subscribers atomic.Int64
 
 	readersOnce sync.Once
 	readers     chan struct{}
@@ -101,6 +110,17 @@ type Queue struct {
 	// change while the subscription lasts). When it no longer names the
 	// scope the membership was read with, the count is taken again.
 	Scope func() string
+	// Reads decides in memory whether the viewer may read a ticket's
+	// events from the ticket's facts: the same rule as the read scopes
+	// the client applies (authz.Enforcer.CanReadTicketHistory). With it,
+	// the events are read once for every queue of the process and each
+	// queue's filter once for all its viewers (see evaluations); nil: each
+	// queue reads them through the viewer's scopes.
+	Reads func(*authz.TicketFacts) (bool, error)
+	// Filter names Match for sharing its evaluation: queues with the same
+	// non-empty Filter have the same Match, whoever their viewer. Empty:
+	// Match is this subscriber's alone.
+	Filter string
 }
 
 // Resume tells a client to subscribe again with `after`.
@@ -141,9 +161,24 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	sub := f.Bus.Subscribe(buffer)
+	var sub *Subscription
+	if qb, ok := f.Bus.(queued); ok {
+		sub = qb.SubscribeQueued(buffer)
+	} else {
+		sub = f.Bus.Subscribe(buffer)
+	}
 	defer sub.Close()
 	r := &runner{f: f, q: q, out: out}
+	if q.Reads != nil {
+		r.filter = q.Filter
+		if r.filter == "" {
+			// Never reused: the evaluations remembered under a name are
+			// those of its filter.
+			r.filter = fmt.Sprintf("subscriber:%d", f.subscribers.Add(1))
+		}
+		f.evals.follow(r.filter, q.Match)
+		defer f.evals.unfollow(r.filter)
+	}
 	key := q.Cohort
 	if q.Single {
 		key = ""
@@ -168,31 +203,12 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 		return r.ended(err)
 	}
 	for {
-		var ev *ent.TicketEvent
-		var ok bool
-		select {
-		case <-ctx.Done():
+		batch, open := sub.Next(ctx, batchSize)
+		if ctx.Err() != nil {
 			return nil
-		case ev, ok = <-sub.C:
 		}
-		if !ok {
-			if ctx.Err() != nil {
-				return nil
-			}
+		if !open {
 			return &Resume{Err: sub.Err(), Last: r.sent}
-		}
-		batch := []*ent.TicketEvent{ev}
-	drain:
-		for len(batch) < batchSize {
-			select {
-			case ev, ok := <-sub.C:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, ev)
-			default:
-				break drain
-			}
 		}
 		if err := r.handle(ctx, batch); err != nil {
 			return r.ended(err)
@@ -208,6 +224,7 @@ type runner struct {
 	cohort *cohort // the queue's membership and shared evaluations
 	last   int64   // highest sequence handled
 	sent   int64   // highest sequence delivered
+	filter string  // the name q.Match is evaluated under (with q.Reads)
 }
 
 // ended turns a lagging cohort into a resume.
@@ -390,8 +407,57 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 	return nil
 }
 
+// judge decides how evs concern the subscriber's queue (the cohort's
+// evaluator): from the process's shared evaluation and the viewer's
+// rights decided in memory (q.Reads), or through the viewer's read scopes.
+func (r *runner) judge(ctx context.Context, evs []*ent.TicketEvent) (map[int64]verdict, error) {
+	out := make(map[int64]verdict, len(evs))
+	if r.q.Reads == nil {
+		ids := make([]gid.ID, 0, len(evs))
+		evIDs := make([]gid.ID, 0, len(evs))
+		for _, ev := range evs {
+			ids = append(ids, ev.TicketID)
+			evIDs = append(evIDs, ev.ID)
+		}
+		in, err := r.matching(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		content, err := r.contents(ctx, evIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			out[ev.Sequence] = verdict{in: in[ev.TicketID], content: content[ev.ID]}
+		}
+		return out, nil
+	}
+	judged, err := r.f.evals.judge(ctx, r.f, r.filter, r.q.Match, evs, r.f.memoLimit())
+	if err != nil {
+		return nil, err
+	}
+	reads := map[*authz.TicketFacts]bool{}
+	for _, ev := range evs {
+		j := judged[ev.Sequence]
+		if j.content == nil {
+			continue
+		}
+		ok, seen := reads[j.facts]
+		if !seen {
+			if ok, err = r.q.Reads(j.facts); err != nil {
+				return nil, fmt.Errorf("deciding who may read the event: %w", err)
+			}
+			reads[j.facts] = ok
+		}
+		if ok {
+			out[ev.Sequence] = verdict{in: j.matches, content: j.content}
+		}
+	}
+	return out, nil
+}
+
 // matching returns which of the tickets ids the viewer may read and match
-// the queue's filter (the cohort's evaluator).
+// the queue's filter, through the viewer's read scopes.
 func (r *runner) matching(ctx context.Context, ids []gid.ID) (map[gid.ID]bool, error) {
 	q := r.f.Client.Ticket.Query().Where(ticket.IDIn(ids...))
 	if r.q.Match != nil {
