@@ -24,8 +24,10 @@ import (
 	"helpdesk/internal/auth"
 	"helpdesk/internal/catalog"
 	"helpdesk/internal/directory"
+	"helpdesk/internal/events"
 	"helpdesk/internal/gid"
 	"helpdesk/internal/jobs"
+	"helpdesk/internal/search"
 	"helpdesk/internal/sla"
 	"helpdesk/internal/store"
 	"helpdesk/internal/ticketing"
@@ -91,9 +93,18 @@ func Load(ctx context.Context, s Services, now time.Time, seed int64) (Summary, 
 	}
 	var sum Summary
 	err := s.DB.InOneTransaction(ctx, func(ctx context.Context) error {
+		// Nothing else writes while the one transaction is open: each
+		// change may take the rows the previous ones read or wrote, and
+		// the search index is built once at the end rather than row by
+		// row.
 		var err error
-		sum, err = load(ctx, s, now, seed)
-		return err
+		if sum, err = load(search.Deferred(events.ShareRows(ctx)), s, now, seed); err != nil {
+			return err
+		}
+		if err := search.IndexAll(ctx, s.Tickets.Client); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		return nil
 	})
 	return sum, err
 }

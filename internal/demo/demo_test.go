@@ -217,10 +217,12 @@ func assertFeaturesShown(t *testing.T, ctx context.Context, app *server.App, db 
 	client := db.Client
 	states := map[ticket.SLAState]int{}
 	thai := 0
+	var thaiTicket *ent.Ticket
 	for _, tk := range tickets {
 		states[tk.SLAState]++
 		if strings.ContainsFunc(tk.Title, func(r rune) bool { return unicode.Is(unicode.Thai, r) }) {
 			thai++
+			thaiTicket = tk
 		}
 	}
 	t.Logf("SLA states %v; %d tickets in Thai", states, thai)
@@ -268,6 +270,20 @@ func assertFeaturesShown(t *testing.T, ctx context.Context, app *server.App, db 
 	n, err := client.Ticket.Query().Where(found).Count(ctx)
 	if err != nil || n == 0 {
 		t.Errorf("searching for \"khieu nai\" found %d tickets, %v; want the ones saying khiếu nại", n, err)
+	}
+	// Thai is written without spaces: a piece from the middle of a
+	// title finds its ticket.
+	if thaiTicket != nil {
+		title := []rune(thaiTicket.Title)
+		piece := string(title[len(title)/3 : len(title)/3+4])
+		found, err := (&search.Service{Client: client, Dialect: db.Dialect}).TicketFilter(ctx, piece)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := client.Ticket.Query().Where(found, ticket.ID(thaiTicket.ID)).Count(ctx)
+		if err != nil || n != 1 {
+			t.Errorf("searching for %q (from ticket #%d, %q) found it %d times, %v; want once", piece, thaiTicket.Number, thaiTicket.Title, n, err)
+		}
 	}
 }
 

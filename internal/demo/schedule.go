@@ -66,7 +66,7 @@ func (l *loader) replay(ctx context.Context, stories []*story) error {
 	if err := l.fireUntil(ctx, l.now, breached); err != nil {
 		return err
 	}
-	return l.dropFired(ctx)
+	return l.insertPending(ctx)
 }
 
 // autoClose closes, as the auto-close job would have, a ticket the story

@@ -1,11 +1,13 @@
 package demo
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
@@ -22,21 +24,23 @@ import (
 // timers replays the SLA timers the history schedules, through the SLA
 // engine running on the demo clock: a timer due before a step fires
 // before it, dated when it was due, so reminders, warnings, breaches and
-// the policies' breach actions are part of the history. The loader
-// deletes the timers it fired, so the server's first start finds only
-// timers due after "now" and fires nothing at once.
+// the policies' breach actions are part of the history. The timers are
+// held back from the job queue while the history is replayed (most fire
+// during it, or are voided by a later change); those still due after
+// "now" are inserted at the end, so the server's first start finds only
+// them and fires nothing at once.
 type timers struct {
 	engine sla.Engine
 	queue  *jobs.Queue
 	due    timerHeap
-	fired  []int64
 	err    error
 }
 
 type timer struct {
 	at   time.Time
-	id   int64
+	id   int64 // the order in which the timers were scheduled
 	args sla.TimerArgs
+	job  *rivertype.JobRow
 }
 
 // timerHeap orders timers by due time, then by insertion.
@@ -69,21 +73,20 @@ func newTimers(s Services, c *clock) *timers {
 	return t
 }
 
-// observe returns ctx under which the timers scheduled are noted.
+// observe returns ctx under which the timers scheduled are held back
+// from the job queue and noted.
 func (t *timers) observe(ctx context.Context) context.Context {
 	if t == nil {
 		return ctx
 	}
-	return jobs.WithInsertObserver(ctx, func(job *rivertype.JobRow) {
-		if job.Kind != (sla.TimerArgs{}).Kind() {
-			return
-		}
+	return jobs.WithInsertDiverter(ctx, (sla.TimerArgs{}).Kind(), func(job *rivertype.JobRow) {
 		var args sla.TimerArgs
 		if err := json.Unmarshal(job.EncodedArgs, &args); err != nil {
-			t.err = fmt.Errorf("reading SLA timer %d: %w", job.ID, err)
+			t.err = fmt.Errorf("reading SLA timer %s: %w", job.EncodedArgs, err)
 			return
 		}
-		heap.Push(&t.due, timer{at: job.ScheduledAt, id: job.ID, args: args})
+		// The diverter's ids count down in the order of scheduling.
+		heap.Push(&t.due, timer{at: job.ScheduledAt, id: -job.ID, args: args, job: job})
 	})
 }
 
@@ -104,7 +107,6 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 			return fmt.Errorf("loading SLA clock: %w", err)
 		}
 		if cl := sla.ClockOf(row); cl.Version != next.args.Version || !cl.Running() || cl.FiredPercent >= next.args.Percent {
-			t.fired = append(t.fired, next.id)
 			continue
 		}
 		if next.at.After(l.clock.Now()) {
@@ -118,9 +120,8 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("firing SLA timer %d at %s: %w", next.id, next.at.Format(time.RFC3339), err)
+			return fmt.Errorf("firing SLA timer %s at %s: %w", next.job.EncodedArgs, next.at.Format(time.RFC3339), err)
 		}
-		t.fired = append(t.fired, next.id)
 		if next.args.Percent >= 100 && breached != nil {
 			if err := breached(ctx, row.TicketID); err != nil {
 				return err
@@ -130,17 +131,23 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 	return t.err
 }
 
-// dropFired deletes the timers fired during the load, which have nothing
-// left to do.
-func (l *loader) dropFired(ctx context.Context) error {
-	if l.timers == nil || len(l.timers.fired) == 0 {
+// insertPending inserts in the job queue the timers still due after the
+// load's now, as they were scheduled; the others have fired or were
+// voided.
+func (l *loader) insertPending(ctx context.Context) error {
+	if l.timers == nil || len(l.timers.due) == 0 {
 		return nil
 	}
 	tx := store.SQLTx(ctx)
 	if tx == nil {
 		return errors.New("replaying SLA timers needs the load's transaction (Services.DB)")
 	}
-	return l.timers.queue.DeleteTx(ctx, tx, l.timers.fired)
+	pending := make([]*rivertype.JobRow, len(l.timers.due))
+	for i, t := range l.timers.due {
+		pending[i] = t.job
+	}
+	slices.SortFunc(pending, func(a, b *rivertype.JobRow) int { return cmp.Compare(b.ID, a.ID) })
+	return l.timers.queue.InsertRowsTx(ctx, tx, pending)
 }
 
 // takeOver rewrites the rest of a story whose ticket a breach escalated

@@ -199,3 +199,39 @@ func KeepCustomer(tx *Tx, c *ent.Customer) {
 	}
 	tx.remembered["customer:"+string(c.ID)] = remembered{value: c, generation: referenceGeneration.Load()}
 }
+
+// sharedRows is the row cache that the transactions of ShareRows have in
+// common.
+type sharedRows struct {
+	tickets    map[gid.ID]cachedTicket
+	remembered map[string]remembered
+}
+
+type sharedRowsKey struct{}
+
+// ShareRows returns ctx under which the pipeline's transactions share
+// one row cache (LoadTicket, Remember) instead of one each: a row read or
+// written by one change serves the next ones, as long as the generation
+// counters say it is current. It is for a batch of changes made one
+// after another by one goroutine inside one database transaction
+// (store.InOneTransaction), where no other writer can change the rows
+// between them: the demo loader replaying its history. A change that
+// fails empties the cache.
+func ShareRows(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sharedRowsKey{}, &sharedRows{
+		tickets: map[gid.ID]cachedTicket{}, remembered: map[string]remembered{},
+	})
+}
+
+func sharedRowsFrom(ctx context.Context) *sharedRows {
+	s, _ := ctx.Value(sharedRowsKey{}).(*sharedRows)
+	return s
+}
+
+// forget empties the cache (nothing on a nil one).
+func (s *sharedRows) forget() {
+	if s != nil {
+		clear(s.tickets)
+		clear(s.remembered)
+	}
+}

@@ -125,6 +125,7 @@ type eventHook struct {
 // nothing of it remains: no rows, no events, no jobs.
 func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var committed []*ent.TicketEvent
+	shared := sharedRowsFrom(ctx)
 	locked := false
 	defer func() {
 		if locked {
@@ -133,6 +134,9 @@ func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}()
 	err := store.Transact(ctx, p.Client, func(etx *ent.Tx, sqlTx *sql.Tx) error {
 		tx := &Tx{Tx: etx, sql: sqlTx, p: p, reacting: -1}
+		if shared != nil {
+			tx.tickets, tx.remembered = shared.tickets, shared.remembered
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -151,6 +155,7 @@ func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	})
 	if err != nil {
+		shared.forget()
 		return err
 	}
 	if len(committed) > 0 && p.Publisher != nil {

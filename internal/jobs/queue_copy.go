@@ -26,20 +26,10 @@ func (q *Queue) CopyPendingTx(ctx context.Context, tx *sql.Tx, from *Queue) (int
 		if len(page.Jobs) == 0 {
 			return copied, nil
 		}
-		batch := make([]river.InsertManyParams, len(page.Jobs))
-		for i, j := range page.Jobs {
-			batch[i] = river.InsertManyParams{
-				Args: rawArgs{kind: j.Kind, encoded: j.EncodedArgs},
-				InsertOpts: &river.InsertOpts{
-					Queue: j.Queue, Priority: j.Priority, MaxAttempts: j.MaxAttempts,
-					ScheduledAt: j.ScheduledAt, Tags: j.Tags,
-				},
-			}
-		}
-		if _, err := q.client.InsertManyTx(ctx, tx, batch); err != nil {
+		if err := q.InsertRowsTx(ctx, tx, page.Jobs); err != nil {
 			return copied, fmt.Errorf("copying pending jobs: %w", err)
 		}
-		copied += len(batch)
+		copied += len(page.Jobs)
 		params = params.After(page.LastCursor)
 	}
 }

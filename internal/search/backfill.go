@@ -32,7 +32,34 @@ func Backfill(ctx context.Context, client *ent.Client) error {
 			return err
 		}
 	}
-	err := backfill(ctx, client, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
+	return indexAll(ctx, client, func(docs []document) error {
+		// One transaction per batch: a large database is not locked
+		// for the whole backfill.
+		tx, err := client.Tx(ctx)
+		if err != nil {
+			return err
+		}
+		if err := write(ctx, tx.Client(), docs...); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// IndexAll writes the documents of every ticket, comment and customer
+// with client, replacing those already written, in batches (on the
+// client's transaction, or the one ctx carries, if any): it completes
+// the index after a batch written under Deferred.
+func IndexAll(ctx context.Context, client *ent.Client) error {
+	ctx = auth.WithViewer(ctx, auth.System)
+	return indexAll(ctx, client, func(docs []document) error { return write(ctx, client, docs...) })
+}
+
+// indexAll reads every ticket, comment and customer in batches and
+// hands their documents to write.
+func indexAll(ctx context.Context, client *ent.Client, write func([]document) error) error {
+	err := backfill(ctx, client, write, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
 		rows, err := c.Ticket.Query().Where(ticket.IDGT(after)).Order(ticket.ByID()).Limit(backfillBatch).
 			Select(ticket.FieldID, ticket.FieldTitle, ticket.FieldDescription).All(ctx)
 		var docs []document
@@ -42,7 +69,7 @@ func Backfill(ctx context.Context, client *ent.Client) error {
 		return docs, after, err
 	})
 	if err == nil {
-		err = backfill(ctx, client, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
+		err = backfill(ctx, client, write, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
 			rows, err := c.Comment.Query().Where(comment.IDGT(after)).Order(comment.ByID()).Limit(backfillBatch).
 				Select(comment.FieldID, comment.FieldTicketID, comment.FieldBody, comment.FieldVisibility).All(ctx)
 			var docs []document
@@ -53,7 +80,7 @@ func Backfill(ctx context.Context, client *ent.Client) error {
 		})
 	}
 	if err == nil {
-		err = backfill(ctx, client, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
+		err = backfill(ctx, client, write, func(c *ent.Client, after gid.ID) ([]document, gid.ID, error) {
 			rows, err := c.Customer.Query().Where(customer.IDGT(after)).Order(customer.ByID()).Limit(backfillBatch).All(ctx)
 			var docs []document
 			for _, cu := range rows {
@@ -63,14 +90,15 @@ func Backfill(ctx context.Context, client *ent.Client) error {
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("backfilling the search index: %w", err)
+		return fmt.Errorf("building the search index: %w", err)
 	}
 	return nil
 }
 
-// backfill writes the documents next returns, one transaction per batch,
+// backfill hands write the documents next returns, batch by batch,
 // until it returns none.
-func backfill(ctx context.Context, client *ent.Client, next func(c *ent.Client, after gid.ID) ([]document, gid.ID, error)) error {
+func backfill(ctx context.Context, client *ent.Client, write func([]document) error,
+	next func(c *ent.Client, after gid.ID) ([]document, gid.ID, error)) error {
 	after := gid.ID("")
 	for {
 		docs, last, err := next(client, after)
@@ -78,15 +106,7 @@ func backfill(ctx context.Context, client *ent.Client, next func(c *ent.Client, 
 			return err
 		}
 		after = last
-		tx, err := client.Tx(ctx)
-		if err != nil {
-			return err
-		}
-		if err := write(ctx, tx.Client(), docs...); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := write(docs); err != nil {
 			return err
 		}
 	}

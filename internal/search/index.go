@@ -28,7 +28,7 @@ func Install(client *ent.Client) {
 		return hook.TicketFunc(func(ctx context.Context, m *ent.TicketMutation) (ent.Value, error) {
 			title, hasTitle := m.Title()
 			description, hasDescription := m.Description()
-			if !m.Op().Is(ent.OpCreate) && !hasTitle && !hasDescription {
+			if deferred(ctx) || !m.Op().Is(ent.OpCreate) && !hasTitle && !hasDescription {
 				return next.Mutate(ctx, m)
 			}
 			return mutateThenIndex(ctx, next, m, m.ID, m.IDs, func(ctx context.Context, id gid.ID) error {
@@ -56,7 +56,7 @@ func Install(client *ent.Client) {
 		return hook.CommentFunc(func(ctx context.Context, m *ent.CommentMutation) (ent.Value, error) {
 			_, body := m.Body()
 			_, visibility := m.Visibility()
-			if !m.Op().Is(ent.OpCreate) && !body && !visibility {
+			if deferred(ctx) || !m.Op().Is(ent.OpCreate) && !body && !visibility {
 				return next.Mutate(ctx, m)
 			}
 			return mutateThenIndex(ctx, next, m, m.ID, m.IDs, func(ctx context.Context, id gid.ID) error {
@@ -72,7 +72,7 @@ func Install(client *ent.Client) {
 	})
 	client.Customer.Use(func(next ent.Mutator) ent.Mutator {
 		return hook.CustomerFunc(func(ctx context.Context, m *ent.CustomerMutation) (ent.Value, error) {
-			if !m.Op().Is(ent.OpCreate) && !customerTextChanged(m) {
+			if deferred(ctx) || !m.Op().Is(ent.OpCreate) && !customerTextChanged(m) {
 				return next.Mutate(ctx, m)
 			}
 			return mutateThenIndex(ctx, next, m, m.ID, m.IDs, func(ctx context.Context, id gid.ID) error {
@@ -80,6 +80,21 @@ func Install(client *ent.Client) {
 			})
 		})
 	})
+}
+
+type deferredKey struct{}
+
+// Deferred returns ctx under which the hooks of Install write nothing:
+// for a batch writer that then builds the whole index at once with
+// IndexAll, on the same transaction, rather than row by row as it
+// writes. Until IndexAll runs, what the batch wrote cannot be found.
+func Deferred(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, true)
+}
+
+func deferred(ctx context.Context) bool {
+	d, _ := ctx.Value(deferredKey{}).(bool)
+	return d
 }
 
 func customerTextChanged(m *ent.CustomerMutation) bool {

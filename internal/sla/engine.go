@@ -351,7 +351,9 @@ func (e *Engine) save(ctx context.Context, tx *events.Tx, ticketID, id gid.ID, s
 	if ClockOf(stored).equal(cl) {
 		return nil, nil
 	}
-	upd := tx.SLAClock.UpdateOneID(stored.ID).
+	// An update by predicate: one statement, without UpdateOne's read
+	// back of a row nothing needs.
+	upd := tx.SLAClock.Update().Where(slaclock.ID(stored.ID)).
 		SetTargetSeconds(int(cl.Target / time.Second)).SetPauses(pauses).
 		SetFiredPercent(cl.FiredPercent).SetVersion(cl.Version)
 	setTime(cl.StartedAt, upd.SetStartedAt, upd.ClearStartedAt)

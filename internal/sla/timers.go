@@ -65,17 +65,19 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 		if err != nil {
 			return fmt.Errorf("loading SLA clock: %w", err)
 		}
-		// Lock the ticket, then read the clock again: ticket changes take
-		// the same lock before they move clocks.
-		t, err := e.lockTicket(ctx, tx, row.TicketID)
-		if err != nil {
-			return notFoundIsDone(err)
-		}
-		q := tx.SLAClock.Query().Where(slaclock.ID(args.ClockID))
+		var t *ent.Ticket
 		if e.Dialect == dialect.Postgres {
-			q = q.ForUpdate()
-		}
-		if row, err = q.Only(ctx); err != nil {
+			// Lock the ticket, then read the clock again: ticket changes
+			// take the same lock before they move clocks.
+			if t, err = e.lockTicket(ctx, tx, row.TicketID); err != nil {
+				return notFoundIsDone(err)
+			}
+			if row, err = tx.SLAClock.Query().Where(slaclock.ID(args.ClockID)).ForUpdate().Only(ctx); err != nil {
+				return notFoundIsDone(err)
+			}
+		} else if t, err = tx.LoadTicket(ctx, row.TicketID); err != nil {
+			// SQLite's write transactions run one at a time: the clock
+			// read above is current.
 			return notFoundIsDone(err)
 		}
 		cl := ClockOf(row)
@@ -94,7 +96,7 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 			snooze = fireAt.Sub(now)
 			return nil
 		}
-		upd := tx.SLAClock.UpdateOneID(row.ID).SetFiredPercent(args.Percent)
+		upd := tx.SLAClock.Update().Where(slaclock.ID(row.ID)).SetFiredPercent(args.Percent)
 		if args.Percent >= 100 {
 			upd.SetBreachedAt(now)
 		}
@@ -188,7 +190,7 @@ func (e *Engine) raisePriority(ctx context.Context, tx *events.Tx, ticketID gid.
 // assignee, and for warnings and breaches to the leads of the ticket's
 // team; only agents who may read the ticket are notified.
 func (e *Engine) notifyFiring(ctx context.Context, tx *events.Tx, c events.Change) error {
-	t, err := tx.Ticket.Query().Where(ticket.ID(c.TicketID)).Only(ctx)
+	t, err := tx.LoadTicket(ctx, c.TicketID)
 	if err != nil {
 		return fmt.Errorf("loading ticket %s: %w", c.TicketID, err)
 	}
