@@ -702,6 +702,29 @@ var (
 				Name:    "ticket_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{TicketsColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						TicketsColumns[31].Name,
+
+						TicketsColumns[6].Name,
+
+						TicketsColumns[7].Name,
+
+						TicketsColumns[9].Name,
+
+						TicketsColumns[32].Name,
+
+						TicketsColumns[20].Name,
+
+						TicketsColumns[21].Name,
+
+						TicketsColumns[23].Name,
+
+						TicketsColumns[24].Name,
+
+						TicketsColumns[16].Name,
+					},
+				},
 			},
 			{
 				Name:    "ticket_updated_at",

@@ -144,7 +144,12 @@ func (Ticket) Indexes() []ent.Index {
 			StorageKey("ticket_team_id_status_unassigned"),
 		index.Fields("customer_id"),
 		index.Fields("category_id"),
-		index.Fields("created_at"),
+		// created_at carries, on PostgreSQL, what statistics group by and
+		// measure, so that a period's statistics read the index alone
+		// (an index-only scan) rather than every ticket's row.
+		index.Fields("created_at").
+			Annotations(entsql.IncludeColumns("team_id", "status", "priority", "channel", "assignee_id",
+				"first_responded_at", "resolved_at", "working_seconds", "waiting_seconds", "sla_state")),
 		index.Fields("updated_at"),
 		index.Fields("next_due_at"),
 		index.Fields("sla_state"),
