@@ -160,18 +160,23 @@ func (s *Service) readCandidates(ctx context.Context, tx *ent.Tx, teamID gid.ID,
 	if except != nil {
 		not = *except
 	}
-	// Only LEAST_LOADED needs every member's load; the others' are
-	// counted for the pick alone, under its lock (lockChoice). SQLite
-	// locks nothing and counts them all here.
+	// SQLite locks nothing and counts every member's load here. On
+	// PostgreSQL only LEAST_LOADED needs them all (counted below); the
+	// others' pick has its load counted under its lock (lockChoice). A
+	// count per member inside this statement would make PostgreSQL's
+	// planner, multiplying it by its guess of the team's size, compile
+	// the statement (JIT) at every execution.
+	load := "0"
+	if s.Dialect != dialect.Postgres {
+		load = activeLoadSQL("m.agent_id", "tm.waiting_counts_as_active")
+	}
 	query := `SELECT tm.assignment_strategy, tm.waiting_counts_as_active, m.agent_id, m.priority, m.round_robin_turn,
-		a.capacity, CASE WHEN $1 OR tm.assignment_strategy = $2
-			THEN ` + activeLoadSQL("m.agent_id", "tm.waiting_counts_as_active") + ` ELSE 0 END
+		a.capacity, ` + load + `
 		FROM teams tm
 		JOIN team_memberships m ON m.team_id = tm.id
 		JOIN agents a ON a.id = m.agent_id
-		WHERE tm.id = $3 AND tm.assignment_strategy <> $4 AND m.agent_id <> $5 AND a.active AND a.availability = $6`
-	rows, err := tx.QueryContext(ctx, s.rebind(query), s.Dialect != dialect.Postgres, team.AssignmentStrategyLEAST_LOADED,
-		teamID, team.AssignmentStrategyMANUAL, not, agent.AvailabilityONLINE)
+		WHERE tm.id = $1 AND tm.assignment_strategy <> $2 AND m.agent_id <> $3 AND a.active AND a.availability = $4`
+	rows, err := tx.QueryContext(ctx, s.rebind(query), teamID, team.AssignmentStrategyMANUAL, not, agent.AvailabilityONLINE)
 	if err != nil {
 		return c, fmt.Errorf("reading the team's members: %w", err)
 	}
@@ -188,7 +193,23 @@ func (s *Service) readCandidates(ctx context.Context, tx *ent.Tx, teamID gid.ID,
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("reading the team's members: %w", err)
 	}
-	return c, rows.Close()
+	if err := rows.Close(); err != nil {
+		return c, fmt.Errorf("reading the team's members: %w", err)
+	}
+	if s.Dialect == dialect.Postgres && c.strategy == team.AssignmentStrategyLEAST_LOADED && len(c.members) > 0 {
+		ids := make([]gid.ID, len(c.members))
+		for i, m := range c.members {
+			ids[i] = m.AgentID
+		}
+		loads, err := activeLoads(ctx, tx, ids, c.waitingCounts)
+		if err != nil {
+			return c, err
+		}
+		for i, m := range c.members {
+			c.members[i].Active = loads[m.AgentID]
+		}
+	}
+	return c, nil
 }
 
 // optimisticRounds is how many picks lockChoice checks against the
