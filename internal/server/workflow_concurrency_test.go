@@ -161,3 +161,83 @@ func TestConcurrentAssignmentKeepsCapacities(t *testing.T) {
 		}
 	})
 }
+
+// Tickets created at once into one team of each assigning strategy, from
+// 16 goroutines, on each database: only the agent a ticket goes to is
+// locked, yet no agent ends above capacity, a PRIORITY team fills its
+// members strictly in order (the third gets a ticket only once the first
+// two are full), and ROUND_ROBIN and LEAST_LOADED spread the tickets
+// evenly (within two of each other).
+func TestConcurrentCreationFollowsEachStrategy(t *testing.T) {
+	t.Parallel()
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		const perTeam, workers = 48, 16
+		d := newDesk(t, dial)
+		var prio, rr, ll []gid.ID
+		for i := range 4 {
+			prio = append(prio, d.agent(fmt.Sprintf("prio%d", i), 20, agent.AvailabilityONLINE))
+			rr = append(rr, d.agent(fmt.Sprintf("rr%d", i), 100, agent.AvailabilityONLINE))
+			ll = append(ll, d.agent(fmt.Sprintf("ll%d", i), 100, agent.AvailabilityONLINE))
+		}
+		teams := []gid.ID{
+			d.team("Priority", team.AssignmentStrategyPRIORITY, prio...),
+			d.team("Round robin", team.AssignmentStrategyROUND_ROBIN, rr...),
+			d.team("Least loaded", team.AssignmentStrategyLEAST_LOADED, ll...),
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		internal := true
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := w; n < perTeam*len(teams); n += workers {
+					tm := teams[n%len(teams)]
+					if _, err := d.app.Tickets.CreateTicket(d.ctx, ticketing.CreateTicketInput{
+						Title: fmt.Sprintf("Load %d", n), Channel: ticket.ChannelINTERNAL, Internal: &internal,
+						TeamID: &tm, Priority: ptr(schematype.PriorityMedium),
+					}); err != nil {
+						errs <- fmt.Errorf("creating ticket %d: %w", n, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		all, err := d.app.DB.Client.Ticket.Query().All(d.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		load := map[gid.ID]int{}
+		for _, tk := range all {
+			if tk.AssigneeID == nil || tk.Status != ticket.StatusOPEN {
+				t.Fatalf("ticket %s is %s with assignee %q: every team had room", tk.ID, tk.Status, assigneeOf(tk))
+			}
+			load[*tk.AssigneeID]++
+		}
+		loads := func(ids []gid.ID) []int {
+			out := make([]int, len(ids))
+			for i, id := range ids {
+				out[i] = load[id]
+			}
+			return out
+		}
+		if got, want := loads(prio), []int{20, 20, 8, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("PRIORITY team loads %v, want %v", got, want)
+		}
+		for name, ids := range map[string][]gid.ID{"ROUND_ROBIN": rr, "LEAST_LOADED": ll} {
+			got := loads(ids)
+			lo, hi := got[0], got[0]
+			for _, n := range got {
+				lo, hi = min(lo, n), max(hi, n)
+			}
+			if hi-lo > 2 {
+				t.Errorf("%s team loads %v: not spread evenly", name, got)
+			}
+		}
+	})
+}

@@ -3,11 +3,13 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
@@ -34,10 +36,12 @@ import (
 //     put on hold, handed to someone else) gets the most urgent, then
 //     oldest, queued ticket of their teams, for as long as they stay free.
 //
-// Assignment takes the agents' rows with row locks on PostgreSQL (in id
-// order, after the ticket's), and queued tickets with SKIP LOCKED, so that
-// concurrent changes on any replica never give one ticket to two agents or
-// push an agent past capacity. SQLite serialises writers anyway.
+// Assignment locks the row of the agent a ticket goes to on PostgreSQL
+// (after the ticket's) and counts their load under that lock, and takes
+// queued tickets with SKIP LOCKED, so that concurrent changes on any
+// replica never give one ticket to two agents or push an agent past
+// capacity; a team's other members stay unlocked (see lockChoice).
+// SQLite serialises writers anyway.
 func (s *Service) AssignmentReactor() events.Reactor {
 	return events.ReactorFunc(func(ctx context.Context, tx *events.Tx, c events.Change) error {
 		ch := changeSet(c.Changes)
@@ -97,61 +101,314 @@ func freedAgents(t *ent.Ticket, ch changeSet, previous *gid.ID) []gid.ID {
 
 // autoAssign gives a queued ticket to the member its team's strategy
 // picks, never to except; with nobody free it stays queued.
+//
+// The members, their loads and turns are read without locks; only the
+// agent the ticket goes to is locked, and their load and turn are read
+// again under that lock before the ticket is theirs (see lockChoice), so
+// creations into one team do not wait for each other's transactions.
 func (s *Service) autoAssign(ctx context.Context, tx *events.Tx, t *ent.Ticket, except *gid.ID, now time.Time) error {
-	tm, err := tx.Team.Get(ctx, *t.TeamID)
-	if err != nil {
-		return fmt.Errorf("loading team: %w", err)
-	}
-	if tm.AssignmentStrategy == team.AssignmentStrategyMANUAL {
-		return nil
-	}
-	memberships, err := tx.TeamMembership.Query().Where(teammembership.TeamID(tm.ID)).All(ctx)
-	if err != nil {
-		return fmt.Errorf("loading team members: %w", err)
-	}
-	var ids []gid.ID
-	for _, m := range memberships {
-		if except == nil || m.AgentID != *except {
-			ids = append(ids, m.AgentID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	online, err := s.lockAgents(tx.Agent.Query().
-		Where(agent.IDIn(ids...), agent.Active(true), agent.AvailabilityEQ(agent.AvailabilityONLINE)).
-		Order(ent.Asc(agent.FieldID))).All(ctx)
-	if err != nil {
-		return fmt.Errorf("locking team members: %w", err)
-	}
-	if len(online) == 0 {
-		return nil
-	}
-	loads, err := activeLoads(ctx, tx.Tx, agentIDs(online), tm.WaitingCountsAsActive)
-	if err != nil {
+	c, err := s.readCandidates(ctx, tx.Tx, *t.TeamID, except)
+	if err != nil || len(c.members) == 0 {
 		return err
 	}
-	byID := map[gid.ID]*ent.Agent{}
-	for _, a := range online {
-		byID[a.ID] = a
-	}
-	var members []workflow.Member
-	for _, m := range memberships {
-		if a := byID[m.AgentID]; a != nil {
-			members = append(members, workflow.Member{AgentID: a.ID, Position: m.Priority, Online: true,
-				Capacity: a.Capacity, Active: loads[a.ID], Turn: m.RoundRobinTurn})
+	var chosen gid.ID
+	var ok bool
+	if s.Dialect == dialect.Postgres {
+		chosen, ok, err = s.lockChoice(ctx, tx.Tx, c, except)
+		if err != nil {
+			return err
 		}
+	} else {
+		// SQLite's writers take turns: what was read is still true.
+		chosen, ok = workflow.Choose(c.strategy, c.members)
 	}
-	chosen, ok := workflow.Choose(tm.AssignmentStrategy, members)
 	if !ok {
 		return nil
 	}
-	if err := takeTurn(ctx, tx.Tx, s.Dialect, tm.ID, chosen); err != nil {
+	if err := takeTurn(ctx, tx.Tx, s.Dialect, *t.TeamID, chosen); err != nil {
 		return err
 	}
 	_, err = s.giveTo(ctx, tx, auth.System, t, chosen, ticketevent.KindASSIGNED, nil, now)
 	return err
 }
+
+// candidates is a team's assignment strategy and its active, ONLINE
+// members (but the one a ticket must not go back to) with their loads
+// and turns, as one statement read them.
+type candidates struct {
+	teamID        gid.ID
+	strategy      team.AssignmentStrategy
+	waitingCounts bool
+	members       []workflow.Member
+}
+
+// activeLoadSQL counts the active tickets (workflow.ActiveStatuses) of
+// the agent in the column agentCol; waitingCol says whether WAITING
+// counts.
+func activeLoadSQL(agentCol, waitingCol string) string {
+	return `(SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = ` + agentCol + ` AND t.status IN ('` +
+		string(ticket.StatusOPEN) + `', '` + string(ticket.StatusIN_PROGRESS) + `', '` + string(ticket.StatusWAITING) +
+		`') AND (t.status <> '` + string(ticket.StatusWAITING) + `' OR ` + waitingCol + `))`
+}
+
+// readCandidates reads, without locks and in one statement, what a
+// team's strategy needs to pick an assignee. A MANUAL team, or one with
+// nobody online, has no candidates.
+func (s *Service) readCandidates(ctx context.Context, tx *ent.Tx, teamID gid.ID, except *gid.ID) (candidates, error) {
+	c := candidates{teamID: teamID}
+	var not gid.ID
+	if except != nil {
+		not = *except
+	}
+	// SQLite locks nothing and counts every member's load here. On
+	// PostgreSQL only LEAST_LOADED needs them all (counted below); the
+	// others' pick has its load counted under its lock (lockChoice). A
+	// count per member inside this statement would make PostgreSQL's
+	// planner, multiplying it by its guess of the team's size, compile
+	// the statement (JIT) at every execution.
+	load := "0"
+	if s.Dialect != dialect.Postgres {
+		load = activeLoadSQL("m.agent_id", "tm.waiting_counts_as_active")
+	}
+	query := `SELECT tm.assignment_strategy, tm.waiting_counts_as_active, m.agent_id, m.priority, m.round_robin_turn,
+		a.capacity, ` + load + `
+		FROM teams tm
+		JOIN team_memberships m ON m.team_id = tm.id
+		JOIN agents a ON a.id = m.agent_id
+		WHERE tm.id = $1 AND tm.assignment_strategy <> $2 AND m.agent_id <> $3 AND a.active AND a.availability = $4`
+	rows, err := tx.QueryContext(ctx, s.rebind(query), teamID, team.AssignmentStrategyMANUAL, not, agent.AvailabilityONLINE)
+	if err != nil {
+		return c, fmt.Errorf("reading the team's members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m := workflow.Member{Online: true}
+		var position, capacity, active int64
+		if err := rows.Scan(&c.strategy, &c.waitingCounts, &m.AgentID, &position, &m.Turn, &capacity, &active); err != nil {
+			return c, fmt.Errorf("reading the team's members: %w", err)
+		}
+		m.Position, m.Capacity, m.Active = int(position), int(capacity), int(active)
+		c.members = append(c.members, m)
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("reading the team's members: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return c, fmt.Errorf("reading the team's members: %w", err)
+	}
+	if s.Dialect == dialect.Postgres && c.strategy == team.AssignmentStrategyLEAST_LOADED && len(c.members) > 0 {
+		ids := make([]gid.ID, len(c.members))
+		for i, m := range c.members {
+			ids[i] = m.AgentID
+		}
+		loads, err := activeLoads(ctx, tx, ids, c.waitingCounts)
+		if err != nil {
+			return c, err
+		}
+		for i, m := range c.members {
+			c.members[i].Active = loads[m.AgentID]
+		}
+	}
+	return c, nil
+}
+
+// optimisticRounds is how many picks lockChoice checks against the
+// strategy under their lock; after that, any free member it could lock
+// is taken (fairness yields to progress under heavy contention, capacity
+// never does).
+const optimisticRounds = 2
+
+// lockWaitLimit bounds how long lockChoice, holding a member it could
+// not use, polls for the others' rows rather than wait for them.
+const lockWaitLimit = 5 * time.Second
+
+// lockChoice picks the member the strategy prefers among c's and locks
+// their row (PostgreSQL), then reads their load and turn again under
+// the lock: the ticket is theirs only if they are still free and still
+// the strategy's pick. Capacity is thus never exceeded, whatever ran
+// between the read and the lock. (For PRIORITY and ROUND_ROBIN the
+// read counted no loads: the pick's is counted under the lock, and a
+// pick found at capacity gives way to the next.)
+//
+// ROUND_ROBIN and LEAST_LOADED teams take, in the strategy's order, the
+// first member whose row no other transaction holds (SKIP LOCKED): one
+// being given a ticket right now has, once that commits, the newest turn
+// and one more ticket, so the next member is the pick (which the check
+// under the lock confirms, counting those held as given one more). A
+// PRIORITY team waits for its first free member, since the ticket is
+// theirs unless that other ticket fills them. When the pick changed
+// under the lock, the members are read again.
+//
+// A transaction waits for a member's row only while it holds no other
+// it took here; holding one (found full, or no longer the pick), it only
+// tries rows without waiting, and polls — so two assigners never wait
+// for each other's rows.
+func (s *Service) lockChoice(ctx context.Context, tx *ent.Tx, c candidates, except *gid.ID) (gid.ID, bool, error) {
+	// full holds the members found at capacity under their lock (this
+	// transaction keeps it): their load cannot grow meanwhile.
+	full := map[gid.ID]bool{}
+	holding := false
+	var pollUntil time.Time
+	for round := 0; ; {
+		for i, m := range c.members {
+			if full[m.AgentID] {
+				c.members[i].Active = max(m.Active, m.Capacity)
+			}
+		}
+		ranked := workflow.Rank(c.strategy, c.members)
+		if len(ranked) == 0 || round > 2*len(c.members)+optimisticRounds {
+			return "", false, nil // nobody free (each try found its pick full or gone)
+		}
+		chosen := ranked[0].AgentID
+		var busy map[gid.ID]bool // members ranked before chosen, held by other assigners
+		if c.strategy == team.AssignmentStrategyPRIORITY && !holding {
+			if err := s.lockAgent(ctx, tx, chosen); err != nil {
+				return "", false, err
+			}
+		} else {
+			try := ranked
+			if c.strategy == team.AssignmentStrategyPRIORITY {
+				try = ranked[:1]
+			}
+			got, ok, err := lockFirstFree(ctx, tx, try)
+			if err != nil {
+				return "", false, err
+			}
+			switch {
+			case ok:
+				chosen = got
+				busy = map[gid.ID]bool{}
+				for _, m := range ranked {
+					if m.AgentID == got {
+						break
+					}
+					busy[m.AgentID] = true
+				}
+			case !holding: // everyone is being given one: wait for the pick
+				if err := s.lockAgent(ctx, tx, chosen); err != nil {
+					return "", false, err
+				}
+			default:
+				if pollUntil.IsZero() {
+					pollUntil = time.Now().Add(lockWaitLimit)
+				}
+				if time.Now().After(pollUntil) {
+					return "", false, nil // the ticket waits in the queue
+				}
+				select {
+				case <-ctx.Done():
+					return "", false, ctx.Err()
+				case <-time.After(2 * time.Millisecond):
+				}
+				if c, err = s.readCandidates(ctx, tx, c.teamID, except); err != nil {
+					return "", false, err
+				}
+				continue
+			}
+		}
+		holding = true
+		fresh, ok, err := s.recheck(ctx, tx, c, chosen)
+		if err != nil {
+			return "", false, err
+		}
+		if ok && fresh.Free() && (round >= optimisticRounds || stillChosen(c, fresh, busy)) {
+			return chosen, true, nil
+		}
+		if ok && fresh.Online && !fresh.Free() {
+			full[chosen] = true
+		}
+		if c, err = s.readCandidates(ctx, tx, c.teamID, except); err != nil {
+			return "", false, err
+		}
+		round++
+	}
+}
+
+// stillChosen reports whether the strategy picks fresh (a member as read
+// under their lock) among c's members, counting each member held by
+// another assigner as given a ticket: one more active, the newest turn.
+func stillChosen(c candidates, fresh workflow.Member, held map[gid.ID]bool) bool {
+	var newest int64
+	for _, m := range c.members {
+		newest = max(newest, m.Turn)
+	}
+	members := make([]workflow.Member, len(c.members))
+	for i, m := range c.members {
+		switch {
+		case m.AgentID == fresh.AgentID:
+			m = fresh
+		case held[m.AgentID]:
+			m.Active++
+			m.Turn = newest + 1
+		}
+		members[i] = m
+	}
+	chosen, ok := workflow.Choose(c.strategy, members)
+	return ok && chosen == fresh.AgentID
+}
+
+// lockFirstFree locks the row of the first of ranked that no other
+// transaction holds, without waiting; false when all are held.
+func lockFirstFree(ctx context.Context, tx *ent.Tx, ranked []workflow.Member) (gid.ID, bool, error) {
+	ids := make([]string, len(ranked))
+	for i, m := range ranked {
+		ids[i] = string(m.AgentID)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.id FROM unnest($1::varchar[]) WITH ORDINALITY AS c(id, ord)
+		JOIN agents a ON a.id = c.id ORDER BY c.ord LIMIT 1 FOR NO KEY UPDATE OF a SKIP LOCKED`, pq.Array(ids))
+	if err != nil {
+		return "", false, fmt.Errorf("locking a team member: %w", err)
+	}
+	defer rows.Close()
+	var id gid.ID
+	found := rows.Next()
+	if found {
+		if err := rows.Scan(&id); err != nil {
+			return "", false, fmt.Errorf("locking a team member: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", false, fmt.Errorf("locking a team member: %w", err)
+	}
+	return id, found, rows.Close()
+}
+
+// recheck reads again, after their row was locked, a member's
+// availability, capacity, load and turn; false when they left the team.
+func (s *Service) recheck(ctx context.Context, tx *ent.Tx, c candidates, id gid.ID) (workflow.Member, bool, error) {
+	m := workflow.Member{AgentID: id}
+	for _, read := range c.members {
+		if read.AgentID == id {
+			m.Position = read.Position
+		}
+	}
+	query := `SELECT a.active AND a.availability = $1, a.capacity, m.round_robin_turn, ` + activeLoadSQL("a.id", "$2") + `
+		FROM agents a JOIN team_memberships m ON m.agent_id = a.id AND m.team_id = $3 WHERE a.id = $4`
+	rows, err := tx.QueryContext(ctx, s.rebind(query), agent.AvailabilityONLINE, c.waitingCounts, c.teamID, id)
+	if err != nil {
+		return m, false, fmt.Errorf("counting the agent's tickets: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return m, false, rows.Err()
+	}
+	var capacity, active int64
+	if err := rows.Scan(&m.Online, &capacity, &m.Turn, &active); err != nil {
+		return m, false, fmt.Errorf("counting the agent's tickets: %w", err)
+	}
+	m.Capacity, m.Active = int(capacity), int(active)
+	return m, true, rows.Close()
+}
+
+// rebind writes a query's $n placeholders as the dialect wants them.
+func (s *Service) rebind(query string) string {
+	if s.Dialect != dialect.SQLite {
+		return query
+	}
+	return sqlitePlaceholders.ReplaceAllString(query, "?")
+}
+
+var sqlitePlaceholders = regexp.MustCompile(`\$[0-9]+`)
 
 // pullFor gives agentID, while they are free, the most urgent then oldest
 // queued tickets of their teams (except the ticket except, which they
@@ -314,14 +571,6 @@ func takeTurn(ctx context.Context, tx *ent.Tx, dialectName string, teamID, agent
 		return fmt.Errorf("recording the team's turn: %w", err)
 	}
 	return nil
-}
-
-func agentIDs(agents []*ent.Agent) []gid.ID {
-	out := make([]gid.ID, len(agents))
-	for i, a := range agents {
-		out[i] = a.ID
-	}
-	return out
 }
 
 func ptrID(id gid.ID) *gid.ID { return &id }

@@ -1,6 +1,9 @@
 package workflow
 
 import (
+	"slices"
+	"strings"
+
 	"helpdesk/ent/schematype"
 	"helpdesk/ent/team"
 	"helpdesk/ent/ticket"
@@ -37,6 +40,17 @@ func (m Member) Free() bool { return m.Online && m.Active < m.Capacity }
 //     by order;
 //   - MANUAL: nobody.
 func Choose(strategy team.AssignmentStrategy, members []Member) (gid.ID, bool) {
+	ranked := Rank(strategy, members)
+	if len(ranked) == 0 {
+		return "", false
+	}
+	return ranked[0].AgentID, true
+}
+
+// Rank lists the free members in the order the team's strategy prefers
+// them (see Choose; remaining ties by agent id), so that an assigner who
+// cannot have the first may take the next; MANUAL ranks nobody.
+func Rank(strategy team.AssignmentStrategy, members []Member) []Member {
 	var better func(a, b Member) bool
 	switch strategy {
 	case team.AssignmentStrategyPRIORITY:
@@ -56,19 +70,24 @@ func Choose(strategy team.AssignmentStrategy, members []Member) (gid.ID, bool) {
 			return a.Position < b.Position
 		}
 	default:
-		return "", false
+		return nil
 	}
-	var best *Member
-	for i := range members {
-		m := &members[i]
-		if m.Free() && (best == nil || better(*m, *best)) {
-			best = m
+	var free []Member
+	for _, m := range members {
+		if m.Free() {
+			free = append(free, m)
 		}
 	}
-	if best == nil {
-		return "", false
-	}
-	return best.AgentID, true
+	slices.SortFunc(free, func(a, b Member) int {
+		switch {
+		case better(a, b):
+			return -1
+		case better(b, a):
+			return 1
+		}
+		return strings.Compare(string(a.AgentID), string(b.AgentID))
+	})
+	return free
 }
 
 // ActiveStatuses are the statuses in which an assigned ticket counts

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"fmt"
 	"testing"
 
 	"helpdesk/ent/team"
@@ -99,6 +100,43 @@ func TestIsActive(t *testing.T) {
 	} {
 		if got := IsActive(tc.status, tc.waitingCounts); got != tc.want {
 			t.Errorf("IsActive(%s, waiting counts %v) = %v, want %v", tc.status, tc.waitingCounts, got, tc.want)
+		}
+	}
+}
+
+// TestRank lists the free members in the strategy's order, the first
+// being Choose's pick, so that an assigner who cannot have the first
+// takes the next.
+func TestRank(t *testing.T) {
+	ids := func(ms []Member) []gid.ID {
+		var out []gid.ID
+		for _, m := range ms {
+			out = append(out, m.AgentID)
+		}
+		return out
+	}
+	members := []Member{
+		{AgentID: "w", Position: 4, Online: true, Capacity: 5, Active: 1, Turn: 3},
+		{AgentID: "x", Position: 1, Online: true, Capacity: 5, Active: 5, Turn: 1}, // full
+		{AgentID: "y", Position: 2, Online: true, Capacity: 5, Active: 2, Turn: 2},
+		{AgentID: "z", Position: 3, Online: true, Capacity: 5, Active: 1},
+		{AgentID: "v", Position: 5, Online: false, Capacity: 5},
+	}
+	for _, tc := range []struct {
+		strategy team.AssignmentStrategy
+		want     []gid.ID
+	}{
+		{team.AssignmentStrategyPRIORITY, []gid.ID{"y", "z", "w"}},
+		{team.AssignmentStrategyROUND_ROBIN, []gid.ID{"z", "y", "w"}},
+		{team.AssignmentStrategyLEAST_LOADED, []gid.ID{"z", "w", "y"}},
+		{team.AssignmentStrategyMANUAL, nil},
+	} {
+		got := ids(Rank(tc.strategy, members))
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: Rank = %v, want %v", tc.strategy, got, tc.want)
+		}
+		if first, ok := Choose(tc.strategy, members); ok != (len(tc.want) > 0) || ok && first != tc.want[0] {
+			t.Errorf("%s: Choose = %q, %v; want the first of %v", tc.strategy, first, ok, tc.want)
 		}
 	}
 }
