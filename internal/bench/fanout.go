@@ -44,18 +44,15 @@ func (s *scenarios) fanout(ctx context.Context, cfg Config, t *target, progress 
 	}
 	_, rss0, rssOK := t.usage()
 	began := time.Now()
-	subs, err := SubscribeAll(WebsocketURL(s.url), n, func(i int) string { return tokens[i] },
-		func(i int) map[string]any { return map[string]any{"teamID": s.w.Heavy[i%len(s.w.Heavy)].Team} })
+	var errs atomic.Int64
+	closed := make(chan int, n)
+	subs, err := SubscribeAllReading(WebsocketURL(s.url), n, func(i int) string { return tokens[i] },
+		func(i int) map[string]any { return map[string]any{"teamID": s.w.Heavy[i%len(s.w.Heavy)].Team} }, &errs, closed)
 	if err != nil {
 		return res, err
 	}
 	defer CloseAll(subs)
 	fmt.Fprintf(progress, "fanout: %d subscribers opened in %s\n", n, time.Since(began).Round(time.Millisecond))
-	var errs atomic.Int64
-	closed := make(chan int, n)
-	for _, sub := range subs {
-		go sub.Read(&errs, closed)
-	}
 
 	// Warm-up changes until every subscriber has received an event: every
 	// subscription is then live.

@@ -91,6 +91,19 @@ func Subscribe(wsURL, token string, where map[string]any) (*Subscriber, error) {
 // SubscribeAll opens n subscribers, at most 64 handshakes at a time;
 // subscriber i follows where(i) with token(i).
 func SubscribeAll(wsURL string, n int, token func(i int) string, where func(i int) map[string]any) ([]*Subscriber, error) {
+	return subscribeAll(wsURL, n, token, where, nil)
+}
+
+// SubscribeAllReading is SubscribeAll with each subscriber reading (Read,
+// into errs and closed) as soon as it has subscribed, so that the first
+// ones answer the server's pings while the others open: opening thousands
+// of sockets on a busy machine can take longer than the server waits for
+// a pong.
+func SubscribeAllReading(wsURL string, n int, token func(i int) string, where func(i int) map[string]any, errs *atomic.Int64, closed chan<- int) ([]*Subscriber, error) {
+	return subscribeAll(wsURL, n, token, where, func(s *Subscriber) { go s.Read(errs, closed) })
+}
+
+func subscribeAll(wsURL string, n int, token func(i int) string, where func(i int) map[string]any, opened func(*Subscriber)) ([]*Subscriber, error) {
 	subs := make([]*Subscriber, n)
 	var (
 		wg      sync.WaitGroup
@@ -107,6 +120,9 @@ func SubscribeAll(wsURL string, n int, token func(i int) string, where func(i in
 				return
 			}
 			subs[i] = s
+			if opened != nil {
+				opened(s)
+			}
 		})
 	}
 	wg.Wait()

@@ -166,9 +166,6 @@ func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.
 		// tickets it holds; the queue is counted from now on.
 		c.kept = false
 	}
-	// Checked under c.mu: a subscriber joining now starts after what is
-	// evaluated here, so it never needs an outcome that was not kept.
-	keep := f.shared(c)
 	var fresh []*ent.TicketEvent
 	for _, ev := range evs {
 		if ev.Sequence > c.pos {
@@ -177,6 +174,10 @@ func (c *cohort) outcomes(ctx context.Context, f *Feed, e evaluator, evs []*ent.
 	}
 	var got map[int64]outcome
 	if len(fresh) > 0 {
+		// Checked under c.mu: a subscriber joining now starts after what
+		// is evaluated here, so it never needs an outcome that was not
+		// kept. (Asked only here: the feed's lock is every queue's.)
+		keep := f.shared(c)
 		for c.pos < fresh[0].Sequence-1 {
 			gap, err := e.readAfter(ctx, c.pos, min(batchSize, int(fresh[0].Sequence-1-c.pos)))
 			if err != nil {
