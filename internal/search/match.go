@@ -115,18 +115,25 @@ func (m matcher) inTicketTexts(i int) func(*sql.Selector) {
 	}
 }
 
-// inFewTicketTexts is inTicketTexts for a rare word: the tickets whose
-// own texts hold term i, read from the trigram index as a set of their
-// own (OFFSET 0 keeps the database from turning it into a semi-join that
-// walks the tickets).
-func (m matcher) inFewTicketTexts(i int) func(*sql.Selector) {
+// inFewTicketTexts is inTicketTexts for rare words (PostgreSQL): the
+// tickets whose own texts hold each of the terms, read from the trigram
+// index as sets and intersected before any ticket is read; the tickets
+// are then read by key, newest first, from the array of their ids (as a
+// semi-join the planner may scan every ticket to hash them).
+func (m matcher) inFewTicketTexts(terms []int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		s.Where(sql.P(func(b *sql.Builder) {
-			b.WriteString(s.C("id") + " IN (SELECT d.ticket_id FROM search_documents d WHERE d.ticket_id IS NOT NULL")
-			m.noteFilter(b)
-			b.WriteString(" AND ")
-			m.match(b, docColumn, i)
-			b.WriteString(" OFFSET 0)")
+			b.WriteString(s.C("id") + " = ANY(ARRAY(")
+			for n, i := range terms {
+				if n > 0 {
+					b.WriteString(" INTERSECT ")
+				}
+				b.WriteString("SELECT d.ticket_id FROM search_documents d WHERE d.ticket_id IS NOT NULL")
+				m.noteFilter(b)
+				b.WriteString(" AND ")
+				m.match(b, docColumn, i)
+			}
+			b.WriteString("))")
 		}))
 	}
 }
