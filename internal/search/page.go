@@ -187,24 +187,25 @@ func (s *Service) maxCount() int {
 // runs either way: walking the newest tickets until n are found when the
 // words are common, or reading a rare word's few documents from the
 // trigram index (when the planner expects few documents to hold one of
-// the words: see rareWord). The customers holding a word are read first from their
+// the words: see rareWords). The customers holding a word are read first from their
 // own trigram index; only when more than maxCustomers do the tickets'
 // customers' texts get checked one by one, newest first.
 func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.TicketQuery, n int) ([]foundTicket, error) {
 	var reads []*ent.TicketQuery
 	if long := m.longTerms(); len(long) > 0 {
 		own := q.Clone().Where(m.foundAll(func(i int) bool { return !m.q.long(i) }))
-		driver, err := m.rareWord(ctx, client, long)
+		rare, err := m.rareWords(ctx, client, long)
 		if err != nil {
 			return nil, err
 		}
+		if len(rare) > 0 {
+			own.Where(m.inFewTicketTexts(rare))
+		}
 		for _, k := range long {
 			switch {
-			case driver < 0:
+			case len(rare) == 0:
 				own.Where(m.inTicketTexts(k))
-			case k == driver:
-				own.Where(m.inFewTicketTexts(k))
-			default:
+			case !slices.Contains(rare, k):
 				own.Where(m.inTicketTextsChecked(k))
 			}
 		}
@@ -241,20 +242,23 @@ func (m matcher) candidates(ctx context.Context, client *ent.Client, q *ent.Tick
 	return found[:min(len(found), n)], nil
 }
 
-// fewDocuments is how many documents the planner may expect to hold a
-// word for a search to read them all from the trigram index first (see
-// rareWord); beyond, walking the newest tickets finds enough sooner.
-const fewDocuments = 20000
+// fewDocuments is how many tickets' documents the planner may expect to
+// hold a word for a search to read them all from the trigram index (see
+// rareWords). Walking the newest tickets reads about 5·10⁹/n documents
+// to find 1,000 tickets among n, the index about 2n: beyond some 50,000
+// the walk is the cheaper.
+const fewDocuments = 50000
 
-// rareWord returns the one of the listed terms that the fewest tickets'
-// documents hold by the planner's estimate, when it expects at most
-// fewDocuments, else -1. Asked (PostgreSQL only) so that a word rare in
-// tickets' texts is read from the index: for a word the planner deems
-// common enough to be met soon among the newest tickets (a word held
-// mostly by customers' names, say) it would otherwise walk every ticket.
-func (m matcher) rareWord(ctx context.Context, client *ent.Client, terms []int) (int, error) {
+// rareWords returns the listed terms that at most fewDocuments of the
+// tickets' documents hold by the planner's estimate (PostgreSQL only;
+// elsewhere none). The own-texts read takes those from the trigram index
+// as sets and checks the others on the tickets they give; without any, it
+// walks the newest tickets. Left to itself, the planner would walk every
+// ticket for a word it deems common enough to be met soon but that the
+// tickets' texts hardly hold (one of many customers' names, say).
+func (m matcher) rareWords(ctx context.Context, client *ent.Client, terms []int) ([]int, error) {
 	if m.dialect != dialect.Postgres || len(terms) == 0 {
-		return -1, nil
+		return nil, nil
 	}
 	var b strings.Builder
 	b.WriteString("EXPLAIN (FORMAT JSON) ")
@@ -266,7 +270,7 @@ func (m matcher) rareWord(ctx context.Context, client *ent.Client, terms []int) 
 	}
 	rows, err := client.QueryContext(ctx, b.String())
 	if err != nil {
-		return -1, fmt.Errorf("estimating how many texts hold the words: %w", err)
+		return nil, fmt.Errorf("estimating how many texts hold the words: %w", err)
 	}
 	defer rows.Close()
 	var raw []byte
@@ -277,7 +281,7 @@ func (m matcher) rareWord(ctx context.Context, client *ent.Client, terms []int) 
 		err = rows.Err()
 	}
 	if err != nil {
-		return -1, fmt.Errorf("estimating how many texts hold the words: %w", err)
+		return nil, fmt.Errorf("estimating how many texts hold the words: %w", err)
 	}
 	type node struct {
 		Rows  float64 `json:"Plan Rows"`
@@ -285,19 +289,22 @@ func (m matcher) rareWord(ctx context.Context, client *ent.Client, terms []int) 
 	}
 	var plans []struct{ Plan node }
 	if err := json.Unmarshal(raw, &plans); err != nil || len(plans) != 1 {
-		return -1, fmt.Errorf("reading the planner's estimate: %v", err)
+		return nil, fmt.Errorf("reading the planner's estimate: %v", err)
 	}
 	estimates := []node{plans[0].Plan}
 	if len(terms) > 1 {
 		estimates = plans[0].Plan.Plans
 	}
-	best, fewest := -1, float64(fewDocuments)
+	if len(estimates) != len(terms) {
+		return nil, nil
+	}
+	var rare []int
 	for n, e := range estimates {
-		if n < len(terms) && e.Rows <= fewest {
-			best, fewest = terms[n], e.Rows
+		if e.Rows <= fewDocuments {
+			rare = append(rare, terms[n])
 		}
 	}
-	return best, nil
+	return rare, nil
 }
 
 // maxCustomers is how many customers holding a word a search lists to
