@@ -243,7 +243,17 @@ func TestCreateTicketStatements(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		w := newCreateWorld(t, dial)
 		w.create(t, 0) // warms the caches of the request path (viewer, policy)
+		// The fewest of up to three creations: tests running beside this
+		// one in the process write categories, customers and tickets,
+		// which voids cached rows and adds reads to a creation that
+		// overlaps them. Such a read only ever adds statements, so a
+		// creation's own count is the smallest one seen.
 		statements := w.create(t, 1)
+		for n := 2; n <= 3 && len(statements) > maxCreateStatements; n++ {
+			if again := w.create(t, n); len(again) < len(statements) {
+				statements = again
+			}
+		}
 		kinds := map[string]int{}
 		for _, s := range statements {
 			kinds[kindOf(s)]++
