@@ -21,7 +21,11 @@ const totalCountColumn = "total_count"
 // over every row the filter and the read scope let through, before the
 // page's limit) instead of a statement of its own. A page after a cursor
 // keeps the separate count: the cursor's predicate would narrow the window.
+//
+// The page's statement reads only the columns its selection needs (see
+// selectTicketColumns).
 func paginateTickets(ctx context.Context, q *ent.TicketQuery, after *ent.Cursor, first *int, before *ent.Cursor, last *int, opts ...ent.TicketPaginateOption) (*ent.TicketConnection, error) {
+	selectTicketColumns(ctx, q)
 	conn, err := paginateTicketsFolded(ctx, q, after, first, before, last, opts...)
 	expectCategoryPaths(ctx, conn)
 	return conn, err

@@ -15,7 +15,10 @@ import (
 // handQueueSQL fetches the rows of QueueQuery as one hand-written
 // PostgreSQL statement: the page of the agent's queue under the same read
 // scope with its total, then its customers, assignees, category paths
-// and tags for those rows only.
+// and tags for those rows only. The scope is written as an index can
+// serve it (the watched and mentioned ids as arrays matched on the
+// primary key, see authz.TicketScope), so the comparison is with the
+// best plan, not with a subplan run per ticket.
 const handQueueSQL = `
 WITH page AS (
 	SELECT t.id, t.number, t.title, t.status, t.priority, t.priority_rank, t.created_at,
@@ -25,8 +28,8 @@ WITH page AS (
 	WHERE t.team_id = $1 AND t.status IN ('UNASSIGNED', 'OPEN', 'IN_PROGRESS', 'WAITING')
 		AND (t.assignee_id = $2
 			OR (t.assignee_id IS NULL AND t.team_id = ANY($3))
-			OR t.id IN (SELECT w.ticket_id FROM ticket_watchers w WHERE w.agent_id = $2)
-			OR t.id IN (SELECT c.ticket_id FROM comments c JOIN comment_mentions m ON m.comment_id = c.id WHERE m.agent_id = $2))
+			OR t.id = ANY(ARRAY(SELECT w.ticket_id FROM ticket_watchers w WHERE w.agent_id = $2))
+			OR t.id = ANY(ARRAY(SELECT c.ticket_id FROM comment_mentions m JOIN comments c ON c.id = m.comment_id WHERE m.agent_id = $2)))
 	ORDER BY t.priority_rank, t.created_at, t.id
 	LIMIT 51
 )

@@ -85,6 +85,13 @@ func TestQueueQueryUsesIndexes(t *testing.T) {
 		if len(queue) != 1 || len(counts) != 1 {
 			t.Fatalf("%d statements on tickets for the queue and %d for the count, want 1 and 1", len(queue), len(counts))
 		}
+		// The page reads the columns its fields need, not the long ones
+		// it does not show.
+		for _, col := range []string{"description", "custom_fields"} {
+			if strings.Contains(queue[0].query, col) {
+				t.Errorf("the queue page reads %s, which the query does not ask for:\n%s", col, queue[0].query)
+			}
+		}
 		for name, st := range map[string]recorded{"queue page": queue[0], "filtered count": counts[0]} {
 			plan := explain(t, db.SQL, dial, st)
 			t.Logf("%s plan:\n%s", name, plan)
@@ -100,16 +107,18 @@ func TestQueueQueryUsesIndexes(t *testing.T) {
 func fillTickets(t *testing.T, db *sql.DB, dial string, n int, teams, agents []string, customer string) {
 	t.Helper()
 	series := "generate_series(1, $1) AS s(g)"
+	id := "right('00000000000000000000000000' || g, 26)"
 	created := "now() - g * interval '1 minute'"
 	p := func(i int) string { return fmt.Sprintf("$%d", i) }
 	if dial == dialect.SQLite {
 		series = "s"
+		id = "substr('00000000000000000000000000' || g, -26)"
 		created = "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || g || ' minutes')"
 		p = func(i int) string { return fmt.Sprintf("?%d", i) }
 	}
 	query := `INSERT INTO tickets (id, created_at, updated_at, number, title, description, status, priority, priority_rank,
 		channel, internal, version, custom_fields, working_seconds, waiting_seconds, team_id, assignee_id, customer_id)
-	SELECT 'tkt_' || substr('00000000000000000000000000' || g, -26), ` + created + `, ` + created + `, g, 'Bulk ' || g, '',
+	SELECT 'tkt_' || ` + id + `, ` + created + `, ` + created + `, g, 'Bulk ' || g, '',
 		CASE WHEN g % 30 <> 0 THEN 'CLOSED' WHEN (g / 30) % 4 = 0 THEN 'UNASSIGNED' WHEN (g / 30) % 4 = 1 THEN 'OPEN'
 			WHEN (g / 30) % 4 = 2 THEN 'IN_PROGRESS' ELSE 'WAITING' END,
 		CASE (g / 7) % 4 WHEN 0 THEN 'URGENT' WHEN 1 THEN 'HIGH' WHEN 2 THEN 'MEDIUM' ELSE 'LOW' END, 1 + (g / 7) % 4,
@@ -168,4 +177,88 @@ func scansTickets(dial, plan string) bool {
 		return false
 	}
 	return strings.Contains(plan, "Seq Scan on tickets")
+}
+
+// TestAgentScopeUsesIndexes fills 100,000 tickets spread over thirty
+// assignees, so that an agent reads a few percent of their team's queue,
+// and explains what an agent's reads send: the queue page with its count
+// and a ticket by id. Neither scans the tickets
+// table, and on PostgreSQL the read scope is no subplan tested ticket by
+// ticket (which the planner can neither estimate nor serve from an
+// index): its branches are index conditions.
+func TestAgentScopeUsesIndexes(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, dial string) {
+		db := testdb.Open(t, dial)
+		rec := &recordingDriver{}
+		o := newOrgOn(t, db.WithDriver(func(d dialect.Driver) dialect.Driver { rec.Driver = d; return rec }))
+		ctx := sys()
+		cus, err := o.app.Directory.CreateCustomer(ctx, directory.CreateCustomerInput{Name: "Bulk", Email: ptr("bulk@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 24 {
+			if _, err := o.app.Directory.CreateAgent(ctx, directory.CreateAgentInput{Name: fmt.Sprintf("Spread %d", i),
+				Email: fmt.Sprintf("spread%d@example.com", i), Password: orgPassword}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fillTickets(t, db.SQL, dial, 100_000, []string{string(o.teams["A"]), string(o.teams["B"]), string(o.teams["C"])},
+			[]string{string(o.agents["agentA"]), string(o.agents["agentAB"]), string(o.agents["agentC"])}, string(cus.ID))
+		// Every assigned ticket to one of the thirty-one agents in turn,
+		// and one ticket in 500 watched by agentA.
+		p := func(i int) string { return fmt.Sprintf("$%d", i) }
+		if dial == dialect.SQLite {
+			p = func(i int) string { return fmt.Sprintf("?%d", i) }
+		}
+		for _, stmt := range []string{
+			`CREATE TABLE spread_agents (k INTEGER PRIMARY KEY, id TEXT NOT NULL)`,
+			`INSERT INTO spread_agents (k, id) SELECT row_number() OVER (ORDER BY id) - 1, id FROM agents`,
+			`UPDATE tickets SET assignee_id = (SELECT s.id FROM spread_agents s WHERE s.k = tickets.number % 31) WHERE assignee_id IS NOT NULL`,
+			`DROP TABLE spread_agents`,
+			`INSERT INTO ticket_watchers (ticket_id, agent_id) SELECT id, ` + p(1) + ` FROM tickets WHERE number % 500 = 7`,
+			`ANALYZE`,
+		} {
+			var args []any
+			if strings.Contains(stmt, "ticket_watchers") {
+				args = append(args, string(o.agents["agentA"]))
+			}
+			if _, err := db.SQL.ExecContext(context.Background(), stmt, args...); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		// A ticket of team B that agentA reads only as its watcher.
+		var one string
+		if err := db.SQL.QueryRowContext(context.Background(), `SELECT id FROM tickets WHERE team_id = `+p(1)+` AND assignee_id <> `+p(2)+
+			` AND id IN (SELECT ticket_id FROM ticket_watchers) ORDER BY number LIMIT 1`, string(o.teams["B"]), string(o.agents["agentA"])).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+
+		agentA := o.clients["agentA"]
+		reads := []struct {
+			name, query string
+			vars        map[string]any
+		}{
+			{"queue page", queueQuery, map[string]any{"team": o.teams["A"], "n": 50}},
+			{"ticket by id", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": one}},
+		}
+		for _, r := range reads {
+			rec.record()
+			res := agentA.Post(t, r.query, r.vars)
+			if len(res.Errors) > 0 || strings.Contains(string(res.Data), `"node":null`) || strings.Contains(string(res.Data), `"totalCount":0`) {
+				t.Fatalf("%s found nothing: %v", r.name, res.Errors)
+			}
+			seen := rec.take()
+			if len(seen) != 1 {
+				t.Fatalf("%s: %d statements on tickets, want 1", r.name, len(seen))
+			}
+			plan := explain(t, db.SQL, dial, seen[0])
+			t.Logf("%s plan:\n%s", r.name, plan)
+			if scansTickets(dial, plan) {
+				t.Errorf("the %s scans the tickets table:\n%s\n%s", r.name, seen[0].query, plan)
+			}
+			if dial == dialect.Postgres && strings.Contains(plan, "SubPlan") {
+				t.Errorf("the %s tests the read scope ticket by ticket:\n%s\n%s", r.name, seen[0].query, plan)
+			}
+		}
+	})
 }

@@ -185,6 +185,10 @@ func TestQueueQueryStatements(t *testing.T) {
 					TotalCount int
 					Edges      []struct {
 						Node struct {
+							Number       int
+							Title        string
+							Status       string
+							Customer     struct{ Name string }
 							CategoryPath []struct{ Name string }
 							Assignee     *struct{ ID string }
 						}
@@ -198,6 +202,9 @@ func TestQueueQueryStatements(t *testing.T) {
 				t.Fatalf("page of %d returned %d tickets", n, len(out.Tickets.Edges))
 			}
 			for _, e := range out.Tickets.Edges {
+				if e.Node.Number == 0 || e.Node.Title == "" || e.Node.Status == "" || e.Node.Customer.Name != "Queue Customer" {
+					t.Fatalf("a queued ticket is missing fields: %+v", e.Node)
+				}
 				if len(e.Node.CategoryPath) == 0 {
 					t.Fatal("a queued ticket has no category path")
 				}
