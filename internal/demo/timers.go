@@ -102,7 +102,7 @@ func (l *loader) fireUntil(ctx context.Context, until time.Time, breached func(c
 		next := heap.Pop(&t.due).(timer)
 		// Most timers are of clocks stopped or moved since: the engine
 		// would read the clock and do nothing; reading it here is cheaper.
-		row, err := l.tickets.Client.SLAClock.Get(ctx, next.args.ClockID)
+		row, err := t.engine.StoredClock(ctx, next.args.ClockID)
 		if err != nil {
 			return fmt.Errorf("loading SLA clock: %w", err)
 		}

@@ -205,6 +205,7 @@ func KeepCustomer(tx *Tx, c *ent.Customer) {
 type sharedRows struct {
 	tickets    map[gid.ID]cachedTicket
 	remembered map[string]remembered
+	kept       map[string]any
 }
 
 type sharedRowsKey struct{}
@@ -219,7 +220,7 @@ type sharedRowsKey struct{}
 // fails empties the cache.
 func ShareRows(ctx context.Context) context.Context {
 	return context.WithValue(ctx, sharedRowsKey{}, &sharedRows{
-		tickets: map[gid.ID]cachedTicket{}, remembered: map[string]remembered{},
+		tickets: map[gid.ID]cachedTicket{}, remembered: map[string]remembered{}, kept: map[string]any{},
 	})
 }
 
@@ -233,5 +234,26 @@ func (s *sharedRows) forget() {
 	if s != nil {
 		clear(s.tickets)
 		clear(s.remembered)
+		clear(s.kept)
 	}
+}
+
+// Keep keeps v under key for the following changes of ShareRows (it does
+// nothing without it), for Kept to return. It is for a reactor's copy of
+// rows that it alone writes: it must keep the copy current with every
+// write it makes, and callers must not modify v.
+func Keep(ctx context.Context, key string, v any) {
+	if s := sharedRowsFrom(ctx); s != nil {
+		s.kept[key] = v
+	}
+}
+
+// Kept returns the value kept under key by Keep, if any.
+func Kept(ctx context.Context, key string) (any, bool) {
+	s := sharedRowsFrom(ctx)
+	if s == nil {
+		return nil, false
+	}
+	v, ok := s.kept[key]
+	return v, ok
 }

@@ -136,10 +136,12 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.SLAClock.Query().Where(slaclock.TicketID(t.ID)).All(ctx)
+	rows, err := ticketClocks(ctx, tx, t.ID)
 	if err != nil {
 		return nil, fmt.Errorf("loading SLA clocks: %w", err)
 	}
+	_, keeping := events.Kept(ctx, keptClocksKey(t.ID))
+	var stored []*ent.SLAClock
 	existing := map[slaclock.Metric]*ent.SLAClock{}
 	for _, r := range rows {
 		existing[r.Metric] = r
@@ -197,12 +199,18 @@ func (e *Engine) apply(ctx context.Context, tx *events.Tx, t *ent.Ticket, c even
 		if create != nil {
 			creates = append(creates, create)
 		}
+		if keeping {
+			stored = append(stored, storedRow(t.ID, id, cl))
+		}
 		clocks = append(clocks, cl)
 	}
 	if len(creates) > 0 {
 		if err := tx.SLAClock.CreateBulk(creates...).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("creating SLA clocks: %w", err)
 		}
+	}
+	if keeping {
+		keepClocks(ctx, t.ID, stored)
 	}
 	return e.summarize(ctx, tx, t, clocks)
 }

@@ -58,7 +58,7 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 	var snooze time.Duration
 	err := e.Events.WithTx(ctx, func(tx *events.Tx) error {
 		now := e.now()
-		row, err := tx.SLAClock.Query().Where(slaclock.ID(args.ClockID)).Only(ctx)
+		row, err := storedClock(ctx, tx.Client(), args.ClockID)
 		if ent.IsNotFound(err) {
 			return nil
 		}
@@ -97,12 +97,15 @@ func (e *Engine) Fire(ctx context.Context, args TimerArgs) error {
 			return nil
 		}
 		upd := tx.SLAClock.Update().Where(slaclock.ID(row.ID)).SetFiredPercent(args.Percent)
+		var breachedAt *time.Time
 		if args.Percent >= 100 {
 			upd.SetBreachedAt(now)
+			breachedAt = &now
 		}
 		if err := upd.Exec(ctx); err != nil {
 			return fmt.Errorf("marking SLA level: %w", err)
 		}
+		keepFired(ctx, row.TicketID, row.ID, args.Percent, breachedAt)
 		cl.FiredPercent = args.Percent
 		if err := e.schedule(ctx, tx, row.ID, &cl, policy, cal); err != nil {
 			return err
