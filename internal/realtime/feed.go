@@ -112,10 +112,9 @@ type Queue struct {
 	Scope func() string
 	// Reads decides in memory whether the viewer may read a ticket's
 	// events from the ticket's facts: the same rule as the read scopes
-	// the client applies (authz.Enforcer.CanReadTicketHistory). With it,
-	// the events are read once for every queue of the process and each
-	// queue's filter once for all its viewers (see evaluations); nil: each
-	// queue reads them through the viewer's scopes.
+	// the client applies (authz.Enforcer.CanReadTicketHistory). The
+	// events are read once for every queue of the process and each
+	// queue's filter once for all its viewers (see evaluations). Required.
 	Reads func(*authz.TicketFacts) (bool, error)
 	// Filter names Match for sharing its evaluation: queues with the same
 	// non-empty Filter have the same Match, whoever their viewer. Empty:
@@ -157,6 +156,9 @@ func SequenceOf(ctx context.Context, client *ent.Client, c *ent.Cursor) (int64, 
 // the live events meet with no gap; a sequence already delivered is never
 // delivered again.
 func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) error {
+	if q.Reads == nil {
+		return errors.New("realtime: a queue needs Reads to decide what its viewer may read")
+	}
 	buffer := f.Buffer
 	if buffer <= 0 {
 		buffer = DefaultBuffer
@@ -169,16 +171,14 @@ func (f *Feed) Run(ctx context.Context, q Queue, out chan<- *ent.TicketEvent) er
 	}
 	defer sub.Close()
 	r := &runner{f: f, q: q, out: out}
-	if q.Reads != nil {
-		r.filter = q.Filter
-		if r.filter == "" {
-			// Never reused: the evaluations remembered under a name are
-			// those of its filter.
-			r.filter = fmt.Sprintf("subscriber:%d", f.subscribers.Add(1))
-		}
-		f.evals.follow(r.filter, q.Match)
-		defer f.evals.unfollow(r.filter)
+	r.filter = q.Filter
+	if r.filter == "" {
+		// Never reused: the evaluations remembered under a name are
+		// those of its filter.
+		r.filter = fmt.Sprintf("subscriber:%d", f.subscribers.Add(1))
 	}
+	f.evals.follow(r.filter, q.Match)
+	defer f.evals.unfollow(r.filter)
 	key := q.Cohort
 	if q.Single {
 		key = ""
@@ -409,29 +409,9 @@ func (r *runner) replay(ctx context.Context, until int64) error {
 
 // judge decides how evs concern the subscriber's queue (the cohort's
 // evaluator): from the process's shared evaluation and the viewer's
-// rights decided in memory (q.Reads), or through the viewer's read scopes.
+// rights decided in memory (q.Reads).
 func (r *runner) judge(ctx context.Context, evs []*ent.TicketEvent) (map[int64]verdict, error) {
 	out := make(map[int64]verdict, len(evs))
-	if r.q.Reads == nil {
-		ids := make([]gid.ID, 0, len(evs))
-		evIDs := make([]gid.ID, 0, len(evs))
-		for _, ev := range evs {
-			ids = append(ids, ev.TicketID)
-			evIDs = append(evIDs, ev.ID)
-		}
-		in, err := r.matching(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		content, err := r.contents(ctx, evIDs)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evs {
-			out[ev.Sequence] = verdict{in: in[ev.TicketID], content: content[ev.ID]}
-		}
-		return out, nil
-	}
 	judged, err := r.f.evals.judge(ctx, r.f, r.filter, r.q.Match, evs, r.f.memoLimit())
 	if err != nil {
 		return nil, err
