@@ -167,7 +167,11 @@ func TestConcurrentAssignmentKeepsCapacities(t *testing.T) {
 // locked, yet no agent ends above capacity, a PRIORITY team fills its
 // members strictly in order (the third gets a ticket only once the first
 // two are full), and ROUND_ROBIN and LEAST_LOADED spread the tickets
-// evenly (within two of each other).
+// nearly evenly. How nearly depends on the contention: a request that
+// finds its picks taken twice takes any free member (fairness yields to
+// progress, capacity never does; see lockChoice), so the loads may part
+// by up to the number of requests creating into the team at once
+// (workers / teams), not by one or two.
 func TestConcurrentCreationFollowsEachStrategy(t *testing.T) {
 	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, dial string) {
@@ -235,7 +239,7 @@ func TestConcurrentCreationFollowsEachStrategy(t *testing.T) {
 			for _, n := range got {
 				lo, hi = min(lo, n), max(hi, n)
 			}
-			if hi-lo > 2 {
+			if lo == 0 || hi-lo > workers/len(teams) {
 				t.Errorf("%s team loads %v: not spread evenly", name, got)
 			}
 		}
