@@ -269,6 +269,11 @@ type TicketEventDelivery struct {
 	// longer read: of the event only ID, Sequence and TicketID are set,
 	// the rest is not the subscriber's to see.
 	Withheld bool
+	// Shared is the same value (a *realtime.Shared) on the deliveries of
+	// one event to the subscribers of one live queue, where they may keep
+	// what they have in common; nil when the delivery is its subscriber's
+	// alone.
+	Shared any
 }
 
 // TicketEvents is a parsable slice of TicketEvent.

@@ -45,6 +45,8 @@ func NewServer(r *Resolver, limits Limits, logger *slog.Logger) *handler.Server 
 	}
 	srv.AroundOperations(withLoaders(r.Client))
 	srv.AroundOperations(withSLATimelines(r.SLA))
+	// Innermost: the middlewares above see every delivery.
+	srv.AroundOperations(shareDeliveries)
 	srv.AroundRootFields(RequireViewer)
 	srv.AroundFields(fieldGuards(limits, r.Authz))
 	srv.AroundResponses(variableErrorsAsBadInput)

@@ -46,7 +46,7 @@ func (r *Resolver) subscribeQueue(ctx context.Context, where *ent.TicketWhereInp
 		defer close(out)
 		r.endSubscription(ctx, r.Realtime.Run(ctx, q, out))
 	}()
-	return out, nil
+	return tapped(ctx, out), nil
 }
 
 // subscribeTicket starts a ticketChanged subscription: the queue of one

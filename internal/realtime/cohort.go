@@ -59,6 +59,9 @@ type outcome struct {
 	// total is the queue's count right after the event (when the cohort
 	// keeps it).
 	total int
+	// shared is what the cohort's deliveries of the event have in common
+	// (nil when it is not delivered).
+	shared *Shared
 }
 
 // evaluator decides, with a subscriber's rights, how events concern its
@@ -241,6 +244,9 @@ func (c *cohort) advance(ctx context.Context, e evaluator, keep bool, evs []*ent
 			c.members.remove(ev.TicketID)
 		}
 		o.total = c.members.len()
+		if o.change != "" {
+			o.shared = &Shared{}
+		}
 		out[ev.Sequence] = o
 		if keep {
 			if c.memo == nil {

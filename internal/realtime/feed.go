@@ -303,7 +303,11 @@ func (r *runner) delivery(ev *ent.TicketEvent, o outcome) (*ent.TicketEvent, err
 	case r.q.Single:
 		return o.event, nil
 	}
-	return delivery(ev, o.event, o.change), nil
+	d := delivery(ev, o.event, o.change)
+	if o.shared != nil {
+		d.Delivery.Shared = o.shared
+	}
+	return d, nil
 }
 
 // send gives the deliveries the queue's count, unless counted (they
