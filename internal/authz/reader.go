@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"helpdesk/ent"
 	"helpdesk/ent/agent"
@@ -38,7 +39,8 @@ func AgentViewer(ctx context.Context, client *ent.Client, agentID gid.ID) (v aut
 // AgentCanRead reports whether an active agent may read the ticket, as
 // the ticket now stands in client's view.
 func (en *Enforcer) AgentCanRead(ctx context.Context, client *ent.Client, agentID gid.ID, t *ent.Ticket) (bool, error) {
-	v, ok, err := AgentViewer(ctx, client, agentID)
+	cache := readCacheFrom(ctx)
+	v, ok, err := cache.viewer(ctx, client, agentID)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -46,12 +48,16 @@ func (en *Enforcer) AgentCanRead(ctx context.Context, client *ent.Client, agentI
 	// query each: they are asked only when the answer depends on them
 	// (the ticket's assignee, say, reads it whatever they are).
 	dom, res := TicketDomain(t), baseTicketResource(v, t)
-	var answers [4]bool
-	for i := range answers {
-		res.Watching, res.Mentioned = i&1 != 0, i&2 != 0
-		if answers[i], err = en.Can(v, ActRead, dom, res); err != nil {
-			return false, err
+	answers, known := cache.answers(agentID, dom, res)
+	if !known {
+		for i := range answers {
+			res.Watching, res.Mentioned = i&1 != 0, i&2 != 0
+			if answers[i], err = en.Can(v, ActRead, dom, res); err != nil {
+				return false, err
+			}
 		}
+		res.Watching, res.Mentioned = false, false
+		cache.keep(agentID, dom, res, answers)
 	}
 	if answers == [4]bool{} || answers == [4]bool{true, true, true, true} {
 		return answers[0], nil
@@ -59,5 +65,93 @@ func (en *Enforcer) AgentCanRead(ctx context.Context, client *ent.Client, agentI
 	if res, err = TicketResource(ctx, client, v, t); err != nil {
 		return false, err
 	}
-	return en.Can(v, ActRead, dom, res)
+	// TicketResource is the base resource with Watching and Mentioned
+	// set: one of the four answered above.
+	i := 0
+	if res.Watching {
+		i |= 1
+	}
+	if res.Mentioned {
+		i |= 2
+	}
+	return answers[i], nil
+}
+
+// readCache holds, for the work of one context (see CacheReads), the
+// viewers AgentCanRead read and the policy's answers it got.
+type readCache struct {
+	mu      sync.Mutex
+	viewers map[gid.ID]cachedViewer
+	decided map[readKey][4]bool
+}
+
+type cachedViewer struct {
+	v  auth.Viewer
+	ok bool
+}
+
+// readKey is what the policy's answers depend on, the viewer being fixed
+// by the agent (the resource without Watching and Mentioned).
+type readKey struct {
+	agent gid.ID
+	dom   string
+	res   Resource
+}
+
+type readCacheKey struct{}
+
+// CacheReads returns ctx under which AgentCanRead reads each agent (its
+// role and teams) once, and asks the policy once per kind of ticket an
+// agent is checked against, instead of every time. It is for a batch of
+// changes during which no agent, team membership or policy rule changes:
+// the demo loader replaying its tickets' history.
+func CacheReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readCacheKey{}, &readCache{
+		viewers: map[gid.ID]cachedViewer{}, decided: map[readKey][4]bool{},
+	})
+}
+
+func readCacheFrom(ctx context.Context) *readCache {
+	c, _ := ctx.Value(readCacheKey{}).(*readCache)
+	return c
+}
+
+// viewer is AgentViewer, read once per agent with a cache (always read
+// without one).
+func (c *readCache) viewer(ctx context.Context, client *ent.Client, agentID gid.ID) (auth.Viewer, bool, error) {
+	if c == nil {
+		return AgentViewer(ctx, client, agentID)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cv, ok := c.viewers[agentID]; ok {
+		return cv.v, cv.ok, nil
+	}
+	v, ok, err := AgentViewer(ctx, client, agentID)
+	if err != nil {
+		return v, ok, err
+	}
+	c.viewers[agentID] = cachedViewer{v: v, ok: ok}
+	return v, ok, nil
+}
+
+// answers returns the answers kept for the agent on res in dom, if any.
+func (c *readCache) answers(agentID gid.ID, dom string, res Resource) ([4]bool, bool) {
+	if c == nil {
+		return [4]bool{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.decided[readKey{agent: agentID, dom: dom, res: res}]
+	return a, ok
+}
+
+// keep keeps the answers (nothing without a cache).
+func (c *readCache) keep(agentID gid.ID, dom string, res Resource, answers [4]bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.decided[readKey{agent: agentID, dom: dom, res: res}] = answers
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"sync/atomic"
 
@@ -206,6 +207,9 @@ type sharedRows struct {
 	tickets    map[gid.ID]cachedTicket
 	remembered map[string]remembered
 	kept       map[string]any
+	// events are the events appended by the changes, not yet written
+	// (see AppendShared).
+	events []*ent.TicketEvent
 }
 
 type sharedRowsKey struct{}
@@ -218,6 +222,11 @@ type sharedRowsKey struct{}
 // (store.InOneTransaction), where no other writer can change the rows
 // between them: the demo loader replaying its history. A change that
 // fails empties the cache.
+//
+// The changes' events are not inserted one change at a time: each
+// change's event gets its id and sequence as usual, and AppendShared
+// writes them all, in sequence order, once the batch is done. Nothing may
+// read the event log before then.
 func ShareRows(ctx context.Context) context.Context {
 	return context.WithValue(ctx, sharedRowsKey{}, &sharedRows{
 		tickets: map[gid.ID]cachedTicket{}, remembered: map[string]remembered{}, kept: map[string]any{},
@@ -229,13 +238,48 @@ func sharedRowsFrom(ctx context.Context) *sharedRows {
 	return s
 }
 
-// forget empties the cache (nothing on a nil one).
+// forget empties the cache (nothing on a nil one). The events of a
+// change that failed are dropped with the batch's transaction: the batch
+// is in one, which the failed change dooms.
 func (s *sharedRows) forget() {
 	if s != nil {
 		clear(s.tickets)
 		clear(s.remembered)
 		clear(s.kept)
 	}
+}
+
+// appendBatch is how many events AppendShared inserts per statement.
+const appendBatch = 500
+
+// AppendShared writes through client the events the changes of ctx's
+// ShareRows appended, in batches (nothing without ShareRows). Call it
+// once the changes are done, on the same database transaction.
+func AppendShared(ctx context.Context, client *ent.Client) error {
+	s := sharedRowsFrom(ctx)
+	if s == nil {
+		return nil
+	}
+	for len(s.events) > 0 {
+		n := min(appendBatch, len(s.events))
+		creates := make([]*ent.TicketEventCreate, n)
+		for i, ev := range s.events[:n] {
+			creates[i] = client.TicketEvent.Create().
+				SetID(ev.ID).
+				SetSequence(ev.Sequence).
+				SetKind(ev.Kind).
+				SetChanges(ev.Changes).
+				SetCreatedAt(ev.CreatedAt).
+				SetTicketID(ev.TicketID).
+				SetNillableActorID(ev.ActorID).
+				SetNillableCommentID(ev.CommentID)
+		}
+		if err := client.TicketEvent.CreateBulk(creates...).Exec(ctx); err != nil {
+			return fmt.Errorf("appending ticket events: %w", err)
+		}
+		s.events = s.events[n:]
+	}
+	return nil
 }
 
 // Keep keeps v under key for the following changes of ShareRows (it does

@@ -111,6 +111,8 @@ type Tx struct {
 	tickets map[gid.ID]cachedTicket
 	// remembered holds the values of Remember.
 	remembered map[string]remembered
+	// shared is the row cache of ShareRows, nil without it.
+	shared *sharedRows
 }
 
 // eventHook is a function to run on the event of pending[index].
@@ -135,7 +137,7 @@ func (p *Pipeline) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	err := store.Transact(ctx, p.Client, func(etx *ent.Tx, sqlTx *sql.Tx) error {
 		tx := &Tx{Tx: etx, sql: sqlTx, p: p, reacting: -1}
 		if shared != nil {
-			tx.tickets, tx.remembered = shared.tickets, shared.remembered
+			tx.tickets, tx.remembered, tx.shared = shared.tickets, shared.remembered, shared
 		}
 		if err := fn(tx); err != nil {
 			return err
@@ -256,6 +258,39 @@ func (tx *Tx) appendEvents(ctx context.Context) ([]*ent.TicketEvent, error) {
 	if err != nil {
 		return nil, err
 	}
+	var events []*ent.TicketEvent
+	if tx.shared != nil {
+		// Under ShareRows the events are written by AppendShared, in
+		// batches, at the end of the one transaction.
+		events = make([]*ent.TicketEvent, n)
+		for i, c := range tx.pending {
+			events[i] = &ent.TicketEvent{
+				ID:        gid.New(gid.TicketEvent),
+				Sequence:  last - int64(n-1-i),
+				Kind:      c.Kind,
+				Changes:   c.Changes,
+				CreatedAt: c.At,
+				TicketID:  c.TicketID,
+				ActorID:   c.ActorID,
+				CommentID: c.CommentID,
+			}
+		}
+		tx.shared.events = append(tx.shared.events, events...)
+	} else if events, err = tx.createEvents(ctx, last); err != nil {
+		return nil, err
+	}
+	for _, h := range tx.onEvent {
+		if err := h.fn(ctx, events[h.index]); err != nil {
+			return nil, fmt.Errorf("reacting to event %d: %w", events[h.index].Sequence, err)
+		}
+	}
+	return events, nil
+}
+
+// createEvents inserts the pending changes' events, the last one taking
+// sequence last.
+func (tx *Tx) createEvents(ctx context.Context, last int64) ([]*ent.TicketEvent, error) {
+	n := len(tx.pending)
 	creates := make([]*ent.TicketEventCreate, n)
 	for i, c := range tx.pending {
 		creates[i] = tx.TicketEvent.Create().
@@ -270,11 +305,6 @@ func (tx *Tx) appendEvents(ctx context.Context) ([]*ent.TicketEvent, error) {
 	events, err := tx.TicketEvent.CreateBulk(creates...).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("appending ticket events: %w", err)
-	}
-	for _, h := range tx.onEvent {
-		if err := h.fn(ctx, events[h.index]); err != nil {
-			return nil, fmt.Errorf("reacting to event %d: %w", events[h.index].Sequence, err)
-		}
 	}
 	return events, nil
 }

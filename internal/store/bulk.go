@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -35,6 +36,12 @@ func (d *DB) InOneTransaction(ctx context.Context, fn func(ctx context.Context) 
 		return fmt.Errorf("starting the transaction: %w", err)
 	}
 	b := &bulkTx{tx: tx}
+	if d.Dialect == dialect.SQLite {
+		// BEGIN IMMEDIATE holds SQLite's write lock from here to the
+		// end: no other writer takes a counter value meanwhile, so the
+		// counters can be kept in memory and written once, at the end.
+		b.counters = map[string]*bulkCounter{}
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			_ = tx.Rollback()
@@ -46,6 +53,9 @@ func (d *DB) InOneTransaction(ctx context.Context, fn func(ctx context.Context) 
 	}
 	if b.doomed.Load() {
 		return rollback(tx, errors.New("a part of the transaction rolled back"))
+	}
+	if err := b.writeCounters(ctx); err != nil {
+		return rollback(tx, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing the transaction: %w", err)
@@ -66,6 +76,56 @@ type bulkTx struct {
 	doomed atomic.Bool
 	// parts lets one part at a time use the transaction.
 	parts sync.Mutex
+	// counters, on SQLite, are the counters taken in the transaction (see
+	// TakeValues), written when it commits; nil on PostgreSQL, where
+	// every value is taken from the row.
+	counters   map[string]*bulkCounter
+	countersMu sync.Mutex
+}
+
+// bulkCounter is a counter's value in the transaction.
+type bulkCounter struct {
+	value int64
+	taken bool
+}
+
+// takeValues is TakeValues on the counters of the transaction: the row is
+// read once, and its new value written by writeCounters.
+func (b *bulkTx) takeValues(ctx context.Context, name string, n int) (int64, error) {
+	b.countersMu.Lock()
+	defer b.countersMu.Unlock()
+	c, ok := b.counters[name]
+	if !ok {
+		c = &bulkCounter{}
+		err := b.tx.QueryRowContext(ctx, "SELECT value FROM counters WHERE id = ?", name).Scan(&c.value)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("taking next %s: %w", name, err)
+		}
+		b.counters[name] = c
+	}
+	c.value += int64(n)
+	c.taken = true
+	return c.value, nil
+}
+
+// writeCounters writes the counters values were taken from.
+func (b *bulkTx) writeCounters(ctx context.Context) error {
+	b.countersMu.Lock()
+	defer b.countersMu.Unlock()
+	names := make([]string, 0, len(b.counters))
+	for name, c := range b.counters {
+		if c.taken {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO counters (id, value) VALUES (?1, ?2)
+ON CONFLICT (id) DO UPDATE SET value = ?2`, name, b.counters[name].value); err != nil {
+			return fmt.Errorf("writing counter %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 type bulkKey struct{}

@@ -26,7 +26,13 @@ func NextValue(ctx context.Context, tx *ent.Tx, dial, name string) (int64, error
 // returns the last of them (the values are last-n+1 … last). Like
 // NextValue, it locks the counter's row until tx ends: take values as late
 // in the transaction as possible.
+//
+// Inside InOneTransaction on SQLite, the values come from the counters of
+// that transaction, which writes them once when it commits.
 func TakeValues(ctx context.Context, tx *ent.Tx, dial, name string, n int) (int64, error) {
+	if b := bulkFrom(ctx); b != nil && b.counters != nil {
+		return b.takeValues(ctx, name, n)
+	}
 	query := `INSERT INTO counters (id, value) VALUES ($1, $2)
 ON CONFLICT (id) DO UPDATE SET value = counters.value + $2 RETURNING value`
 	if dial == dialect.SQLite {
