@@ -2,4 +2,4 @@
 // arguments, call one domain function and return its result.
 package graph
 
-//go:generate go tool gqlgen
+//go:generate go run ./gqlgen

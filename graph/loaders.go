@@ -36,10 +36,15 @@ type loaders struct {
 	customers *dataloadgen.Loader[gid.ID, *ent.Customer]
 	tags      *dataloadgen.Loader[gid.ID, *ent.Tag]
 
-	mu sync.Mutex
-	// pageCategories are the categories of the ticket pages read so far
-	// whose paths no field has asked for yet (expectCategoryPaths).
+	client *ent.Client
+	mu     sync.Mutex
+	// pageCategories are the categories of the ticket pages and lists
+	// read so far whose paths no field has asked for yet
+	// (expectCategoryPaths, expectSiblingCategories); paths holds the
+	// paths read for them (nil for a category missing or hidden from the
+	// viewer).
 	pageCategories []gid.ID
+	paths          map[gid.ID][]*ent.Category
 }
 
 type loadersKey struct{}
@@ -48,6 +53,8 @@ type loadersKey struct{}
 func withLoaders(client *ent.Client) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		l := &loaders{
+			client: client,
+			paths:  map[gid.ID][]*ent.Category{},
 			categoryPaths: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []gid.ID) (map[gid.ID][]*ent.Category, error) {
 				return loadCategoryPaths(ctx, client, ids)
 			}, dataloadgen.WithWait(time.Millisecond)),
@@ -120,19 +127,37 @@ func loadersFrom(ctx context.Context) *loaders {
 }
 
 // categoryPath returns a category and its ancestors, root first. The
-// paths of every ticket on a page are loaded together: the first field to
-// ask puts the whole page's categories (expectCategoryPaths) in one batch,
-// so the statement count does not depend on how the fields' goroutines
-// happen to be scheduled around the loader's wait.
+// paths of every ticket on a page (or in the list a ticket was resolved
+// in) are read together, on the goroutine of the first field to ask,
+// before it returns: the page's categories were announced
+// (expectCategoryPaths, expectSiblingCategories), so nothing waits for
+// sibling fields and the statement count does not depend on how fields
+// are scheduled. Other categories (a statistics bucket's) go through the
+// loader, which batches the keys asked for within its wait.
 func categoryPath(ctx context.Context, id gid.ID) ([]*ent.Category, error) {
 	l := loadersFrom(ctx)
 	l.mu.Lock()
 	if len(l.pageCategories) > 0 {
-		l.categoryPaths.LoadAllThunk(ctx, l.pageCategories)
+		ids := l.pageCategories
 		l.pageCategories = nil
+		found, err := loadCategoryPaths(ctx, l.client, ids)
+		if err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		for _, k := range ids {
+			l.paths[k] = found[k]
+		}
 	}
+	path, known := l.paths[id]
 	l.mu.Unlock()
-	return l.categoryPaths.Load(ctx, id)
+	if !known {
+		return l.categoryPaths.Load(ctx, id)
+	}
+	if path == nil {
+		return nil, dataloadgen.ErrNotFound
+	}
+	return path, nil
 }
 
 // expectCategoryPaths announces the categories of a page of tickets,
@@ -145,10 +170,39 @@ func expectCategoryPaths(ctx context.Context, conn *ent.TicketConnection) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, e := range conn.Edges {
-		if e.Node != nil && e.Node.CategoryID != nil && !slices.Contains(l.pageCategories, *e.Node.CategoryID) {
-			l.pageCategories = append(l.pageCategories, *e.Node.CategoryID)
+		if e.Node != nil {
+			l.expect(e.Node.CategoryID)
 		}
 	}
+}
+
+// expectSiblingCategories announces the categories of the tickets in
+// the list t was resolved in (see siblingTickets), unless t's own is
+// known or announced already.
+func expectSiblingCategories(ctx context.Context, t *ent.Ticket) {
+	l := loadersFrom(ctx)
+	if l == nil || t.CategoryID == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, known := l.paths[*t.CategoryID]; known || slices.Contains(l.pageCategories, *t.CategoryID) {
+		return
+	}
+	for _, s := range siblingTickets(ctx, t) {
+		l.expect(s.CategoryID)
+	}
+}
+
+// expect adds id to the announced categories; l.mu is held.
+func (l *loaders) expect(id *gid.ID) {
+	if id == nil {
+		return
+	}
+	if _, known := l.paths[*id]; known || slices.Contains(l.pageCategories, *id) {
+		return
+	}
+	l.pageCategories = append(l.pageCategories, *id)
 }
 
 // loadCategory loads the category with id through the path loader (the

@@ -115,12 +115,34 @@ func (h httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
-	body, err := json.Marshal(resp)
+	body, err := encodeResponse(resp)
 	if err != nil {
 		panic(fmt.Errorf("encoding a GraphQL response: %w", err))
 	}
 	setContentType(w, media)
 	_, _ = w.Write(body)
+}
+
+// encodeResponse encodes resp as json.Marshal does. A response that is
+// only data, without a character json.Marshal would escape (<, >, & and
+// the line and paragraph separators, all of whose UTF-8 encodings are
+// found by their bytes), is written around the data gqlgen has already
+// encoded, without json.Marshal checking and copying it byte by byte.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Errors) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Extensions) > 0 ||
+		len(resp.Data) == 0 || escapes(resp.Data) {
+		return json.Marshal(resp)
+	}
+	const head, tail = `{"data":`, `}`
+	body := make([]byte, 0, len(head)+len(resp.Data)+len(tail))
+	body = append(body, head...)
+	body = append(body, resp.Data...)
+	return append(body, tail...), nil
+}
+
+// escapes reports whether json.Marshal would escape a character of data.
+func escapes(data []byte) bool {
+	return bytes.IndexAny(data, "<>&") >= 0 || bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))
 }
 
 // responseMediaType picks the answer's media type from an Accept header:

@@ -257,6 +257,7 @@ func (r *ticketResolver) CategoryPath(ctx context.Context, obj *ent.Ticket) ([]*
 	if obj.CategoryID == nil {
 		return []*ent.Category{}, nil
 	}
+	expectSiblingCategories(ctx, obj)
 	return categoryPath(ctx, *obj.CategoryID)
 }
 

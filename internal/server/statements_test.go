@@ -94,6 +94,57 @@ func TestReadStatementsDoNotGrowWithPageSize(t *testing.T) {
 			t.Fatalf("statements: %d for 3 tickets, %d for 30: reads grow with the page size", small, large)
 		}
 		t.Logf("%d statements for either page size", small)
+
+		// A list of tickets that is not a page of the tickets query (a
+		// customer's tickets) reads its category paths together too: the
+		// first ticket's categoryPath reads those of the whole list. Each
+		// of these tickets has a category of its own.
+		nestedCustomer := e.createCustomer(t, "Nested Customer", "nested@example.com")
+		parent := e.createCategory(t, "Nested", "")
+		const nestedTickets = 6
+		for i := range nestedTickets {
+			e.createTicket(t, map[string]any{"title": fmt.Sprintf("Nested %d", i), "channel": "EMAIL", "customerID": nestedCustomer,
+				"categoryID": e.createCategory(t, fmt.Sprintf("Nested %d", i), parent)})
+		}
+		const nested = `query($n: Int!) { customers(first: 1, where: {email: "nested@example.com"}) { edges { node {
+			tickets(first: $n, orderBy: [{field: NUMBER}]) { edges { node { title categoryPath { name } } } }
+		} } } }`
+		nestedStatements := func(n int) int64 {
+			var out struct {
+				Customers struct {
+					Edges []struct {
+						Node struct {
+							Tickets struct {
+								Edges []struct {
+									Node struct {
+										Title        string
+										CategoryPath []struct{ Name string }
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+			before := counter.n.Load()
+			c.Must(t, nested, map[string]any{"n": n}, &out)
+			used := counter.n.Load() - before
+			if len(out.Customers.Edges) != 1 || len(out.Customers.Edges[0].Node.Tickets.Edges) != n {
+				t.Fatalf("the customer's first %d tickets: %+v", n, out)
+			}
+			for i, e := range out.Customers.Edges[0].Node.Tickets.Edges {
+				path := e.Node.CategoryPath
+				if want := fmt.Sprintf("Nested %d", i); e.Node.Title != want || len(path) != 2 || path[0].Name != "Nested" || path[1].Name != want {
+					t.Fatalf("ticket %q has the category path %+v, want Nested > %s", e.Node.Title, path, want)
+				}
+			}
+			return used
+		}
+		fewestNested := func(n int) int64 { return min(nestedStatements(n), nestedStatements(n), nestedStatements(n)) }
+		smallNested, largeNested := fewestNested(2), fewestNested(nestedTickets)
+		if smallNested != largeNested {
+			t.Fatalf("statements: %d for a customer's 2 tickets, %d for %d: category paths are read ticket by ticket", smallNested, largeNested, nestedTickets)
+		}
 	})
 }
 
