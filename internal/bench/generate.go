@@ -671,7 +671,7 @@ func (g *generator) writeSearchDocuments(ctx context.Context) (int, error) {
 // refreshes the planner's statistics.
 func (g *generator) finish(ctx context.Context) error {
 	err := store.WithTx(ctx, g.app.DB.Client, func(tx *ent.Tx) error {
-		if _, err := store.TakeValues(ctx, tx, g.app.DB.Dialect, store.TicketNumberCounter, g.size.Tickets); err != nil {
+		if _, err := store.ReserveTicketNumbers(ctx, tx, g.app.DB.Dialect, g.size.Tickets); err != nil {
 			return err
 		}
 		_, err := store.TakeValues(ctx, tx, g.app.DB.Dialect, store.EventSequenceCounter, g.events)

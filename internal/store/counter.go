@@ -11,9 +11,63 @@ import (
 
 // Counter names.
 const (
+	// TicketNumberCounter numbers tickets on SQLite; PostgreSQL uses the
+	// ticketNumberSequence (see NextTicketNumber).
 	TicketNumberCounter  = "ticket_number"
 	EventSequenceCounter = "ticket_event_sequence"
 )
+
+// ticketNumberSequence is PostgreSQL's sequence of ticket numbers.
+const ticketNumberSequence = "ticket_numbers"
+
+// NextTicketNumber takes a new ticket's number inside tx.
+//
+// On PostgreSQL it comes from a sequence, which holds no lock: concurrent
+// creations do not wait for each other, numbers are unique and increase
+// in the order they are taken, but a creation that rolls back leaves its
+// number unused (a gap), and a ticket may commit before one with a lower
+// number. On SQLite, whose writers take turns anyway, it comes from the
+// counters row, so numbers there stay gap-free.
+func NextTicketNumber(ctx context.Context, tx *ent.Tx, dial string) (int64, error) {
+	if dial != dialect.Postgres {
+		return NextValue(ctx, tx, dial, TicketNumberCounter)
+	}
+	return scanOne(ctx, tx, "taking the next ticket number", `SELECT nextval('`+ticketNumberSequence+`')`)
+}
+
+// ReserveTicketNumbers moves ticket numbering past the next n numbers,
+// for tickets written in bulk with those numbers, and returns the last
+// of them (the numbers are last-n+1 … last).
+func ReserveTicketNumbers(ctx context.Context, tx *ent.Tx, dial string, n int) (int64, error) {
+	if dial != dialect.Postgres {
+		return TakeValues(ctx, tx, dial, TicketNumberCounter, n)
+	}
+	if n <= 0 {
+		return 0, fmt.Errorf("reserving %d ticket numbers: at least one is required", n)
+	}
+	return scanOne(ctx, tx, "reserving ticket numbers",
+		`SELECT setval('`+ticketNumberSequence+`', nextval('`+ticketNumberSequence+`') + $1 - 1)`, n)
+}
+
+// scanOne runs a query that returns one integer.
+func scanOne(ctx context.Context, tx *ent.Tx, what, query string, args ...any) (int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("%s: %w", what, err)
+		}
+		return 0, fmt.Errorf("%s: no row returned", what)
+	}
+	var v int64
+	if err := rows.Scan(&v); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, rows.Close()
+}
 
 // NextValue takes the next value of the named counter inside tx. The row
 // stays locked until tx ends, so values are handed out in commit order and

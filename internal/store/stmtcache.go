@@ -4,9 +4,11 @@ import (
 	"container/list"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"strings"
 	"sync"
 
+	"github.com/lib/pq"
 	"modernc.org/sqlite"
 )
 
@@ -30,13 +32,51 @@ func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{conn: conn.(sqliteConn), lru: list.New(), byText: map[string]*list.Element{}}, nil
+	return &cachingConn{conn: conn.(cacheableConn), lru: list.New(), byText: map[string]*list.Element{}}, nil
 }
 
 func (c sqliteConnector) Driver() driver.Driver { return c.drv }
 
-// sqliteConn is what database/sql uses of the driver's connection.
-type sqliteConn interface {
+// postgresConnector opens PostgreSQL connections (lib/pq) that keep their
+// prepared statements. lib/pq runs a statement with arguments as two
+// round trips, Parse then Bind and Execute, and the server parses and
+// plans its text each time (about a third of the server's time on a
+// ticket creation); a kept statement is one round trip, parsed once, and
+// the server may reuse its plan. Statements without arguments keep the
+// simple protocol (one round trip already, and it runs scripts).
+type postgresConnector struct {
+	pq *pq.Connector
+}
+
+func newPostgresConnector(dsn string) (postgresConnector, error) {
+	c, err := pq.NewConnector(dsn)
+	if err != nil {
+		return postgresConnector{}, err
+	}
+	return postgresConnector{pq: c}, nil
+}
+
+func (c postgresConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.pq.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &cachingConn{conn: conn.(cacheableConn), lru: list.New(), byText: map[string]*list.Element{},
+		argsOnly: true, stale: planChanged}, nil
+}
+
+func (c postgresConnector) Driver() driver.Driver { return c.pq.Driver() }
+
+// planChanged reports PostgreSQL's refusal to run a kept statement whose
+// result columns changed with the table ("cached plan must not change
+// result type"): the statement is prepared again on its next run.
+func planChanged(err error) bool {
+	var e *pq.Error
+	return errors.As(err, &e) && e.Code == "0A000"
+}
+
+// cacheableConn is what database/sql uses of the driver's connection.
+type cacheableConn interface {
 	driver.Conn
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -54,7 +94,12 @@ type sqliteConn interface {
 // goroutine at a time; the mutex guards the rows' Close, which may come
 // from another.
 type cachingConn struct {
-	conn   sqliteConn
+	conn cacheableConn
+	// argsOnly keeps only statements with arguments.
+	argsOnly bool
+	// stale, when set, reports an error after which a kept statement must
+	// be prepared again.
+	stale  func(error) bool
 	mu     sync.Mutex
 	lru    *list.List // of *cachedStmt, most recently used at the front
 	byText map[string]*list.Element
@@ -68,9 +113,10 @@ type cachedStmt struct {
 }
 
 // take returns the prepared statement for query, marked busy, or nil
-// when it should run unprepared (a script, or the statement is busy).
-func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, error) {
-	if strings.Contains(query, ";") {
+// when it should run unprepared (a script, a statement without
+// arguments when only those with are kept, or the statement is busy).
+func (c *cachingConn) take(ctx context.Context, query string, args int) (*cachedStmt, error) {
+	if strings.Contains(query, ";") || (c.argsOnly && args == 0) {
 		return nil, nil
 	}
 	c.mu.Lock()
@@ -92,15 +138,41 @@ func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, erro
 	c.byText[query] = c.lru.PushFront(s)
 	if c.lru.Len() > stmtCacheSize {
 		old := c.lru.Back()
-		c.lru.Remove(old)
-		o := old.Value.(*cachedStmt)
-		delete(c.byText, o.text)
-		o.evicted = true
-		if !o.busy {
-			_ = o.stmt.Close()
-		}
+		c.evict(old)
 	}
 	return s, nil
+}
+
+// evict drops a kept statement; it is closed once idle. c.mu is held.
+func (c *cachingConn) evict(e *list.Element) {
+	c.lru.Remove(e)
+	o := e.Value.(*cachedStmt)
+	delete(c.byText, o.text)
+	o.evicted = true
+	if !o.busy {
+		_ = o.stmt.Close()
+	}
+}
+
+// failed drops s when err says it is stale.
+func (c *cachingConn) failed(s *cachedStmt, err error) {
+	if c.stale == nil || !c.stale(err) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byText[s.text]; ok && e.Value == s {
+		c.evict(e)
+	}
+}
+
+// CheckNamedValue lets the driver convert arguments as it would without
+// the cache (lib/pq turns slices into arrays).
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if checker, ok := c.conn.(driver.NamedValueChecker); ok {
+		return checker.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 // release marks s idle again (closing it if it was evicted meanwhile).
@@ -114,7 +186,7 @@ func (c *cachingConn) release(s *cachedStmt) {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	s, err := c.take(ctx, query)
+	s, err := c.take(ctx, query, len(args))
 	if err != nil || s == nil {
 		if err != nil {
 			return nil, err
@@ -122,11 +194,15 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 		return c.conn.ExecContext(ctx, query, args)
 	}
 	defer c.release(s)
-	return s.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	res, err := s.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	if err != nil {
+		c.failed(s, err)
+	}
+	return res, err
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	s, err := c.take(ctx, query)
+	s, err := c.take(ctx, query, len(args))
 	if err != nil || s == nil {
 		if err != nil {
 			return nil, err
@@ -135,6 +211,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	rows, err := s.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 	if err != nil {
+		c.failed(s, err)
 		c.release(s)
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	drvName, dial, source, err := parseDSN(dsn)
+	_, dial, source, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +83,12 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	var db *sql.DB
 	if dial == dialect.SQLite {
 		db = sql.OpenDB(sqliteConnector{dsn: source, drv: &sqlite.Driver{}})
-	} else if db, err = sql.Open(drvName, source); err != nil {
-		return nil, fmt.Errorf("opening %s database: %w", dial, err)
+	} else {
+		connector, err := newPostgresConnector(source)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s database: %w", dial, err)
+		}
+		db = sql.OpenDB(connector)
 	}
 	if dial == dialect.Postgres {
 		db.SetMaxOpenConns(40)

@@ -3,13 +3,10 @@ package ticketing
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"entgo.io/ent/dialect"
 
 	"helpdesk/ent"
 	"helpdesk/ent/category"
@@ -185,8 +182,15 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	if err != nil {
 		return nil, err
 	}
+	// The number is taken right before the row is written (after every
+	// check that can refuse the ticket), without a lock on PostgreSQL
+	// (see store.NextTicketNumber).
+	number, err := store.NextTicketNumber(ctx, tx, s.Dialect)
+	if err != nil {
+		return nil, err
+	}
 	created, err := tx.Ticket.Create().
-		SetNumber(placeholderNumber()).
+		SetNumber(int(number)).
 		SetTitle(title).
 		SetDescription(description).
 		SetStatus(status).
@@ -214,17 +218,8 @@ func (s *Service) createTicket(ctx context.Context, etx *events.Tx, viewer auth.
 	if err != nil {
 		return nil, fmt.Errorf("creating ticket: %w", err)
 	}
-	// The number is taken right before commit (see assignNumber); the
-	// event's "number" change is filled in then.
-	numberText := new(string)
-	ch := changeSet{{Field: "number", To: numberText}}
-	etx.BeforeAppend(func(ctx context.Context) error {
-		if err := s.assignNumber(ctx, tx, created, numberText); err != nil {
-			return err
-		}
-		etx.WroteTicket(created.ID, func(t *ent.Ticket) { t.Number = created.Number })
-		return nil
-	})
+	numberText := strconv.FormatInt(number, 10)
+	ch := changeSet{{Field: "number", To: &numberText}}
 	ch.addString("title", "", title)
 	ch.addString("status", "", string(status))
 	ch.addString("priority", "", string(priority))
@@ -262,59 +257,9 @@ func readBack(etx *events.Tx, t **ent.Ticket) {
 		if err != nil {
 			return fmt.Errorf("reading ticket %s back: %w", id, err)
 		}
-		fresh.Number = (*t).Number // a new ticket's number is written in place
 		*t = fresh
 		return nil
 	})
-}
-
-// placeholderNumber is a new ticket's number until assignNumber gives it
-// its real one, before the transaction commits: a random value far above
-// any real number, so concurrent creations do not collide on the unique
-// index, and no committed ticket ever keeps it.
-func placeholderNumber() int { return placeholderBase + rand.IntN(placeholderBase) }
-
-const placeholderBase = 1 << 60
-
-// assignNumber gives a new ticket the next gap-free number. It runs right
-// before commit, so the counter row is locked only until then, and
-// concurrent creations do not wait for each other's whole transaction.
-func (s *Service) assignNumber(ctx context.Context, tx *ent.Tx, t *ent.Ticket, text *string) error {
-	var number int64
-	if s.Dialect == dialect.Postgres {
-		// One statement takes the number and writes it.
-		rows, err := tx.QueryContext(ctx, `WITH next AS (INSERT INTO counters (id, value) VALUES ($1, 1)
-			ON CONFLICT (id) DO UPDATE SET value = counters.value + 1 RETURNING value)
-			UPDATE tickets SET number = (SELECT value FROM next) WHERE id = $2 RETURNING number`,
-			store.TicketNumberCounter, t.ID)
-		if err != nil {
-			return fmt.Errorf("numbering ticket: %w", err)
-		}
-		defer rows.Close()
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("numbering ticket: %w", err)
-			}
-			return fmt.Errorf("numbering ticket %s: no row updated", t.ID)
-		}
-		if err := rows.Scan(&number); err != nil {
-			return fmt.Errorf("numbering ticket: %w", err)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("numbering ticket: %w", err)
-		}
-	} else {
-		var err error
-		if number, err = store.NextValue(ctx, tx, s.Dialect, store.TicketNumberCounter); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE tickets SET number = ? WHERE id = ?", number, t.ID); err != nil {
-			return fmt.Errorf("numbering ticket: %w", err)
-		}
-	}
-	t.Number = int(number)
-	*text = strconv.FormatInt(number, 10)
-	return nil
 }
 
 // UpdateTicket changes the given fields of a ticket, bumps its version and
