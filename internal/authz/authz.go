@@ -100,7 +100,12 @@ func (en *Enforcer) Close() {
 // New loads the model and the stored policy, installing DefaultPolicy
 // when no policy rule is stored yet.
 func New(ctx context.Context, client *ent.Client) (*Enforcer, error) {
-	m, err := model.NewModelFromString(modelText)
+	return newEnforcer(ctx, client, modelText)
+}
+
+// newEnforcer is New with the given model text.
+func newEnforcer(ctx context.Context, client *ent.Client, text string) (*Enforcer, error) {
+	m, err := model.NewModelFromString(text)
 	if err != nil {
 		return nil, fmt.Errorf("parsing authorization model: %w", err)
 	}
@@ -108,6 +113,7 @@ func New(ctx context.Context, client *ent.Client) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading authorization policy: %w", err)
 	}
+	newConditions(e).install()
 	if err := installDefaults(ctx, client, e); err != nil {
 		return nil, err
 	}
