@@ -19,7 +19,8 @@ import (
 // that is empty in d (PostgreSQL) into d with COPY, on the transaction of
 // ctx (see InOneTransaction), parents before children. Tables already
 // holding rows in d (the default policy installed at start) are left
-// alone. Integer id sequences are moved past the copied ids. It returns
+// alone. Integer id sequences, and the sequence of ticket numbers, are
+// moved past the copied values. It returns
 // the number of rows copied.
 //
 // It is how a large batch written through the services on a scratch
@@ -55,6 +56,10 @@ func (d *DB) CopyRows(ctx context.Context, src *DB) (int, error) {
 				return total, fmt.Errorf("moving the id sequence of %s: %w", t.Name, err)
 			}
 		}
+	}
+	// Copied tickets carry their numbers: new ones continue after them.
+	if _, err := b.tx.ExecContext(ctx, ticketNumbersPastSQL); err != nil {
+		return total, fmt.Errorf("moving the ticket numbers past the copied tickets: %w", err)
 	}
 	return total, nil
 }

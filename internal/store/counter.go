@@ -35,6 +35,14 @@ func NextTicketNumber(ctx context.Context, tx *ent.Tx, dial string) (int64, erro
 	return scanOne(ctx, tx, "taking the next ticket number", `SELECT nextval('`+ticketNumberSequence+`')`)
 }
 
+// ticketNumbersPastSQL moves PostgreSQL's ticket numbers past every
+// number handed out, by the counter or on a ticket written without the
+// sequence (rows copied in): the same statement as the migration that
+// created the sequence.
+const ticketNumbersPastSQL = `SELECT setval('` + ticketNumberSequence + `', GREATEST(
+  COALESCE((SELECT "value" FROM "counters" WHERE "id" = 'ticket_number'), 0),
+  COALESCE((SELECT MAX("number") FROM "tickets" WHERE "number" < 1152921504606846976), 0)) + 1, false)`
+
 // ReserveTicketNumbers moves ticket numbering past the next n numbers,
 // for tickets written in bulk with those numbers, and returns the last
 // of them (the numbers are last-n+1 … last).
