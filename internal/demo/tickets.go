@@ -15,7 +15,7 @@ import (
 
 // DefaultTicketCount is how many tickets the demo history has unless
 // Services.TicketCount says otherwise.
-const DefaultTicketCount = 2000
+const DefaultTicketCount = 1000
 
 const (
 	minute = time.Minute
