@@ -52,10 +52,12 @@ func (d *recordingDriver) record() {
 	d.seen, d.watch = nil, true
 }
 
-// TestQueueQueryUsesIndexes fills 100,000 tickets in and explains the
-// statements of an agent's queue (the page with its count) and of a
-// filtered count: the database finds their tickets through indexes and
-// never scans the tickets table.
+// TestQueueQueryUsesIndexes fills 100,000 tickets in (20,000 on SQLite,
+// whose planner goes by the same ANALYZE statistics at that size, and
+// whose pure-Go engine takes two minutes under -race to write 100,000)
+// and explains the statements of an agent's queue (the page with its
+// count) and of a filtered count: the database finds their tickets
+// through indexes and never scans the tickets table.
 func TestQueueQueryUsesIndexes(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, dial string) {
 		db := testdb.Open(t, dial)
@@ -65,7 +67,11 @@ func TestQueueQueryUsesIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fillTickets(t, db.SQL, dial, 100_000, []string{string(o.teams["A"]), string(o.teams["B"]), string(o.teams["C"])},
+		n := 100_000
+		if dial == dialect.SQLite {
+			n = 20_000
+		}
+		fillTickets(t, db.SQL, dial, n, []string{string(o.teams["A"]), string(o.teams["B"]), string(o.teams["C"])},
 			[]string{string(o.agents["agentA"]), string(o.agents["agentAB"]), string(o.agents["agentC"])}, string(cus.ID))
 
 		agentA := o.clients["agentA"]
