@@ -101,20 +101,5 @@ ON CONFLICT (id) DO UPDATE SET value = counters.value + $2 RETURNING value`
 		query = `INSERT INTO counters (id, value) VALUES (?1, ?2)
 ON CONFLICT (id) DO UPDATE SET value = counters.value + ?2 RETURNING value`
 	}
-	rows, err := tx.QueryContext(ctx, query, name, n)
-	if err != nil {
-		return 0, fmt.Errorf("taking next %s: %w", name, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("taking next %s: %w", name, err)
-		}
-		return 0, fmt.Errorf("taking next %s: no row returned", name)
-	}
-	var v int64
-	if err := rows.Scan(&v); err != nil {
-		return 0, fmt.Errorf("reading next %s: %w", name, err)
-	}
-	return v, rows.Close()
+	return scanOne(ctx, tx, "taking next "+name, query, name, n)
 }
